@@ -1,0 +1,11 @@
+//! The business vocabulary of Escala Inbox and the rules that govern it.
+//!
+//! Nothing in this crate performs I/O: time is passed in as `now`, data is passed in as values.
+//! That keeps every rule testable at its exact boundary (24 h, 7 days, …).
+
+pub mod account;
+pub mod channel;
+pub mod email;
+pub mod ids;
+pub mod permissions;
+pub mod time_util;

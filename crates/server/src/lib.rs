@@ -1,1 +1,19 @@
-//! Server.
+//! The `inbox` server: the HTTP API, the Meta webhooks, the realtime stream, the workers and the web UI.
+//!
+//! [`startup::Application`] builds everything from a [`config::Config`]; `main` and the tests use it
+//! identically.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod ops;
+pub mod provisioning;
+pub mod startup;
+pub mod state;
+pub mod web;

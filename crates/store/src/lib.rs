@@ -1,1 +1,31 @@
-//! Store.
+//! Persistence for Escala Inbox: one [`Store`] over SQLite (the embedded default) or PostgreSQL.
+//!
+//! Both backends run the same SQL text wherever the dialects agree (SQLite accepts `$1` placeholders,
+//! `RETURNING`, `ON CONFLICT`), so a query is written once and executed on whichever pool the URL chose.
+//! Each backend has its own migrations folder with the same meaning. Identifiers are UUIDv7 text,
+//! instants are UTC milliseconds, JSON documents are text.
+//!
+//! SQLite gets a single-connection writer pool (one writer at a time is SQLite's rule; serialising
+//! writes in the pool avoids `SQLITE_BUSY`) beside a multi-connection reader pool (WAL lets readers run
+//! alongside the writer).
+//!
+//! Every query of account data takes the account id; queries of conversations take the caller's
+//! visibility scope and compile it into their `WHERE` clause.
+
+mod accounts;
+mod audit;
+mod auth;
+mod channels;
+mod db;
+mod error;
+mod roles;
+mod rows;
+mod users;
+
+pub use accounts::NewAccount;
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use auth::Principal;
+pub use channels::{route_object, ChannelPatch, NewChannel, StoredChannel};
+pub use db::{Backend, Store, StoreOptions};
+pub use error::{StoreError, StoreResult};
+pub use users::{NewUser, RoleRef, User, UserPatch};

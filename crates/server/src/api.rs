@@ -1,0 +1,21 @@
+//! The JSON API under `/api/v1`. Each area is a module exporting `router()`; handlers extract,
+//! call one store or service function, and map the result.
+
+pub mod audit_log;
+pub mod channels;
+pub mod me;
+pub mod roles;
+pub mod users;
+
+use crate::state::AppState;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(crate::auth::routes::router())
+        .merge(me::router())
+        .merge(users::router())
+        .merge(roles::router())
+        .merge(channels::router())
+        .merge(audit_log::router())
+}

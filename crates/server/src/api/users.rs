@@ -1,0 +1,230 @@
+//! Users of the account: `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`.
+
+use crate::audit::record;
+use crate::auth::password::{self, MIN_PASSWORD_LEN};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use domain::email::Email;
+use domain::ids::{RoleId, UserId};
+use domain::permissions::{Action, Role};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use store::{NewUser, RoleRef, User, UserPatch};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    /// `admin`, `seller`, or a custom role id.
+    pub role: String,
+    pub role_name: String,
+    pub active: bool,
+    pub available: bool,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        let role_name = match &u.role {
+            Role::Admin => "admin".to_string(),
+            Role::Seller => "seller".to_string(),
+            Role::Custom { name, .. } => name.clone(),
+        };
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            role: u.role.api_value(),
+            role_name,
+            active: u.active,
+            available: u.available,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserView>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CreateUser {
+    email: String,
+    name: String,
+    #[schema(value_type = String, format = Password)]
+    password: SecretString,
+    /// `admin`, `seller` or a custom role id.
+    role: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct UpdateUser {
+    role: Option<String>,
+    active: Option<bool>,
+    available: Option<bool>,
+    name: Option<String>,
+}
+
+pub(crate) fn parse_role(raw: &str) -> ApiResult<RoleRef> {
+    match raw {
+        "admin" => Ok(RoleRef::Admin),
+        "seller" => Ok(RoleRef::Seller),
+        other => other.parse::<RoleId>().map(RoleRef::Custom).map_err(|_| {
+            ApiError::unprocessable(
+                "invalid_role",
+                "role must be \"admin\", \"seller\" or a custom role id",
+            )
+        }),
+    }
+}
+
+/// Only an administrator may hand out the administrator role: a custom role allowed to manage
+/// users must not be able to promote anyone (itself included) above its own grant.
+fn check_role_grant(me: &CurrentUser, role: &RoleRef) -> ApiResult<()> {
+    if *role == RoleRef::Admin {
+        me.require_admin()?;
+    }
+    Ok(())
+}
+
+fn custom_role_missing(e: store::StoreError) -> ApiError {
+    match e {
+        store::StoreError::NotFound => {
+            ApiError::unprocessable("invalid_role", "no such role in this account")
+        }
+        other => other.into(),
+    }
+}
+
+/// Every user of the account (names are needed to show assignees).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList)))]
+async fn list_users(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<UserList>> {
+    let users = state.store.list_users(me.account_id()).await?;
+    Ok(Json(UserList {
+        items: users.iter().map(UserView::from).collect(),
+    }))
+}
+
+/// Create a user with a role (needs `manage_users`; only admins create admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+    responses((status = 201, body = UserView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Json(req): Json<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    me.require(Action::ManageUsers)?;
+    let email = Email::parse(&req.email)
+        .map_err(|e| ApiError::unprocessable("invalid_email", e.to_string()))?;
+    let name = req.name.trim().to_string();
+    if name.is_empty() {
+        return Err(ApiError::unprocessable(
+            "invalid_name",
+            "name must not be empty",
+        ));
+    }
+    if req.password.expose_secret().chars().count() < MIN_PASSWORD_LEN {
+        return Err(ApiError::unprocessable(
+            "weak_password",
+            format!("password must have at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    let role = parse_role(&req.role)?;
+    check_role_grant(&me, &role)?;
+    let password_hash = password::hash(req.password).await?;
+    let user = state
+        .store
+        .create_user(
+            me.account_id(),
+            NewUser {
+                email,
+                name,
+                password_hash,
+                role,
+            },
+            state.now_ms(),
+        )
+        .await
+        .map_err(|e| match e {
+            e if e.is_conflict_on("email") => {
+                ApiError::conflict("email_taken", "a user with this e-mail already exists")
+            }
+            other => custom_role_missing(other),
+        })?;
+    record(
+        &state,
+        me.account_id(),
+        Some(me.user_id()),
+        "user.created",
+        Some(("user", user.id.to_string())),
+        serde_json::json!({"role": user.role.api_value()}),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}
+
+/// Change a user's role, deactivate them (their sessions and tokens stop working at once) or set
+/// their availability for automatic assignment. A user may change their own availability.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUser,
+    params(("id" = UserId, Path)),
+    responses((status = 200, body = UserView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn update_user(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<UserId>,
+    Json(req): Json<UpdateUser>,
+) -> ApiResult<Json<UserView>> {
+    let only_own_availability =
+        id == me.user_id() && req.role.is_none() && req.active.is_none() && req.name.is_none();
+    if !only_own_availability {
+        me.require(Action::ManageUsers)?;
+    }
+    let role = req.role.as_deref().map(parse_role).transpose()?;
+    if let Some(role) = &role {
+        check_role_grant(&me, role)?;
+    }
+    let target = state.store.get_user(me.account_id(), id).await?;
+    if target.role.is_admin() && !me.user.role.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only administrators may change an administrator",
+        ));
+    }
+    if id == me.user_id()
+        && (req.active == Some(false)
+            || role.as_ref().is_some_and(|r| *r != RoleRef::Admin) && me.user.role.is_admin())
+    {
+        return Err(ApiError::unprocessable(
+            "cannot_demote_self",
+            "you cannot deactivate yourself or give up your own administrator role",
+        ));
+    }
+    let name = req
+        .name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    let patch = UserPatch {
+        role,
+        active: req.active,
+        available: req.available,
+        name,
+    };
+    let user = state
+        .store
+        .update_user(me.account_id(), id, patch)
+        .await
+        .map_err(custom_role_missing)?;
+    record(&state, me.account_id(), Some(me.user_id()), "user.updated", Some(("user", id.to_string())),
+        serde_json::json!({"role": user.role.api_value(), "active": user.active, "available": user.available})).await;
+    Ok(Json(UserView::from(&user)))
+}

@@ -1,0 +1,8 @@
+//! Authentication: passwords (argon2id), session cookies and API tokens.
+
+pub mod credentials;
+pub mod current_user;
+pub mod password;
+pub mod routes;
+
+pub use current_user::CurrentUser;

@@ -1,0 +1,125 @@
+//! Building and running the application.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::SecretBox;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use anyhow::Context;
+use axum::http::{HeaderName, HeaderValue};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+use store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+/// What can be swapped when building: the clock (tests move it).
+pub struct Overrides {
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Overrides {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl Application {
+    /// Opens (and migrates) the store, binds the listener (port 0 picks a free port) and builds the router.
+    pub async fn build(config: Config, overrides: Overrides) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+        let store = Store::open(&StoreOptions::new(&config.database_url))
+            .await
+            .context("opening the database")?;
+        let secrets = SecretBox::load(config.secret_key.as_ref(), &config.data_dir)?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let state = AppState {
+            store,
+            config: Arc::new(config),
+            secrets: Arc::new(secrets),
+            clock: overrides.clock,
+            metrics: crate::ops::prometheus(),
+        };
+        let router = build_router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "serving");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+/// The API's routes with their OpenAPI description, collected from the same declarations.
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::api::router())
+        .split_for_parts()
+}
+
+fn build_router(state: AppState) -> Router {
+    let (api, openapi) = api_router();
+    let openapi = Arc::new(openapi);
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(api)
+        .route("/api/openapi.json", get(move || std::future::ready(Json(openapi.as_ref().clone()))))
+        .merge(crate::ops::router())
+        .route("/", get(crate::web::index))
+        .fallback(|| async { crate::error::ApiError::NotFound })
+        .layer(axum::middleware::from_fn(crate::ops::track_http))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}

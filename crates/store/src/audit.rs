@@ -1,0 +1,86 @@
+//! The audit log: who did what, when. Written by the server beside the change it records.
+
+use crate::db::{on_reader, on_writer};
+use crate::error::StoreResult;
+use crate::rows::{parse_id, parse_json, to_json};
+use crate::Store;
+use domain::ids::{AccountId, UserId};
+
+pub struct NewAuditEntry<'a> {
+    pub account: AccountId,
+    pub user: Option<UserId>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub user_id: Option<UserId>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: String,
+    user_id: Option<String>,
+    action: String,
+    target_type: Option<String>,
+    target_id: Option<String>,
+    details: String,
+    created_at: i64,
+}
+
+impl Store {
+    pub async fn audit(&self, entry: NewAuditEntry<'_>, now_ms: i64) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query(
+            "INSERT INTO audit_log (id, account_id, user_id, action, target_type, target_id, details, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(entry.account.to_string())
+            .bind(entry.user.map(|u| u.to_string()))
+            .bind(entry.action)
+            .bind(entry.target_type)
+            .bind(entry.target_id.as_deref())
+            .bind(to_json(&entry.details))
+            .bind(now_ms)
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Newest first; `before` is the id of the last entry of the previous page.
+    pub async fn list_audit(
+        &self,
+        account: AccountId,
+        before: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = on_reader!(self, p => sqlx::query_as(
+            "SELECT id, user_id, action, target_type, target_id, details, created_at FROM audit_log \
+             WHERE account_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3")
+            .bind(account.to_string()).bind(before).bind(limit).fetch_all(p).await)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    user_id: r
+                        .user_id
+                        .as_deref()
+                        .map(|u| parse_id(u, "user"))
+                        .transpose()?,
+                    details: parse_json(&r.details, "audit details")?,
+                    id: r.id,
+                    action: r.action,
+                    target_type: r.target_type,
+                    target_id: r.target_id,
+                    created_at: r.created_at,
+                })
+            })
+            .collect()
+    }
+}

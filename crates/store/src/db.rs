@@ -1,0 +1,159 @@
+//! Connecting, migrating and dispatching to the backend chosen by the database URL.
+
+use crate::error::StoreResult;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub url: String,
+    /// Connections of the PostgreSQL pool, or readers of the SQLite pool.
+    pub max_connections: u32,
+}
+
+impl StoreOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The handle every layer above uses. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+/// Runs `$body` with `$p` bound to a pool suitable for reads.
+macro_rules! on_reader {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite { read: $p, .. } => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$p` bound to the pool that may write.
+macro_rules! on_writer {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite { write: $p, .. } => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside one transaction on the writing pool, bound as `$tx`; commits when the body
+/// evaluates without an early `?` return (which rolls back by dropping the transaction).
+macro_rules! in_transaction {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite { write, .. } => {
+                let mut $tx = write.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+pub(crate) use {in_transaction, on_reader, on_writer};
+
+impl Store {
+    /// Connects to `sqlite://…` (creating the file) or `postgres://…`, without migrating.
+    pub async fn connect(opts: &StoreOptions) -> StoreResult<Self> {
+        let db = if opts.url.starts_with("postgres://") || opts.url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(&opts.url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(connect)
+                .await?;
+            Db::Postgres(pool)
+        } else {
+            let connect = SqliteConnectOptions::from_str(&opts.url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a webhook acknowledged to Meta must survive a power cut, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(connect.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect.read_only(true))
+                .await?;
+            Db::Sqlite { read, write }
+        };
+        Ok(Self { db })
+    }
+
+    /// Connects and applies the pending migrations of the backend.
+    pub async fn open(opts: &StoreOptions) -> StoreResult<Self> {
+        let store = Self::connect(opts).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A cheap round trip, for `/readyz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}

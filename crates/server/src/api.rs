@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod channels;
+pub mod conversations;
 pub mod me;
 pub mod roles;
 pub mod users;
@@ -17,5 +18,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(roles::router())
         .merge(channels::router())
+        .merge(conversations::router())
         .merge(audit_log::router())
 }

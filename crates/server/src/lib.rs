@@ -14,6 +14,7 @@ pub mod extract;
 pub mod openapi;
 pub mod ops;
 pub mod provisioning;
+pub mod realtime;
 pub mod startup;
 pub mod state;
 pub mod web;

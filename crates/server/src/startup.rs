@@ -58,6 +58,7 @@ impl Application {
             secrets: Arc::new(secrets),
             clock: overrides.clock,
             metrics: crate::ops::prometheus(),
+            events: crate::realtime::EventHub::new(),
         };
         let router = build_router(state.clone());
         Ok(Self {
@@ -107,6 +108,7 @@ fn build_router(state: AppState) -> Router {
         .merge(api)
         .route("/api/openapi.json", get(move || std::future::ready(Json(openapi.as_ref().clone()))))
         .merge(crate::ops::router())
+        .route("/api/v1/events", get(crate::realtime::events_socket))
         .route("/", get(crate::web::index))
         .fallback(|| async { crate::error::ApiError::NotFound })
         .layer(axum::middleware::from_fn(crate::ops::track_http))

@@ -13,6 +13,7 @@ pub struct AppState {
     pub secrets: Arc<SecretBox>,
     pub clock: Arc<dyn Clock>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub events: crate::realtime::EventHub,
 }
 
 impl AppState {

@@ -16,16 +16,22 @@ mod accounts;
 mod audit;
 mod auth;
 mod channels;
+mod conversations;
 mod db;
 mod error;
 mod roles;
 mod rows;
+mod sql;
 mod users;
 
 pub use accounts::NewAccount;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use auth::Principal;
 pub use channels::{route_object, ChannelPatch, NewChannel, StoredChannel};
+pub use conversations::{
+    AssigneeFilter, ContactSummary, ConversationFilter, ConversationPatch, ConversationRecord,
+    ConversationStatus, HandleRecord, LastMessage,
+};
 pub use db::{Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
 pub use users::{NewUser, RoleRef, User, UserPatch};

@@ -1,0 +1,372 @@
+//! Conversations: the list with its filters, one conversation with its window, assignment and status,
+//! and marking as read. Visibility is enforced by the store's scoped queries.
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::realtime::Event;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use domain::channel::ChannelKind;
+use domain::ids::{ChannelId, ContactId, ConversationId, HandleId, MessageId, UserId};
+use domain::permissions::Action;
+use domain::time_util::from_millis;
+use domain::window::Window;
+use serde::{Deserialize, Serialize};
+use store::{
+    AssigneeFilter, ConversationFilter, ConversationPatch, ConversationRecord, ConversationStatus,
+};
+use time::OffsetDateTime;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_conversations))
+        .routes(routes!(get_conversation, update_conversation))
+        .routes(routes!(mark_read))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChannelRef {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+}
+
+/// Who the customer is on the channel. On WhatsApp `external_id` is the phone (`wa_id`) when known,
+/// else the business-scoped user id (BSUID); on Messenger/Instagram the page-scoped id.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HandleView {
+    pub id: HandleId,
+    pub external_id: String,
+    pub wa_id: Option<String>,
+    pub user_id: Option<String>,
+    pub parent_user_id: Option<String>,
+    pub username: Option<String>,
+    pub profile_name: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContactRef {
+    pub id: ContactId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_primary: Option<String>,
+    pub phone_alternate: Option<String>,
+    pub phone_whatsapp: Option<String>,
+    pub whatsapp_user_id: Option<String>,
+    pub whatsapp_username: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserRef {
+    pub id: UserId,
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LastMessageView {
+    pub id: MessageId,
+    pub direction: String,
+    pub kind: String,
+    pub text: Option<String>,
+    pub status: String,
+    pub deleted: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConversationView {
+    pub id: ConversationId,
+    pub channel: ChannelRef,
+    pub handle: HandleView,
+    pub contact: Option<ContactRef>,
+    pub assignee: Option<UserRef>,
+    /// `open` or `resolved`.
+    pub status: String,
+    pub unread_count: i64,
+    pub last_message: Option<LastMessageView>,
+    pub window: Window,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> ConversationView {
+    let h = r.handle;
+    let external_id = h
+        .wa_id
+        .clone()
+        .or_else(|| h.bsuid.clone())
+        .or_else(|| h.scoped_id.clone())
+        .unwrap_or_default();
+    ConversationView {
+        id: r.id,
+        window: Window::compute(r.channel_kind, r.last_inbound_at.map(from_millis), now),
+        channel: ChannelRef {
+            id: r.channel_id,
+            kind: r.channel_kind,
+            name: r.channel_name,
+        },
+        handle: HandleView {
+            id: h.id,
+            external_id,
+            wa_id: h.wa_id,
+            user_id: h.bsuid,
+            parent_user_id: h.parent_bsuid,
+            username: h.username,
+            profile_name: h.profile_name,
+        },
+        contact: r.contact.map(|c| ContactRef {
+            id: c.id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            email: c.email,
+            phone_primary: c.phone_primary,
+            phone_alternate: c.phone_alternate,
+            phone_whatsapp: c.phone_whatsapp,
+            whatsapp_user_id: c.whatsapp_user_id,
+            whatsapp_username: c.whatsapp_username,
+        }),
+        assignee: r.assignee.map(|(id, name)| UserRef { id, name }),
+        status: r.status.as_str().to_string(),
+        unread_count: r.unread_count,
+        last_message: r.last_message.map(|m| LastMessageView {
+            id: m.id,
+            direction: m.direction,
+            kind: m.kind,
+            text: m.text,
+            status: m.status,
+            deleted: m.deleted,
+            created_at: from_millis(m.sent_at),
+        }),
+        created_at: from_millis(r.created_at),
+        updated_at: from_millis(r.updated_at),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// A channel kind: `whatsapp_cloud`, `whatsapp_business_app`, `messenger`, `instagram`.
+    channel: Option<String>,
+    channel_id: Option<String>,
+    /// `me`, `unassigned` or a user id.
+    assignee: Option<String>,
+    /// `open` (default), `resolved` or `all`.
+    status: Option<String>,
+    unread: Option<bool>,
+    /// Name, username or phone number in any format.
+    q: Option<String>,
+    cursor: Option<String>,
+    /// Page size 1–100 (default 30).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConversationPage {
+    pub items: Vec<ConversationView>,
+    pub next_cursor: Option<String>,
+}
+
+fn invalid(field: &str, msg: &str) -> ApiError {
+    ApiError::bad_request("invalid_query", format!("{field}: {msg}"))
+}
+
+fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
+    let channel_kind = q
+        .channel
+        .as_deref()
+        .map(|k| ChannelKind::parse(k).ok_or_else(|| invalid("channel", "unknown channel kind")))
+        .transpose()?;
+    let channel_id = q
+        .channel_id
+        .as_deref()
+        .map(|c| {
+            c.parse::<ChannelId>()
+                .map_err(|_| invalid("channel_id", "not an id"))
+        })
+        .transpose()?;
+    let assignee = match q.assignee.as_deref() {
+        None | Some("") | Some("all") => None,
+        Some("me") => Some(AssigneeFilter::Me),
+        Some("unassigned") => Some(AssigneeFilter::Unassigned),
+        Some(id) => {
+            Some(AssigneeFilter::User(id.parse().map_err(|_| {
+                invalid("assignee", "me, unassigned or a user id")
+            })?))
+        }
+    };
+    let status = match q.status.as_deref() {
+        None | Some("") | Some("open") => Some(ConversationStatus::Open),
+        Some("resolved") => Some(ConversationStatus::Resolved),
+        Some("all") => None,
+        Some(_) => return Err(invalid("status", "open, resolved or all")),
+    };
+    let after = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(decode_cursor)
+        .transpose()?;
+    let query = q.q.filter(|s| !s.trim().is_empty());
+    // A query with enough digits may be a phone number: match contacts by its canonical keys
+    // (LatAm equivalences included), whatever format the agent typed.
+    let phone_keys = query
+        .as_deref()
+        .filter(|q| q.chars().filter(char::is_ascii_digit).count() >= 6)
+        .map(domain::phone::match_keys)
+        .unwrap_or_default();
+    Ok(ConversationFilter {
+        channel_kind,
+        channel_id,
+        assignee,
+        status,
+        unread_only: q.unread.unwrap_or(false),
+        query,
+        phone_keys,
+        after,
+        limit: q.limit.unwrap_or(30).clamp(1, 100),
+    })
+}
+
+fn decode_cursor(c: &str) -> ApiResult<(i64, ConversationId)> {
+    let (at, id) = c
+        .split_once('_')
+        .ok_or_else(|| invalid("cursor", "malformed"))?;
+    Ok((
+        at.parse().map_err(|_| invalid("cursor", "malformed"))?,
+        id.parse().map_err(|_| invalid("cursor", "malformed"))?,
+    ))
+}
+
+/// The conversations the caller may see, newest activity first.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(ListQuery),
+    responses((status = 200, body = ConversationPage), (status = 403, body = crate::error::ErrorBody)))]
+async fn list_conversations(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<ConversationPage>> {
+    me.require_inbox()?;
+    let filter = parse_filter(q)?;
+    let records = state
+        .store
+        .list_conversations(me.account_id(), me.user_id(), &me.scope(), &filter)
+        .await?;
+    let full_page = records.len() as i64 == filter.limit;
+    let next_cursor = if full_page {
+        records
+            .last()
+            .map(|r| format!("{}_{}", r.last_activity_at, r.id))
+    } else {
+        None
+    };
+    let now = state.clock.now();
+    Ok(Json(ConversationPage {
+        items: records
+            .into_iter()
+            .map(|r| conversation_view(r, now))
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// One conversation with its messaging window.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = ConversationId, Path)),
+    responses((status = 200, body = ConversationView), (status = 404, body = crate::error::ErrorBody)))]
+async fn get_conversation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<ConversationId>,
+) -> ApiResult<Json<ConversationView>> {
+    me.require_inbox()?;
+    let record = state
+        .store
+        .get_conversation(me.account_id(), &me.scope(), id)
+        .await?;
+    Ok(Json(conversation_view(record, state.clock.now())))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct UpdateConversation {
+    /// A user id, or `null` to unassign.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    assignee_id: Option<Option<UserId>>,
+    /// `open` or `resolved`.
+    status: Option<String>,
+}
+
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<UserId>>, D::Error> {
+    Option::<UserId>::deserialize(d).map(Some)
+}
+
+/// Assign, unassign, resolve or reopen. Changing the assignee needs the `assign` permission.
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = ConversationId, Path)), request_body = UpdateConversation,
+    responses((status = 200, body = ConversationView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn update_conversation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<ConversationId>,
+    Json(req): Json<UpdateConversation>,
+) -> ApiResult<Json<ConversationView>> {
+    me.require_inbox()?;
+    if req.assignee_id.is_some() {
+        me.require(Action::Assign)?;
+    }
+    let status = req
+        .status
+        .as_deref()
+        .map(|s| {
+            ConversationStatus::parse(s).ok_or_else(|| {
+                ApiError::unprocessable("invalid_status", "status must be open or resolved")
+            })
+        })
+        .transpose()?;
+    let patch = ConversationPatch {
+        assignee: req.assignee_id,
+        status,
+    };
+    let record = state
+        .store
+        .update_conversation(me.account_id(), &me.scope(), id, &patch, state.now_ms())
+        .await
+        .map_err(|e| match e {
+            e if e.is_conflict_on("assignee") => ApiError::unprocessable(
+                "invalid_assignee",
+                "the assignee must be an active user of this account",
+            ),
+            other => other.into(),
+        })?;
+    crate::audit::record(&state, me.account_id(), Some(me.user_id()), "conversation.updated", Some(("conversation", id.to_string())),
+        serde_json::json!({"assignee_id": record.assignee.as_ref().map(|a| a.0), "status": record.status.as_str()})).await;
+    state.events.publish(Event::conversation_updated(&record));
+    Ok(Json(conversation_view(record, state.clock.now())))
+}
+
+/// Mark the conversation as read (clears the unread count).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "conversations", params(("id" = ConversationId, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+async fn mark_read(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<ConversationId>,
+) -> ApiResult<StatusCode> {
+    me.require_inbox()?;
+    state
+        .store
+        .mark_conversation_read(me.account_id(), &me.scope(), id, state.now_ms())
+        .await?;
+    let record = state
+        .store
+        .get_conversation(me.account_id(), &me.scope(), id)
+        .await?;
+    state.events.publish(Event::conversation_updated(&record));
+    Ok(StatusCode::NO_CONTENT)
+}

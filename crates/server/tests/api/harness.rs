@@ -1,0 +1,305 @@
+//! Spawning the server for a test, on either store, and talking to it.
+
+use reqwest::{Client, Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use server::clock::OffsetClock;
+use server::config::Config;
+use server::provisioning::{self, AccountSpec};
+use server::startup::{Application, Overrides};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+pub const PASSWORD: &str = "a-good-password";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod NAME { sqlite, postgres }` tests that run `async fn NAME(app: TestApp)` on each store.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::TestApp::spawn($crate::harness::Backend::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::harness::TestApp::spawn($crate::harness::Backend::Postgres).await).await
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_stores;
+
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    pub state: server::state::AppState,
+    pub clock: Arc<OffsetClock>,
+    /// A client without cookies; use `session_client` for a browser-like one.
+    pub http: Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    data_dir: PathBuf,
+    pg_database: Option<String>,
+}
+
+/// An account created for a test, with its administrator's API token.
+pub struct TestAccount {
+    pub account_id: String,
+    pub admin_id: String,
+    pub admin_email: String,
+    pub admin_token: String,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("INBOX_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn pg_prefix() -> String {
+    std::env::var("INBOX_TEST_DB_PREFIX").unwrap_or_else(|_| "inbox_test".into())
+}
+
+async fn create_pg_database() -> (String, String) {
+    use sqlx::Connection;
+    let admin = pg_admin_url();
+    let name = format!("{}_{}", pg_prefix(), uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is required for the test-suite ({admin}): {e}. Run scripts/test, which starts it."));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let _ = conn.close().await;
+    let url = match admin.rsplit_once('/') {
+        Some((server, _db)) => format!("{server}/{name}"),
+        None => panic!("INBOX_TEST_PG_URL must end with a database name"),
+    };
+    (name, url)
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let data_dir = std::env::temp_dir().join(format!("inbox-test-{}", uuid::Uuid::now_v7()));
+        let mut config = Config::for_data_dir(&data_dir);
+        let mut pg_database = None;
+        if backend == Backend::Postgres {
+            let (name, url) = create_pg_database().await;
+            pg_database = Some(name);
+            config.database_url = url;
+        }
+        config.listen = ([127, 0, 0, 1], 0).into();
+        config.meta_app_secret = Some(SecretString::from(APP_SECRET));
+        config.meta_verify_token = Some(SecretString::from(VERIFY_TOKEN));
+        config.secret_key = Some(SecretString::from("test-secret-key"));
+        config.retry_base = std::time::Duration::from_millis(20);
+        let clock = Arc::new(OffsetClock::default());
+        let app = Application::build(
+            config,
+            Overrides {
+                clock: clock.clone(),
+            },
+        )
+        .await
+        .expect("build application");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base,
+            backend,
+            state,
+            clock,
+            http: Client::new(),
+            shutdown: Some(tx),
+            data_dir,
+            pg_database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn session_client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client")
+    }
+
+    pub async fn create_account(&self, plan: &str, addons: &[&str]) -> TestAccount {
+        let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
+        let spec = AccountSpec {
+            name: "Acme".into(),
+            plan: domain::account::Plan::parse(plan).expect("plan"),
+            addons: addons
+                .iter()
+                .filter_map(|a| domain::account::Addon::parse(a))
+                .collect(),
+            admin_email: email.clone(),
+            admin_name: Some("Admin".into()),
+            admin_password: SecretString::from(PASSWORD),
+        };
+        let (account_id, admin_id) =
+            provisioning::create_account(&self.state.store, spec, self.state.now_ms())
+                .await
+                .expect("account");
+        let admin_token =
+            provisioning::create_token(&self.state.store, &email, "test", self.state.now_ms())
+                .await
+                .expect("token");
+        TestAccount {
+            account_id: account_id.to_string(),
+            admin_id: admin_id.to_string(),
+            admin_email: email,
+            admin_token,
+        }
+    }
+
+    /// A Pro account with the WhatsApp add-on: everything enabled.
+    pub async fn full_account(&self) -> TestAccount {
+        self.create_account("pro", &["whatsapp"]).await
+    }
+
+    /// Creates a user through the API and returns (user id, API token).
+    pub async fn create_user(&self, admin_token: &str, role: &str) -> (String, String) {
+        let email = format!("user-{}@example.com", uuid::Uuid::new_v4().simple());
+        let res = self
+            .post(
+                admin_token,
+                "/api/v1/users",
+                json!({"email": email, "name": "Vendedor Uno", "password": PASSWORD, "role": role}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating a {role} user");
+        let body: Value = res.json().await.expect("json");
+        let token =
+            provisioning::create_token(&self.state.store, &email, "test", self.state.now_ms())
+                .await
+                .expect("token");
+        (body["id"].as_str().expect("id").to_string(), token)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> Response {
+        self.http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        let res = self.get(token, path).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    /// Creates a channel of `kind` with fresh Meta ids and returns its JSON.
+    pub async fn create_channel(&self, token: &str, kind: &str) -> Value {
+        let res = self
+            .post(token, "/api/v1/channels", channel_body(kind))
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "creating a {kind} channel"
+        );
+        res.json().await.expect("json")
+    }
+}
+
+/// A unique numeric Meta id.
+pub fn meta_id() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000_000;
+    format!("1{n:015}")
+}
+
+pub fn channel_body(kind: &str) -> Value {
+    match kind {
+        "whatsapp_cloud" | "whatsapp_business_app" => json!({
+            "kind": kind, "name": format!("WA {kind}"), "access_token": "EAAG-secret-token",
+            "phone_number_id": meta_id(), "waba_id": meta_id(), "display_phone_number": "+52 55 1000 0001"
+        }),
+        "messenger" => {
+            json!({"kind": kind, "name": "Página", "access_token": "EAAG-secret-token", "page_id": meta_id()})
+        }
+        "instagram" => {
+            json!({"kind": kind, "name": "IG", "access_token": "EAAG-secret-token", "instagram_account_id": meta_id()})
+        }
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+/// Asserts an API error answer: status and `error.code`.
+pub async fn assert_error(res: Response, status: StatusCode, code: &str) {
+    let got = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "body: {body}");
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "a human message: {body}"
+    );
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(name) = self.pg_database.take() {
+            // Drop is synchronous: use a short-lived runtime on another thread to drop the database.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! `POST /{PAGE_ID}/message_attachments` (Messenger Attachment Upload API): a reusable attachment from a
+//! `url` or a multipart `filedata`, answered `{"attachment_id"}`; sends then use `payload.attachment_id`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use super::social_send::parse_body;
+use super::{access_token, answer, authenticate, resolve, Sender};
+use crate::graph_error::{GraphError, GraphResult};
+use crate::ids;
+use crate::state::{lock, PageAttachment, SimState};
+
+pub(super) async fn upload(
+    State(state): State<Arc<SimState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(upload_inner(&state, &id, query.as_deref(), &headers, &body))
+}
+
+fn upload_inner(
+    state: &SimState,
+    id: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> GraphResult<Value> {
+    let token = authenticate(state, access_token(headers, query))?;
+    let owner_id = match resolve(state, &Method::POST, id, &token)? {
+        Sender::Page(p) => p.page_id,
+        Sender::Instagram(a) => a.ig_id,
+        Sender::WhatsApp(_) => return Err(GraphError::unsupported("post", id)),
+    };
+    let (request, has_file) = parse_body(headers, body)?;
+    let attachment = &request["message"]["attachment"];
+    let kind = attachment["type"].as_str().unwrap_or_default();
+    if !["image", "video", "audio", "file"].contains(&kind) {
+        return Err(GraphError::messenger(
+            100,
+            &format!("Param message[attachment][type] must be one of {{image, video, audio, file}} - got \"{kind}\""),
+        ));
+    }
+    let url = attachment["payload"]["url"].as_str();
+    if url.is_none() && !has_file {
+        return Err(GraphError::messenger(
+            100,
+            "An attachment upload needs a payload url or filedata",
+        ));
+    }
+    let attachment_id = ids::numeric_id();
+    lock(&state.attachments).insert(attachment_id.clone(), PageAttachment { owner_id });
+    Ok(json!({"attachment_id": attachment_id}))
+}

@@ -1,0 +1,166 @@
+//! The checks Meta makes on a template send (meta-platform §4, §6, §12): the template must exist in the
+//! WABA in that language and be APPROVED (PAUSED → 132015, DISABLED → 132016, any other state is not a
+//! usable translation → 132001); each component must carry the parameters its placeholders need (count →
+//! 132000, header media type → 132012, missing values/button parameters → 131008); NAMED templates need
+//! matching `parameter_name`s; authentication templates with code buttons cannot go to a BSUID (131062).
+
+use serde_json::{Map, Value};
+
+use crate::config::WhatsAppNumber;
+use crate::graph_error::{GraphError, GraphResult};
+use crate::state::{lock, SimState};
+use crate::templates::{ParameterFormat, Template, TemplateStatus};
+
+pub(super) fn check(
+    state: &SimState,
+    number: &WhatsAppNumber,
+    t: &Map<String, Value>,
+    to_bsuid: bool,
+) -> GraphResult<Template> {
+    let name = t
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| GraphError::wa_required("template['name']"))?;
+    let code = t
+        .get("language")
+        .and_then(|l| l.get("code"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| GraphError::wa_required("template['language']['code']"))?;
+    let missing = || {
+        GraphError::whatsapp_code(132001)
+            .with_details(format!("template name ({name}) does not exist in {code}"))
+    };
+    let template = lock(&state.templates)
+        .get(&number.waba_id)
+        .and_then(|ts| {
+            ts.iter()
+                .find(|x| x.name == name && x.language == code)
+                .cloned()
+        })
+        .ok_or_else(missing)?;
+    match template.status {
+        TemplateStatus::Approved => {}
+        TemplateStatus::Paused => {
+            return Err(GraphError::whatsapp_code(132015).with_details(format!(
+                "Template {name} is paused due to low quality so it cannot be sent."
+            )))
+        }
+        TemplateStatus::Disabled => {
+            return Err(GraphError::whatsapp_code(132016).with_details(format!(
+                "Template {name} has been disabled due to low quality."
+            )))
+        }
+        _ => return Err(missing()),
+    }
+    let exp = template.expectations();
+    if to_bsuid && exp.has_code_button {
+        return Err(GraphError::whatsapp_code(131062).with_details(
+            "Authentication templates with one-tap, zero-tap or copy-code buttons need the user's phone number.",
+        ));
+    }
+    let components: &[Value] = t
+        .get("components")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let params_of = |kind: &str| -> Vec<Value> {
+        components
+            .iter()
+            .filter(|c| {
+                c["type"]
+                    .as_str()
+                    .is_some_and(|k| k.eq_ignore_ascii_case(kind))
+            })
+            .flat_map(|c| c["parameters"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let named = template.parameter_format == ParameterFormat::Named;
+
+    let header = params_of("header");
+    match &exp.header_media {
+        Some(format) => header_media(format, &header)?,
+        None => text_params("header", &header, &exp.header_text, named)?,
+    }
+    text_params("body", &params_of("body"), &exp.body, named)?;
+    for index in &exp.button_params {
+        let has_param = components.iter().any(|c| {
+            c["type"]
+                .as_str()
+                .is_some_and(|k| k.eq_ignore_ascii_case("button"))
+                && index_of(&c["index"]) == Some(*index)
+                && c["parameters"].as_array().is_some_and(|p| !p.is_empty())
+        });
+        if !has_param {
+            return Err(GraphError::whatsapp_code(131008).with_details(format!(
+                "buttons: Button at index {index} requires a parameter."
+            )));
+        }
+    }
+    Ok(template)
+}
+
+fn index_of(v: &Value) -> Option<usize> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64().map(|n| n as usize),
+        _ => None,
+    }
+}
+
+fn count_mismatch(component: &str, got: usize, expected: usize) -> GraphError {
+    GraphError::whatsapp_code(132000).with_details(format!(
+        "{component}: number of localizable_params ({got}) does not match the expected number of params ({expected})"
+    ))
+}
+
+fn text_params(
+    component: &str,
+    params: &[Value],
+    expected: &[String],
+    named: bool,
+) -> GraphResult<()> {
+    if params.len() != expected.len() {
+        return Err(count_mismatch(component, params.len(), expected.len()));
+    }
+    for p in params {
+        if p["type"] == "text" && p["text"].as_str().is_none_or(str::is_empty) {
+            return Err(GraphError::whatsapp_code(131008).with_details(format!(
+                "{component}: parameter of type text is missing its text value."
+            )));
+        }
+        if named {
+            let name = p["parameter_name"].as_str().unwrap_or_default();
+            if !expected.iter().any(|e| e == name) {
+                return Err(GraphError::whatsapp_code(132000).with_details(format!(
+                    "{component}: parameter_name ({name}) does not match any of the template's parameters ({})",
+                    expected.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn header_media(format: &str, params: &[Value]) -> GraphResult<()> {
+    let [param] = params else {
+        return Err(count_mismatch("header", params.len(), 1));
+    };
+    let kind = param["type"].as_str().unwrap_or("unknown");
+    if !kind.eq_ignore_ascii_case(format) {
+        return Err(GraphError::whatsapp_code(132012).with_details(format!(
+            "header: Format mismatch, expected {format}, received {}",
+            kind.to_ascii_uppercase()
+        )));
+    }
+    let object = &param[kind];
+    let has_source = if format == "LOCATION" {
+        object["latitude"].is_number() || object["latitude"].is_string()
+    } else {
+        object["id"].is_string() || object["link"].is_string()
+    };
+    if !has_source {
+        return Err(GraphError::whatsapp_code(131008)
+            .with_details(format!("header: {kind} parameter needs an id or a link.")));
+    }
+    Ok(())
+}

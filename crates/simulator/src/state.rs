@@ -1,0 +1,199 @@
+//! The simulator's shared state: the configured assets, the clock, and everything Meta would remember
+//! (uploaded media, customers and their last inbound message per number/Page, sent messages), plus the
+//! test-facing journals (recorded requests, delivered webhooks) and pending faults.
+//!
+//! Locks are `std::sync::Mutex`es held only for short, non-async sections.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+
+use bytes::Bytes;
+use time::OffsetDateTime;
+
+use crate::clock::SimClock;
+use crate::config::{InstagramAccount, PageAsset, SimConfig, StatusPolicy, WhatsAppNumber};
+use crate::faults::Fault;
+use crate::journal::{SentMessage, WebhookRecord};
+use crate::lifecycle::StatusPlan;
+use crate::record::RecordedRequest;
+use crate::templates::Template;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every section under these locks leaves the data consistent, so a poisoned lock is still usable.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Media held for a WhatsApp number (uploaded by the business or sent by a customer).
+#[derive(Debug, Clone)]
+pub(crate) struct StoredMedia {
+    pub id: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub mime_type: String,
+    pub bytes: Bytes,
+    pub sha256_hex: String,
+}
+
+/// A file served on the simulator's "CDN" (Messenger/Instagram attachment URLs).
+#[derive(Debug, Clone)]
+pub(crate) struct CdnFile {
+    pub mime_type: String,
+    pub bytes: Bytes,
+}
+
+/// A reusable attachment uploaded to a Page (`/message_attachments`).
+#[derive(Debug, Clone)]
+pub(crate) struct PageAttachment {
+    pub owner_id: String,
+}
+
+/// A WhatsApp user as Meta knows them for this business portfolio.
+#[derive(Debug, Clone)]
+pub(crate) struct WaCustomerRecord {
+    pub user_id: String,
+    pub parent_user_id: Option<String>,
+    pub wa_id: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    /// Last inbound message per phone_number_id: the customer service window.
+    pub last_inbound: HashMap<String, OffsetDateTime>,
+}
+
+/// A Messenger/Instagram user of one Page or Instagram account.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SocialCustomerRecord {
+    pub name: Option<String>,
+    pub last_inbound: Option<OffsetDateTime>,
+}
+
+#[derive(Debug)]
+pub(crate) struct SimState {
+    pub config: SimConfig,
+    pub base_url: String,
+    pub clock: SimClock,
+    pub http: reqwest::Client,
+    pub webhook_url: Mutex<Option<String>>,
+    pub statuses: Mutex<StatusPolicy>,
+    pub templates: Mutex<BTreeMap<String, Vec<Template>>>,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub webhooks: Mutex<Vec<WebhookRecord>>,
+    pub faults: Mutex<VecDeque<Fault>>,
+    pub media: Mutex<HashMap<String, StoredMedia>>,
+    /// Short-lived download URLs: hash → (media id, expiry).
+    pub media_urls: Mutex<HashMap<String, (String, OffsetDateTime)>>,
+    pub cdn: Mutex<HashMap<String, CdnFile>>,
+    pub attachments: Mutex<HashMap<String, PageAttachment>>,
+    pub wa_customers: Mutex<Vec<WaCustomerRecord>>,
+    /// (page or Instagram account id, PSID/IGSID) → customer.
+    pub social_customers: Mutex<HashMap<(String, String), SocialCustomerRecord>>,
+    pub sent: Mutex<Vec<SentMessage>>,
+    /// What each accepted message's status webhooks will say, by message id.
+    pub status_plans: Mutex<HashMap<String, StatusPlan>>,
+}
+
+impl SimState {
+    pub(crate) fn new(config: SimConfig, base_url: String) -> Self {
+        let http = reqwest::Client::builder()
+            .user_agent("facebookexternalua")
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap_or_default();
+        Self {
+            clock: SimClock::new(config.clock),
+            webhook_url: Mutex::new(config.webhook_url.clone()),
+            statuses: Mutex::new(config.statuses.clone()),
+            templates: Mutex::new(config.templates.clone()),
+            config,
+            base_url,
+            http,
+            requests: Mutex::default(),
+            webhooks: Mutex::default(),
+            faults: Mutex::default(),
+            media: Mutex::default(),
+            media_urls: Mutex::default(),
+            cdn: Mutex::default(),
+            attachments: Mutex::default(),
+            wa_customers: Mutex::default(),
+            social_customers: Mutex::default(),
+            sent: Mutex::default(),
+            status_plans: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        lock(&self.requests).push(request);
+    }
+
+    pub(crate) fn next_fault(&self) -> Option<Fault> {
+        lock(&self.faults).pop_front()
+    }
+
+    pub(crate) fn number(&self, phone_number_id: &str) -> Option<&WhatsAppNumber> {
+        self.config
+            .whatsapp_numbers
+            .iter()
+            .find(|n| n.phone_number_id == phone_number_id)
+    }
+
+    pub(crate) fn page(&self, page_id: &str) -> Option<&PageAsset> {
+        self.config.pages.iter().find(|p| p.page_id == page_id)
+    }
+
+    pub(crate) fn instagram(&self, ig_id: &str) -> Option<&InstagramAccount> {
+        self.config
+            .instagram_accounts
+            .iter()
+            .find(|a| a.ig_id == ig_id)
+    }
+
+    /// The Instagram account linked to a Page, if any.
+    pub(crate) fn instagram_of_page(&self, page_id: &str) -> Option<&InstagramAccount> {
+        self.config
+            .instagram_accounts
+            .iter()
+            .find(|a| a.page_id.as_deref() == Some(page_id))
+    }
+
+    /// Whether any configured asset has this token (else Meta answers 190).
+    pub(crate) fn token_is_known(&self, token: &str) -> bool {
+        let c = &self.config;
+        c.whatsapp_numbers.iter().any(|n| n.access_token == token)
+            || c.pages.iter().any(|p| p.access_token == token)
+            || c.instagram_accounts.iter().any(|a| a.access_token == token)
+    }
+
+    /// Whether a token may act on a WABA: a system-user token of any number of that WABA may.
+    pub(crate) fn token_covers_waba(&self, token: &str, waba_id: &str) -> bool {
+        self.config
+            .whatsapp_numbers
+            .iter()
+            .any(|n| n.waba_id == waba_id && n.access_token == token)
+    }
+
+    pub(crate) fn set_last_social_inbound(
+        &self,
+        asset_id: &str,
+        user: &str,
+        name: Option<&str>,
+        at: OffsetDateTime,
+    ) {
+        let mut customers = lock(&self.social_customers);
+        let record = customers
+            .entry((asset_id.to_string(), user.to_string()))
+            .or_default();
+        record.last_inbound = Some(at);
+        if let Some(name) = name {
+            record.name = Some(name.to_string());
+        }
+    }
+
+    pub(crate) fn social_customer(
+        &self,
+        asset_id: &str,
+        user: &str,
+    ) -> Option<SocialCustomerRecord> {
+        lock(&self.social_customers)
+            .get(&(asset_id.to_string(), user.to_string()))
+            .cloned()
+    }
+}

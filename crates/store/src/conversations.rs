@@ -1,0 +1,443 @@
+//! Conversations as the inbox lists them. The caller's visibility scope is compiled into every query
+//! here: a conversation the caller may not see is never read.
+
+use crate::db::on_reader;
+use crate::error::{StoreError, StoreResult};
+use crate::rows::parse_id;
+use crate::sql::{bind_all, SqlBuilder};
+use crate::Store;
+use domain::channel::ChannelKind;
+use domain::ids::{AccountId, ChannelId, ContactId, ConversationId, HandleId, MessageId, UserId};
+use domain::permissions::{ConversationScope, UnassignedAccess};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConversationStatus {
+    Open,
+    Resolved,
+}
+
+impl ConversationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Self::Open),
+            "resolved" => Some(Self::Resolved),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Me,
+    Unassigned,
+    User(UserId),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ConversationFilter {
+    pub channel_kind: Option<ChannelKind>,
+    pub channel_id: Option<ChannelId>,
+    pub assignee: Option<AssigneeFilter>,
+    /// `None`: any status.
+    pub status: Option<ConversationStatus>,
+    pub unread_only: bool,
+    /// Name, username or phone digits.
+    pub query: Option<String>,
+    /// Phone match keys of `query` when it looks like a number (domain::phone), matched against contacts.
+    pub phone_keys: Vec<String>,
+    /// Keyset cursor: (last activity, id) of the last row of the previous page.
+    pub after: Option<(i64, ConversationId)>,
+    pub limit: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct HandleRecord {
+    pub id: HandleId,
+    pub wa_id: Option<String>,
+    pub bsuid: Option<String>,
+    pub parent_bsuid: Option<String>,
+    pub scoped_id: Option<String>,
+    pub username: Option<String>,
+    pub profile_name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContactSummary {
+    pub id: ContactId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_primary: Option<String>,
+    pub phone_alternate: Option<String>,
+    pub phone_whatsapp: Option<String>,
+    pub whatsapp_user_id: Option<String>,
+    pub whatsapp_username: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LastMessage {
+    pub id: MessageId,
+    pub direction: String,
+    pub kind: String,
+    pub text: Option<String>,
+    pub status: String,
+    pub deleted: bool,
+    pub sent_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConversationRecord {
+    pub id: ConversationId,
+    pub account_id: AccountId,
+    pub channel_id: ChannelId,
+    pub channel_kind: ChannelKind,
+    pub channel_name: String,
+    pub handle: HandleRecord,
+    pub contact: Option<ContactSummary>,
+    pub assignee: Option<(UserId, String)>,
+    pub status: ConversationStatus,
+    pub unread_count: i64,
+    pub last_message: Option<LastMessage>,
+    pub last_inbound_at: Option<i64>,
+    pub last_activity_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SELECT: &str = "SELECT c.id, c.account_id, c.channel_id, ch.kind AS channel_kind, ch.name AS channel_name, \
+       h.id AS h_id, h.wa_id, h.bsuid, h.parent_bsuid, h.scoped_id, h.username, h.profile_name, \
+       ct.id AS ct_id, ct.first_name, ct.last_name, ct.email, ct.phone_primary, ct.phone_alternate, ct.phone_whatsapp, \
+       ct.whatsapp_user_id, ct.whatsapp_username, \
+       c.assignee_id, u.name AS assignee_name, c.status, c.unread_count, \
+       m.id AS m_id, m.direction AS m_direction, m.kind AS m_kind, m.text AS m_text, m.status AS m_status, m.deleted AS m_deleted, m.sent_at AS m_sent_at, \
+       c.last_inbound_at, c.last_activity_at, c.created_at, c.updated_at \
+     FROM conversations c \
+     JOIN channels ch ON ch.id = c.channel_id \
+     JOIN handles h ON h.id = c.handle_id \
+     LEFT JOIN contacts ct ON ct.id = h.contact_id \
+     LEFT JOIN users u ON u.id = c.assignee_id \
+     LEFT JOIN messages m ON m.id = c.last_message_id ";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    account_id: String,
+    channel_id: String,
+    channel_kind: String,
+    channel_name: String,
+    h_id: String,
+    wa_id: Option<String>,
+    bsuid: Option<String>,
+    parent_bsuid: Option<String>,
+    scoped_id: Option<String>,
+    username: Option<String>,
+    profile_name: Option<String>,
+    ct_id: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone_primary: Option<String>,
+    phone_alternate: Option<String>,
+    phone_whatsapp: Option<String>,
+    whatsapp_user_id: Option<String>,
+    whatsapp_username: Option<String>,
+    assignee_id: Option<String>,
+    assignee_name: Option<String>,
+    status: String,
+    unread_count: i64,
+    m_id: Option<String>,
+    m_direction: Option<String>,
+    m_kind: Option<String>,
+    m_text: Option<String>,
+    m_status: Option<String>,
+    m_deleted: Option<bool>,
+    m_sent_at: Option<i64>,
+    last_inbound_at: Option<i64>,
+    last_activity_at: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl Row {
+    fn into_record(self) -> StoreResult<ConversationRecord> {
+        let contact = match self.ct_id {
+            Some(id) => Some(ContactSummary {
+                id: parse_id(&id, "contact")?,
+                first_name: self.first_name,
+                last_name: self.last_name,
+                email: self.email,
+                phone_primary: self.phone_primary,
+                phone_alternate: self.phone_alternate,
+                phone_whatsapp: self.phone_whatsapp,
+                whatsapp_user_id: self.whatsapp_user_id,
+                whatsapp_username: self.whatsapp_username,
+            }),
+            None => None,
+        };
+        let last_message = match self.m_id {
+            Some(id) => {
+                let deleted = self.m_deleted.unwrap_or(false);
+                Some(LastMessage {
+                    id: parse_id(&id, "message")?,
+                    direction: self.m_direction.unwrap_or_default(),
+                    kind: self.m_kind.unwrap_or_default(),
+                    // A message the customer deleted shows no content anywhere, previews included.
+                    text: if deleted { None } else { self.m_text },
+                    status: self.m_status.unwrap_or_default(),
+                    deleted,
+                    sent_at: self.m_sent_at.unwrap_or_default(),
+                })
+            }
+            None => None,
+        };
+        let assignee = match (self.assignee_id, self.assignee_name) {
+            (Some(id), name) => Some((parse_id(&id, "user")?, name.unwrap_or_default())),
+            _ => None,
+        };
+        Ok(ConversationRecord {
+            id: parse_id(&self.id, "conversation")?,
+            account_id: parse_id(&self.account_id, "account")?,
+            channel_id: parse_id(&self.channel_id, "channel")?,
+            channel_kind: ChannelKind::parse(&self.channel_kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("channel kind {:?}", self.channel_kind))
+            })?,
+            channel_name: self.channel_name,
+            handle: HandleRecord {
+                id: parse_id(&self.h_id, "handle")?,
+                wa_id: self.wa_id,
+                bsuid: self.bsuid,
+                parent_bsuid: self.parent_bsuid,
+                scoped_id: self.scoped_id,
+                username: self.username,
+                profile_name: self.profile_name,
+            },
+            contact,
+            assignee,
+            status: ConversationStatus::parse(&self.status).ok_or_else(|| {
+                StoreError::Corrupt(format!("conversation status {:?}", self.status))
+            })?,
+            unread_count: self.unread_count,
+            last_message,
+            last_inbound_at: self.last_inbound_at,
+            last_activity_at: self.last_activity_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// Appends ` AND <the scope>` for the conversation alias `c`.
+pub(crate) fn push_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
+    match scope {
+        ConversationScope::All => {}
+        ConversationScope::Channels(ids) => {
+            q.push(" AND ")
+                .in_list("c.channel_id", ids.iter().map(|i| i.to_string()));
+        }
+        ConversationScope::Assigned { user, unassigned } => {
+            q.push(" AND (c.assignee_id = ").bind_text(user.to_string());
+            match unassigned {
+                UnassignedAccess::None => {}
+                UnassignedAccess::AllChannels => {
+                    q.push(" OR c.assignee_id IS NULL");
+                }
+                UnassignedAccess::Channels(ids) => {
+                    q.push(" OR (c.assignee_id IS NULL AND ")
+                        .in_list("c.channel_id", ids.iter().map(|i| i.to_string()))
+                        .push(")");
+                }
+            }
+            q.push(")");
+        }
+    }
+}
+
+impl Store {
+    /// The caller's page of conversations, newest activity first.
+    pub async fn list_conversations(
+        &self,
+        account: AccountId,
+        me: UserId,
+        scope: &ConversationScope,
+        f: &ConversationFilter,
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        let mut q = SqlBuilder::new(SELECT);
+        q.push("WHERE c.account_id = ")
+            .bind_text(account.to_string());
+        push_scope(&mut q, scope);
+        if let Some(kind) = f.channel_kind {
+            q.push(" AND ch.kind = ").bind_text(kind.as_str());
+        }
+        if let Some(channel) = f.channel_id {
+            q.push(" AND c.channel_id = ")
+                .bind_text(channel.to_string());
+        }
+        match &f.assignee {
+            Some(AssigneeFilter::Me) => {
+                q.push(" AND c.assignee_id = ").bind_text(me.to_string());
+            }
+            Some(AssigneeFilter::Unassigned) => {
+                q.push(" AND c.assignee_id IS NULL");
+            }
+            Some(AssigneeFilter::User(u)) => {
+                q.push(" AND c.assignee_id = ").bind_text(u.to_string());
+            }
+            None => {}
+        }
+        if let Some(status) = f.status {
+            q.push(" AND c.status = ").bind_text(status.as_str());
+        }
+        if f.unread_only {
+            q.push(" AND c.unread_count > 0");
+        }
+        if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let like = format!(
+                "%{}%",
+                text.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            q.push(" AND (");
+            for (i, col) in [
+                "ct.first_name",
+                "ct.last_name",
+                "h.profile_name",
+                "h.username",
+                "ct.email",
+                "ct.whatsapp_username",
+            ]
+            .iter()
+            .enumerate()
+            {
+                if i > 0 {
+                    q.push(" OR ");
+                }
+                q.push("lower(")
+                    .push(col)
+                    .push(") LIKE ")
+                    .bind_text(like.clone())
+                    .push(" ESCAPE '\\'");
+            }
+            q.push(
+                " OR lower(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')) LIKE ",
+            )
+            .bind_text(like.clone())
+            .push(" ESCAPE '\\'");
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 4 {
+                q.push(" OR h.wa_id LIKE ").bind_text(format!("%{digits}%"));
+            }
+            if !f.phone_keys.is_empty() {
+                q.push(" OR h.contact_id IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ")
+                    .bind_text(account.to_string())
+                    .push(" AND ")
+                    .in_list("k.phone_key", f.phone_keys.iter().cloned())
+                    .push(")");
+            }
+            q.push(")");
+        }
+        if let Some((at, id)) = &f.after {
+            q.push(" AND (c.last_activity_at < ")
+                .bind_int(*at)
+                .push(" OR (c.last_activity_at = ")
+                .bind_int(*at);
+            q.push(" AND c.id < ").bind_text(id.to_string()).push("))");
+        }
+        q.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ")
+            .bind_int(f.limit);
+        let rows: Vec<Row> =
+            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        rows.into_iter().map(Row::into_record).collect()
+    }
+
+    /// One conversation, if the caller may see it; otherwise [`StoreError::NotFound`].
+    pub async fn get_conversation(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        id: ConversationId,
+    ) -> StoreResult<ConversationRecord> {
+        let mut q = SqlBuilder::new(SELECT);
+        q.push("WHERE c.account_id = ")
+            .bind_text(account.to_string());
+        q.push(" AND c.id = ").bind_text(id.to_string());
+        push_scope(&mut q, scope);
+        let row: Row =
+            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        row.into_record()
+    }
+}
+
+/// A change to a conversation: `assignee: Some(None)` unassigns.
+#[derive(Clone, Debug, Default)]
+pub struct ConversationPatch {
+    pub assignee: Option<Option<UserId>>,
+    pub status: Option<ConversationStatus>,
+}
+
+impl Store {
+    /// Applies `patch` to a conversation the caller can see. The new assignee must be an active
+    /// user of the same account ([`StoreError::Conflict`] `"assignee"` otherwise).
+    pub async fn update_conversation(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        id: ConversationId,
+        patch: &ConversationPatch,
+        now_ms: i64,
+    ) -> StoreResult<ConversationRecord> {
+        self.get_conversation(account, scope, id).await?;
+        if let Some(Some(user)) = patch.assignee {
+            let active: Option<bool> = on_reader!(self, p => sqlx::query_scalar("SELECT active FROM users WHERE account_id = $1 AND id = $2")
+                .bind(account.to_string()).bind(user.to_string()).fetch_optional(p).await)?;
+            if active != Some(true) {
+                return Err(StoreError::Conflict("assignee".into()));
+            }
+        }
+        let mut q = SqlBuilder::new("UPDATE conversations SET updated_at = ");
+        q.bind_int(now_ms);
+        if let Some(assignee) = &patch.assignee {
+            match assignee {
+                Some(u) => q.push(", assignee_id = ").bind_text(u.to_string()),
+                None => q.push(", assignee_id = NULL"),
+            };
+        }
+        if let Some(status) = patch.status {
+            q.push(", status = ").bind_text(status.as_str());
+        }
+        q.push(" WHERE account_id = ")
+            .bind_text(account.to_string())
+            .push(" AND id = ")
+            .bind_text(id.to_string());
+        crate::db::on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
+        // Read back unscoped by assignee: the caller may have just assigned it away, and still gets the result.
+        self.get_conversation(account, &ConversationScope::All, id)
+            .await
+    }
+
+    /// Clears the unread count of a conversation the caller can see; returns the newest inbound
+    /// message's Meta id (for the channel's read receipt), if any.
+    pub async fn mark_conversation_read(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        id: ConversationId,
+        now_ms: i64,
+    ) -> StoreResult<Option<String>> {
+        self.get_conversation(account, scope, id).await?;
+        crate::db::on_writer!(self, p => sqlx::query("UPDATE conversations SET unread_count = 0, updated_at = $3 WHERE account_id = $1 AND id = $2")
+            .bind(account.to_string()).bind(id.to_string()).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        let last: Option<Option<String>> = on_reader!(self, p => sqlx::query_scalar(
+            "SELECT external_id FROM messages WHERE conversation_id = $1 AND direction = 'inbound' ORDER BY sent_at DESC, id DESC LIMIT 1")
+            .bind(id.to_string()).fetch_optional(p).await)?;
+        Ok(last.flatten())
+    }
+}

@@ -1,0 +1,75 @@
+//! A small builder for statements whose shape depends on filters. It numbers `$n` placeholders
+//! (understood by both SQLite and PostgreSQL) and keeps the values to bind, so one SQL text serves
+//! both backends.
+
+#[derive(Clone, Debug)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+#[derive(Default)]
+pub(crate) struct SqlBuilder {
+    pub sql: String,
+    pub binds: Vec<Bind>,
+}
+
+impl SqlBuilder {
+    pub fn new(sql: impl Into<String>) -> Self {
+        Self {
+            sql: sql.into(),
+            binds: vec![],
+        }
+    }
+
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        self.sql.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    pub fn bind_text(&mut self, value: impl Into<String>) -> &mut Self {
+        self.bind(Bind::Text(value.into()))
+    }
+
+    pub fn bind_int(&mut self, value: i64) -> &mut Self {
+        self.bind(Bind::Int(value))
+    }
+
+    /// `column IN ($a, $b, …)`; an empty list matches nothing.
+    pub fn in_list(&mut self, column: &str, values: impl IntoIterator<Item = String>) -> &mut Self {
+        let values: Vec<String> = values.into_iter().collect();
+        if values.is_empty() {
+            return self.push("FALSE");
+        }
+        self.push(column).push(" IN (");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind_text(v);
+        }
+        self.push(")")
+    }
+}
+
+/// Binds the builder's values onto a `sqlx::query_as` / `sqlx::query` in order.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds.iter() {
+            q = match b {
+                $crate::sql::Bind::Text(s) => q.bind(s.clone()),
+                $crate::sql::Bind::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;

@@ -29,19 +29,7 @@ impl Plan {
     }
 }
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Addon {
     Whatsapp,
@@ -103,41 +91,24 @@ mod tests {
     use super::*;
 
     fn account(plan: Plan, addons: &[Addon]) -> Account {
-        Account {
-            id: AccountId::new(),
-            name: "Acme".into(),
-            plan,
-            addons: addons.iter().copied().collect(),
-        }
+        Account { id: AccountId::new(), name: "Acme".into(), plan, addons: addons.iter().copied().collect() }
     }
 
     #[test]
     fn basic_plan_has_no_inbox() {
         let a = account(Plan::Basic, &[Addon::Whatsapp]);
         assert_eq!(a.check_inbox(), Err(PlanRefusal::InboxNeedsPro));
-        assert_eq!(
-            a.check_channel_kind(ChannelKind::Instagram),
-            Err(PlanRefusal::InboxNeedsPro)
-        );
+        assert_eq!(a.check_channel_kind(ChannelKind::Instagram), Err(PlanRefusal::InboxNeedsPro));
     }
 
     #[test]
     fn whatsapp_needs_the_addon_but_meta_channels_do_not() {
         let a = account(Plan::Pro, &[]);
-        assert_eq!(
-            a.check_channel_kind(ChannelKind::WhatsappCloud),
-            Err(PlanRefusal::WhatsappNeedsAddon)
-        );
-        assert_eq!(
-            a.check_channel_kind(ChannelKind::WhatsappBusinessApp),
-            Err(PlanRefusal::WhatsappNeedsAddon)
-        );
+        assert_eq!(a.check_channel_kind(ChannelKind::WhatsappCloud), Err(PlanRefusal::WhatsappNeedsAddon));
+        assert_eq!(a.check_channel_kind(ChannelKind::WhatsappBusinessApp), Err(PlanRefusal::WhatsappNeedsAddon));
         assert_eq!(a.check_channel_kind(ChannelKind::Messenger), Ok(()));
         assert_eq!(a.check_channel_kind(ChannelKind::Instagram), Ok(()));
         let with_addon = account(Plan::Pro, &[Addon::Whatsapp]);
-        assert_eq!(
-            with_addon.check_channel_kind(ChannelKind::WhatsappCloud),
-            Ok(())
-        );
+        assert_eq!(with_addon.check_channel_kind(ChannelKind::WhatsappCloud), Ok(()));
     }
 }

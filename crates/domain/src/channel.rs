@@ -17,12 +17,8 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
-    pub const ALL: [ChannelKind; 4] = [
-        ChannelKind::WhatsappCloud,
-        ChannelKind::WhatsappBusinessApp,
-        ChannelKind::Messenger,
-        ChannelKind::Instagram,
-    ];
+    pub const ALL: [ChannelKind; 4] =
+        [ChannelKind::WhatsappCloud, ChannelKind::WhatsappBusinessApp, ChannelKind::Messenger, ChannelKind::Instagram];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,10 +34,7 @@ impl ChannelKind {
     }
 
     pub fn is_whatsapp(self) -> bool {
-        matches!(
-            self,
-            ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp
-        )
+        matches!(self, ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp)
     }
 
     /// Only WhatsApp lets the business write first (with an approved, paid template).
@@ -55,30 +48,18 @@ impl ChannelKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ChannelAddress {
-    Whatsapp {
-        phone_number_id: String,
-        waba_id: String,
-        display_phone_number: String,
-    },
-    Messenger {
-        page_id: String,
-    },
-    Instagram {
-        instagram_account_id: String,
-    },
+    Whatsapp { phone_number_id: String, waba_id: String, display_phone_number: String },
+    Messenger { page_id: String },
+    Instagram { instagram_account_id: String },
 }
 
 impl ChannelAddress {
     /// The id Meta's webhooks name this channel by (`metadata.phone_number_id`, or `entry[].id`).
     pub fn routing_id(&self) -> &str {
         match self {
-            ChannelAddress::Whatsapp {
-                phone_number_id, ..
-            } => phone_number_id,
+            ChannelAddress::Whatsapp { phone_number_id, .. } => phone_number_id,
             ChannelAddress::Messenger { page_id } => page_id,
-            ChannelAddress::Instagram {
-                instagram_account_id,
-            } => instagram_account_id,
+            ChannelAddress::Instagram { instagram_account_id } => instagram_account_id,
         }
     }
 }
@@ -107,10 +88,7 @@ mod tests {
     fn kinds_round_trip_their_api_names() {
         for k in ChannelKind::ALL {
             assert_eq!(ChannelKind::parse(k.as_str()), Some(k));
-            assert_eq!(
-                serde_json::to_value(k).unwrap(),
-                serde_json::json!(k.as_str())
-            );
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::json!(k.as_str()));
         }
         assert_eq!(ChannelKind::parse("telegram"), None);
     }

@@ -64,24 +64,14 @@ mod tests {
 
     #[test]
     fn normalises_case_and_spaces() {
-        assert_eq!(
-            Email::parse("  Ana@Example.COM ").unwrap().as_str(),
-            "ana@example.com"
-        );
+        assert_eq!(Email::parse("  Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
     }
 
     #[test]
     fn refuses_malformed_addresses() {
-        for bad in [
-            "",
-            "ana",
-            "ana@",
-            "@example.com",
-            "ana@example",
-            "a b@example.com",
-            "a@b@c.com",
-            "ana@example.com.",
-        ] {
+        for bad in
+            ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@c.com", "ana@example.com."]
+        {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }

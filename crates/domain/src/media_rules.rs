@@ -93,8 +93,7 @@ fn essence(mime: &str) -> (String, Option<String>) {
     let base = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     let codecs = parts.find_map(|p| {
         let (k, v) = p.split_once('=')?;
-        (k.trim().eq_ignore_ascii_case("codecs"))
-            .then(|| v.trim().trim_matches('"').to_ascii_lowercase())
+        (k.trim().eq_ignore_ascii_case("codecs")).then(|| v.trim().trim_matches('"').to_ascii_lowercase())
     });
     (base, codecs)
 }
@@ -143,26 +142,20 @@ fn messenger(m: &str) -> Option<(MediaKind, u64)> {
 fn instagram(m: &str) -> Option<(MediaKind, u64)> {
     Some(match m {
         "image/png" | "image/jpeg" | "image/gif" => (MediaKind::Image, 8 * MB),
-        "video/mp4" | "video/ogg" | "video/x-msvideo" | "video/avi" | "video/quicktime"
-        | "video/webm" => (MediaKind::Video, 25 * MB),
-        "audio/aac" | "audio/mp4" | "audio/x-m4a" | "audio/m4a" | "audio/wav" | "audio/x-wav"
-        | "audio/wave" | "audio/vnd.wave" => (MediaKind::Audio, 25 * MB),
+        "video/mp4" | "video/ogg" | "video/x-msvideo" | "video/avi" | "video/quicktime" | "video/webm" => {
+            (MediaKind::Video, 25 * MB)
+        }
+        "audio/aac" | "audio/mp4" | "audio/x-m4a" | "audio/m4a" | "audio/wav" | "audio/x-wav" | "audio/wave"
+        | "audio/vnd.wave" => (MediaKind::Audio, 25 * MB),
         "application/pdf" => (MediaKind::Document, 25 * MB),
         _ => return None,
     })
 }
 
 /// Whether a file of `mime` and `size` bytes can be sent on `kind`, and as what.
-pub fn check_attachment(
-    kind: ChannelKind,
-    mime: &str,
-    size: u64,
-) -> Result<MediaKind, MediaRefusal> {
-    let (media, limit) =
-        media_rule(kind, mime).ok_or_else(|| MediaRefusal::UnsupportedMediaType {
-            channel: kind.as_str(),
-            mime: mime.to_string(),
-        })?;
+pub fn check_attachment(kind: ChannelKind, mime: &str, size: u64) -> Result<MediaKind, MediaRefusal> {
+    let (media, limit) = media_rule(kind, mime)
+        .ok_or_else(|| MediaRefusal::UnsupportedMediaType { channel: kind.as_str(), mime: mime.to_string() })?;
     if size > limit {
         return Err(MediaRefusal::MediaTooLarge { kind: media, limit });
     }
@@ -196,28 +189,18 @@ impl TextLimit {
 /// The longest text message on `kind` (§5, §9, §10).
 pub fn text_limit(kind: ChannelKind) -> TextLimit {
     match kind {
-        ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp => TextLimit {
-            max: 4096,
-            unit: TextUnit::Characters,
-        },
-        ChannelKind::Messenger => TextLimit {
-            max: 2000,
-            unit: TextUnit::Characters,
-        },
-        ChannelKind::Instagram => TextLimit {
-            max: 1000,
-            unit: TextUnit::Bytes,
-        },
+        ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp => {
+            TextLimit { max: 4096, unit: TextUnit::Characters }
+        }
+        ChannelKind::Messenger => TextLimit { max: 2000, unit: TextUnit::Characters },
+        ChannelKind::Instagram => TextLimit { max: 1000, unit: TextUnit::Bytes },
     }
 }
 
 /// The longest media caption on `kind`; `None` where attachments carry no caption (Messenger and
 /// Instagram), so a caption there must go as a separate text message, checked with [`check_text`].
 pub fn caption_limit(kind: ChannelKind) -> Option<TextLimit> {
-    kind.is_whatsapp().then_some(TextLimit {
-        max: 1024,
-        unit: TextUnit::Characters,
-    })
+    kind.is_whatsapp().then_some(TextLimit { max: 1024, unit: TextUnit::Characters })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

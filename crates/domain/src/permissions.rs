@@ -7,19 +7,7 @@ use crate::ids::{ChannelId, RoleId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     SendMessages,
@@ -87,13 +75,7 @@ impl Permissions {
             visibility: Visibility::Assigned,
             channel_ids: vec![],
             unassigned: false,
-            actions: [
-                Action::SendMessages,
-                Action::SendTemplates,
-                Action::ManageContacts,
-            ]
-            .into_iter()
-            .collect(),
+            actions: [Action::SendMessages, Action::SendTemplates, Action::ManageContacts].into_iter().collect(),
         }
     }
 
@@ -145,10 +127,7 @@ pub enum UnassignedAccess {
 pub enum ConversationScope {
     All,
     Channels(Vec<ChannelId>),
-    Assigned {
-        user: UserId,
-        unassigned: UnassignedAccess,
-    },
+    Assigned { user: UserId, unassigned: UnassignedAccess },
 }
 
 impl ConversationScope {
@@ -173,11 +152,7 @@ impl ConversationScope {
 pub enum Role {
     Admin,
     Seller,
-    Custom {
-        id: RoleId,
-        name: String,
-        permissions: Permissions,
-    },
+    Custom { id: RoleId, name: String, permissions: Permissions },
 }
 
 impl Role {
@@ -255,15 +230,9 @@ mod tests {
         };
         assert!(scoped.can_see(me, mine, None));
         assert!(!scoped.can_see(me, theirs, None));
-        assert!(
-            scoped.can_see(me, theirs, Some(me)),
-            "what is assigned to me is visible on any channel"
-        );
+        assert!(scoped.can_see(me, theirs, Some(me)), "what is assigned to me is visible on any channel");
         assert!(!scoped.can_see(me, mine, Some(UserId::new())));
-        let everywhere = Permissions {
-            channel_ids: vec![],
-            ..scoped
-        };
+        let everywhere = Permissions { channel_ids: vec![], ..scoped };
         assert!(everywhere.can_see(me, theirs, None));
     }
 
@@ -275,10 +244,7 @@ mod tests {
             unassigned: false,
             actions: BTreeSet::new(),
         };
-        assert_eq!(
-            p.validate(),
-            Err(InvalidPermissions::ChannelsWithoutChannels)
-        );
+        assert_eq!(p.validate(), Err(InvalidPermissions::ChannelsWithoutChannels));
     }
 
     #[test]
@@ -287,9 +253,6 @@ mod tests {
         let p: Permissions = serde_json::from_value(json).unwrap();
         assert_eq!(p.visibility, Visibility::Channels);
         assert!(p.allows(Action::Assign));
-        assert!(
-            serde_json::from_value::<Permissions>(serde_json::json!({"visibility": "some"}))
-                .is_err()
-        );
+        assert!(serde_json::from_value::<Permissions>(serde_json::json!({"visibility": "some"})).is_err());
     }
 }

@@ -52,11 +52,7 @@ impl PersonalizeError {
     fn describe(&self) -> String {
         let mut parts = vec![];
         if !self.unknown.is_empty() {
-            let names: Vec<String> = self
-                .unknown
-                .iter()
-                .map(|n| format!("{{{{{n}}}}}"))
-                .collect();
+            let names: Vec<String> = self.unknown.iter().map(|n| format!("{{{{{n}}}}}")).collect();
             parts.push(format!("unknown placeholder {}", names.join(", ")));
         }
         if !self.unterminated.is_empty() {
@@ -122,9 +118,8 @@ impl PersonalizeContext {
             return valid.then(|| value.to_string());
         }
         let c = self.contact.as_ref();
-        let field = |f: fn(&ContactFields) -> &Option<String>| {
-            non_empty(c.and_then(|c| f(c).as_deref())).map(str::to_string)
-        };
+        let field =
+            |f: fn(&ContactFields) -> &Option<String>| non_empty(c.and_then(|c| f(c).as_deref())).map(str::to_string);
         let agent = non_empty(self.agent_name.as_deref());
         let value = match name {
             "contact.first_name" => field(|c| &c.first_name),
@@ -142,9 +137,7 @@ impl PersonalizeContext {
             "contact.phone_whatsapp" => field(|c| &c.phone_whatsapp),
             "contact.whatsapp_username" => field(|c| &c.whatsapp_username),
             "agent.name" => agent.map(|a| a.trim().to_string()),
-            "agent.first_name" => agent
-                .and_then(|a| a.split_whitespace().next())
-                .map(str::to_string),
+            "agent.first_name" => agent.and_then(|a| a.split_whitespace().next()).map(str::to_string),
             _ => return None,
         };
         Some(value.unwrap_or_default())
@@ -175,12 +168,7 @@ fn scan(text: &str) -> (Vec<Placeholder<'_>>, Vec<usize>) {
             Some((n, f)) => (n.trim(), Some(f.trim())),
             None => (inner.trim(), None),
         };
-        found.push(Placeholder {
-            start: open,
-            end: close + 2,
-            name,
-            fallback,
-        });
+        found.push(Placeholder { start: open, end: close + 2, name, fallback });
         pos = close + 2;
     }
     (found, unterminated)
@@ -208,10 +196,7 @@ pub fn render(text: &str, ctx: &PersonalizeContext) -> Result<String, Personaliz
         last = p.end;
     }
     if !unknown.is_empty() || !unterminated.is_empty() {
-        return Err(PersonalizeError {
-            unknown,
-            unterminated,
-        });
+        return Err(PersonalizeError { unknown, unterminated });
     }
     out.push_str(&text[last..]);
     Ok(out)

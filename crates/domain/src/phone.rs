@@ -38,9 +38,7 @@ const MAX_INPUT_LEN: usize = 64;
 const MAX_DIGITS: usize = 20;
 
 /// A phone number in E.164 form (`+` and digits), e.g. `+525512345678`.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, example = "+525512345678")]
 pub struct PhoneE164(String);
@@ -62,12 +60,7 @@ impl PhoneE164 {
         let invalid = || InvalidPhone(raw.to_string());
         let (plus, digits) = phone_digits(raw).ok_or_else(invalid)?;
         let region = match default_region {
-            Some(r) => Some(
-                r.trim()
-                    .to_ascii_uppercase()
-                    .parse::<country::Id>()
-                    .map_err(|_| invalid())?,
-            ),
+            Some(r) => Some(r.trim().to_ascii_uppercase().parse::<country::Id>().map_err(|_| invalid())?),
             None => None,
         };
         let international = |d: &str| parse_international(d);
@@ -84,10 +77,8 @@ impl PhoneE164 {
             let d = digits.strip_prefix("00").unwrap_or(&digits);
             international(d).into_iter().collect()
         };
-        let normalised: Vec<PhoneNumber> = candidates
-            .iter()
-            .filter_map(|n| parse_international(&normalise(n)))
-            .collect();
+        let normalised: Vec<PhoneNumber> =
+            candidates.iter().filter_map(|n| parse_international(&normalise(n))).collect();
         normalised
             .iter()
             .find(|n| n.is_valid())
@@ -138,9 +129,7 @@ impl fmt::Display for PhoneE164 {
 
 /// A WhatsApp user id (`contacts[].wa_id`, `messages[].from`): digits, kept exactly as WhatsApp
 /// sent them, never re-formatted (§11: sends must use it as given).
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
 #[schema(value_type = String, example = "5215512345678")]
 pub struct WaId(String);
@@ -198,12 +187,7 @@ impl fmt::Display for WaId {
 /// `number` is an international number: a [`PhoneE164`], a [`WaId`], or digits with the country
 /// code (`+` and punctuation are ignored). An input with no digits has no keys.
 pub fn match_keys(number: impl AsRef<str>) -> Vec<String> {
-    let plain: String = number
-        .as_ref()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(MAX_DIGITS + 1)
-        .collect();
+    let plain: String = number.as_ref().chars().filter(char::is_ascii_digit).take(MAX_DIGITS + 1).collect();
     if plain.is_empty() {
         return vec![];
     }
@@ -240,16 +224,13 @@ fn phone_digits(raw: &str) -> Option<(bool, String)> {
         return None;
     }
     let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
-    (4..=MAX_DIGITS)
-        .contains(&digits.len())
-        .then_some((plus, digits))
+    (4..=MAX_DIGITS).contains(&digits.len()).then_some((plus, digits))
 }
 
 /// Only ever hands libphonenumber `+` and digits: its parser has panicked on odd punctuation
 /// (whisperfish/rust-phonenumber#43), never on digit strings.
 fn parse_international(digits: &str) -> Option<PhoneNumber> {
-    if digits.is_empty() || digits.len() > MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit())
-    {
+    if digits.is_empty() || digits.len() > MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     phonenumber::parse(None, format!("+{digits}")).ok()
@@ -293,8 +274,7 @@ fn mexico(national: &str) -> &str {
 /// number is its own canonical form, so libphonenumber's own rewriting (national prefixes of
 /// other countries) can never make two different keys of one number disagree.
 fn canonical_digits(digits: &str) -> Option<String> {
-    if digits.is_empty() || digits.len() > MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit())
-    {
+    if digits.is_empty() || digits.len() > MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     // Country codes are prefix-free, so these prefixes are exactly the three countries.
@@ -336,9 +316,8 @@ fn argentina(national: &str) -> String {
 
 /// Old eight-digit Brazilian mobiles (first digit 6–9) gained a leading 9 in 2012–2016.
 fn brazil(national: &str) -> String {
-    let is_old_mobile = national.len() == 10
-        && !national[..2].contains('0')
-        && national[2..].starts_with(['6', '7', '8', '9']);
+    let is_old_mobile =
+        national.len() == 10 && !national[..2].contains('0') && national[2..].starts_with(['6', '7', '8', '9']);
     if is_old_mobile {
         format!("{}9{}", &national[..2], &national[2..])
     } else {
@@ -353,18 +332,11 @@ fn plausible(n: &PhoneNumber) -> bool {
         return false;
     };
     let d = meta.descriptors();
-    let lengths: Vec<u16> = [
-        d.fixed_line(),
-        d.mobile(),
-        d.toll_free(),
-        d.voip(),
-        d.personal_number(),
-        d.uan(),
-    ]
-    .into_iter()
-    .flatten()
-    .flat_map(|desc| desc.possible_length().iter().copied())
-    .collect();
+    let lengths: Vec<u16> = [d.fixed_line(), d.mobile(), d.toll_free(), d.voip(), d.personal_number(), d.uan()]
+        .into_iter()
+        .flatten()
+        .flat_map(|desc| desc.possible_length().iter().copied())
+        .collect();
     if lengths.is_empty() {
         return (4..=14).contains(&len);
     }

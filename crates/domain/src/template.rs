@@ -11,13 +11,13 @@ mod parameters;
 
 pub use graph::to_graph_components;
 pub use model::{
-    Button, ButtonType, Component, ComponentType, HeaderFormat, OtpType, ParameterFormat, Template,
-    TemplateCategory, TemplateStatus,
+    Button, ButtonType, Component, ComponentType, HeaderFormat, OtpType, ParameterFormat, Template, TemplateCategory,
+    TemplateStatus,
 };
 pub use parameters::{
-    has_request_contact_info_button, required_parameters, requires_phone_recipient, BodyParameters,
-    ButtonParamKind, ButtonParameter, ButtonSpec, HeaderParameter, HeaderSpec, MediaSource,
-    ParamInfo, ParameterSpec, TemplateParameters,
+    has_request_contact_info_button, required_parameters, requires_phone_recipient, BodyParameters, ButtonParamKind,
+    ButtonParameter, ButtonSpec, HeaderParameter, HeaderSpec, MediaSource, ParamInfo, ParameterSpec,
+    TemplateParameters,
 };
 
 /// Meta's limits on a template's texts once filled in (template creation rules, error 132005).
@@ -50,9 +50,7 @@ fn check_text_param(label: &str, value: &str) -> Option<String> {
         return Some(format!("{label} is empty"));
     }
     if value.contains(['\n', '\r', '\t']) || value.contains("     ") {
-        return Some(format!(
-            "{label} cannot contain new lines, tabs or more than 4 consecutive spaces"
-        ));
+        return Some(format!("{label} cannot contain new lines, tabs or more than 4 consecutive spaces"));
     }
     None
 }
@@ -72,46 +70,25 @@ fn body_values<'a>(
     match (spec.format == ParameterFormat::Named, body) {
         (false, BodyParameters::Positional(list)) => {
             if list.len() > names.len() {
-                errors.push(format!(
-                    "the body takes {} parameter(s), {} were given",
-                    names.len(),
-                    list.len()
-                ));
+                errors.push(format!("the body takes {} parameter(s), {} were given", names.len(), list.len()));
             }
-            Some(
-                (0..names.len())
-                    .map(|i| list.get(i).map(String::as_str))
-                    .collect(),
-            )
+            Some((0..names.len()).map(|i| list.get(i).map(String::as_str)).collect())
         }
         (true, BodyParameters::Named(map)) => {
             for extra in map.keys().filter(|k| !names.contains(&k.as_str())) {
-                errors.push(format!(
-                    "body parameter {} does not exist in this template",
-                    var(extra)
-                ));
+                errors.push(format!("body parameter {} does not exist in this template", var(extra)));
             }
-            Some(
-                names
-                    .iter()
-                    .map(|n| map.get(*n).map(String::as_str))
-                    .collect(),
-            )
+            Some(names.iter().map(|n| map.get(*n).map(String::as_str)).collect())
         }
         // An empty body of the other shape is just "nothing given": report what is missing.
         (false, BodyParameters::Named(map)) if map.is_empty() => Some(vec![None; names.len()]),
-        (true, BodyParameters::Positional(list)) if list.is_empty() => {
-            Some(vec![None; names.len()])
-        }
+        (true, BodyParameters::Positional(list)) if list.is_empty() => Some(vec![None; names.len()]),
         (false, BodyParameters::Named(_)) => {
             errors.push("this template's body parameters are positional: send a list".into());
             None
         }
         (true, BodyParameters::Positional(_)) => {
-            errors.push(format!(
-                "this template's body parameters are named: send an object with {}",
-                names.join(", ")
-            ));
+            errors.push(format!("this template's body parameters are named: send an object with {}", names.join(", ")));
             None
         }
     }
@@ -130,16 +107,8 @@ fn button_values<'a>(
     spec.buttons
         .iter()
         .map(|b| {
-            let own = params
-                .buttons
-                .iter()
-                .find(|p| p.index == b.index)
-                .map(|p| p.text.as_str());
-            let value = own.or(if b.kind == ButtonParamKind::Otp {
-                body_code
-            } else {
-                None
-            });
+            let own = params.buttons.iter().find(|p| p.index == b.index).map(|p| p.text.as_str());
+            let value = own.or(if b.kind == ButtonParamKind::Otp { body_code } else { None });
             (b, value)
         })
         .collect()
@@ -173,11 +142,9 @@ fn header_errors(spec: &ParameterSpec, given: Option<&HeaderParameter>, errors: 
             errors.extend(check_text_param(&label, text));
         }
         (Some(h), None) => errors.push(format!("the header needs {}", a(h.kind_name()))),
-        (Some(h), Some(p)) if h.kind_name() != p.kind_name() => errors.push(format!(
-            "the header needs {}, not {}",
-            a(h.kind_name()),
-            a(p.kind_name())
-        )),
+        (Some(h), Some(p)) if h.kind_name() != p.kind_name() => {
+            errors.push(format!("the header needs {}, not {}", a(h.kind_name()), a(p.kind_name())))
+        }
         (Some(_), Some(p)) => {
             let source = match p {
                 HeaderParameter::Image { source }
@@ -193,37 +160,21 @@ fn header_errors(spec: &ParameterSpec, given: Option<&HeaderParameter>, errors: 
 }
 
 /// Checks that `params` fill `template` exactly, the way Meta will check them.
-pub fn validate_parameters(
-    template: &Template,
-    params: &TemplateParameters,
-) -> Result<(), TemplateRefusal> {
+pub fn validate_parameters(template: &Template, params: &TemplateParameters) -> Result<(), TemplateRefusal> {
     if !template.is_approved() {
-        return Err(TemplateRefusal::NotApproved {
-            status: template.status.as_str().to_string(),
-        });
+        return Err(TemplateRefusal::NotApproved { status: template.status.as_str().to_string() });
     }
     let spec = required_parameters(template);
     let mut errors = vec![];
     if !spec.unsupported.is_empty() {
-        errors.push(format!(
-            "this template uses {}, which the inbox cannot fill",
-            spec.unsupported.join(", ")
-        ));
+        errors.push(format!("this template uses {}, which the inbox cannot fill", spec.unsupported.join(", ")));
     }
     header_errors(&spec, params.header.as_ref(), &mut errors);
-    if let (Some(HeaderSpec::Text { param }), Some(HeaderParameter::Text { text })) =
-        (&spec.header, &params.header)
-    {
-        let header = template
-            .component(&ComponentType::Header)
-            .and_then(|h| h.text.as_deref());
-        let filled = fill(header.unwrap_or_default(), |n| {
-            (n == param.name).then(|| text.clone())
-        });
+    if let (Some(HeaderSpec::Text { param }), Some(HeaderParameter::Text { text })) = (&spec.header, &params.header) {
+        let header = template.component(&ComponentType::Header).and_then(|h| h.text.as_deref());
+        let filled = fill(header.unwrap_or_default(), |n| (n == param.name).then(|| text.clone()));
         if filled.chars().count() > HEADER_TEXT_MAX {
-            errors.push(format!(
-                "the header would be too long: at most {HEADER_TEXT_MAX} characters"
-            ));
+            errors.push(format!("the header would be too long: at most {HEADER_TEXT_MAX} characters"));
         }
     }
     let values = body_values(&spec, &params.body, &mut errors).unwrap_or_default();
@@ -234,11 +185,7 @@ pub fn validate_parameters(
             Some(v) => errors.extend(check_text_param(&label, v)),
         }
     }
-    for extra in params
-        .buttons
-        .iter()
-        .filter(|p| !spec.buttons.iter().any(|b| b.index == p.index))
-    {
+    for extra in params.buttons.iter().filter(|p| !spec.buttons.iter().any(|b| b.index == p.index)) {
         errors.push(format!("button {} takes no parameter", extra.index));
     }
     for (i, p) in params.buttons.iter().enumerate() {
@@ -251,12 +198,8 @@ pub fn validate_parameters(
         match v {
             None => errors.push(format!("{label} is missing")),
             Some(v) if v.trim().is_empty() => errors.push(format!("{label} is empty")),
-            Some(v)
-                if b.kind == ButtonParamKind::CouponCode && v.chars().count() > COUPON_CODE_MAX =>
-            {
-                errors.push(format!(
-                    "{label} is longer than {COUPON_CODE_MAX} characters"
-                ))
+            Some(v) if b.kind == ButtonParamKind::CouponCode && v.chars().count() > COUPON_CODE_MAX => {
+                errors.push(format!("{label} is longer than {COUPON_CODE_MAX} characters"))
             }
             Some(_) => {}
         }
@@ -264,9 +207,7 @@ pub fn validate_parameters(
     if errors.is_empty() {
         let body = render_body(template, params);
         if body.chars().count() > BODY_TEXT_MAX {
-            errors.push(format!(
-                "the body would be too long: at most {BODY_TEXT_MAX} characters"
-            ));
+            errors.push(format!("the body would be too long: at most {BODY_TEXT_MAX} characters"));
         }
     }
     if errors.is_empty() {
@@ -302,10 +243,7 @@ fn fill(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
 /// The body as the customer reads it: the text the inbox stores and shows for the sent message.
 /// Variables without a value stay as `{{n}}` (only possible before validation, e.g. in a preview).
 pub fn render_body(template: &Template, params: &TemplateParameters) -> String {
-    let Some(text) = template
-        .component(&ComponentType::Body)
-        .and_then(|b| b.text.as_deref())
-    else {
+    let Some(text) = template.component(&ComponentType::Body).and_then(|b| b.text.as_deref()) else {
         return String::new();
     };
     fill(text, |name| match &params.body {

@@ -9,8 +9,7 @@ pub fn to_millis(t: OffsetDateTime) -> i64 {
 
 /// The instant `ms` milliseconds after the Unix epoch (clamped to the representable range).
 pub fn from_millis(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]

@@ -87,11 +87,7 @@ impl Window {
     /// The window of a conversation on `kind` whose customer last wrote at `last_inbound`.
     ///
     /// A `last_inbound` in the future (clock skew between Meta and us) counts as age 0.
-    pub fn compute(
-        kind: ChannelKind,
-        last_inbound: Option<OffsetDateTime>,
-        now: OffsetDateTime,
-    ) -> Window {
+    pub fn compute(kind: ChannelKind, last_inbound: Option<OffsetDateTime>, now: OffsetDateTime) -> Window {
         let closed = Window {
             state: WindowState::Closed,
             free_form: false,
@@ -129,9 +125,7 @@ impl Window {
 
     /// Time left in the current free-form period, if any.
     pub fn remaining(&self, now: OffsetDateTime) -> Option<Duration> {
-        self.expires_at
-            .map(|end| end - now)
-            .filter(|d| d.is_positive())
+        self.expires_at.map(|end| end - now).filter(|d| d.is_positive())
     }
 }
 
@@ -161,17 +155,15 @@ pub enum SendMode {
 /// Why a send is refused; the API answers `422` with [`SendRefusal::code`] and the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SendRefusal {
-    #[error("the 24-hour WhatsApp window is closed: only an approved template can be sent until the customer writes again")]
-    WindowClosed,
     #[error(
-        "the customer last wrote more than 7 days ago: nothing can be sent until they write again"
+        "the 24-hour WhatsApp window is closed: only an approved template can be sent until the customer writes again"
     )]
+    WindowClosed,
+    #[error("the customer last wrote more than 7 days ago: nothing can be sent until they write again")]
     WindowExpired,
     #[error("reactions and read receipts can only be sent within 24 hours of the customer's last message")]
     StandardWindowOnly,
-    #[error(
-        "the business cannot start a conversation on this channel: the customer must write first"
-    )]
+    #[error("the business cannot start a conversation on this channel: the customer must write first")]
     ChannelCannotInitiate,
     #[error("templates exist only on WhatsApp")]
     TemplatesNotSupported,
@@ -193,11 +185,7 @@ impl SendRefusal {
 }
 
 /// Whether `send` may go out on a conversation of `kind` whose window is `window`, and how.
-pub fn check_send(
-    kind: ChannelKind,
-    window: &Window,
-    send: SendKind,
-) -> Result<SendMode, SendRefusal> {
+pub fn check_send(kind: ChannelKind, window: &Window, send: SendKind) -> Result<SendMode, SendRefusal> {
     if kind.is_whatsapp() {
         return match send {
             // Templates are the only message allowed outside the window, and the way to start (§7).
@@ -223,16 +211,12 @@ pub fn check_send(
     }
     match (window.state, send) {
         (WindowState::Open, _) => Ok(SendMode::Messaging(MessagingType::Response)),
-        (WindowState::HumanAgent, SendKind::FreeForm) => {
-            Ok(SendMode::Messaging(MessagingType::HumanAgentTag))
-        }
+        (WindowState::HumanAgent, SendKind::FreeForm) => Ok(SendMode::Messaging(MessagingType::HumanAgentTag)),
         // Reactions and `mark_seen` are sender actions, which carry no tag, so they only fit the
         // standard window (UNCONFIRMED in Meta's docs: the conservative reading). A caller marking
         // a conversation read should still mark it locally.
         (WindowState::HumanAgent, _) => Err(SendRefusal::StandardWindowOnly),
-        (WindowState::Closed, _) if window.last_inbound_at.is_none() => {
-            Err(SendRefusal::ChannelCannotInitiate)
-        }
+        (WindowState::Closed, _) if window.last_inbound_at.is_none() => Err(SendRefusal::ChannelCannotInitiate),
         (WindowState::Closed, _) => Err(SendRefusal::WindowExpired),
     }
 }
@@ -332,30 +316,14 @@ mod tests {
         let open = at_age(kind, Duration::hours(1));
         let closed = at_age(kind, Duration::hours(24));
         let never = Window::compute(kind, None, NOW);
-        for send in [
-            SendKind::FreeForm,
-            SendKind::Reaction,
-            SendKind::ContactRequest,
-        ] {
+        for send in [SendKind::FreeForm, SendKind::Reaction, SendKind::ContactRequest] {
             assert_eq!(check_send(kind, &open, send), Ok(SendMode::Whatsapp));
-            assert_eq!(
-                check_send(kind, &closed, send),
-                Err(SendRefusal::WindowClosed)
-            );
-            assert_eq!(
-                check_send(kind, &never, send),
-                Err(SendRefusal::WindowClosed)
-            );
+            assert_eq!(check_send(kind, &closed, send), Err(SendRefusal::WindowClosed));
+            assert_eq!(check_send(kind, &never, send), Err(SendRefusal::WindowClosed));
         }
         for w in [open, closed, never] {
-            assert_eq!(
-                check_send(kind, &w, SendKind::Template),
-                Ok(SendMode::Whatsapp)
-            );
-            assert_eq!(
-                check_send(kind, &w, SendKind::MarkRead),
-                Ok(SendMode::Whatsapp)
-            );
+            assert_eq!(check_send(kind, &w, SendKind::Template), Ok(SendMode::Whatsapp));
+            assert_eq!(check_send(kind, &w, SendKind::MarkRead), Ok(SendMode::Whatsapp));
         }
         assert_eq!(SendRefusal::WindowClosed.code(), "window_closed");
     }
@@ -364,14 +332,8 @@ mod tests {
     fn messenger_free_form_is_tagged_after_24_hours_and_refused_after_7_days() {
         for kind in [ChannelKind::Messenger, ChannelKind::Instagram] {
             let send = |w: &Window| check_send(kind, w, SendKind::FreeForm);
-            assert_eq!(
-                send(&at_age(kind, Duration::hours(1))),
-                Ok(SendMode::Messaging(MessagingType::Response))
-            );
-            assert_eq!(
-                send(&at_age(kind, Duration::days(3))),
-                Ok(SendMode::Messaging(MessagingType::HumanAgentTag))
-            );
+            assert_eq!(send(&at_age(kind, Duration::hours(1))), Ok(SendMode::Messaging(MessagingType::Response)));
+            assert_eq!(send(&at_age(kind, Duration::days(3))), Ok(SendMode::Messaging(MessagingType::HumanAgentTag)));
             let expired = send(&at_age(kind, Duration::days(7)));
             assert_eq!(expired, Err(SendRefusal::WindowExpired));
             assert_eq!(SendRefusal::WindowExpired.code(), "window_expired");
@@ -399,14 +361,8 @@ mod tests {
         let open = at_age(kind, Duration::hours(2));
         let tagged = at_age(kind, Duration::days(2));
         for send in [SendKind::Reaction, SendKind::MarkRead] {
-            assert_eq!(
-                check_send(kind, &open, send),
-                Ok(SendMode::Messaging(MessagingType::Response))
-            );
-            assert_eq!(
-                check_send(kind, &tagged, send),
-                Err(SendRefusal::StandardWindowOnly)
-            );
+            assert_eq!(check_send(kind, &open, send), Ok(SendMode::Messaging(MessagingType::Response)));
+            assert_eq!(check_send(kind, &tagged, send), Err(SendRefusal::StandardWindowOnly));
         }
     }
 
@@ -421,14 +377,8 @@ mod tests {
         assert_eq!(json["messaging_type"], "human_agent_tag");
         let back: Window = serde_json::from_value(json).unwrap();
         assert_eq!(back, w);
-        assert_eq!(
-            MessagingType::HumanAgentTag.graph_messaging_type(),
-            "MESSAGE_TAG"
-        );
-        assert_eq!(
-            MessagingType::HumanAgentTag.graph_tag(),
-            Some("HUMAN_AGENT")
-        );
+        assert_eq!(MessagingType::HumanAgentTag.graph_messaging_type(), "MESSAGE_TAG");
+        assert_eq!(MessagingType::HumanAgentTag.graph_tag(), Some("HUMAN_AGENT"));
         assert_eq!(MessagingType::Response.graph_tag(), None);
     }
 }

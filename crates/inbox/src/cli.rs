@@ -93,11 +93,8 @@ fn now_ms() -> i64 {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    Ok(Store::open(&StoreOptions::new(&config.database_url))
-        .await
-        .context("opening the database")?)
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+    Store::open(&StoreOptions::new(&config.database_url)).await.context("opening the database")
 }
 
 impl Cli {
@@ -130,20 +127,13 @@ impl Cli {
                         PlanArg::Basic => Plan::Basic,
                         PlanArg::Pro => Plan::Pro,
                     },
-                    addons: addons
-                        .into_iter()
-                        .map(|AddonArg::Whatsapp| Addon::Whatsapp)
-                        .collect(),
+                    addons: addons.into_iter().map(|AddonArg::Whatsapp| Addon::Whatsapp).collect(),
                     admin_email,
                     admin_name,
                     admin_password: SecretString::from(admin_password),
                 };
-                let (account_id, user_id) =
-                    provisioning::create_account(&store, spec, now_ms()).await?;
-                println!(
-                    "{}",
-                    serde_json::json!({"account_id": account_id, "user_id": user_id})
-                );
+                let (account_id, user_id) = provisioning::create_account(&store, spec, now_ms()).await?;
+                println!("{}", serde_json::json!({"account_id": account_id, "user_id": user_id}));
                 store.close().await;
                 Ok(())
             }

@@ -52,21 +52,13 @@ async fn seed(app: &Application) -> anyhow::Result<()> {
         now,
     )
     .await?;
-    for (email, name) in SELLER_EMAILS
-        .iter()
-        .zip(["Ana Vendedora", "Bruno Vendedor"])
-    {
+    for (email, name) in SELLER_EMAILS.iter().zip(["Ana Vendedora", "Bruno Vendedor"]) {
         let password_hash = server::auth::password::hash(SecretString::from(DEMO_PASSWORD)).await?;
         let email = domain::email::Email::parse(email)?;
         store
             .create_user(
                 account,
-                store::NewUser {
-                    email,
-                    name: name.into(),
-                    password_hash,
-                    role: store::RoleRef::Seller,
-                },
+                store::NewUser { email, name: name.into(), password_hash, role: store::RoleRef::Seller },
                 now,
             )
             .await?;
@@ -104,17 +96,13 @@ fn demo_channels(state: &server::state::AppState) -> Vec<store::NewChannel> {
         store::NewChannel {
             kind: ChannelKind::Messenger,
             name: "Facebook Escala".into(),
-            address: ChannelAddress::Messenger {
-                page_id: "300000000000001".into(),
-            },
+            address: ChannelAddress::Messenger { page_id: "300000000000001".into() },
             access_token_enc: token("demo-token-page"),
         },
         store::NewChannel {
             kind: ChannelKind::Instagram,
             name: "Instagram @escala".into(),
-            address: ChannelAddress::Instagram {
-                instagram_account_id: "400000000000001".into(),
-            },
+            address: ChannelAddress::Instagram { instagram_account_id: "400000000000001".into() },
             access_token_enc: token("demo-token-ig"),
         },
     ]

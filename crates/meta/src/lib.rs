@@ -7,6 +7,7 @@
 //! The server's webhook endpoint is: verify the signature on the raw body, then
 //! [`webhook::parse_delivery`], then store and apply the events.
 
+pub mod graph;
 pub mod signature;
 pub mod webhook;
 

@@ -30,20 +30,14 @@ pub enum SignatureError {
 }
 
 /// Checks `header` (the value of `X-Hub-Signature-256`, if the request had one) against `raw_body`.
-pub fn verify_signature(
-    app_secret: &[u8],
-    raw_body: &[u8],
-    header: Option<&str>,
-) -> Result<(), SignatureError> {
+pub fn verify_signature(app_secret: &[u8], raw_body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
     let header = header.map(str::trim).unwrap_or_default();
     if header.is_empty() {
         return Err(SignatureError::Missing);
     }
     let expected = decode_header(header).ok_or(SignatureError::Malformed)?;
     // `verify_slice` compares in constant time (it goes through `subtle`).
-    mac_of(app_secret, raw_body)
-        .verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
+    mac_of(app_secret, raw_body).verify_slice(&expected).map_err(|_| SignatureError::Mismatch)
 }
 
 /// The header value Meta would send for `body`: used by the simulator and by tests.
@@ -92,22 +86,13 @@ mod tests {
     fn matches_a_known_hmac_sha256_vector() {
         // RFC 4231 test case 2.
         let header = sign(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            header,
-            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
+        assert_eq!(header, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 
     #[test]
     fn missing_or_empty_header_is_missing() {
-        assert_eq!(
-            verify_signature(SECRET, BODY, None),
-            Err(SignatureError::Missing)
-        );
-        assert_eq!(
-            verify_signature(SECRET, BODY, Some("  ")),
-            Err(SignatureError::Missing)
-        );
+        assert_eq!(verify_signature(SECRET, BODY, None), Err(SignatureError::Missing));
+        assert_eq!(verify_signature(SECRET, BODY, Some("  ")), Err(SignatureError::Missing));
     }
 
     #[test]
@@ -122,34 +107,21 @@ mod tests {
             format!("sha256={}zz", &digest[..62]),
             "sha256=".to_string(),
         ] {
-            assert_eq!(
-                verify_signature(SECRET, BODY, Some(&header)),
-                Err(SignatureError::Malformed),
-                "{header}"
-            );
+            assert_eq!(verify_signature(SECRET, BODY, Some(&header)), Err(SignatureError::Malformed), "{header}");
         }
     }
 
     #[test]
     fn tolerates_surrounding_whitespace_and_upper_case() {
         let header = sign(SECRET, BODY).to_uppercase();
-        assert_eq!(
-            verify_signature(SECRET, BODY, Some(&format!(" {header} "))),
-            Ok(())
-        );
+        assert_eq!(verify_signature(SECRET, BODY, Some(&format!(" {header} "))), Ok(()));
     }
 
     #[test]
     fn other_body_or_secret_is_a_mismatch() {
         let header = sign(SECRET, BODY);
-        assert_eq!(
-            verify_signature(SECRET, b"{}", Some(&header)),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            verify_signature(b"other", BODY, Some(&header)),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify_signature(SECRET, b"{}", Some(&header)), Err(SignatureError::Mismatch));
+        assert_eq!(verify_signature(b"other", BODY, Some(&header)), Err(SignatureError::Mismatch));
     }
 
     proptest! {

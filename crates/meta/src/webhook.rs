@@ -67,29 +67,19 @@ pub struct Unroutable {
 /// Parses one webhook delivery body. See the module documentation for what is an error and what is not.
 pub fn parse_delivery(body: &[u8]) -> Result<Delivery, ParseError> {
     let document: Value = serde_json::from_slice(body)?;
-    let object = document
-        .get("object")
-        .and_then(Value::as_str)
-        .ok_or(ParseError::Shape("no top-level `object` string"))?;
-    let mut delivery = Delivery {
-        object: ObjectKind::from_object(object),
-        events: Vec::new(),
-        unroutable: Vec::new(),
-    };
+    let object =
+        document.get("object").and_then(Value::as_str).ok_or(ParseError::Shape("no top-level `object` string"))?;
+    let mut delivery = Delivery { object: ObjectKind::from_object(object), events: Vec::new(), unroutable: Vec::new() };
     if let ObjectKind::Unknown(_) = delivery.object {
         return Ok(delivery);
     }
-    let entries = document
-        .get("entry")
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Shape("no top-level `entry` array"))?;
+    let entries =
+        document.get("entry").and_then(Value::as_array).ok_or(ParseError::Shape("no top-level `entry` array"))?;
     for entry in entries {
         match delivery.object {
             ObjectKind::WhatsApp => whatsapp::parse_entry(entry, &mut delivery),
             ObjectKind::Page => messenger::parse_entry(entry, RoutingKind::Page, &mut delivery),
-            ObjectKind::Instagram => {
-                messenger::parse_entry(entry, RoutingKind::Instagram, &mut delivery)
-            }
+            ObjectKind::Instagram => messenger::parse_entry(entry, RoutingKind::Instagram, &mut delivery),
             ObjectKind::Unknown(_) => {}
         }
     }
@@ -98,11 +88,7 @@ pub fn parse_delivery(body: &[u8]) -> Result<Delivery, ParseError> {
 
 impl Delivery {
     fn push(&mut self, routing: &RoutingKey, raw: &Value, kind: EventKind) {
-        self.events.push(Event {
-            routing: routing.clone(),
-            raw: raw.clone(),
-            kind,
-        });
+        self.events.push(Event { routing: routing.clone(), raw: raw.clone(), kind });
     }
 
     fn ignore(&mut self, routing: &RoutingKey, raw: &Value, reason: IgnoreReason) {
@@ -110,10 +96,7 @@ impl Delivery {
     }
 
     fn unroutable(&mut self, reason: &'static str, raw: &Value) {
-        self.unroutable.push(Unroutable {
-            reason,
-            raw: raw.clone(),
-        });
+        self.unroutable.push(Unroutable { reason, raw: raw.clone() });
     }
 }
 
@@ -156,10 +139,7 @@ fn errors_of(value: Option<&Value>) -> Vec<MetaError> {
 
 /// The keys of an object, for naming what we did not recognise.
 fn keys_of(value: &Value) -> String {
-    value
-        .as_object()
-        .map(|m| m.keys().map(String::as_str).collect::<Vec<_>>().join(","))
-        .unwrap_or_default()
+    value.as_object().map(|m| m.keys().map(String::as_str).collect::<Vec<_>>().join(",")).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -168,15 +148,9 @@ mod tests {
 
     #[test]
     fn malformed_json_is_an_error() {
-        assert!(matches!(
-            parse_delivery(b"{\"object\":"),
-            Err(ParseError::Json(_))
-        ));
+        assert!(matches!(parse_delivery(b"{\"object\":"), Err(ParseError::Json(_))));
         assert!(matches!(parse_delivery(b""), Err(ParseError::Json(_))));
-        assert!(matches!(
-            parse_delivery(&[0xff, 0xfe]),
-            Err(ParseError::Json(_))
-        ));
+        assert!(matches!(parse_delivery(&[0xff, 0xfe]), Err(ParseError::Json(_))));
     }
 
     #[test]
@@ -189,11 +163,7 @@ mod tests {
             br#"{"object":"page"}"#,
             br#"{"object":"page","entry":{}}"#,
         ] {
-            assert!(
-                matches!(parse_delivery(body), Err(ParseError::Shape(_))),
-                "{}",
-                String::from_utf8_lossy(body)
-            );
+            assert!(matches!(parse_delivery(body), Err(ParseError::Shape(_))), "{}", String::from_utf8_lossy(body));
         }
     }
 
@@ -215,8 +185,7 @@ mod tests {
     fn entries_that_are_not_objects_are_unroutable_not_errors() {
         let delivery = parse_delivery(br#"{"object":"page","entry":[1,null,"x"]}"#).unwrap();
         assert_eq!(delivery.unroutable.len(), 3);
-        let delivery =
-            parse_delivery(br#"{"object":"whatsapp_business_account","entry":[[]]}"#).unwrap();
+        let delivery = parse_delivery(br#"{"object":"whatsapp_business_account","entry":[[]]}"#).unwrap();
         assert_eq!(delivery.unroutable.len(), 1);
     }
 }

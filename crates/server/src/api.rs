@@ -3,9 +3,12 @@
 
 pub mod audit_log;
 pub mod channels;
+pub mod contacts;
 pub mod conversations;
 pub mod me;
+pub mod messages;
 pub mod roles;
+pub mod templates;
 pub mod users;
 
 use crate::state::AppState;
@@ -19,5 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(roles::router())
         .merge(channels::router())
         .merge(conversations::router())
+        .merge(contacts::router())
+        .merge(messages::router())
+        .merge(templates::router())
         .merge(audit_log::router())
 }

@@ -17,14 +17,7 @@ pub async fn record(
         Some((t, id)) => (Some(t), Some(id)),
         None => (None, None),
     };
-    let entry = NewAuditEntry {
-        account,
-        user,
-        action,
-        target_type,
-        target_id,
-        details,
-    };
+    let entry = NewAuditEntry { account, user, action, target_type, target_id, details };
     if let Err(e) = state.store.audit(entry, state.now_ms()).await {
         tracing::error!(error = %e, action, "could not write the audit log");
     }

@@ -28,14 +28,12 @@ pub struct OffsetClock {
 
 impl OffsetClock {
     pub fn advance(&self, by: std::time::Duration) {
-        self.offset_ms
-            .fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+        self.offset_ms.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
 }
 
 impl Clock for OffsetClock {
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-            + time::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        OffsetDateTime::now_utc() + time::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
     }
 }

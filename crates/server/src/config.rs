@@ -53,43 +53,33 @@ impl Config {
 
     /// Reads the `INBOX_*` variables through `get` (the process environment in production).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let data_dir = get("INBOX_DATA_DIR")
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "./data".into());
+        let data_dir = get("INBOX_DATA_DIR").filter(|s| !s.is_empty()).unwrap_or_else(|| "./data".into());
         let mut c = Self::for_data_dir(data_dir);
         if let Some(url) = get("INBOX_DATABASE_URL").filter(|s| !s.is_empty()) {
             c.database_url = url;
         }
         if let Some(listen) = get("INBOX_LISTEN").filter(|s| !s.is_empty()) {
-            c.listen = listen.parse().map_err(|e| ConfigError::Invalid {
-                name: "INBOX_LISTEN",
-                problem: format!("{listen:?}: {e}"),
-            })?;
+            c.listen = listen
+                .parse()
+                .map_err(|e| ConfigError::Invalid { name: "INBOX_LISTEN", problem: format!("{listen:?}: {e}") })?;
         }
         c.public_url = get("INBOX_PUBLIC_URL")
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| format!("http://{}", c.listen))
             .trim_end_matches('/')
             .to_string();
-        c.meta_app_secret = get("INBOX_META_APP_SECRET")
-            .filter(|s| !s.is_empty())
-            .map(SecretString::from);
-        c.meta_verify_token = get("INBOX_META_VERIFY_TOKEN")
-            .filter(|s| !s.is_empty())
-            .map(SecretString::from);
+        c.meta_app_secret = get("INBOX_META_APP_SECRET").filter(|s| !s.is_empty()).map(SecretString::from);
+        c.meta_verify_token = get("INBOX_META_VERIFY_TOKEN").filter(|s| !s.is_empty()).map(SecretString::from);
         if let Some(base) = get("INBOX_GRAPH_API_BASE").filter(|s| !s.is_empty()) {
             c.graph_api_base = base.trim_end_matches('/').to_string();
         }
         if let Some(ms) = get("INBOX_RETRY_BASE_MS").filter(|s| !s.is_empty()) {
-            let ms: u64 = ms.parse().map_err(|e| ConfigError::Invalid {
-                name: "INBOX_RETRY_BASE_MS",
-                problem: format!("{ms:?}: {e}"),
-            })?;
+            let ms: u64 = ms
+                .parse()
+                .map_err(|e| ConfigError::Invalid { name: "INBOX_RETRY_BASE_MS", problem: format!("{ms:?}: {e}") })?;
             c.retry_base = Duration::from_millis(ms);
         }
-        c.secret_key = get("INBOX_SECRET_KEY")
-            .filter(|s| !s.is_empty())
-            .map(SecretString::from);
+        c.secret_key = get("INBOX_SECRET_KEY").filter(|s| !s.is_empty()).map(SecretString::from);
         Ok(c)
     }
 
@@ -113,10 +103,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
@@ -133,11 +120,8 @@ mod tests {
 
     #[test]
     fn data_dir_moves_the_database_and_listen_moves_the_public_url() {
-        let c = Config::from_lookup(lookup(&[
-            ("INBOX_DATA_DIR", "/srv/inbox"),
-            ("INBOX_LISTEN", "0.0.0.0:9000"),
-        ]))
-        .unwrap();
+        let c =
+            Config::from_lookup(lookup(&[("INBOX_DATA_DIR", "/srv/inbox"), ("INBOX_LISTEN", "0.0.0.0:9000")])).unwrap();
         assert_eq!(c.database_url, "sqlite:///srv/inbox/inbox.db");
         assert_eq!(c.public_url, "http://0.0.0.0:9000");
     }

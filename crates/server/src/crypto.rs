@@ -24,18 +24,13 @@ pub enum CryptoError {
     #[error("stored secret cannot be decrypted with this INBOX_SECRET_KEY")]
     Decrypt,
     #[error("secret key file {path}: {source}")]
-    KeyFile {
-        path: String,
-        source: std::io::Error,
-    },
+    KeyFile { path: String, source: std::io::Error },
 }
 
 impl SecretBox {
     pub fn from_passphrase(key: &SecretString) -> Self {
         let digest = Sha256::digest(key.expose_secret().as_bytes());
-        Self {
-            cipher: XChaCha20Poly1305::new(&digest),
-        }
+        Self { cipher: XChaCha20Poly1305::new(&digest) }
     }
 
     /// The configured key, or the data directory's generated one.
@@ -44,10 +39,7 @@ impl SecretBox {
             return Ok(Self::from_passphrase(key));
         }
         let path = data_dir.join("secret.key");
-        let io = |source| CryptoError::KeyFile {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| CryptoError::KeyFile { path: path.display().to_string(), source };
         let key = match std::fs::read_to_string(&path) {
             Ok(k) => k.trim().to_string(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -64,33 +56,21 @@ impl SecretBox {
     pub fn seal(&self, plaintext: &str) -> String {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         // Encryption with a valid key and nonce has no failure mode for in-memory buffers.
-        let ct = self
-            .cipher
-            .encrypt(&nonce, plaintext.as_bytes())
-            .unwrap_or_default();
+        let ct = self.cipher.encrypt(&nonce, plaintext.as_bytes()).unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         format!("{FORMAT_PREFIX}{}", URL_SAFE_NO_PAD.encode(out))
     }
 
     pub fn open(&self, sealed: &str) -> Result<SecretString, CryptoError> {
-        let raw = sealed
-            .strip_prefix(FORMAT_PREFIX)
-            .ok_or(CryptoError::Format)?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw)
-            .map_err(|_| CryptoError::Format)?;
+        let raw = sealed.strip_prefix(FORMAT_PREFIX).ok_or(CryptoError::Format)?;
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| CryptoError::Format)?;
         if bytes.len() < 24 {
             return Err(CryptoError::Format);
         }
         let (nonce, ct) = bytes.split_at(24);
-        let pt = self
-            .cipher
-            .decrypt(XNonce::from_slice(nonce), ct)
-            .map_err(|_| CryptoError::Decrypt)?;
-        String::from_utf8(pt)
-            .map(SecretString::from)
-            .map_err(|_| CryptoError::Format)
+        let pt = self.cipher.decrypt(XNonce::from_slice(nonce), ct).map_err(|_| CryptoError::Decrypt)?;
+        String::from_utf8(pt).map(SecretString::from).map_err(|_| CryptoError::Format)
     }
 }
 

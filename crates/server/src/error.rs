@@ -31,6 +31,9 @@ pub enum ApiError {
     UnsupportedMediaType { code: &'static str, message: String },
     #[error("{message}")]
     PayloadTooLarge { code: &'static str, message: String },
+    /// Meta (or another upstream) refused or failed a call made on the user's behalf.
+    #[error("{message}")]
+    BadGateway { code: &'static str, message: String },
     #[error("the service is temporarily unavailable")]
     Unavailable,
     #[error(transparent)]
@@ -52,24 +55,15 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Unprocessable {
-            code,
-            message: message.into(),
-        }
+        Self::Unprocessable { code, message: message.into() }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest {
-            code,
-            message: message.into(),
-        }
+        Self::BadRequest { code, message: message.into() }
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict {
-            code,
-            message: message.into(),
-        }
+        Self::Conflict { code, message: message.into() }
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -81,10 +75,9 @@ impl ApiError {
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
-            ApiError::UnsupportedMediaType { code, .. } => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, code)
-            }
+            ApiError::UnsupportedMediaType { code, .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, code),
             ApiError::PayloadTooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
+            ApiError::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -105,12 +98,7 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_string(),
-                message,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message } };
         (status, axum::Json(body)).into_response()
     }
 }
@@ -120,9 +108,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound,
             e if e.is_unavailable() => ApiError::Unavailable,
-            StoreError::Conflict(c) => {
-                ApiError::Internal(anyhow::anyhow!("unhandled conflict on {c}"))
-            }
+            StoreError::Conflict(c) => ApiError::Internal(anyhow::anyhow!("unhandled conflict on {c}")),
             other => ApiError::Internal(other.into()),
         }
     }
@@ -131,9 +117,7 @@ impl From<StoreError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) => {
-                ApiError::unprocessable("invalid_request", e.body_text())
-            }
+            JsonRejection::JsonDataError(e) => ApiError::unprocessable("invalid_request", e.body_text()),
             JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType {
                 code: "unsupported_media_type",
                 message: "expected Content-Type: application/json".into(),

@@ -14,6 +14,8 @@ use utoipa::{Modify, OpenApi};
         (name = "account", description = "The caller and their account"),
         (name = "users", description = "Users and roles"),
         (name = "channels", description = "Connected Meta channels"),
+        (name = "conversations", description = "Conversations, their messages and attachments"),
+        (name = "contacts", description = "CRM contacts"),
     )
 )]
 pub struct ApiDoc;
@@ -27,9 +29,7 @@ impl Modify for Security {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("inbox_session"))),
-        );
+        components
+            .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("inbox_session"))));
     }
 }

@@ -20,11 +20,7 @@ pub struct AccountSpec {
     pub admin_password: SecretString,
 }
 
-pub async fn create_account(
-    store: &Store,
-    spec: AccountSpec,
-    now_ms: i64,
-) -> anyhow::Result<(AccountId, UserId)> {
+pub async fn create_account(store: &Store, spec: AccountSpec, now_ms: i64) -> anyhow::Result<(AccountId, UserId)> {
     let name = spec.name.trim().to_string();
     if name.is_empty() {
         bail!("the account needs a name");
@@ -34,30 +30,10 @@ pub async fn create_account(
         bail!("the administrator's password needs at least {MIN_PASSWORD_LEN} characters");
     }
     let password_hash = password::hash(spec.admin_password).await?;
-    let admin_name = spec.admin_name.unwrap_or_else(|| {
-        email
-            .as_str()
-            .split('@')
-            .next()
-            .unwrap_or("admin")
-            .to_string()
-    });
-    let admin = NewUser {
-        email,
-        name: admin_name,
-        password_hash,
-        role: RoleRef::Admin,
-    };
+    let admin_name = spec.admin_name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("admin").to_string());
+    let admin = NewUser { email, name: admin_name, password_hash, role: RoleRef::Admin };
     let (account, user) = store
-        .create_account(
-            NewAccount {
-                name,
-                plan: spec.plan,
-                addons: spec.addons,
-            },
-            admin,
-            now_ms,
-        )
+        .create_account(NewAccount { name, plan: spec.plan, addons: spec.addons }, admin, now_ms)
         .await
         .map_err(|e| {
             if e.is_conflict_on("email") {
@@ -70,23 +46,13 @@ pub async fn create_account(
 }
 
 /// Issues an API token for the user with `email`; returns the token (shown once, stored hashed).
-pub async fn create_token(
-    store: &Store,
-    email: &str,
-    name: &str,
-    now_ms: i64,
-) -> anyhow::Result<String> {
+pub async fn create_token(store: &Store, email: &str, name: &str, now_ms: i64) -> anyhow::Result<String> {
     let email = Email::parse(email)?;
-    let user = store
-        .find_user_by_email(&email)
-        .await
-        .with_context(|| format!("no user with e-mail {email}"))?;
+    let user = store.find_user_by_email(&email).await.with_context(|| format!("no user with e-mail {email}"))?;
     if !user.active {
         bail!("user {email} is deactivated");
     }
     let token = new_api_token();
-    store
-        .create_api_token(user.id, name, &hash_secret(&token), now_ms)
-        .await?;
+    store.create_api_token(user.id, name, &hash_secret(&token), now_ms).await?;
     Ok(token)
 }

@@ -33,11 +33,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn for_conversation(
-        kind: &'static str,
-        record: &ConversationRecord,
-        data: serde_json::Value,
-    ) -> Self {
+    pub fn for_conversation(kind: &'static str, record: &ConversationRecord, data: serde_json::Value) -> Self {
         Event {
             kind,
             account_id: record.account_id,
@@ -48,16 +44,9 @@ impl Event {
         }
     }
 
-    pub fn conversation_updated(record: &ConversationRecord) -> Self {
-        let view = crate::api::conversations::conversation_view(
-            record.clone(),
-            time::OffsetDateTime::now_utc(),
-        );
-        Self::for_conversation(
-            "conversation.updated",
-            record,
-            serde_json::to_value(view).unwrap_or_default(),
-        )
+    pub fn conversation_updated(record: &ConversationRecord, now: time::OffsetDateTime) -> Self {
+        let view = crate::api::conversations::conversation_view(record.clone(), now);
+        Self::for_conversation("conversation.updated", record, serde_json::to_value(view).unwrap_or_default())
     }
 }
 
@@ -76,10 +65,7 @@ impl Default for EventHub {
 impl EventHub {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(4096);
-        Self {
-            tx,
-            seq: Arc::new(AtomicU64::new(0)),
-        }
+        Self { tx, seq: Arc::new(AtomicU64::new(0)) }
     }
 
     pub fn publish(&self, mut event: Event) {
@@ -95,20 +81,12 @@ impl EventHub {
 
 /// `GET /api/v1/events`: a WebSocket of the events the caller may see. Sends `{"type":"hello"}` on
 /// connect and `{"type":"resync"}` if it fell behind (the client then reloads what it shows).
-pub async fn events_socket(
-    State(state): State<AppState>,
-    me: CurrentUser,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub async fn events_socket(State(state): State<AppState>, me: CurrentUser, ws: WebSocketUpgrade) -> Response {
     let rx = state.events.subscribe();
     ws.on_upgrade(move |socket| stream_events(socket, me, rx))
 }
 
-async fn stream_events(
-    mut socket: WebSocket,
-    me: CurrentUser,
-    mut rx: broadcast::Receiver<Arc<Event>>,
-) {
+async fn stream_events(mut socket: WebSocket, me: CurrentUser, mut rx: broadcast::Receiver<Arc<Event>>) {
     let hello = serde_json::json!({"type": "hello", "user_id": me.user_id()}).to_string();
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;

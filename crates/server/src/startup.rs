@@ -34,9 +34,7 @@ pub struct Overrides {
 
 impl Default for Overrides {
     fn default() -> Self {
-        Self {
-            clock: Arc::new(SystemClock),
-        }
+        Self { clock: Arc::new(SystemClock) }
     }
 }
 
@@ -45,13 +43,11 @@ impl Application {
     pub async fn build(config: Config, overrides: Overrides) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-        let store = Store::open(&StoreOptions::new(&config.database_url))
-            .await
-            .context("opening the database")?;
+        let store = Store::open(&StoreOptions::new(&config.database_url)).await.context("opening the database")?;
         let secrets = SecretBox::load(config.secret_key.as_ref(), &config.data_dir)?;
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("binding {}", config.listen))?;
+        let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+        let config_graph_base = config.graph_api_base.clone();
+        let media_dir = config.data_dir.join("media");
         let state = AppState {
             store,
             config: Arc::new(config),
@@ -59,20 +55,18 @@ impl Application {
             clock: overrides.clock,
             metrics: crate::ops::prometheus(),
             events: crate::realtime::EventHub::new(),
+            graph: meta::graph::GraphClient::new(meta::graph::GraphConfig::with_base_url(config_graph_base))?,
+            media: Arc::new(media::store::LocalMediaStore::new(media_dir)?),
+            journal_wakeup: Arc::new(tokio::sync::Notify::new()),
+            media_wakeup: Arc::new(tokio::sync::Notify::new()),
+            outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
         };
         let router = build_router(state.clone());
-        Ok(Self {
-            listener,
-            router,
-            state,
-        })
+        Ok(Self { listener, router, state })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
     pub fn state(&self) -> &AppState {
@@ -85,9 +79,17 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
+        let workers = [
+            tokio::spawn(crate::inbound::worker::run(self.state.clone(), workers_stop.clone())),
+            tokio::spawn(crate::inbound::media_fetch::run(self.state.clone(), workers_stop.clone())),
+            tokio::spawn(crate::outbound::worker::run(self.state.clone(), workers_stop)),
+        ];
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        let _ = stop_workers.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
         self.state.store.close().await;
         Ok(())
     }
@@ -95,9 +97,7 @@ impl Application {
 
 /// The API's routes with their OpenAPI description, collected from the same declarations.
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::api::router())
-        .split_for_parts()
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(crate::api::router()).split_for_parts()
 }
 
 fn build_router(state: AppState) -> Router {
@@ -108,6 +108,7 @@ fn build_router(state: AppState) -> Router {
         .merge(api)
         .route("/api/openapi.json", get(move || std::future::ready(Json(openapi.as_ref().clone()))))
         .merge(crate::ops::router())
+        .merge(crate::webhooks::router())
         .route("/api/v1/events", get(crate::realtime::events_socket))
         .route("/", get(crate::web::index))
         .fallback(|| async { crate::error::ApiError::NotFound })

@@ -14,6 +14,15 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub events: crate::realtime::EventHub,
+    /// The one Graph API client (pointed at the simulator in tests and the demo).
+    pub graph: meta::graph::GraphClient,
+    pub media: Arc<dyn media::store::MediaStore>,
+    /// Wakes the inbound worker when a delivery was journaled.
+    pub journal_wakeup: Arc<tokio::sync::Notify>,
+    /// Wakes the media worker when attachments wait to be fetched.
+    pub media_wakeup: Arc<tokio::sync::Notify>,
+    /// Wakes the outbox worker when a send was queued.
+    pub outbox_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -22,14 +22,10 @@ enum ClockState {
 impl SimClock {
     pub(crate) fn new(start: ClockStart) -> Self {
         let state = match start {
-            ClockStart::System => ClockState::System {
-                offset: Duration::ZERO,
-            },
+            ClockStart::System => ClockState::System { offset: Duration::ZERO },
             ClockStart::Frozen(at) => ClockState::Frozen { at },
         };
-        Self {
-            state: Mutex::new(state),
-        }
+        Self { state: Mutex::new(state) }
     }
 
     pub(crate) fn now(&self) -> OffsetDateTime {
@@ -42,9 +38,7 @@ impl SimClock {
     pub(crate) fn advance(&self, by: Duration) {
         let mut state = self.lock();
         *state = match *state {
-            ClockState::System { offset } => ClockState::System {
-                offset: offset + by,
-            },
+            ClockState::System { offset } => ClockState::System { offset: offset + by },
             ClockState::Frozen { at } => ClockState::Frozen { at: at + by },
         };
     }

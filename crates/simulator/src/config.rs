@@ -103,10 +103,7 @@ impl Default for StatusPolicy {
 impl StatusPolicy {
     /// No automatic status webhooks: the test emits them with `SimHandle::emit_status`.
     pub fn disabled() -> Self {
-        Self {
-            enabled: false,
-            ..Self::default()
-        }
+        Self { enabled: false, ..Self::default() }
     }
 
     /// sent, delivered and read as fast as possible (a few milliseconds apart).
@@ -163,10 +160,7 @@ impl SimConfig {
     }
 
     pub fn template(mut self, waba_id: impl Into<String>, template: Template) -> Self {
-        self.templates
-            .entry(waba_id.into())
-            .or_default()
-            .push(template);
+        self.templates.entry(waba_id.into()).or_default().push(template);
         self
     }
 
@@ -191,26 +185,15 @@ impl SimConfig {
         use demo::*;
         let body = |name: &str, lang: &str, cat, text: &str| Template::new(name, lang, cat, text);
         Self::new(app_secret)
-            .whatsapp_number(WhatsAppNumber::new(
-                CLOUD_PHONE_NUMBER_ID,
-                WABA_ID,
-                CLOUD_DISPLAY_NUMBER,
-                CLOUD_TOKEN,
-            ))
+            .whatsapp_number(WhatsAppNumber::new(CLOUD_PHONE_NUMBER_ID, WABA_ID, CLOUD_DISPLAY_NUMBER, CLOUD_TOKEN))
             .whatsapp_number(
-                WhatsAppNumber::new(APP_PHONE_NUMBER_ID, WABA_ID, APP_DISPLAY_NUMBER, APP_TOKEN)
-                    .coexistence(),
+                WhatsAppNumber::new(APP_PHONE_NUMBER_ID, WABA_ID, APP_DISPLAY_NUMBER, APP_TOKEN).coexistence(),
             )
             .page(PageAsset::new(PAGE_ID, "Escala Demo", PAGE_TOKEN))
             .instagram(InstagramAccount::new(IG_ID, "escala.demo", IG_TOKEN).linked_page(PAGE_ID))
             .template(
                 WABA_ID,
-                body(
-                    "bienvenida",
-                    "es_MX",
-                    TemplateCategory::Marketing,
-                    "¡Hola {{1}}! Gracias por escribirnos.",
-                ),
+                body("bienvenida", "es_MX", TemplateCategory::Marketing, "¡Hola {{1}}! Gracias por escribirnos."),
             )
             .template(
                 WABA_ID,
@@ -234,48 +217,24 @@ impl SimConfig {
             )
             .template(
                 WABA_ID,
-                body(
-                    "codigo_acceso",
-                    "es_MX",
-                    TemplateCategory::Authentication,
-                    "*{{1}}* es tu código.",
-                )
-                .otp_copy_code_button(),
+                body("codigo_acceso", "es_MX", TemplateCategory::Authentication, "*{{1}}* es tu código.")
+                    .otp_copy_code_button(),
             )
             .template(
                 WABA_ID,
-                body(
-                    "promo_pausada",
-                    "es_MX",
-                    TemplateCategory::Marketing,
-                    "Promo {{1}}",
-                )
-                .with_status(TemplateStatus::Paused),
+                body("promo_pausada", "es_MX", TemplateCategory::Marketing, "Promo {{1}}")
+                    .with_status(TemplateStatus::Paused),
             )
             .template(
                 WABA_ID,
-                body(
-                    "promo_desactivada",
-                    "es_MX",
-                    TemplateCategory::Marketing,
-                    "Promo",
-                )
-                .with_status(TemplateStatus::Disabled),
+                body("promo_desactivada", "es_MX", TemplateCategory::Marketing, "Promo")
+                    .with_status(TemplateStatus::Disabled),
             )
             .template(
                 WABA_ID,
-                body("en_revision", "es_MX", TemplateCategory::Marketing, "Nuevo")
-                    .with_status(TemplateStatus::Pending),
+                body("en_revision", "es_MX", TemplateCategory::Marketing, "Nuevo").with_status(TemplateStatus::Pending),
             )
-            .template(
-                WABA_ID,
-                body(
-                    "welcome",
-                    "en_US",
-                    TemplateCategory::Marketing,
-                    "Hi {{1}}! Thanks for writing.",
-                ),
-            )
+            .template(WABA_ID, body("welcome", "en_US", TemplateCategory::Marketing, "Hi {{1}}! Thanks for writing."))
     }
 }
 
@@ -318,31 +277,14 @@ impl WhatsAppNumber {
 }
 
 impl PageAsset {
-    pub fn new(
-        page_id: impl Into<String>,
-        name: impl Into<String>,
-        access_token: impl Into<String>,
-    ) -> Self {
-        Self {
-            page_id: page_id.into(),
-            name: name.into(),
-            access_token: access_token.into(),
-        }
+    pub fn new(page_id: impl Into<String>, name: impl Into<String>, access_token: impl Into<String>) -> Self {
+        Self { page_id: page_id.into(), name: name.into(), access_token: access_token.into() }
     }
 }
 
 impl InstagramAccount {
-    pub fn new(
-        ig_id: impl Into<String>,
-        username: impl Into<String>,
-        access_token: impl Into<String>,
-    ) -> Self {
-        Self {
-            ig_id: ig_id.into(),
-            username: username.into(),
-            access_token: access_token.into(),
-            page_id: None,
-        }
+    pub fn new(ig_id: impl Into<String>, username: impl Into<String>, access_token: impl Into<String>) -> Self {
+        Self { ig_id: ig_id.into(), username: username.into(), access_token: access_token.into(), page_id: None }
     }
 
     pub fn linked_page(mut self, page_id: impl Into<String>) -> Self {

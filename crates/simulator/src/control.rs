@@ -53,41 +53,22 @@ pub(crate) fn router() -> Router<Arc<SimState>> {
     Router::new()
         .route("/", get(index))
         .route("/requests", get(requests).delete(clear_requests))
-        .route(
-            "/webhooks",
-            get(webhooks).delete(clear_webhooks).post(raw_webhook),
-        )
+        .route("/webhooks", get(webhooks).delete(clear_webhooks).post(raw_webhook))
         .route("/sent", get(sent))
         .route("/webhook_url", put(set_webhook_url))
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance_clock))
         .route("/faults", post(faults))
         .route("/statuses/{message_id}", post(status))
-        .route(
-            "/whatsapp/{phone_number_id}/customers/{who}/messages",
-            post(whatsapp_message),
-        )
-        .route(
-            "/whatsapp/{phone_number_id}/customers/{who}/echoes",
-            post(whatsapp_echo),
-        )
-        .route(
-            "/messenger/{page_id}/customers/{psid}/messages",
-            post(messenger_message),
-        )
-        .route(
-            "/instagram/{ig_id}/customers/{igsid}/messages",
-            post(instagram_message),
-        )
+        .route("/whatsapp/{phone_number_id}/customers/{who}/messages", post(whatsapp_message))
+        .route("/whatsapp/{phone_number_id}/customers/{who}/echoes", post(whatsapp_echo))
+        .route("/messenger/{page_id}/customers/{psid}/messages", post(messenger_message))
+        .route("/instagram/{ig_id}/customers/{igsid}/messages", post(instagram_message))
 }
 
 /// A handle over the shared state, so control routes use the same API as tests.
 fn handle(state: &Arc<SimState>) -> SimHandle {
-    let addr = state
-        .base_url
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap_or_else(|_| ([127, 0, 0, 1], 0).into());
+    let addr = state.base_url.trim_start_matches("http://").parse().unwrap_or_else(|_| ([127, 0, 0, 1], 0).into());
     SimHandle::new(Arc::clone(state), addr, Arc::default())
 }
 
@@ -98,9 +79,7 @@ fn error(status: StatusCode, message: impl ToString) -> Response {
 fn sim_error(e: SimError) -> Response {
     let status = match e {
         SimError::UnknownAsset(_) => StatusCode::NOT_FOUND,
-        SimError::NoWebhookUrl | SimError::NotCoexistence(_) | SimError::Payload(_) => {
-            StatusCode::BAD_REQUEST
-        }
+        SimError::NoWebhookUrl | SimError::NotCoexistence(_) | SimError::Payload(_) => StatusCode::BAD_REQUEST,
         SimError::WebhookUnreachable(_) | SimError::Start(_) => StatusCode::BAD_GATEWAY,
     };
     error(status, e)
@@ -108,10 +87,7 @@ fn sim_error(e: SimError) -> Response {
 
 fn delivered(result: Result<Delivery, SimError>) -> Response {
     match result {
-        Ok(d) => {
-            Json(json!({"status": d.status, "message_id": d.message_id, "payload": d.payload}))
-                .into_response()
-        }
+        Ok(d) => Json(json!({"status": d.status, "message_id": d.message_id, "payload": d.payload})).into_response(),
         Err(e) => sim_error(e),
     }
 }
@@ -174,10 +150,7 @@ struct WebhookUrl {
     url: String,
 }
 
-async fn set_webhook_url(
-    State(state): State<Arc<SimState>>,
-    Json(body): Json<WebhookUrl>,
-) -> StatusCode {
+async fn set_webhook_url(State(state): State<Arc<SimState>>, Json(body): Json<WebhookUrl>) -> StatusCode {
     handle(&state).set_webhook_url(body.url);
     StatusCode::NO_CONTENT
 }
@@ -194,10 +167,7 @@ struct Advance {
     seconds: u64,
 }
 
-async fn advance_clock(
-    State(state): State<Arc<SimState>>,
-    Json(body): Json<Advance>,
-) -> Json<Value> {
+async fn advance_clock(State(state): State<Arc<SimState>>, Json(body): Json<Advance>) -> Json<Value> {
     handle(&state).advance_clock(Duration::from_secs(body.seconds));
     clock(State(state)).await
 }
@@ -222,18 +192,10 @@ async fn faults(State(state): State<Arc<SimState>>, Json(spec): Json<FaultSpec>)
         "rate_limit" => Fault::RateLimit,
         "timeout" => Fault::Timeout(Duration::from_millis(spec.timeout_ms.unwrap_or(30_000))),
         "graph_error" => match spec.code {
-            Some(code) => Fault::GraphError {
-                code,
-                http_status: spec.http_status.unwrap_or(400),
-            },
+            Some(code) => Fault::GraphError { code, http_status: spec.http_status.unwrap_or(400) },
             None => return error(StatusCode::BAD_REQUEST, "graph_error needs a code"),
         },
-        other => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("unknown fault kind {other}"),
-            )
-        }
+        other => return error(StatusCode::BAD_REQUEST, format!("unknown fault kind {other}")),
     };
     handle(&state).fail_next(spec.count, fault);
     StatusCode::NO_CONTENT.into_response()
@@ -244,16 +206,9 @@ struct StatusSpec {
     status: String,
 }
 
-async fn status(
-    State(state): State<Arc<SimState>>,
-    Path(id): Path<String>,
-    Json(spec): Json<StatusSpec>,
-) -> Response {
+async fn status(State(state): State<Arc<SimState>>, Path(id): Path<String>, Json(spec): Json<StatusSpec>) -> Response {
     match WaStatusKind::parse(&spec.status) {
         Some(kind) => delivered(handle(&state).emit_status(&id, kind).await),
-        None => error(
-            StatusCode::BAD_REQUEST,
-            format!("unknown status {}", spec.status),
-        ),
+        None => error(StatusCode::BAD_REQUEST, format!("unknown status {}", spec.status)),
     }
 }

@@ -25,11 +25,7 @@ impl SimState {
     pub(crate) fn wa_customer_by_phone(&self, phone: &str) -> Option<WaCustomerRecord> {
         lock(&self.wa_customers)
             .iter()
-            .find(|c| {
-                c.wa_id
-                    .as_deref()
-                    .is_some_and(|w| phones::same_account(w, phone))
-            })
+            .find(|c| c.wa_id.as_deref().is_some_and(|w| phones::same_account(w, phone)))
             .cloned()
     }
 
@@ -43,17 +39,11 @@ impl SimState {
 
     /// Finds or creates the customer with this phone (a BSUID is made up for them, as Meta has one for
     /// every user).
-    pub(crate) fn ensure_phone_customer(
-        &self,
-        wa_id: &str,
-        name: Option<&str>,
-    ) -> WaCustomerRecord {
+    pub(crate) fn ensure_phone_customer(&self, wa_id: &str, name: Option<&str>) -> WaCustomerRecord {
         let mut customers = lock(&self.wa_customers);
-        if let Some(c) = customers.iter_mut().find(|c| {
-            c.wa_id
-                .as_deref()
-                .is_some_and(|w| phones::same_account(w, wa_id))
-        }) {
+        if let Some(c) =
+            customers.iter_mut().find(|c| c.wa_id.as_deref().is_some_and(|w| phones::same_account(w, wa_id)))
+        {
             if let Some(name) = name {
                 c.name = Some(name.to_string());
             }
@@ -113,12 +103,7 @@ impl SimState {
     }
 
     /// Records an inbound message to a number: (re)opens that number's customer service window.
-    pub(crate) fn touch_wa_inbound(
-        &self,
-        phone_number_id: &str,
-        user_id: &str,
-        at: OffsetDateTime,
-    ) {
+    pub(crate) fn touch_wa_inbound(&self, phone_number_id: &str, user_id: &str, at: OffsetDateTime) {
         self.update_wa_customer(user_id, |c| {
             c.last_inbound.insert(phone_number_id.to_string(), at);
         });
@@ -133,11 +118,7 @@ mod tests {
     #[test]
     fn the_window_closes_exactly_at_its_length() {
         let t0 = datetime!(2026-03-01 10:00 UTC);
-        assert!(within(
-            Some(t0),
-            t0 + Duration::hours(24) - Duration::seconds(1),
-            WHATSAPP_WINDOW
-        ));
+        assert!(within(Some(t0), t0 + Duration::hours(24) - Duration::seconds(1), WHATSAPP_WINDOW));
         assert!(!within(Some(t0), t0 + Duration::hours(24), WHATSAPP_WINDOW));
         assert!(!within(None, t0, WHATSAPP_WINDOW));
     }

@@ -25,9 +25,7 @@ impl Fault {
     pub(crate) fn to_error(self, product: Product) -> GraphError {
         match self {
             Self::Http500 => GraphError::transient(product),
-            Self::Timeout(_) => {
-                GraphError::transient(product).with_status(StatusCode::GATEWAY_TIMEOUT)
-            }
+            Self::Timeout(_) => GraphError::transient(product).with_status(StatusCode::GATEWAY_TIMEOUT),
             Self::GraphError { code, http_status } => {
                 let status = StatusCode::from_u16(http_status).unwrap_or(StatusCode::BAD_REQUEST);
                 let error = match product {

@@ -36,10 +36,7 @@ pub(crate) fn router() -> Router<Arc<SimState>> {
         .route("/{id}/messages", post(send))
         .route("/{id}/media", post(wa_media::upload))
         .route("/{id}/message_templates", get(wa_templates::list))
-        .route(
-            "/{id}/message_attachments",
-            post(social_attachments::upload),
-        )
+        .route("/{id}/message_attachments", post(social_attachments::upload))
         .fallback(unknown_path)
 }
 
@@ -52,10 +49,7 @@ pub(crate) fn access_token(headers: &HeaderMap, query: Option<&str>) -> Option<S
     let from_header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("OAuth "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("OAuth ")))
         .map(|t| t.trim().to_string());
     from_header.or_else(|| query_param(query, "access_token"))
 }
@@ -108,12 +102,7 @@ pub(crate) enum Sender {
 
 /// Resolves the object of a call from its id and the caller's token, as Graph does: an object the token
 /// cannot reach "does not exist" (100/33).
-pub(crate) fn resolve(
-    state: &SimState,
-    method: &Method,
-    id: &str,
-    token: &str,
-) -> GraphResult<Sender> {
+pub(crate) fn resolve(state: &SimState, method: &Method, id: &str, token: &str) -> GraphResult<Sender> {
     if let Some(number) = state.number(id) {
         if state.token_covers_waba(token, &number.waba_id) {
             return Ok(Sender::WhatsApp(number.clone()));
@@ -122,12 +111,7 @@ pub(crate) fn resolve(
         if let Some(page) = state.config.pages.iter().find(|p| p.access_token == token) {
             return Ok(Sender::Page(page.clone()));
         }
-        if let Some(ig) = state
-            .config
-            .instagram_accounts
-            .iter()
-            .find(|a| a.access_token == token)
-        {
+        if let Some(ig) = state.config.instagram_accounts.iter().find(|a| a.access_token == token) {
             return Ok(Sender::Instagram(ig.clone()));
         }
     } else if let Some(page) = state.page(id) {
@@ -135,11 +119,7 @@ pub(crate) fn resolve(
             return Ok(Sender::Page(page.clone()));
         }
     } else if let Some(ig) = state.instagram(id) {
-        let page_token = ig
-            .page_id
-            .as_deref()
-            .and_then(|p| state.page(p))
-            .map(|p| p.access_token.as_str());
+        let page_token = ig.page_id.as_deref().and_then(|p| state.page(p)).map(|p| p.access_token.as_str());
         if ig.access_token == token || page_token == Some(token) {
             return Ok(Sender::Instagram(ig.clone()));
         }

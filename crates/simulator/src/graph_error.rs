@@ -61,12 +61,8 @@ impl GraphError {
 
     /// A bad, expired or missing access token.
     pub fn invalid_token(product: Product) -> Self {
-        Self::new(
-            product,
-            190,
-            "Invalid OAuth access token - Cannot parse access token",
-        )
-        .with_status(StatusCode::UNAUTHORIZED)
+        Self::new(product, 190, "Invalid OAuth access token - Cannot parse access token")
+            .with_status(StatusCode::UNAUTHORIZED)
     }
 
     /// An id the token cannot reach, or an edge the object does not have.
@@ -87,11 +83,7 @@ impl GraphError {
     }
 
     pub fn unknown_path(path: &str) -> Self {
-        Self::new(
-            Product::Graph,
-            2500,
-            format!("Unknown path components: {path}"),
-        )
+        Self::new(Product::Graph, 2500, format!("Unknown path components: {path}"))
     }
 
     /// WhatsApp `(#100) Invalid parameter` with a detail, the most common Cloud API refusal.
@@ -100,12 +92,8 @@ impl GraphError {
     }
 
     pub fn wa_required(param: &str) -> Self {
-        Self::new(
-            Product::WhatsApp,
-            100,
-            format!("(#100) The parameter {param} is required."),
-        )
-        .with_details(format!("The parameter {param} is required."))
+        Self::new(Product::WhatsApp, 100, format!("(#100) The parameter {param} is required."))
+            .with_details(format!("The parameter {param} is required."))
     }
 
     /// A WhatsApp error with its catalogue title: `(#code) Title`.
@@ -133,20 +121,17 @@ impl GraphError {
             Product::WhatsApp => Self::whatsapp(131000, "Something went wrong")
                 .with_details("Something went wrong. Please retry later.")
                 .with_status(StatusCode::INTERNAL_SERVER_ERROR),
-            _ => Self::new(
-                product,
-                2,
-                "An unexpected error has occurred. Please retry your request later.",
-            )
-            .with_status(StatusCode::INTERNAL_SERVER_ERROR),
+            _ => Self::new(product, 2, "An unexpected error has occurred. Please retry your request later.")
+                .with_status(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
     /// Meta's throughput limit for the product.
     pub fn rate_limited(product: Product) -> Self {
         match product {
-            Product::WhatsApp => Self::whatsapp(130429, "Rate limit hit")
-                .with_details("Cloud API message throughput has been reached."),
+            Product::WhatsApp => {
+                Self::whatsapp(130429, "Rate limit hit").with_details("Cloud API message throughput has been reached.")
+            }
             _ => Self::messenger(613, "Calls to this api have exceeded the rate limit."),
         }
     }
@@ -158,10 +143,7 @@ impl GraphError {
         error.insert("code".into(), json!(self.code));
         if self.product == Product::WhatsApp {
             let details = self.details.clone().unwrap_or_else(|| self.message.clone());
-            error.insert(
-                "error_data".into(),
-                json!({"messaging_product": "whatsapp", "details": details}),
-            );
+            error.insert("error_data".into(), json!({"messaging_product": "whatsapp", "details": details}));
         }
         if let Some(sub) = self.subcode {
             error.insert("error_subcode".into(), json!(sub));
@@ -262,9 +244,7 @@ mod tests {
         assert_eq!(wa["error"]["error_data"]["details"], "x");
         assert!(wa["error"].get("error_subcode").is_none());
         assert!(wa["error"]["fbtrace_id"].is_string());
-        let fb = GraphError::messenger_code(10)
-            .with_subcode(2018278)
-            .to_json();
+        let fb = GraphError::messenger_code(10).with_subcode(2018278).to_json();
         assert!(fb["error"].get("error_data").is_none());
         assert_eq!(fb["error"]["error_subcode"], 2018278);
     }

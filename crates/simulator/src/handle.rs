@@ -38,11 +38,7 @@ impl SimHandle {
         addr: SocketAddr,
         shutdown: Arc<Mutex<Option<oneshot::Sender<()>>>>,
     ) -> Self {
-        Self {
-            state,
-            addr,
-            shutdown,
-        }
+        Self { state, addr, shutdown }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -95,10 +91,7 @@ impl SimHandle {
 
     /// The requests whose path ends with `suffix` (e.g. `"/messages"`, `"106540352242922/media"`).
     pub fn requests_to(&self, suffix: &str) -> Vec<RecordedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.path.ends_with(suffix))
-            .collect()
+        self.requests().into_iter().filter(|r| r.path.ends_with(suffix)).collect()
     }
 
     pub fn clear_requests(&self) {
@@ -144,9 +137,7 @@ impl SimHandle {
 
     /// Moves the simulator's clock forward (windows, media URL expiry).
     pub fn advance_clock(&self, by: Duration) {
-        self.state
-            .clock
-            .advance(time::Duration::try_from(by).unwrap_or(time::Duration::MAX));
+        self.state.clock.advance(time::Duration::try_from(by).unwrap_or(time::Duration::MAX));
     }
 
     /// Adds (or replaces, by name and language) a template of a WABA.
@@ -158,18 +149,10 @@ impl SimHandle {
     }
 
     /// Changes a template's status (e.g. Meta pauses it); false when there is no such template.
-    pub fn set_template_status(
-        &self,
-        waba_id: &str,
-        name: &str,
-        language: &str,
-        status: TemplateStatus,
-    ) -> bool {
+    pub fn set_template_status(&self, waba_id: &str, name: &str, language: &str, status: TemplateStatus) -> bool {
         let mut templates = lock(&self.state.templates);
-        let found = templates.get_mut(waba_id).and_then(|ts| {
-            ts.iter_mut()
-                .find(|t| t.name == name && t.language == language)
-        });
+        let found =
+            templates.get_mut(waba_id).and_then(|ts| ts.iter_mut().find(|t| t.name == name && t.language == language));
         match found {
             Some(t) => {
                 t.status = status;
@@ -188,20 +171,12 @@ impl SimHandle {
 
     /// Emits one status webhook for a message the simulator accepted (sent/delivered/read/played, or
     /// failed with the error Meta decided for it).
-    pub async fn emit_status(
-        &self,
-        message_id: &str,
-        status: WaStatusKind,
-    ) -> Result<Delivery, SimError> {
+    pub async fn emit_status(&self, message_id: &str, status: WaStatusKind) -> Result<Delivery, SimError> {
         self.state.emit_status(message_id, status).await
     }
 
     /// Shares past chats of a coexistence number (one `history` chunk: phase 0, chunk 1, 100 %).
-    pub async fn share_history(
-        &self,
-        phone_number_id: &str,
-        threads: &[HistoryThread],
-    ) -> Result<Delivery, SimError> {
+    pub async fn share_history(&self, phone_number_id: &str, threads: &[HistoryThread]) -> Result<Delivery, SimError> {
         let number = self.number(phone_number_id)?;
         if !number.coexistence {
             return Err(SimError::NotCoexistence(number.phone_number_id));
@@ -218,28 +193,14 @@ impl SimHandle {
     }
 
     /// A WhatsApp customer known by phone (`wa_id`); Meta also gives them a BSUID.
-    pub fn whatsapp_customer(
-        &self,
-        phone_number_id: &str,
-        wa_id: &str,
-    ) -> Result<WhatsAppCustomer, SimError> {
+    pub fn whatsapp_customer(&self, phone_number_id: &str, wa_id: &str) -> Result<WhatsAppCustomer, SimError> {
         let number = self.number(phone_number_id)?;
-        let record = self
-            .state
-            .ensure_phone_customer(&phones::digits(wa_id), None);
-        Ok(WhatsAppCustomer::new(
-            Arc::clone(&self.state),
-            number,
-            record.user_id,
-        ))
+        let record = self.state.ensure_phone_customer(&phones::digits(wa_id), None);
+        Ok(WhatsAppCustomer::new(Arc::clone(&self.state), number, record.user_id))
     }
 
     /// A WhatsApp customer with a username and no phone: a BSUID (`US.…`) made up from the username.
-    pub fn username_customer(
-        &self,
-        phone_number_id: &str,
-        username: &str,
-    ) -> Result<WhatsAppCustomer, SimError> {
+    pub fn username_customer(&self, phone_number_id: &str, username: &str) -> Result<WhatsAppCustomer, SimError> {
         self.bsuid_customer(phone_number_id, &ids::bsuid("US", username), Some(username))
     }
 
@@ -255,11 +216,7 @@ impl SimHandle {
             return Err(SimError::Payload(format!("{bsuid} is not a BSUID")));
         }
         let record = self.state.ensure_bsuid_customer(bsuid, username, None);
-        Ok(WhatsAppCustomer::new(
-            Arc::clone(&self.state),
-            number,
-            record.user_id,
-        ))
+        Ok(WhatsAppCustomer::new(Arc::clone(&self.state), number, record.user_id))
     }
 
     /// A new Messenger user of a Page (fresh PSID).
@@ -267,21 +224,10 @@ impl SimHandle {
         self.messenger_customer_with_id(page_id, &ids::psid())
     }
 
-    pub fn messenger_customer_with_id(
-        &self,
-        page_id: &str,
-        psid: &str,
-    ) -> Result<SocialCustomer, SimError> {
-        self.state
-            .page(page_id)
-            .ok_or_else(|| SimError::UnknownAsset(page_id.to_string()))?;
+    pub fn messenger_customer_with_id(&self, page_id: &str, psid: &str) -> Result<SocialCustomer, SimError> {
+        self.state.page(page_id).ok_or_else(|| SimError::UnknownAsset(page_id.to_string()))?;
         self.register_social(page_id, psid);
-        Ok(SocialCustomer::new(
-            Arc::clone(&self.state),
-            SocialPlatform::Messenger,
-            page_id.into(),
-            psid.into(),
-        ))
+        Ok(SocialCustomer::new(Arc::clone(&self.state), SocialPlatform::Messenger, page_id.into(), psid.into()))
     }
 
     /// A new Instagram user of an account (fresh IGSID).
@@ -289,33 +235,17 @@ impl SimHandle {
         self.instagram_customer_with_id(ig_id, &ids::igsid())
     }
 
-    pub fn instagram_customer_with_id(
-        &self,
-        ig_id: &str,
-        igsid: &str,
-    ) -> Result<SocialCustomer, SimError> {
-        self.state
-            .instagram(ig_id)
-            .ok_or_else(|| SimError::UnknownAsset(ig_id.to_string()))?;
+    pub fn instagram_customer_with_id(&self, ig_id: &str, igsid: &str) -> Result<SocialCustomer, SimError> {
+        self.state.instagram(ig_id).ok_or_else(|| SimError::UnknownAsset(ig_id.to_string()))?;
         self.register_social(ig_id, igsid);
-        Ok(SocialCustomer::new(
-            Arc::clone(&self.state),
-            SocialPlatform::Instagram,
-            ig_id.into(),
-            igsid.into(),
-        ))
+        Ok(SocialCustomer::new(Arc::clone(&self.state), SocialPlatform::Instagram, ig_id.into(), igsid.into()))
     }
 
     fn register_social(&self, asset_id: &str, user: &str) {
-        lock(&self.state.social_customers)
-            .entry((asset_id.to_string(), user.to_string()))
-            .or_default();
+        lock(&self.state.social_customers).entry((asset_id.to_string(), user.to_string())).or_default();
     }
 
     fn number(&self, phone_number_id: &str) -> Result<crate::config::WhatsAppNumber, SimError> {
-        self.state
-            .number(phone_number_id)
-            .cloned()
-            .ok_or_else(|| SimError::UnknownAsset(phone_number_id.to_string()))
+        self.state.number(phone_number_id).cloned().ok_or_else(|| SimError::UnknownAsset(phone_number_id.to_string()))
     }
 }

@@ -16,11 +16,7 @@ fn random_bytes() -> [u8; 32] {
 
 fn digits(count: usize) -> String {
     let bytes = random_bytes();
-    let mut s: String = bytes
-        .iter()
-        .map(|b| char::from(b'0' + b % 10))
-        .take(count)
-        .collect();
+    let mut s: String = bytes.iter().map(|b| char::from(b'0' + b % 10)).take(count).collect();
     if s.starts_with('0') {
         s.replace_range(0..1, "1");
     }
@@ -62,11 +58,7 @@ pub fn igsid() -> String {
 /// A business-scoped user id: `CC.` and 20 digits, stable for a given seed.
 pub fn bsuid(country: &str, seed: &str) -> String {
     let hash = Sha256::digest(seed.as_bytes());
-    let digits: String = hash
-        .iter()
-        .map(|b| char::from(b'0' + b % 10))
-        .take(20)
-        .collect();
+    let digits: String = hash.iter().map(|b| char::from(b'0' + b % 10)).take(20).collect();
     format!("{country}.{digits}")
 }
 

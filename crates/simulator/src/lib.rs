@@ -81,9 +81,7 @@ mod state;
 mod templates;
 mod webhook;
 
-pub use config::{
-    demo, ClockStart, InstagramAccount, PageAsset, SimConfig, StatusPolicy, WhatsAppNumber,
-};
+pub use config::{demo, ClockStart, InstagramAccount, PageAsset, SimConfig, StatusPolicy, WhatsAppNumber};
 pub use customers::{SocialCustomer, WhatsAppCustomer};
 pub use error::SimError;
 pub use faults::Fault;

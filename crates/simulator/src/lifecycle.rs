@@ -12,9 +12,7 @@ use crate::clock::{unix_millis, SimClock};
 use crate::config::StatusPolicy;
 use crate::error::SimError;
 use crate::journal::SendOutcome;
-use crate::payloads::{
-    self, Pricing, SocialMessage, SocialPlatform, WaBusiness, WaStatus, WaStatusKind,
-};
+use crate::payloads::{self, Pricing, SocialMessage, SocialPlatform, WaBusiness, WaStatus, WaStatusKind};
 use crate::state::{lock, SimState};
 use crate::webhook::Delivery;
 
@@ -45,15 +43,7 @@ impl StatusPlan {
     fn payload(&self, kind: WaStatusKind, clock: &SimClock) -> Option<serde_json::Value> {
         let now = clock.now();
         match self {
-            Self::WhatsApp {
-                business,
-                message_id,
-                recipient_id,
-                recipient_user_id,
-                pricing,
-                outcome,
-                ..
-            } => {
+            Self::WhatsApp { business, message_id, recipient_id, recipient_user_id, pricing, outcome, .. } => {
                 let mut status = WaStatus::new(message_id.clone(), kind, now.unix_timestamp());
                 status.recipient_id = recipient_id.clone();
                 status.recipient_user_id = recipient_user_id.clone();
@@ -65,39 +55,20 @@ impl StatusPlan {
                         };
                         status = status.failed_with(code);
                     }
-                    WaStatusKind::Sent | WaStatusKind::Delivered => {
-                        status.pricing = Some(pricing.clone())
-                    }
+                    WaStatusKind::Sent | WaStatusKind::Delivered => status.pricing = Some(pricing.clone()),
                     WaStatusKind::Read | WaStatusKind::Played => {}
                 }
                 Some(payloads::whatsapp_status(business, &status))
             }
-            Self::Social {
-                platform,
-                asset_id,
-                customer,
-                message_id,
-                ..
-            } => {
+            Self::Social { platform, asset_id, customer, message_id, .. } => {
                 let ms = unix_millis(now);
                 match (kind, platform) {
                     (WaStatusKind::Delivered, SocialPlatform::Messenger) => {
-                        Some(payloads::social_delivery(
-                            asset_id,
-                            customer,
-                            ms,
-                            std::slice::from_ref(message_id),
-                            ms,
-                        ))
+                        Some(payloads::social_delivery(asset_id, customer, ms, std::slice::from_ref(message_id), ms))
                     }
-                    (WaStatusKind::Read, _) => Some(payloads::social_read(
-                        *platform,
-                        asset_id,
-                        customer,
-                        ms,
-                        ms,
-                        Some(message_id),
-                    )),
+                    (WaStatusKind::Read, _) => {
+                        Some(payloads::social_read(*platform, asset_id, customer, ms, ms, Some(message_id)))
+                    }
                     _ => None,
                 }
             }
@@ -127,27 +98,15 @@ impl SimState {
     /// Remembers the plan of an accepted message and, unless the policy is off, plays it in the background.
     pub(crate) fn schedule_statuses(self: &Arc<Self>, plan: StatusPlan) {
         let id = match &plan {
-            StatusPlan::WhatsApp { message_id, .. } | StatusPlan::Social { message_id, .. } => {
-                message_id.clone()
-            }
+            StatusPlan::WhatsApp { message_id, .. } | StatusPlan::Social { message_id, .. } => message_id.clone(),
         };
         lock(&self.status_plans).insert(id, plan.clone());
         let policy = lock(&self.statuses).clone();
         let state = Arc::clone(self);
         let echo = match &plan {
-            StatusPlan::Social {
-                echo: Some(echo),
-                platform,
-                asset_id,
-                customer,
-                ..
-            } if self.config.echo_api_sends => Some(payloads::social_message(
-                *platform,
-                asset_id,
-                customer,
-                unix_millis(self.clock.now()),
-                echo,
-            )),
+            StatusPlan::Social { echo: Some(echo), platform, asset_id, customer, .. } if self.config.echo_api_sends => {
+                Some(payloads::social_message(*platform, asset_id, customer, unix_millis(self.clock.now()), echo))
+            }
             _ => None,
         };
         if !policy.enabled && echo.is_none() {
@@ -160,13 +119,7 @@ impl SimState {
             if !policy.enabled {
                 return;
             }
-            let failed = matches!(
-                &plan,
-                StatusPlan::WhatsApp {
-                    outcome: SendOutcome::Failed { .. },
-                    ..
-                }
-            );
+            let failed = matches!(&plan, StatusPlan::WhatsApp { outcome: SendOutcome::Failed { .. }, .. });
             let voice = matches!(&plan, StatusPlan::WhatsApp { voice: true, .. });
             for (delay, step) in steps(&policy, failed, voice) {
                 tokio::time::sleep(delay).await;
@@ -178,18 +131,14 @@ impl SimState {
     }
 
     /// Emits one status webhook for a message the simulator accepted.
-    pub(crate) async fn emit_status(
-        &self,
-        message_id: &str,
-        kind: WaStatusKind,
-    ) -> Result<Delivery, SimError> {
+    pub(crate) async fn emit_status(&self, message_id: &str, kind: WaStatusKind) -> Result<Delivery, SimError> {
         let plan = lock(&self.status_plans)
             .get(message_id)
             .cloned()
             .ok_or_else(|| SimError::UnknownAsset(format!("message {message_id}")))?;
-        let payload = plan.payload(kind, &self.clock).ok_or_else(|| {
-            SimError::Payload(format!("no {} status on this channel", kind.as_str()))
-        })?;
+        let payload = plan
+            .payload(kind, &self.clock)
+            .ok_or_else(|| SimError::Payload(format!("no {} status on this channel", kind.as_str())))?;
         self.deliver(payload, Some(message_id.to_string())).await
     }
 }
@@ -199,10 +148,7 @@ mod tests {
     use super::*;
 
     fn kinds(policy: &StatusPolicy, failed: bool, voice: bool) -> Vec<WaStatusKind> {
-        steps(policy, failed, voice)
-            .into_iter()
-            .map(|(_, k)| k)
-            .collect()
+        steps(policy, failed, voice).into_iter().map(|(_, k)| k).collect()
     }
 
     #[test]
@@ -212,10 +158,7 @@ mod tests {
         assert_eq!(kinds(&all, false, false), [Sent, Delivered, Read]);
         assert_eq!(kinds(&all, false, true), [Sent, Delivered, Read, Played]);
         assert_eq!(kinds(&all, true, true), [Failed]);
-        let no_read = StatusPolicy {
-            read_after: None,
-            ..all
-        };
+        let no_read = StatusPolicy { read_after: None, ..all };
         assert_eq!(kinds(&no_read, false, true), [Sent, Delivered]);
     }
 }

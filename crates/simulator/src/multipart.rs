@@ -26,9 +26,7 @@ pub(crate) fn boundary(content_type: &str) -> Option<String> {
     }
     params.split(';').find_map(|p| {
         let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| v.trim().trim_matches('"').to_string())
+        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_string())
     })
 }
 
@@ -47,11 +45,7 @@ pub(crate) fn parse(body: &Bytes, boundary: &str) -> Option<Vec<Part>> {
         let headers = std::str::from_utf8(&body[pos..headers_end]).ok()?;
         let data_start = headers_end + 4;
         let next = find(body, delim, data_start)?;
-        let data_end = if next >= 2 && &body[next - 2..next] == b"\r\n" {
-            next - 2
-        } else {
-            next
-        };
+        let data_end = if next >= 2 && &body[next - 2..next] == b"\r\n" { next - 2 } else { next };
         parts.push(part(headers, body.slice(data_start..data_end))?);
         pos = next + delim.len();
     }
@@ -81,12 +75,7 @@ fn part(headers: &str, data: Bytes) -> Option<Part> {
             content_type = Some(value.trim().to_string());
         }
     }
-    Some(Part {
-        name: name?,
-        file_name,
-        content_type,
-        data,
-    })
+    Some(Part { name: name?, file_name, content_type, data })
 }
 
 fn skip_crlf(body: &[u8], pos: usize) -> usize {
@@ -101,10 +90,7 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if from > haystack.len() {
         return None;
     }
-    haystack[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    haystack[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from)
 }
 
 #[cfg(test)]

@@ -13,19 +13,17 @@ pub mod status;
 pub mod whatsapp;
 
 pub use coexistence::{
-    whatsapp_echo, whatsapp_history, whatsapp_history_declined, whatsapp_state_sync,
-    HistoryMessage, HistoryThread, StateSyncContact,
+    whatsapp_echo, whatsapp_history, whatsapp_history_declined, whatsapp_state_sync, HistoryMessage, HistoryThread,
+    StateSyncContact,
 };
 pub use social::{
-    social_delivery, social_message, social_postback, social_reaction, social_read,
-    SocialAttachment, SocialMessage, SocialPlatform,
+    social_delivery, social_message, social_postback, social_reaction, social_read, SocialAttachment, SocialMessage,
+    SocialPlatform,
 };
-pub use status::{
-    whatsapp_status, whatsapp_statuses, Pricing, WaStatus, WaStatusError, WaStatusKind,
-};
+pub use status::{whatsapp_status, whatsapp_statuses, Pricing, WaStatus, WaStatusError, WaStatusKind};
 pub use whatsapp::{
-    whatsapp_message, whatsapp_messages, whatsapp_text, ContactCard, ContactPhone, WaBusiness,
-    WaContent, WaContext, WaMedia, WaMessage, WaUser,
+    whatsapp_message, whatsapp_messages, whatsapp_text, ContactCard, ContactPhone, WaBusiness, WaContent, WaContext,
+    WaMedia, WaMessage, WaUser,
 };
 
 use serde_json::{json, Value};
@@ -41,14 +39,9 @@ pub fn whatsapp_envelope(waba_id: &str, field: &str, value: Value) -> Value {
 /// Several deliveries batched into one POST, as Meta does: their `entry[]` arrays concatenated (all must
 /// share one `object`).
 pub fn batch(payloads: &[Value]) -> Value {
-    let object = payloads
-        .first()
-        .map(|p| p["object"].clone())
-        .unwrap_or(Value::Null);
-    let entries: Vec<Value> = payloads
-        .iter()
-        .flat_map(|p| p["entry"].as_array().cloned().unwrap_or_default())
-        .collect();
+    let object = payloads.first().map(|p| p["object"].clone()).unwrap_or(Value::Null);
+    let entries: Vec<Value> =
+        payloads.iter().flat_map(|p| p["entry"].as_array().cloned().unwrap_or_default()).collect();
     json!({"object": object, "entry": entries})
 }
 

@@ -9,9 +9,7 @@ pub(crate) fn digits(input: &str) -> String {
 
 /// Whether `to` looks like a phone number WhatsApp would try (no letters, 8–15 digits).
 pub(crate) fn is_plausible_phone(input: &str) -> bool {
-    let allowed = input
-        .chars()
-        .all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+    let allowed = input.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c));
     let n = digits(input).len();
     allowed && (8..=15).contains(&n)
 }
@@ -60,11 +58,7 @@ pub(crate) fn country_of(wa_id: &str) -> &'static str {
         ("34", "ES"),
         ("1", "US"),
     ];
-    PREFIXES
-        .iter()
-        .find(|(p, _)| wa_id.starts_with(p))
-        .map(|(_, c)| *c)
-        .unwrap_or("US")
+    PREFIXES.iter().find(|(p, _)| wa_id.starts_with(p)).map(|(_, c)| *c).unwrap_or("US")
 }
 
 #[cfg(test)]

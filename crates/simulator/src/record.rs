@@ -56,9 +56,7 @@ pub struct RecordedPart {
 
 impl RecordedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
     }
 
     /// The `Authorization` header.
@@ -89,11 +87,7 @@ impl RecordedRequest {
 }
 
 /// The recording middleware: buffers the body, records it, and hands an identical request on.
-pub(crate) async fn record(
-    State(state): State<Arc<SimState>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn record(State(state): State<Arc<SimState>>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/_sim") {
         return next.run(req).await;
     }
@@ -104,12 +98,7 @@ pub(crate) async fn record(
     let headers = parts
         .headers
         .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect::<BTreeMap<_, _>>();
     let content_type = headers.get("content-type").cloned().unwrap_or_default();
     state.record(RecordedRequest {
@@ -120,8 +109,7 @@ pub(crate) async fn record(
         body: summarise(&content_type, &bytes),
         at: state.clock.now(),
     });
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 fn summarise(content_type: &str, bytes: &Bytes) -> RecordedBody {
@@ -138,11 +126,7 @@ fn summarise(content_type: &str, bytes: &Bytes) -> RecordedBody {
                         file_name: p.file_name.clone(),
                         content_type: p.content_type.clone(),
                         size: p.data.len(),
-                        text: if p.file_name.is_none() {
-                            p.text().map(str::to_string)
-                        } else {
-                            None
-                        },
+                        text: if p.file_name.is_none() { p.text().map(str::to_string) } else { None },
                     })
                     .collect(),
             );

@@ -28,9 +28,7 @@ pub struct Simulator;
 impl Simulator {
     /// Binds `config.listen` (or `127.0.0.1:0`) and serves in the background.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-        let addr = config
-            .listen
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let addr = config.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(SimState::new(config, format!("http://{addr}")));
@@ -52,15 +50,10 @@ impl Simulator {
 fn app(state: Arc<SimState>) -> Router {
     Router::new()
         .nest(&format!("/{GRAPH_VERSION}"), graph::router())
-        .route(
-            "/whatsapp_business/attachments/",
-            get(graph::media_download),
-        )
+        .route("/whatsapp_business/attachments/", get(graph::media_download))
         .route("/cdn/v/{file}", get(cdn))
         .nest("/_sim", control::router())
-        .fallback(|uri: axum::http::Uri| async move {
-            GraphError::unknown_path(uri.path()).into_response()
-        })
+        .fallback(|uri: axum::http::Uri| async move { GraphError::unknown_path(uri.path()).into_response() })
         .layer(from_fn_with_state(Arc::clone(&state), record::record))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

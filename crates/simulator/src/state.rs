@@ -129,10 +129,7 @@ impl SimState {
     }
 
     pub(crate) fn number(&self, phone_number_id: &str) -> Option<&WhatsAppNumber> {
-        self.config
-            .whatsapp_numbers
-            .iter()
-            .find(|n| n.phone_number_id == phone_number_id)
+        self.config.whatsapp_numbers.iter().find(|n| n.phone_number_id == phone_number_id)
     }
 
     pub(crate) fn page(&self, page_id: &str) -> Option<&PageAsset> {
@@ -140,18 +137,12 @@ impl SimState {
     }
 
     pub(crate) fn instagram(&self, ig_id: &str) -> Option<&InstagramAccount> {
-        self.config
-            .instagram_accounts
-            .iter()
-            .find(|a| a.ig_id == ig_id)
+        self.config.instagram_accounts.iter().find(|a| a.ig_id == ig_id)
     }
 
     /// The Instagram account linked to a Page, if any.
     pub(crate) fn instagram_of_page(&self, page_id: &str) -> Option<&InstagramAccount> {
-        self.config
-            .instagram_accounts
-            .iter()
-            .find(|a| a.page_id.as_deref() == Some(page_id))
+        self.config.instagram_accounts.iter().find(|a| a.page_id.as_deref() == Some(page_id))
     }
 
     /// Whether any configured asset has this token (else Meta answers 190).
@@ -164,36 +155,19 @@ impl SimState {
 
     /// Whether a token may act on a WABA: a system-user token of any number of that WABA may.
     pub(crate) fn token_covers_waba(&self, token: &str, waba_id: &str) -> bool {
-        self.config
-            .whatsapp_numbers
-            .iter()
-            .any(|n| n.waba_id == waba_id && n.access_token == token)
+        self.config.whatsapp_numbers.iter().any(|n| n.waba_id == waba_id && n.access_token == token)
     }
 
-    pub(crate) fn set_last_social_inbound(
-        &self,
-        asset_id: &str,
-        user: &str,
-        name: Option<&str>,
-        at: OffsetDateTime,
-    ) {
+    pub(crate) fn set_last_social_inbound(&self, asset_id: &str, user: &str, name: Option<&str>, at: OffsetDateTime) {
         let mut customers = lock(&self.social_customers);
-        let record = customers
-            .entry((asset_id.to_string(), user.to_string()))
-            .or_default();
+        let record = customers.entry((asset_id.to_string(), user.to_string())).or_default();
         record.last_inbound = Some(at);
         if let Some(name) = name {
             record.name = Some(name.to_string());
         }
     }
 
-    pub(crate) fn social_customer(
-        &self,
-        asset_id: &str,
-        user: &str,
-    ) -> Option<SocialCustomerRecord> {
-        lock(&self.social_customers)
-            .get(&(asset_id.to_string(), user.to_string()))
-            .cloned()
+    pub(crate) fn social_customer(&self, asset_id: &str, user: &str) -> Option<SocialCustomerRecord> {
+        lock(&self.social_customers).get(&(asset_id.to_string(), user.to_string())).cloned()
     }
 }

@@ -90,12 +90,7 @@ pub(crate) struct Expectations {
 
 impl Template {
     /// An APPROVED template with a BODY; `{{name}}` placeholders make it NAMED.
-    pub fn new(
-        name: impl Into<String>,
-        language: impl Into<String>,
-        category: TemplateCategory,
-        body: &str,
-    ) -> Self {
+    pub fn new(name: impl Into<String>, language: impl Into<String>, category: TemplateCategory, body: &str) -> Self {
         let named = placeholders(body).iter().any(|p| p.parse::<u32>().is_err());
         let mut body_component = json!({"type": "BODY", "text": body});
         let examples = placeholders(body);
@@ -113,11 +108,7 @@ impl Template {
             language: language.into(),
             status: TemplateStatus::Approved,
             category,
-            parameter_format: if named {
-                ParameterFormat::Named
-            } else {
-                ParameterFormat::Positional
-            },
+            parameter_format: if named { ParameterFormat::Named } else { ParameterFormat::Positional },
             components: vec![body_component],
         }
     }
@@ -128,31 +119,23 @@ impl Template {
     }
 
     pub fn header_text(mut self, text: &str) -> Self {
-        self.components
-            .insert(0, json!({"type": "HEADER", "format": "TEXT", "text": text}));
+        self.components.insert(0, json!({"type": "HEADER", "format": "TEXT", "text": text}));
         self
     }
 
     /// `format`: `IMAGE`, `VIDEO`, `DOCUMENT` or `LOCATION`.
     pub fn header_media(mut self, format: &str) -> Self {
-        self.components.insert(
-            0,
-            json!({"type": "HEADER", "format": format.to_ascii_uppercase()}),
-        );
+        self.components.insert(0, json!({"type": "HEADER", "format": format.to_ascii_uppercase()}));
         self
     }
 
     pub fn footer(mut self, text: &str) -> Self {
-        self.components
-            .push(json!({"type": "FOOTER", "text": text}));
+        self.components.push(json!({"type": "FOOTER", "text": text}));
         self
     }
 
     pub fn quick_reply_buttons(self, labels: &[&str]) -> Self {
-        let buttons = labels
-            .iter()
-            .map(|l| json!({"type": "QUICK_REPLY", "text": l}))
-            .collect();
+        let buttons = labels.iter().map(|l| json!({"type": "QUICK_REPLY", "text": l})).collect();
         self.push_buttons(buttons)
     }
 
@@ -163,29 +146,20 @@ impl Template {
 
     /// The copy-code button of an authentication template (the code is a send parameter).
     pub fn otp_copy_code_button(self) -> Self {
-        self.push_buttons(vec![
-            json!({"type": "OTP", "otp_type": "COPY_CODE", "text": "Copiar código"}),
-        ])
+        self.push_buttons(vec![json!({"type": "OTP", "otp_type": "COPY_CODE", "text": "Copiar código"})])
     }
 
     /// A `REQUEST_CONTACT_INFO` button (asks a username-only customer for their phone).
     pub fn request_contact_info_button(self) -> Self {
-        self.push_buttons(vec![
-            json!({"type": "REQUEST_CONTACT_INFO", "text": "Compartir número"}),
-        ])
+        self.push_buttons(vec![json!({"type": "REQUEST_CONTACT_INFO", "text": "Compartir número"})])
     }
 
     fn push_buttons(mut self, mut new: Vec<Value>) -> Self {
-        let existing = self
-            .components
-            .iter_mut()
-            .find(|c| c["type"] == "BUTTONS")
-            .and_then(|c| c["buttons"].as_array_mut());
+        let existing =
+            self.components.iter_mut().find(|c| c["type"] == "BUTTONS").and_then(|c| c["buttons"].as_array_mut());
         match existing {
             Some(buttons) => buttons.append(&mut new),
-            None => self
-                .components
-                .push(json!({"type": "BUTTONS", "buttons": new})),
+            None => self.components.push(json!({"type": "BUTTONS", "buttons": new})),
         }
         self
     }
@@ -220,10 +194,7 @@ impl Template {
         for component in &self.components {
             match component["type"].as_str().unwrap_or_default() {
                 "HEADER" => match component["format"].as_str().unwrap_or("TEXT") {
-                    "TEXT" => {
-                        exp.header_text =
-                            placeholders(component["text"].as_str().unwrap_or_default())
-                    }
+                    "TEXT" => exp.header_text = placeholders(component["text"].as_str().unwrap_or_default()),
                     media => exp.header_media = Some(media.to_string()),
                 },
                 "BODY" => exp.body = placeholders(component["text"].as_str().unwrap_or_default()),
@@ -271,10 +242,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_distinct_and_ordered() {
-        assert_eq!(
-            placeholders("Hola {{1}}, pedido {{2}} de {{1}}"),
-            vec!["1", "2"]
-        );
+        assert_eq!(placeholders("Hola {{1}}, pedido {{2}} de {{1}}"), vec!["1", "2"]);
         assert_eq!(placeholders("Hola {{ first_name }}"), vec!["first_name"]);
         assert!(placeholders("sin variables {{").is_empty());
     }
@@ -288,13 +256,7 @@ mod tests {
 
     #[test]
     fn url_and_otp_buttons_need_parameters() {
-        let t = Template::new(
-            "t",
-            "es",
-            TemplateCategory::Authentication,
-            "{{1}} es tu código",
-        )
-        .otp_copy_code_button();
+        let t = Template::new("t", "es", TemplateCategory::Authentication, "{{1}} es tu código").otp_copy_code_button();
         let exp = t.expectations();
         assert!(exp.has_code_button);
         assert_eq!(exp.button_params, vec![0]);

@@ -48,14 +48,8 @@ pub struct Delivery {
 
 impl SimState {
     /// Signs and posts a payload to the webhook URL, journaling the attempt.
-    pub(crate) async fn deliver(
-        &self,
-        payload: Value,
-        message_id: Option<String>,
-    ) -> Result<Delivery, SimError> {
-        let url = lock(&self.webhook_url)
-            .clone()
-            .ok_or(SimError::NoWebhookUrl)?;
+    pub(crate) async fn deliver(&self, payload: Value, message_id: Option<String>) -> Result<Delivery, SimError> {
+        let url = lock(&self.webhook_url).clone().ok_or(SimError::NoWebhookUrl)?;
         let body = serde_json::to_vec(&payload).map_err(|e| SimError::Payload(e.to_string()))?;
         let signature = sign(&self.config.app_secret, &body);
         let result = self
@@ -79,11 +73,7 @@ impl SimState {
             at: self.clock.now(),
         });
         match status {
-            Some(status) => Ok(Delivery {
-                status,
-                message_id,
-                payload,
-            }),
+            Some(status) => Ok(Delivery { status, message_id, payload }),
             None => Err(SimError::WebhookUnreachable(error.unwrap_or_default())),
         }
     }

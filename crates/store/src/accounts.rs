@@ -26,8 +26,8 @@ pub(crate) struct AccountRow {
 
 impl AccountRow {
     pub(crate) fn into_domain(self) -> StoreResult<Account> {
-        let plan = Plan::parse(&self.plan)
-            .ok_or_else(|| crate::StoreError::Corrupt(format!("plan {:?}", self.plan)))?;
+        let plan =
+            Plan::parse(&self.plan).ok_or_else(|| crate::StoreError::Corrupt(format!("plan {:?}", self.plan)))?;
         let names: Vec<String> = parse_json(&self.addons, "account addons")?;
         Ok(Account {
             id: parse_id(&self.id, "account")?,
@@ -60,15 +60,7 @@ impl Store {
             insert_user!(&mut *tx, id, admin, now_ms)
         });
         let user = self.get_user(id, user_id).await?;
-        Ok((
-            Account {
-                id,
-                name: account.name,
-                plan: account.plan,
-                addons: account.addons,
-            },
-            user,
-        ))
+        Ok((Account { id, name: account.name, plan: account.plan, addons: account.addons }, user))
     }
 
     pub async fn get_account(&self, id: AccountId) -> StoreResult<Account> {

@@ -68,11 +68,7 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 Ok(AuditEntry {
-                    user_id: r
-                        .user_id
-                        .as_deref()
-                        .map(|u| parse_id(u, "user"))
-                        .transpose()?,
+                    user_id: r.user_id.as_deref().map(|u| parse_id(u, "user")).transpose()?,
                     details: parse_json(&r.details, "audit details")?,
                     id: r.id,
                     action: r.action,

@@ -28,17 +28,9 @@ struct PrincipalRow {
 
 impl PrincipalRow {
     fn into_domain(self) -> StoreResult<Principal> {
-        let account = AccountRow {
-            id: self.a_id,
-            name: self.a_name,
-            plan: self.a_plan,
-            addons: self.a_addons,
-        }
-        .into_domain()?;
-        Ok(Principal {
-            user: self.user.into_domain()?,
-            account,
-        })
+        let account =
+            AccountRow { id: self.a_id, name: self.a_name, plan: self.a_plan, addons: self.a_addons }.into_domain()?;
+        Ok(Principal { user: self.user.into_domain()?, account })
     }
 }
 
@@ -70,23 +62,14 @@ impl Store {
     }
 
     /// The principal behind a session cookie, if the session exists, has not expired and its user is active.
-    pub async fn principal_by_session(
-        &self,
-        token_hash: &str,
-        now_ms: i64,
-    ) -> StoreResult<Option<Principal>> {
+    pub async fn principal_by_session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<Principal>> {
         let sql = format!("{} AND c.expires_at > $2", principal_sql("sessions c"));
-        let row: Option<PrincipalRow> = on_reader!(self, p => sqlx::query_as(&sql).bind(token_hash).bind(now_ms).fetch_optional(p).await)?;
+        let row: Option<PrincipalRow> =
+            on_reader!(self, p => sqlx::query_as(&sql).bind(token_hash).bind(now_ms).fetch_optional(p).await)?;
         row.map(PrincipalRow::into_domain).transpose()
     }
 
-    pub async fn create_api_token(
-        &self,
-        user: UserId,
-        name: &str,
-        token_hash: &str,
-        now_ms: i64,
-    ) -> StoreResult<()> {
+    pub async fn create_api_token(&self, user: UserId, name: &str, token_hash: &str, now_ms: i64) -> StoreResult<()> {
         on_writer!(self, p => sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(uuid::Uuid::now_v7().to_string()).bind(user.to_string()).bind(name).bind(token_hash).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())

@@ -38,8 +38,7 @@ pub fn route_object(kind: ChannelKind) -> &'static str {
     }
 }
 
-const CHANNEL_COLUMNS: &str =
-    "id, account_id, kind, name, phone_number_id, waba_id, display_phone_number, page_id, \
+const CHANNEL_COLUMNS: &str = "id, account_id, kind, name, phone_number_id, waba_id, display_phone_number, page_id, \
      instagram_account_id, access_token_enc, enabled, auto_assign";
 
 #[derive(sqlx::FromRow)]
@@ -64,16 +63,12 @@ impl ChannelRow {
             .ok_or_else(|| StoreError::Corrupt(format!("channel kind {:?}", self.kind)))?;
         let missing = || StoreError::Corrupt(format!("channel {} lacks its Meta ids", self.id));
         let address = match kind {
-            ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp => {
-                ChannelAddress::Whatsapp {
-                    phone_number_id: self.phone_number_id.clone().ok_or_else(missing)?,
-                    waba_id: self.waba_id.clone().unwrap_or_default(),
-                    display_phone_number: self.display_phone_number.clone().unwrap_or_default(),
-                }
-            }
-            ChannelKind::Messenger => ChannelAddress::Messenger {
-                page_id: self.page_id.clone().ok_or_else(missing)?,
+            ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp => ChannelAddress::Whatsapp {
+                phone_number_id: self.phone_number_id.clone().ok_or_else(missing)?,
+                waba_id: self.waba_id.clone().unwrap_or_default(),
+                display_phone_number: self.display_phone_number.clone().unwrap_or_default(),
             },
+            ChannelKind::Messenger => ChannelAddress::Messenger { page_id: self.page_id.clone().ok_or_else(missing)? },
             ChannelKind::Instagram => ChannelAddress::Instagram {
                 instagram_account_id: self.instagram_account_id.clone().ok_or_else(missing)?,
             },
@@ -96,31 +91,20 @@ impl ChannelRow {
 impl Store {
     /// Connects a channel. Two channels (of any accounts) can never claim the same Meta id, or
     /// webhooks could not be routed: that is a [`StoreError::Conflict`] on `route`.
-    pub async fn create_channel(
-        &self,
-        account: AccountId,
-        new: NewChannel,
-        now_ms: i64,
-    ) -> StoreResult<Channel> {
+    pub async fn create_channel(&self, account: AccountId, new: NewChannel, now_ms: i64) -> StoreResult<Channel> {
         let id = ChannelId::new();
         let (phone_number_id, waba_id, display, page_id, ig_id) = match &new.address {
-            ChannelAddress::Whatsapp {
-                phone_number_id,
-                waba_id,
-                display_phone_number,
-            } => (
+            ChannelAddress::Whatsapp { phone_number_id, waba_id, display_phone_number } => (
                 Some(phone_number_id.as_str()),
                 Some(waba_id.as_str()),
                 Some(display_phone_number.as_str()),
                 None,
                 None,
             ),
-            ChannelAddress::Messenger { page_id } => {
-                (None, None, None, Some(page_id.as_str()), None)
+            ChannelAddress::Messenger { page_id } => (None, None, None, Some(page_id.as_str()), None),
+            ChannelAddress::Instagram { instagram_account_id } => {
+                (None, None, None, None, Some(instagram_account_id.as_str()))
             }
-            ChannelAddress::Instagram {
-                instagram_account_id,
-            } => (None, None, None, None, Some(instagram_account_id.as_str())),
         };
         on_writer!(self, p => sqlx::query(
             "INSERT INTO channels (id, account_id, kind, name, route_object, route_id, phone_number_id, waba_id, \
@@ -152,46 +136,36 @@ impl Store {
     }
 
     pub async fn list_channels(&self, account: AccountId) -> StoreResult<Vec<Channel>> {
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM channels WHERE account_id = $1 ORDER BY created_at, id"
-        );
-        let rows: Vec<ChannelRow> = on_reader!(self, p => sqlx::query_as(&sql).bind(account.to_string()).fetch_all(p).await)?;
-        rows.into_iter()
-            .map(|r| r.into_domain().map(|s| s.channel))
-            .collect()
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE account_id = $1 ORDER BY created_at, id");
+        let rows: Vec<ChannelRow> =
+            on_reader!(self, p => sqlx::query_as(&sql).bind(account.to_string()).fetch_all(p).await)?;
+        rows.into_iter().map(|r| r.into_domain().map(|s| s.channel)).collect()
     }
 
-    pub async fn get_channel(
-        &self,
-        account: AccountId,
-        id: ChannelId,
-    ) -> StoreResult<StoredChannel> {
-        let sql =
-            format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE account_id = $1 AND id = $2");
+    pub async fn get_channel(&self, account: AccountId, id: ChannelId) -> StoreResult<StoredChannel> {
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE account_id = $1 AND id = $2");
         let row: ChannelRow = on_reader!(self, p => sqlx::query_as(&sql).bind(account.to_string()).bind(id.to_string()).fetch_one(p).await)?;
         row.into_domain()
     }
 
     /// The channel a webhook addresses, by object (`whatsapp`, `page`, `instagram`) and Meta id.
     /// Not scoped by account: the webhook does not know the account, the channel tells it.
-    pub async fn find_channel_by_route(
-        &self,
-        object: &str,
-        route_id: &str,
-    ) -> StoreResult<Option<StoredChannel>> {
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM channels WHERE route_object = $1 AND route_id = $2"
-        );
-        let row: Option<ChannelRow> = on_reader!(self, p => sqlx::query_as(&sql).bind(object).bind(route_id).fetch_optional(p).await)?;
+    pub async fn find_channel_by_route(&self, object: &str, route_id: &str) -> StoreResult<Option<StoredChannel>> {
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE route_object = $1 AND route_id = $2");
+        let row: Option<ChannelRow> =
+            on_reader!(self, p => sqlx::query_as(&sql).bind(object).bind(route_id).fetch_optional(p).await)?;
         row.map(ChannelRow::into_domain).transpose()
     }
 
-    pub async fn update_channel(
-        &self,
-        account: AccountId,
-        id: ChannelId,
-        patch: ChannelPatch,
-    ) -> StoreResult<Channel> {
+    /// A channel by id, any account (for workers acting on stored events, which carry the channel id).
+    pub async fn channel_by_id(&self, id: ChannelId) -> StoreResult<Option<StoredChannel>> {
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = $1");
+        let row: Option<ChannelRow> =
+            on_reader!(self, p => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(p).await)?;
+        row.map(ChannelRow::into_domain).transpose()
+    }
+
+    pub async fn update_channel(&self, account: AccountId, id: ChannelId, patch: ChannelPatch) -> StoreResult<Channel> {
         let done = on_writer!(self, p => sqlx::query(
             "UPDATE channels SET name = COALESCE($3, name), enabled = COALESCE($4, enabled), auto_assign = COALESCE($5, auto_assign) \
              WHERE account_id = $1 AND id = $2")

@@ -205,9 +205,8 @@ impl Row {
             id: parse_id(&self.id, "conversation")?,
             account_id: parse_id(&self.account_id, "account")?,
             channel_id: parse_id(&self.channel_id, "channel")?,
-            channel_kind: ChannelKind::parse(&self.channel_kind).ok_or_else(|| {
-                StoreError::Corrupt(format!("channel kind {:?}", self.channel_kind))
-            })?,
+            channel_kind: ChannelKind::parse(&self.channel_kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("channel kind {:?}", self.channel_kind)))?,
             channel_name: self.channel_name,
             handle: HandleRecord {
                 id: parse_id(&self.h_id, "handle")?,
@@ -220,9 +219,8 @@ impl Row {
             },
             contact,
             assignee,
-            status: ConversationStatus::parse(&self.status).ok_or_else(|| {
-                StoreError::Corrupt(format!("conversation status {:?}", self.status))
-            })?,
+            status: ConversationStatus::parse(&self.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("conversation status {:?}", self.status)))?,
             unread_count: self.unread_count,
             last_message,
             last_inbound_at: self.last_inbound_at,
@@ -238,8 +236,7 @@ pub(crate) fn push_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
     match scope {
         ConversationScope::All => {}
         ConversationScope::Channels(ids) => {
-            q.push(" AND ")
-                .in_list("c.channel_id", ids.iter().map(|i| i.to_string()));
+            q.push(" AND ").in_list("c.channel_id", ids.iter().map(|i| i.to_string()));
         }
         ConversationScope::Assigned { user, unassigned } => {
             q.push(" AND (c.assignee_id = ").bind_text(user.to_string());
@@ -269,15 +266,13 @@ impl Store {
         f: &ConversationFilter,
     ) -> StoreResult<Vec<ConversationRecord>> {
         let mut q = SqlBuilder::new(SELECT);
-        q.push("WHERE c.account_id = ")
-            .bind_text(account.to_string());
+        q.push("WHERE c.account_id = ").bind_text(account.to_string());
         push_scope(&mut q, scope);
         if let Some(kind) = f.channel_kind {
             q.push(" AND ch.kind = ").bind_text(kind.as_str());
         }
         if let Some(channel) = f.channel_id {
-            q.push(" AND c.channel_id = ")
-                .bind_text(channel.to_string());
+            q.push(" AND c.channel_id = ").bind_text(channel.to_string());
         }
         match &f.assignee {
             Some(AssigneeFilter::Me) => {
@@ -298,39 +293,22 @@ impl Store {
             q.push(" AND c.unread_count > 0");
         }
         if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let like = format!(
-                "%{}%",
-                text.to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let like =
+                format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             q.push(" AND (");
-            for (i, col) in [
-                "ct.first_name",
-                "ct.last_name",
-                "h.profile_name",
-                "h.username",
-                "ct.email",
-                "ct.whatsapp_username",
-            ]
-            .iter()
-            .enumerate()
+            for (i, col) in
+                ["ct.first_name", "ct.last_name", "h.profile_name", "h.username", "ct.email", "ct.whatsapp_username"]
+                    .iter()
+                    .enumerate()
             {
                 if i > 0 {
                     q.push(" OR ");
                 }
-                q.push("lower(")
-                    .push(col)
-                    .push(") LIKE ")
-                    .bind_text(like.clone())
-                    .push(" ESCAPE '\\'");
+                q.push("lower(").push(col).push(") LIKE ").bind_text(like.clone()).push(" ESCAPE '\\'");
             }
-            q.push(
-                " OR lower(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')) LIKE ",
-            )
-            .bind_text(like.clone())
-            .push(" ESCAPE '\\'");
+            q.push(" OR lower(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')) LIKE ")
+                .bind_text(like.clone())
+                .push(" ESCAPE '\\'");
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();
             if digits.len() >= 4 {
                 q.push(" OR h.wa_id LIKE ").bind_text(format!("%{digits}%"));
@@ -345,16 +323,11 @@ impl Store {
             q.push(")");
         }
         if let Some((at, id)) = &f.after {
-            q.push(" AND (c.last_activity_at < ")
-                .bind_int(*at)
-                .push(" OR (c.last_activity_at = ")
-                .bind_int(*at);
+            q.push(" AND (c.last_activity_at < ").bind_int(*at).push(" OR (c.last_activity_at = ").bind_int(*at);
             q.push(" AND c.id < ").bind_text(id.to_string()).push("))");
         }
-        q.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ")
-            .bind_int(f.limit);
-        let rows: Vec<Row> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        q.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ").bind_int(f.limit);
+        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
         rows.into_iter().map(Row::into_record).collect()
     }
 
@@ -366,12 +339,10 @@ impl Store {
         id: ConversationId,
     ) -> StoreResult<ConversationRecord> {
         let mut q = SqlBuilder::new(SELECT);
-        q.push("WHERE c.account_id = ")
-            .bind_text(account.to_string());
+        q.push("WHERE c.account_id = ").bind_text(account.to_string());
         q.push(" AND c.id = ").bind_text(id.to_string());
         push_scope(&mut q, scope);
-        let row: Row =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        let row: Row = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
         row.into_record()
     }
 }
@@ -413,14 +384,10 @@ impl Store {
         if let Some(status) = patch.status {
             q.push(", status = ").bind_text(status.as_str());
         }
-        q.push(" WHERE account_id = ")
-            .bind_text(account.to_string())
-            .push(" AND id = ")
-            .bind_text(id.to_string());
+        q.push(" WHERE account_id = ").bind_text(account.to_string()).push(" AND id = ").bind_text(id.to_string());
         crate::db::on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
         // Read back unscoped by assignee: the caller may have just assigned it away, and still gets the result.
-        self.get_conversation(account, &ConversationScope::All, id)
-            .await
+        self.get_conversation(account, &ConversationScope::All, id).await
     }
 
     /// Clears the unread count of a conversation the caller can see; returns the newest inbound

@@ -21,12 +21,7 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the database could not be reached (the server answers 503 so callers such as Meta retry).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-            )
-        )
+        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed))
     }
 
     /// Whether this is a conflict on the named constraint (PostgreSQL names it; SQLite names the columns,
@@ -41,10 +36,7 @@ impl From<sqlx::Error> for StoreError {
         match e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(ref db) if db.is_unique_violation() => {
-                let name = db
-                    .constraint()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| db.message().to_string());
+                let name = db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string());
                 StoreError::Conflict(name)
             }
             other => StoreError::Database(other),

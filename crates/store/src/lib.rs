@@ -16,22 +16,34 @@ mod accounts;
 mod audit;
 mod auth;
 mod channels;
+mod contacts;
 mod conversations;
 mod db;
 mod error;
+mod inbound;
+mod journal;
+mod messages;
+mod outbox;
 mod roles;
 mod rows;
 mod sql;
+mod templates;
 mod users;
 
 pub use accounts::NewAccount;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use auth::Principal;
 pub use channels::{route_object, ChannelPatch, NewChannel, StoredChannel};
+pub use contacts::{ContactFields, ContactPatch, ContactRecord, SharedPhone};
 pub use conversations::{
-    AssigneeFilter, ContactSummary, ConversationFilter, ConversationPatch, ConversationRecord,
-    ConversationStatus, HandleRecord, LastMessage,
+    AssigneeFilter, ContactSummary, ConversationFilter, ConversationPatch, ConversationRecord, ConversationStatus,
+    HandleRecord, LastMessage,
 };
 pub use db::{Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
+pub use inbound::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewAttachment, NewMessage, Revision};
+pub use journal::{JournalEntry, JournalOutcome};
+pub use messages::{AttachmentRecord, MessageRecord, QuotedMessage};
+pub use outbox::{NewOutbound, OutboundAttachment, OutboxItem};
+pub use templates::StoredTemplate;
 pub use users::{NewUser, RoleRef, User, UserPatch};

@@ -35,11 +35,7 @@ impl Store {
         let id = RoleId::new();
         on_writer!(self, p => sqlx::query("INSERT INTO roles (id, account_id, name, permissions, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.to_string()).bind(account.to_string()).bind(name).bind(to_json(permissions)).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(Role::Custom {
-            id,
-            name: name.to_string(),
-            permissions: permissions.clone(),
-        })
+        Ok(Role::Custom { id, name: name.to_string(), permissions: permissions.clone() })
     }
 
     pub async fn get_role(&self, account: AccountId, id: RoleId) -> StoreResult<Role> {

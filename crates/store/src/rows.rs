@@ -5,14 +5,10 @@ use crate::error::StoreError;
 use std::str::FromStr;
 
 pub(crate) fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, StoreError> {
-    raw.parse()
-        .map_err(|_| StoreError::Corrupt(format!("{what} id {raw:?}")))
+    raw.parse().map_err(|_| StoreError::Corrupt(format!("{what} id {raw:?}")))
 }
 
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
-    raw: &str,
-    what: &str,
-) -> Result<T, StoreError> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T, StoreError> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 

@@ -6,6 +6,8 @@
 pub(crate) enum Bind {
     Text(String),
     Int(i64),
+    /// A NULL text value (compares equal to nothing).
+    Null,
 }
 
 #[derive(Default)]
@@ -16,10 +18,7 @@ pub(crate) struct SqlBuilder {
 
 impl SqlBuilder {
     pub fn new(sql: impl Into<String>) -> Self {
-        Self {
-            sql: sql.into(),
-            binds: vec![],
-        }
+        Self { sql: sql.into(), binds: vec![] }
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Self {
@@ -67,6 +66,7 @@ macro_rules! bind_all {
             q = match b {
                 $crate::sql::Bind::Text(s) => q.bind(s.clone()),
                 $crate::sql::Bind::Int(i) => q.bind(*i),
+                $crate::sql::Bind::Null => q.bind(Option::<String>::None),
             };
         }
         q

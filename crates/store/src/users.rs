@@ -76,19 +76,12 @@ pub(crate) struct UserRow {
 
 impl UserRow {
     pub(crate) fn into_domain(self) -> StoreResult<User> {
-        let role = match (
-            self.role.as_str(),
-            self.role_id,
-            self.role_name,
-            self.role_permissions,
-        ) {
+        let role = match (self.role.as_str(), self.role_id, self.role_name, self.role_permissions) {
             ("admin", ..) => Role::Admin,
             ("seller", ..) => Role::Seller,
-            ("custom", Some(id), Some(name), Some(perms)) => Role::Custom {
-                id: parse_id(&id, "role")?,
-                name,
-                permissions: parse_json(&perms, "role permissions")?,
-            },
+            ("custom", Some(id), Some(name), Some(perms)) => {
+                Role::Custom { id: parse_id(&id, "role")?, name, permissions: parse_json(&perms, "role permissions")? }
+            }
             (other, ..) => return Err(StoreError::Corrupt(format!("user role {other:?}"))),
         };
         Ok(User {
@@ -131,12 +124,7 @@ macro_rules! insert_user {
 pub(crate) use insert_user;
 
 impl Store {
-    pub async fn create_user(
-        &self,
-        account: AccountId,
-        new: NewUser,
-        now_ms: i64,
-    ) -> StoreResult<User> {
+    pub async fn create_user(&self, account: AccountId, new: NewUser, now_ms: i64) -> StoreResult<User> {
         if let RoleRef::Custom(role) = &new.role {
             // The role must be one of this account's: never let a user borrow another account's grant.
             self.get_role(account, *role).await?;
@@ -146,8 +134,7 @@ impl Store {
     }
 
     pub async fn get_user(&self, account: AccountId, id: UserId) -> StoreResult<User> {
-        let sql =
-            format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE u.account_id = $1 AND u.id = $2");
+        let sql = format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE u.account_id = $1 AND u.id = $2");
         let row: UserRow = on_reader!(self, p =>
             sqlx::query_as(&sql).bind(account.to_string()).bind(id.to_string()).fetch_one(p).await)?;
         row.into_domain()
@@ -155,8 +142,7 @@ impl Store {
 
     /// The user and password hash for a login attempt (any account: e-mails are unique across accounts).
     pub async fn find_login(&self, email: &Email) -> StoreResult<Option<(User, String)>> {
-        let sql =
-            format!("SELECT {USER_COLUMNS}, u.password_hash FROM {USER_FROM} WHERE u.email = $1");
+        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM {USER_FROM} WHERE u.email = $1");
         #[derive(sqlx::FromRow)]
         struct LoginRow {
             #[sqlx(flatten)]
@@ -165,29 +151,21 @@ impl Store {
         }
         let row: Option<LoginRow> = on_reader!(self, p =>
             sqlx::query_as(&sql).bind(email.as_str()).fetch_optional(p).await)?;
-        row.map(|r| Ok((r.user.into_domain()?, r.password_hash)))
-            .transpose()
+        row.map(|r| Ok((r.user.into_domain()?, r.password_hash))).transpose()
     }
 
     pub async fn find_user_by_email(&self, email: &Email) -> StoreResult<User> {
-        self.find_login(email)
-            .await?
-            .map(|(u, _)| u)
-            .ok_or(StoreError::NotFound)
+        self.find_login(email).await?.map(|(u, _)| u).ok_or(StoreError::NotFound)
     }
 
     pub async fn list_users(&self, account: AccountId) -> StoreResult<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE u.account_id = $1 ORDER BY u.created_at, u.id");
-        let rows: Vec<UserRow> = on_reader!(self, p => sqlx::query_as(&sql).bind(account.to_string()).fetch_all(p).await)?;
+        let rows: Vec<UserRow> =
+            on_reader!(self, p => sqlx::query_as(&sql).bind(account.to_string()).fetch_all(p).await)?;
         rows.into_iter().map(UserRow::into_domain).collect()
     }
 
-    pub async fn update_user(
-        &self,
-        account: AccountId,
-        id: UserId,
-        patch: UserPatch,
-    ) -> StoreResult<User> {
+    pub async fn update_user(&self, account: AccountId, id: UserId, patch: UserPatch) -> StoreResult<User> {
         if let Some(RoleRef::Custom(role)) = &patch.role {
             self.get_role(account, *role).await?;
         }

@@ -21,30 +21,10 @@ fn every_limit_passes_exactly_and_fails_one_byte_over() {
         (WhatsappCloud, "audio/amr", MediaKind::Audio, 16_000_000),
         (WhatsappCloud, "audio/mpeg", MediaKind::Audio, 16_000_000),
         (WhatsappCloud, "audio/mp4", MediaKind::Audio, 16_000_000),
-        (
-            WhatsappCloud,
-            "audio/ogg; codecs=opus",
-            MediaKind::Audio,
-            16_000_000,
-        ),
-        (
-            WhatsappBusinessApp,
-            "application/pdf",
-            MediaKind::Document,
-            100_000_000,
-        ),
-        (
-            WhatsappCloud,
-            "text/plain",
-            MediaKind::Document,
-            100_000_000,
-        ),
-        (
-            WhatsappCloud,
-            "application/msword",
-            MediaKind::Document,
-            100_000_000,
-        ),
+        (WhatsappCloud, "audio/ogg; codecs=opus", MediaKind::Audio, 16_000_000),
+        (WhatsappBusinessApp, "application/pdf", MediaKind::Document, 100_000_000),
+        (WhatsappCloud, "text/plain", MediaKind::Document, 100_000_000),
+        (WhatsappCloud, "application/msword", MediaKind::Document, 100_000_000),
         (
             WhatsappCloud,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -55,70 +35,33 @@ fn every_limit_passes_exactly_and_fails_one_byte_over() {
         (Messenger, "image/jpeg", MediaKind::Image, 25_000_000),
         (Messenger, "video/mp4", MediaKind::Video, 25_000_000),
         (Messenger, "audio/mpeg", MediaKind::Audio, 25_000_000),
-        (
-            Messenger,
-            "application/zip",
-            MediaKind::Document,
-            25_000_000,
-        ),
+        (Messenger, "application/zip", MediaKind::Document, 25_000_000),
         (Instagram, "image/png", MediaKind::Image, 8_000_000),
         (Instagram, "image/gif", MediaKind::Image, 8_000_000),
         (Instagram, "video/quicktime", MediaKind::Video, 25_000_000),
         (Instagram, "video/webm", MediaKind::Video, 25_000_000),
         (Instagram, "audio/x-m4a", MediaKind::Audio, 25_000_000),
         (Instagram, "audio/wav", MediaKind::Audio, 25_000_000),
-        (
-            Instagram,
-            "application/pdf",
-            MediaKind::Document,
-            25_000_000,
-        ),
+        (Instagram, "application/pdf", MediaKind::Document, 25_000_000),
     ];
     for &(channel, mime, kind, limit) in table {
-        assert_eq!(
-            check_attachment(channel, mime, limit),
-            Ok(kind),
-            "{mime} on {channel:?}"
-        );
-        assert_eq!(
-            too_large(channel, mime, limit + 1),
-            limit,
-            "{mime} on {channel:?}"
-        );
+        assert_eq!(check_attachment(channel, mime, limit), Ok(kind), "{mime} on {channel:?}");
+        assert_eq!(too_large(channel, mime, limit + 1), limit, "{mime} on {channel:?}");
     }
 }
 
 #[test]
 fn a_gif_on_whatsapp_goes_as_a_document_not_an_image() {
-    assert_eq!(
-        check_attachment(WhatsappCloud, "image/gif", 2_000_000),
-        Ok(MediaKind::Document)
-    );
-    assert_eq!(
-        check_attachment(Messenger, "image/gif", 2_000_000),
-        Ok(MediaKind::Image)
-    );
+    assert_eq!(check_attachment(WhatsappCloud, "image/gif", 2_000_000), Ok(MediaKind::Document));
+    assert_eq!(check_attachment(Messenger, "image/gif", 2_000_000), Ok(MediaKind::Image));
 }
 
 #[test]
 fn whatsapp_voice_notes_must_be_ogg_opus() {
-    for ok in [
-        "audio/ogg",
-        "audio/ogg; codecs=opus",
-        "Audio/OGG;codecs=\"opus\"",
-    ] {
-        assert_eq!(
-            check_attachment(WhatsappCloud, ok, 1000),
-            Ok(MediaKind::Audio),
-            "{ok}"
-        );
+    for ok in ["audio/ogg", "audio/ogg; codecs=opus", "Audio/OGG;codecs=\"opus\""] {
+        assert_eq!(check_attachment(WhatsappCloud, ok, 1000), Ok(MediaKind::Audio), "{ok}");
     }
-    for refused in [
-        "audio/ogg; codecs=vorbis",
-        "audio/opus",
-        "audio/webm",
-        "audio/webm;codecs=opus",
-    ] {
+    for refused in ["audio/ogg; codecs=vorbis", "audio/opus", "audio/webm", "audio/webm;codecs=opus"] {
         let err = check_attachment(WhatsappCloud, refused, 1000).unwrap_err();
         assert_eq!(err.code(), "unsupported_media_type", "{refused}");
     }
@@ -126,22 +69,11 @@ fn whatsapp_voice_notes_must_be_ogg_opus() {
 
 #[test]
 fn instagram_refuses_what_it_does_not_list() {
-    for mime in [
-        "application/msword",
-        "image/webp",
-        "audio/ogg",
-        "audio/webm",
-        "text/plain",
-    ] {
+    for mime in ["application/msword", "image/webp", "audio/ogg", "audio/webm", "text/plain"] {
         let err = check_attachment(Instagram, mime, 10).unwrap_err();
         assert_eq!(err.code(), "unsupported_media_type", "{mime}");
     }
-    assert_eq!(
-        check_attachment(WhatsappCloud, "application/zip", 10)
-            .unwrap_err()
-            .code(),
-        "unsupported_media_type"
-    );
+    assert_eq!(check_attachment(WhatsappCloud, "application/zip", 10).unwrap_err().code(), "unsupported_media_type");
     assert!(check_attachment(Messenger, "", 10).is_err());
 }
 
@@ -154,12 +86,7 @@ fn animated_stickers_may_be_larger_when_the_caller_knows() {
 
 #[test]
 fn text_limits_pass_exactly_and_fail_one_over() {
-    let cases = [
-        (WhatsappCloud, 4096),
-        (WhatsappBusinessApp, 4096),
-        (Messenger, 2000),
-        (Instagram, 1000),
-    ];
+    let cases = [(WhatsappCloud, 4096), (WhatsappBusinessApp, 4096), (Messenger, 2000), (Instagram, 1000)];
     for (kind, max) in cases {
         assert_eq!(check_text(kind, &"a".repeat(max)), Ok(()), "{kind:?}");
         let err = check_text(kind, &"a".repeat(max + 1)).unwrap_err();
@@ -207,18 +134,9 @@ fn captions_have_their_own_limit_on_whatsapp() {
 fn refusals_explain_themselves() {
     let err = check_attachment(Instagram, "video/mp4", 30_000_000).unwrap_err();
     assert_eq!(err.code(), "media_too_large");
-    assert_eq!(
-        err.to_string(),
-        "the file is too large for this channel: at most 25 MB for video"
-    );
+    assert_eq!(err.to_string(), "the file is too large for this channel: at most 25 MB for video");
     let err = check_attachment(WhatsappCloud, "image/webp", 100_001).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "the file is too large for this channel: at most 100 KB for sticker"
-    );
+    assert_eq!(err.to_string(), "the file is too large for this channel: at most 100 KB for sticker");
     let err = check_text(Instagram, &"a".repeat(1001)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "the text is too long for this channel: at most 1000 bytes"
-    );
+    assert_eq!(err.to_string(), "the text is too long for this channel: at most 1000 bytes");
 }

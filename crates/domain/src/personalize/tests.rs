@@ -18,8 +18,7 @@ fn ana() -> PersonalizeContext {
 
 #[test]
 fn renders_every_field() {
-    let text =
-        "{{contact.first_name}}|{{contact.last_name}}|{{contact.full_name}}|{{contact.email}}|\
+    let text = "{{contact.first_name}}|{{contact.last_name}}|{{contact.full_name}}|{{contact.email}}|\
                 {{contact.phone}}|{{contact.phone_whatsapp}}|{{contact.whatsapp_username}}|\
                 {{contact.custom.empresa}}|{{agent.name}}|{{agent.first_name}}";
     assert_eq!(
@@ -40,11 +39,7 @@ fn phone_prefers_the_primary_number() {
 #[test]
 fn tolerates_spaces_inside_the_braces() {
     assert_eq!(
-        render(
-            "Hola {{ contact.first_name }}, soy {{agent.first_name }}.",
-            &ana()
-        )
-        .unwrap(),
+        render("Hola {{ contact.first_name }}, soy {{agent.first_name }}.", &ana()).unwrap(),
         "Hola Ana, soy Carlos."
     );
 }
@@ -52,48 +47,26 @@ fn tolerates_spaces_inside_the_braces() {
 #[test]
 fn empty_values_use_the_fallback_or_nothing() {
     let ctx = PersonalizeContext::default();
-    assert_eq!(
-        render("Hola {{ contact.first_name | cliente }}!", &ctx).unwrap(),
-        "Hola cliente!"
-    );
-    assert_eq!(
-        render("Hola {{contact.first_name}}!", &ctx).unwrap(),
-        "Hola !"
-    );
-    assert_eq!(
-        render("{{contact.custom.missing|n/a}}", &ctx).unwrap(),
-        "n/a"
-    );
+    assert_eq!(render("Hola {{ contact.first_name | cliente }}!", &ctx).unwrap(), "Hola cliente!");
+    assert_eq!(render("Hola {{contact.first_name}}!", &ctx).unwrap(), "Hola !");
+    assert_eq!(render("{{contact.custom.missing|n/a}}", &ctx).unwrap(), "n/a");
     let mut blank = ana();
     if let Some(c) = blank.contact.as_mut() {
         c.first_name = Some("  ".into());
     }
-    assert_eq!(
-        render("{{contact.first_name|amigo}}", &blank).unwrap(),
-        "amigo"
-    );
+    assert_eq!(render("{{contact.first_name|amigo}}", &blank).unwrap(), "amigo");
     assert_eq!(render("{{contact.full_name|x}}", &blank).unwrap(), "López");
     // A present value ignores the fallback.
-    assert_eq!(
-        render("{{contact.first_name|cliente}}", &ana()).unwrap(),
-        "Ana"
-    );
+    assert_eq!(render("{{contact.first_name|cliente}}", &ana()).unwrap(), "Ana");
 }
 
 #[test]
 fn unknown_placeholders_are_all_listed() {
-    let err = render(
-        "Hola {{contact.nombre}} y {{ foo }} y {{contact.first_name}}",
-        &ana(),
-    )
-    .unwrap_err();
+    let err = render("Hola {{contact.nombre}} y {{ foo }} y {{contact.first_name}}", &ana()).unwrap_err();
     assert_eq!(err.unknown, vec!["contact.nombre", "foo"]);
     assert!(err.unterminated.is_empty());
     assert_eq!(err.code(), "invalid_placeholder");
-    assert_eq!(
-        err.to_string(),
-        "unknown placeholder {{contact.nombre}}, {{foo}}"
-    );
+    assert_eq!(err.to_string(), "unknown placeholder {{contact.nombre}}, {{foo}}");
     assert!(render("{{}}", &ana()).is_err());
     assert!(render("{{contact.custom.}}", &ana()).is_err());
     assert!(render("{{contact.custom.two words}}", &ana()).is_err());
@@ -110,11 +83,7 @@ fn unterminated_braces_are_refused() {
 
 #[test]
 fn never_emits_raw_braces_from_a_fallback() {
-    assert!(render(
-        "{{contact.first_name | {{agent.name}} }}",
-        &PersonalizeContext::default()
-    )
-    .is_err());
+    assert!(render("{{contact.first_name | {{agent.name}} }}", &PersonalizeContext::default()).is_err());
 }
 
 #[test]
@@ -123,18 +92,12 @@ fn values_are_inserted_verbatim_and_not_expanded_again() {
     if let Some(c) = ctx.contact.as_mut() {
         c.first_name = Some("{{agent.name}}".into());
     }
-    assert_eq!(
-        render("{{contact.first_name}}", &ctx).unwrap(),
-        "{{agent.name}}"
-    );
+    assert_eq!(render("{{contact.first_name}}", &ctx).unwrap(), "{{agent.name}}");
 }
 
 #[test]
 fn lone_braces_are_plain_text() {
-    assert_eq!(
-        render("a } b { c }} d {x}", &ana()).unwrap(),
-        "a } b { c }} d {x}"
-    );
+    assert_eq!(render("a } b { c }} d {x}", &ana()).unwrap(), "a } b { c }} d {x}");
 }
 
 #[test]
@@ -148,10 +111,7 @@ fn the_menu_lists_every_field_as_a_token_that_renders() {
         assert!(validate(&p.token).is_ok(), "{}", p.token);
     }
     assert_eq!(custom_placeholder("empresa"), "{{contact.custom.empresa}}");
-    assert_eq!(
-        render(&custom_placeholder("empresa"), &ana()).unwrap(),
-        "Acme"
-    );
+    assert_eq!(render(&custom_placeholder("empresa"), &ana()).unwrap(), "Acme");
 }
 
 proptest! {

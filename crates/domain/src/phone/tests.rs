@@ -2,9 +2,7 @@ use super::*;
 use proptest::prelude::*;
 
 fn e164(raw: &str, region: Option<&str>) -> String {
-    PhoneE164::parse(raw, region)
-        .unwrap_or_else(|e| panic!("{raw} ({region:?}): {e}"))
-        .to_string()
+    PhoneE164::parse(raw, region).unwrap_or_else(|e| panic!("{raw} ({region:?}): {e}")).to_string()
 }
 
 #[test]
@@ -63,10 +61,7 @@ fn refuses_garbage() {
         ("55 1234 5678", Some("XX")),
         ("1234567890123456789012345", None),
     ] {
-        assert!(
-            PhoneE164::parse(raw, region).is_err(),
-            "{raw:?} {region:?} should be refused"
-        );
+        assert!(PhoneE164::parse(raw, region).is_err(), "{raw:?} {region:?} should be refused");
     }
 }
 
@@ -82,10 +77,7 @@ fn phones_and_wa_ids_serialize_as_strings() {
     assert_eq!(w.as_str(), "5215512345678");
     assert!(WaId::parse("+5215512345678").is_err());
     assert!(WaId::parse("52 155").is_err());
-    assert!(
-        WaId::parse("US.13491208655302741918").is_err(),
-        "a BSUID is not a wa_id"
-    );
+    assert!(WaId::parse("US.13491208655302741918").is_err(), "a BSUID is not a wa_id");
 }
 
 #[test]
@@ -135,25 +127,12 @@ fn other_countries_match_only_themselves() {
 
 #[test]
 fn keys_are_the_plain_digits_and_one_canonical_form() {
-    assert_eq!(
-        match_keys("5215512345678"),
-        vec!["5215512345678", "525512345678"]
-    );
+    assert_eq!(match_keys("5215512345678"), vec!["5215512345678", "525512345678"]);
     assert_eq!(match_keys("525512345678"), vec!["525512345678"]);
-    assert_eq!(
-        match_keys("541112345678"),
-        vec!["541112345678", "5491112345678"]
-    );
-    assert_eq!(
-        match_keys("551187654321"),
-        vec!["551187654321", "5511987654321"]
-    );
+    assert_eq!(match_keys("541112345678"), vec!["541112345678", "5491112345678"]);
+    assert_eq!(match_keys("551187654321"), vec!["551187654321", "5511987654321"]);
     assert_eq!(match_keys("hola"), Vec::<String>::new());
-    assert_eq!(
-        match_keys("999"),
-        vec!["999"],
-        "garbage digits match only themselves"
-    );
+    assert_eq!(match_keys("999"), vec!["999"], "garbage digits match only themselves");
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! The `template.components` array of a Graph API send, exactly as meta-platform §4 shows it.
 
-use super::parameters::{
-    BodyParameters, ButtonParamKind, HeaderParameter, HeaderSpec, MediaSource, ParamInfo,
-};
+use super::parameters::{BodyParameters, ButtonParamKind, HeaderParameter, HeaderSpec, MediaSource, ParamInfo};
 use super::{
-    button_values, required_parameters, validate_parameters, ParameterFormat, Template,
-    TemplateParameters, TemplateRefusal,
+    button_values, required_parameters, validate_parameters, ParameterFormat, Template, TemplateParameters,
+    TemplateRefusal,
 };
 use serde_json::{json, Map, Value};
 
@@ -18,11 +16,7 @@ fn text(param: &ParamInfo, value: &str, named: bool) -> Value {
     v
 }
 
-fn media(
-    kind: &str,
-    source: &MediaSource,
-    filename: Option<&str>,
-) -> Result<Value, TemplateRefusal> {
+fn media(kind: &str, source: &MediaSource, filename: Option<&str>) -> Result<Value, TemplateRefusal> {
     let mut object = Map::new();
     match source {
         MediaSource::MediaId(id) => object.insert("id".into(), json!(id)),
@@ -39,29 +33,13 @@ fn media(
     Ok(json!({"type": kind, kind: object}))
 }
 
-fn header(
-    spec: &HeaderSpec,
-    given: &HeaderParameter,
-    named: bool,
-) -> Result<Value, TemplateRefusal> {
+fn header(spec: &HeaderSpec, given: &HeaderParameter, named: bool) -> Result<Value, TemplateRefusal> {
     match (spec, given) {
-        (HeaderSpec::Text { param }, HeaderParameter::Text { text: t }) => {
-            Ok(text(param, t, named))
-        }
+        (HeaderSpec::Text { param }, HeaderParameter::Text { text: t }) => Ok(text(param, t, named)),
         (_, HeaderParameter::Image { source }) => media("image", source, None),
         (_, HeaderParameter::Video { source }) => media("video", source, None),
-        (_, HeaderParameter::Document { source, filename }) => {
-            media("document", source, filename.as_deref())
-        }
-        (
-            _,
-            HeaderParameter::Location {
-                latitude,
-                longitude,
-                name,
-                address,
-            },
-        ) => {
+        (_, HeaderParameter::Document { source, filename }) => media("document", source, filename.as_deref()),
+        (_, HeaderParameter::Location { latitude, longitude, name, address }) => {
             let mut location = json!({"latitude": latitude, "longitude": longitude});
             if let Some(n) = name {
                 location["name"] = json!(n);
@@ -71,19 +49,16 @@ fn header(
             }
             Ok(json!({"type": "location", "location": location}))
         }
-        (_, HeaderParameter::Text { .. }) => Err(TemplateRefusal::Parameters(
-            "the header needs media, not text".into(),
-        )),
+        (_, HeaderParameter::Text { .. }) => {
+            Err(TemplateRefusal::Parameters("the header needs media, not text".into()))
+        }
     }
 }
 
 /// The Graph API `components` for sending `template` with `params`. Validates first, so a
 /// request built here is one Meta accepts as far as the inbox can know; header media given as an
 /// inbox `upload_id` must have been replaced by the WhatsApp `media_id` beforehand.
-pub fn to_graph_components(
-    template: &Template,
-    params: &TemplateParameters,
-) -> Result<Value, TemplateRefusal> {
+pub fn to_graph_components(template: &Template, params: &TemplateParameters) -> Result<Value, TemplateRefusal> {
     validate_parameters(template, params)?;
     let spec = required_parameters(template);
     let named = spec.format == ParameterFormat::Named;
@@ -110,13 +85,8 @@ pub fn to_graph_components(
         let Some(value) = value else { continue };
         let (sub_type, parameter) = match b.kind {
             // Authentication codes go in a `url` button parameter, like URL suffixes.
-            ButtonParamKind::UrlSuffix | ButtonParamKind::Otp => {
-                ("url", json!({"type": "text", "text": value}))
-            }
-            ButtonParamKind::CouponCode => (
-                "copy_code",
-                json!({"type": "coupon_code", "coupon_code": value}),
-            ),
+            ButtonParamKind::UrlSuffix | ButtonParamKind::Otp => ("url", json!({"type": "text", "text": value})),
+            ButtonParamKind::CouponCode => ("copy_code", json!({"type": "coupon_code", "coupon_code": value})),
         };
         components.push(json!({
             "type": "button",

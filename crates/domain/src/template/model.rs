@@ -180,10 +180,8 @@ impl Button {
         }
         let url = self.url.as_deref().unwrap_or_default();
         if self.kind == ButtonType::Otp || url.starts_with(OTP_URL) {
-            let from_url = url
-                .split(['?', '&'])
-                .find_map(|kv| kv.strip_prefix("otp_type="))
-                .map(|t| OtpType::from(t.to_string()));
+            let from_url =
+                url.split(['?', '&']).find_map(|kv| kv.strip_prefix("otp_type=")).map(|t| OtpType::from(t.to_string()));
             return Some(from_url.unwrap_or(OtpType::CopyCode));
         }
         None
@@ -197,10 +195,7 @@ impl Template {
 
     /// The buttons in Meta's order: a button's position here is the `index` a send refers to.
     pub fn buttons(&self) -> impl Iterator<Item = &Button> {
-        self.components
-            .iter()
-            .filter(|c| c.kind == ComponentType::Buttons)
-            .flat_map(|c| c.buttons.iter())
+        self.components.iter().filter(|c| c.kind == ComponentType::Buttons).flat_map(|c| c.buttons.iter())
     }
 
     pub fn is_approved(&self) -> bool {

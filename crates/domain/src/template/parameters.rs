@@ -2,8 +2,7 @@
 //! ([`TemplateParameters`]).
 
 use super::model::{
-    Button, ButtonType, Component, ComponentType, HeaderFormat, ParameterFormat, Template,
-    TemplateCategory,
+    Button, ButtonType, Component, ComponentType, HeaderFormat, ParameterFormat, Template, TemplateCategory,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -182,18 +181,11 @@ pub(crate) fn variables(text: &str) -> Vec<String> {
         let after = &rest[open + 2..];
         let Some(close) = after.find("}}") else { break };
         let name = &after[..close];
-        let valid = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if valid && !found.iter().any(|f| f == name) {
             found.push(name.to_string());
         }
-        rest = if valid {
-            &after[close + 2..]
-        } else {
-            &rest[open + 1..]
-        };
+        rest = if valid { &after[close + 2..] } else { &rest[open + 1..] };
     }
     found
 }
@@ -204,11 +196,7 @@ fn is_positional(name: &str) -> bool {
 
 /// Meta's sample values for a header or body: `body_text: [["Ana", "A-100"]]`,
 /// `header_text: ["Ana"]`, or `*_named_params: [{"param_name", "example"}]`.
-fn examples(
-    example: Option<&Value>,
-    positional_key: &str,
-    named_key: &str,
-) -> BTreeMap<String, String> {
+fn examples(example: Option<&Value>, positional_key: &str, named_key: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Some(ex) = example else { return out };
     let positional = match &ex[positional_key] {
@@ -234,22 +222,12 @@ fn text_params(c: &Component, positional_key: &str, named_key: &str) -> Vec<Para
     let vars = variables(c.text.as_deref().unwrap_or_default());
     let samples = examples(c.example.as_ref(), positional_key, named_key);
     let names: Vec<String> = if !vars.is_empty() && vars.iter().all(|v| is_positional(v)) {
-        let max = vars
-            .iter()
-            .filter_map(|v| v.parse::<u32>().ok())
-            .max()
-            .unwrap_or(0);
+        let max = vars.iter().filter_map(|v| v.parse::<u32>().ok()).max().unwrap_or(0);
         (1..=max).map(|n| n.to_string()).collect()
     } else {
         vars
     };
-    names
-        .into_iter()
-        .map(|name| ParamInfo {
-            example: samples.get(&name).cloned(),
-            name,
-        })
-        .collect()
+    names.into_iter().map(|name| ParamInfo { example: samples.get(&name).cloned(), name }).collect()
 }
 
 fn button_spec(index: u32, b: &Button) -> Result<Option<ButtonSpec>, String> {
@@ -266,12 +244,8 @@ fn button_spec(index: u32, b: &Button) -> Result<Option<ButtonSpec>, String> {
         match &b.kind {
             ButtonType::Url if url.contains("{{") => ButtonParamKind::UrlSuffix,
             ButtonType::CopyCode => ButtonParamKind::CouponCode,
-            ButtonType::Catalog | ButtonType::Mpm => {
-                return Err(format!("{} button", b.kind.as_str()))
-            }
-            ButtonType::Other(t)
-                if ["SPM", "ORDER_DETAILS"].contains(&t.to_ascii_uppercase().as_str()) =>
-            {
+            ButtonType::Catalog | ButtonType::Mpm => return Err(format!("{} button", b.kind.as_str())),
+            ButtonType::Other(t) if ["SPM", "ORDER_DETAILS"].contains(&t.to_ascii_uppercase().as_str()) => {
                 return Err(format!("{t} button"))
             }
             _ => return Ok(None),
@@ -281,35 +255,26 @@ fn button_spec(index: u32, b: &Button) -> Result<Option<ButtonSpec>, String> {
         ButtonParamKind::CouponCode => sample(""),
         _ => sample(url_prefix),
     };
-    Ok(Some(ButtonSpec {
-        index,
-        kind,
-        label: b.text.clone(),
-        example,
-    }))
+    Ok(Some(ButtonSpec { index, kind, label: b.text.clone(), example }))
 }
 
 /// What `template` needs filled in to be sent.
 pub fn required_parameters(template: &Template) -> ParameterSpec {
     let mut unsupported = vec![];
-    let header = template
-        .component(&ComponentType::Header)
-        .and_then(|h| match &h.format {
-            None | Some(HeaderFormat::Text) => {
-                text_params(h, "header_text", "header_text_named_params")
-                    .into_iter()
-                    .next()
-                    .map(|param| HeaderSpec::Text { param })
-            }
-            Some(HeaderFormat::Image) => Some(HeaderSpec::Image),
-            Some(HeaderFormat::Video) => Some(HeaderSpec::Video),
-            Some(HeaderFormat::Document) => Some(HeaderSpec::Document),
-            Some(HeaderFormat::Location) => Some(HeaderSpec::Location),
-            Some(HeaderFormat::Other(f)) => {
-                unsupported.push(format!("{f} header"));
-                None
-            }
-        });
+    let header = template.component(&ComponentType::Header).and_then(|h| match &h.format {
+        None | Some(HeaderFormat::Text) => text_params(h, "header_text", "header_text_named_params")
+            .into_iter()
+            .next()
+            .map(|param| HeaderSpec::Text { param }),
+        Some(HeaderFormat::Image) => Some(HeaderSpec::Image),
+        Some(HeaderFormat::Video) => Some(HeaderSpec::Video),
+        Some(HeaderFormat::Document) => Some(HeaderSpec::Document),
+        Some(HeaderFormat::Location) => Some(HeaderSpec::Location),
+        Some(HeaderFormat::Other(f)) => {
+            unsupported.push(format!("{f} header"));
+            None
+        }
+    });
     let body = template
         .component(&ComponentType::Body)
         .map(|b| text_params(b, "body_text", "body_text_named_params"))
@@ -323,10 +288,7 @@ pub fn required_parameters(template: &Template) -> ParameterSpec {
         }
     }
     for c in &template.components {
-        if matches!(
-            c.kind,
-            ComponentType::Carousel | ComponentType::LimitedTimeOffer
-        ) {
+        if matches!(c.kind, ComponentType::Carousel | ComponentType::LimitedTimeOffer) {
             unsupported.push(format!("{} component", c.kind.as_str()));
         }
     }
@@ -337,11 +299,7 @@ pub fn required_parameters(template: &Template) -> ParameterSpec {
         _ => template.parameter_format == ParameterFormat::Named,
     };
     ParameterSpec {
-        format: if format {
-            ParameterFormat::Named
-        } else {
-            ParameterFormat::Positional
-        },
+        format: if format { ParameterFormat::Named } else { ParameterFormat::Positional },
         header,
         body,
         buttons,
@@ -352,13 +310,10 @@ pub fn required_parameters(template: &Template) -> ParameterSpec {
 /// Whether an authentication template has an OTP button, which Meta refuses to send to a BSUID
 /// (error 131062, meta-platform §12).
 pub fn requires_phone_recipient(template: &Template) -> bool {
-    template.category == TemplateCategory::Authentication
-        && template.buttons().any(|b| b.otp().is_some())
+    template.category == TemplateCategory::Authentication && template.buttons().any(|b| b.otp().is_some())
 }
 
 /// Whether the template can ask a customer known only by username for their phone (§12).
 pub fn has_request_contact_info_button(template: &Template) -> bool {
-    template
-        .buttons()
-        .any(|b| b.kind == ButtonType::RequestContactInfo)
+    template.buttons().any(|b| b.kind == ButtonType::RequestContactInfo)
 }

@@ -71,11 +71,7 @@ pub enum MediaKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MediaSource {
     /// WhatsApp: fetched later through `GET /{MEDIA_ID}` (§4).
-    WhatsappId {
-        id: String,
-        mime_type: Option<String>,
-        sha256: Option<String>,
-    },
+    WhatsappId { id: String, mime_type: Option<String>, sha256: Option<String> },
     /// Messenger/Instagram: a CDN link that expires, to download promptly (§9).
     Url { url: String },
 }
@@ -190,10 +186,6 @@ pub struct Unsupported {
 impl MessageContent {
     /// An unsupported notice with our own reason (no Meta error attached).
     pub(crate) fn unsupported(original_type: impl Into<String>, reason: Option<String>) -> Self {
-        Self::Unsupported(Unsupported {
-            original_type: original_type.into(),
-            reason,
-            ..Unsupported::default()
-        })
+        Self::Unsupported(Unsupported { original_type: original_type.into(), reason, ..Unsupported::default() })
     }
 }

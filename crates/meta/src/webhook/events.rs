@@ -113,10 +113,7 @@ pub struct CustomerRef {
 impl CustomerRef {
     /// A Messenger PSID or an Instagram IGSID.
     pub fn scoped(id: impl Into<String>) -> Self {
-        Self {
-            external_id: id.into(),
-            ..Self::default()
-        }
+        Self { external_id: id.into(), ..Self::default() }
     }
 }
 

@@ -7,12 +7,10 @@
 //! kinds (optins, standalone referrals, …), `changes[]` (comments, mentions) and `standby[]` are
 //! acknowledged as ignored.
 
-use super::content::{
-    Location, Media, MediaKind, MediaSource, MessageContent, SharedContent, SharedKind,
-};
+use super::content::{Location, Media, MediaKind, MediaSource, MessageContent, SharedContent, SharedKind};
 use super::events::{
-    CustomerRef, DeliveryWatermark, Edit, EventKind, IgnoreReason, InboundMessage, Origin,
-    Reaction, ReadWatermark, Referral, Revoke, RoutingKey, RoutingKind, StoryRef,
+    CustomerRef, DeliveryWatermark, Edit, EventKind, IgnoreReason, InboundMessage, Origin, Reaction, ReadWatermark,
+    Referral, Revoke, RoutingKey, RoutingKind, StoryRef,
 };
 use super::{array_of, id_of, keys_of, scalar, str_of, Delivery};
 use serde_json::Value;
@@ -51,14 +49,7 @@ struct Envelope {
 }
 
 /// The `messaging[]` event kinds we apply; anything else is acknowledged as unhandled.
-const HANDLED: [&str; 6] = [
-    "message",
-    "message_edit",
-    "reaction",
-    "read",
-    "delivery",
-    "postback",
-];
+const HANDLED: [&str; 6] = ["message", "message_edit", "reaction", "read", "delivery", "postback"];
 
 fn parse_item(item: &Value, business_id: &str, entry_time: Option<OffsetDateTime>) -> EventKind {
     if !HANDLED.iter().any(|key| item.get(key).is_some()) {
@@ -69,26 +60,16 @@ fn parse_item(item: &Value, business_id: &str, entry_time: Option<OffsetDateTime
     let recipient = id_of(item.pointer("/recipient/id"));
     // An echo is what the Page/account sent (from Meta Business Suite, the app, or this inbox): the
     // customer is then the recipient. A sender equal to the entry id means the same.
-    let is_echo = message
-        .and_then(|m| m.get("is_echo"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
+    let is_echo = message.and_then(|m| m.get("is_echo")).and_then(Value::as_bool).unwrap_or(false)
         || sender.as_deref() == Some(business_id);
-    let (customer, origin) = if is_echo {
-        (recipient, Origin::BusinessApp)
-    } else {
-        (sender, Origin::Customer)
-    };
+    let (customer, origin) = if is_echo { (recipient, Origin::BusinessApp) } else { (sender, Origin::Customer) };
     let Some(customer) = customer else {
         return EventKind::malformed("no sender/recipient id");
     };
     let env = Envelope {
         customer: CustomerRef::scoped(customer),
         origin,
-        timestamp: item
-            .get("timestamp")
-            .and_then(scalar::from_millis)
-            .or(entry_time),
+        timestamp: item.get("timestamp").and_then(scalar::from_millis).or(entry_time),
         raw_timestamp: item.get("timestamp").and_then(scalar::integer),
     };
     if let Some(message) = message {
@@ -106,10 +87,7 @@ fn parse_item(item: &Value, business_id: &str, entry_time: Option<OffsetDateTime
     } else if let Some(delivery) = item.get("delivery") {
         EventKind::DeliveryWatermark(DeliveryWatermark {
             customer: env.customer,
-            mids: array_of(delivery.get("mids"))
-                .iter()
-                .filter_map(|m| id_of(Some(m)))
-                .collect(),
+            mids: array_of(delivery.get("mids")).iter().filter_map(|m| id_of(Some(m))).collect(),
             watermark: delivery.get("watermark").and_then(scalar::from_millis),
         })
     } else if let Some(postback) = item.get("postback") {
@@ -137,20 +115,15 @@ fn message(m: &Value, env: Envelope) -> EventKind {
             origin: env.origin,
         });
     }
-    let mut parts = if flag("is_unsupported") {
-        vec![MessageContent::unsupported("is_unsupported", None)]
-    } else {
-        contents(m)
-    };
+    let mut parts =
+        if flag("is_unsupported") { vec![MessageContent::unsupported("is_unsupported", None)] } else { contents(m) };
     let content = if parts.is_empty() {
         MessageContent::unsupported("empty", Some("no text nor attachment".into()))
     } else {
         parts.remove(0)
     };
     let reply_to = m.get("reply_to");
-    let story = reply_to
-        .and_then(|r| r.get("story"))
-        .filter(|s| s.is_object());
+    let story = reply_to.and_then(|r| r.get("story")).filter(|s| s.is_object());
     EventKind::Message(InboundMessage {
         external_id: mid,
         customer: env.customer,
@@ -158,10 +131,7 @@ fn message(m: &Value, env: Envelope) -> EventKind {
         content,
         additional: parts,
         reply_to: id_of(reply_to.and_then(|r| r.get("mid"))),
-        reply_to_story: story.map(|s| StoryRef {
-            id: id_of(s.get("id")),
-            url: str_of(s.get("url")),
-        }),
+        reply_to_story: story.map(|s| StoryRef { id: id_of(s.get("id")), url: str_of(s.get("url")) }),
         forwarded: false,
         frequently_forwarded: false,
         referral: m.get("referral").filter(|r| r.is_object()).map(referral),
@@ -176,10 +146,7 @@ fn contents(m: &Value) -> Vec<MessageContent> {
     let quick_reply = str_of(m.pointer("/quick_reply/payload"));
     let mut parts = Vec::new();
     match (text, quick_reply) {
-        (text, Some(payload)) => parts.push(MessageContent::QuickReply {
-            text: text.unwrap_or_default(),
-            payload,
-        }),
+        (text, Some(payload)) => parts.push(MessageContent::QuickReply { text: text.unwrap_or_default(), payload }),
         (Some(body), None) => parts.push(MessageContent::Text { body }),
         (None, None) => {}
     }
@@ -203,13 +170,8 @@ fn attachment(a: &Value) -> MessageContent {
         }),
         None => MessageContent::unsupported(format!("attachment:{kind}"), Some("no url".into())),
     };
-    let shared = |kind: SharedKind| {
-        MessageContent::Shared(SharedContent {
-            kind,
-            url: url.clone(),
-            title: title.clone(),
-        })
-    };
+    let shared =
+        |kind: SharedKind| MessageContent::Shared(SharedContent { kind, url: url.clone(), title: title.clone() });
     let is_sticker = payload.and_then(|p| p.get("sticker_id")).is_some();
     match kind {
         "image" if is_sticker => media(MediaKind::Sticker, false),
@@ -229,19 +191,11 @@ fn attachment(a: &Value) -> MessageContent {
 
 /// Messenger's (deprecated) location attachment: `payload.coordinates.{lat, long}`.
 fn location(payload: Option<&Value>, name: Option<String>, url: Option<String>) -> MessageContent {
-    let coordinate = |n: &str| {
-        payload
-            .and_then(|p| p.get("coordinates"))
-            .and_then(|c| c.get(n)?.as_f64())
-    };
+    let coordinate = |n: &str| payload.and_then(|p| p.get("coordinates")).and_then(|c| c.get(n)?.as_f64());
     match (coordinate("lat"), coordinate("long")) {
-        (Some(latitude), Some(longitude)) => MessageContent::Location(Location {
-            latitude,
-            longitude,
-            name,
-            address: None,
-            url,
-        }),
+        (Some(latitude), Some(longitude)) => {
+            MessageContent::Location(Location { latitude, longitude, name, address: None, url })
+        }
         _ => MessageContent::unsupported("attachment:location", Some("no coordinates".into())),
     }
 }
@@ -302,9 +256,7 @@ fn message_edit(e: &Value, env: Envelope) -> EventKind {
     EventKind::Edit(Edit {
         external_id: None,
         original_external_id: mid,
-        new_content: MessageContent::Text {
-            body: str_of(e.get("text")).unwrap_or_default(),
-        },
+        new_content: MessageContent::Text { body: str_of(e.get("text")).unwrap_or_default() },
         customer: env.customer,
         timestamp,
         origin: env.origin,
@@ -317,21 +269,13 @@ fn postback(p: &Value, env: Envelope) -> EventKind {
     let Some(timestamp) = env.timestamp else {
         return EventKind::malformed("postback without timestamp");
     };
-    let mid = id_of(p.get("mid")).unwrap_or_else(|| {
-        format!(
-            "postback:{}:{}",
-            env.customer.external_id,
-            env.raw_timestamp.unwrap_or_default()
-        )
-    });
+    let mid = id_of(p.get("mid"))
+        .unwrap_or_else(|| format!("postback:{}:{}", env.customer.external_id, env.raw_timestamp.unwrap_or_default()));
     EventKind::Message(InboundMessage {
         external_id: mid,
         customer: env.customer,
         timestamp,
-        content: MessageContent::Postback {
-            title: str_of(p.get("title")),
-            payload: str_of(p.get("payload")),
-        },
+        content: MessageContent::Postback { title: str_of(p.get("title")), payload: str_of(p.get("payload")) },
         additional: Vec::new(),
         reply_to: None,
         reply_to_story: None,

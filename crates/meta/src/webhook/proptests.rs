@@ -156,13 +156,8 @@ const WA_TYPES: &[&str] = &[
 /// A WhatsApp message with a valid id, timestamp and sender (phone, BSUID or both), a type, and an
 /// arbitrary object under that type.
 fn wa_message_like() -> impl Strategy<Value = Value> {
-    (
-        proptest::sample::select(WA_TYPES),
-        object_like(),
-        0..3_u8,
-        proptest::option::of(object_like()),
-    )
-        .prop_map(|(kind, object, sender, context)| {
+    (proptest::sample::select(WA_TYPES), object_like(), 0..3_u8, proptest::option::of(object_like())).prop_map(
+        |(kind, object, sender, context)| {
             let mut message = json!({"id": "wamid.p", "timestamp": TS.to_string(), "type": kind});
             if sender != 1 {
                 message["from"] = json!(CUSTOMER);
@@ -170,26 +165,16 @@ fn wa_message_like() -> impl Strategy<Value = Value> {
             if sender != 0 {
                 message["from_user_id"] = json!(BSUID);
             }
-            message[kind] = if kind == "contacts" {
-                json!([object])
-            } else {
-                object
-            };
+            message[kind] = if kind == "contacts" { json!([object]) } else { object };
             if let Some(context) = context {
                 message["context"] = context;
             }
             message
-        })
+        },
+    )
 }
 
-const FB_KEYS: &[&str] = &[
-    "message",
-    "message_edit",
-    "reaction",
-    "read",
-    "delivery",
-    "postback",
-];
+const FB_KEYS: &[&str] = &["message", "message_edit", "reaction", "read", "delivery", "postback"];
 const FB_ATTACHMENTS: &[&str] = &[
     "image",
     "video",
@@ -211,12 +196,7 @@ const FB_ATTACHMENTS: &[&str] = &[
 fn fb_item_like() -> impl Strategy<Value = Value> {
     let attachment = (proptest::sample::select(FB_ATTACHMENTS), object_like())
         .prop_map(|(kind, payload)| json!({"type": kind, "payload": payload}));
-    (
-        proptest::sample::select(FB_KEYS),
-        object_like(),
-        proptest::collection::vec(attachment, 0..3),
-        any::<bool>(),
-    )
+    (proptest::sample::select(FB_KEYS), object_like(), proptest::collection::vec(attachment, 0..3), any::<bool>())
         .prop_map(|(key, mut object, attachments, echo)| {
             if key == "message" {
                 object["mid"] = json!("m_p");

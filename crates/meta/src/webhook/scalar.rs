@@ -32,26 +32,19 @@ pub(super) fn from_seconds(value: &Value) -> Option<OffsetDateTime> {
 /// Messenger/Instagram: Unix milliseconds (or seconds, see [`SECONDS_CEILING`]).
 pub(super) fn from_millis(value: &Value) -> Option<OffsetDateTime> {
     let n = integer(value)?;
-    let nanos = if n.abs() < SECONDS_CEILING {
-        i128::from(n) * 1_000_000_000
-    } else {
-        i128::from(n) * 1_000_000
-    };
+    let nanos = if n.abs() < SECONDS_CEILING { i128::from(n) * 1_000_000_000 } else { i128::from(n) * 1_000_000 };
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
 }
 
 /// `#[serde(deserialize_with)]` for a required WhatsApp timestamp.
 pub(super) fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
     let value = Value::deserialize(d)?;
-    from_seconds(&value)
-        .ok_or_else(|| serde::de::Error::custom(format!("invalid timestamp {value}")))
+    from_seconds(&value).ok_or_else(|| serde::de::Error::custom(format!("invalid timestamp {value}")))
 }
 
 /// `#[serde(deserialize_with)]` for an optional WhatsApp timestamp: unreadable counts as absent, since
 /// nothing depends on it.
-pub(super) fn opt_seconds<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<OffsetDateTime>, D::Error> {
+pub(super) fn opt_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
     Ok(from_seconds(&Value::deserialize(d)?))
 }
 
@@ -89,10 +82,7 @@ mod tests {
 
     #[test]
     fn seconds_sent_where_millis_are_expected_are_read_as_seconds() {
-        assert_eq!(
-            from_millis(&json!(1739321024)),
-            Some(datetime!(2025-02-12 00:43:44 UTC))
-        );
+        assert_eq!(from_millis(&json!(1739321024)), Some(datetime!(2025-02-12 00:43:44 UTC)));
     }
 
     #[test]

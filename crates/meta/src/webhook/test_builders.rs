@@ -79,10 +79,7 @@ pub fn wa_value(extra: Value) -> Value {
 
 /// One `messages` change with these contacts and messages, in one entry.
 pub fn wa_messages(contacts: Vec<Value>, messages: Vec<Value>) -> Value {
-    wa_body(vec![wa_entry(vec![wa_change(
-        "messages",
-        wa_value(json!({"contacts": contacts, "messages": messages})),
-    )])])
+    wa_body(vec![wa_entry(vec![wa_change("messages", wa_value(json!({"contacts": contacts, "messages": messages})))])])
 }
 
 /// A customer's message from [`CUSTOMER`], with its profile in `contacts[]`.
@@ -91,10 +88,7 @@ pub fn wa_inbound(message: Value) -> Value {
 }
 
 pub fn wa_statuses(statuses: Vec<Value>) -> Value {
-    wa_body(vec![wa_entry(vec![wa_change(
-        "messages",
-        wa_value(json!({"statuses": statuses})),
-    )])])
+    wa_body(vec![wa_entry(vec![wa_change("messages", wa_value(json!({"statuses": statuses})))])])
 }
 
 pub fn wa_contact(wa_id: &str, name: &str) -> Value {
@@ -103,8 +97,7 @@ pub fn wa_contact(wa_id: &str, name: &str) -> Value {
 
 /// `{"from", "id", "timestamp", "type": kind, kind: object}`.
 pub fn wa_msg(id: &str, kind: &str, object: Value) -> Value {
-    let mut message =
-        json!({"from": CUSTOMER, "id": id, "timestamp": TS.to_string(), "type": kind});
+    let mut message = json!({"from": CUSTOMER, "id": id, "timestamp": TS.to_string(), "type": kind});
     message[kind] = object;
     message
 }

@@ -11,8 +11,8 @@
 //! `wa_id` and/or BSUID (§12): either may be missing, a phone number is never made up from a BSUID.
 
 use super::events::{
-    ContactSync, CustomerRef, DeliveryState, EventKind, HistoryMessage, IgnoreReason, Origin,
-    Pricing, RoutingKey, RoutingKind, Status, SyncAction, TemplateStatus,
+    ContactSync, CustomerRef, DeliveryState, EventKind, HistoryMessage, IgnoreReason, Origin, Pricing, RoutingKey,
+    RoutingKind, Status, SyncAction, TemplateStatus,
 };
 use super::whatsapp_identity::{contacts, digits, Identity};
 use super::whatsapp_message::{self, WaMessage};
@@ -26,17 +26,12 @@ pub(super) fn parse_entry(entry: &Value, out: &mut Delivery) {
         out.unroutable("WhatsApp entry without changes[]", entry);
         return;
     };
-    let waba = id_of(entry.get("id")).map(|id| RoutingKey {
-        kind: RoutingKind::WhatsAppBusinessAccount,
-        id,
-    });
+    let waba = id_of(entry.get("id")).map(|id| RoutingKey { kind: RoutingKind::WhatsAppBusinessAccount, id });
     for change in changes {
         let field = change.get("field").and_then(Value::as_str).unwrap_or("");
         let value = change.get("value").unwrap_or(&Value::Null);
-        let phone = id_of(value.pointer("/metadata/phone_number_id")).map(|id| RoutingKey {
-            kind: RoutingKind::WhatsAppPhoneNumber,
-            id,
-        });
+        let phone = id_of(value.pointer("/metadata/phone_number_id"))
+            .map(|id| RoutingKey { kind: RoutingKind::WhatsAppPhoneNumber, id });
         match (field, phone, &waba) {
             ("message_template_status_update", _, Some(waba)) => {
                 out.push(waba, value, template_status(value));
@@ -61,9 +56,7 @@ fn messages(value: &Value, key: &RoutingKey, out: &mut Delivery) {
     let before = out.events.len();
     let contacts = contacts(value);
     for raw in array_of(value.get("messages")) {
-        let kind = one_message(raw, |msg| {
-            Some((Identity::sender(msg).resolve(&contacts)?, Origin::Customer))
-        });
+        let kind = one_message(raw, |msg| Some((Identity::sender(msg).resolve(&contacts)?, Origin::Customer)));
         out.push(key, raw, kind);
     }
     for raw in array_of(value.get("statuses")) {
@@ -83,12 +76,7 @@ fn echoes(value: &Value, key: &RoutingKey, out: &mut Delivery) {
     let contacts = contacts(value);
     let items = array_of(value.get("message_echoes"));
     for raw in items {
-        let kind = one_message(raw, |msg| {
-            Some((
-                Identity::recipient(msg).resolve(&contacts)?,
-                Origin::BusinessApp,
-            ))
-        });
+        let kind = one_message(raw, |msg| Some((Identity::recipient(msg).resolve(&contacts)?, Origin::BusinessApp)));
         out.push(key, raw, kind);
     }
     if items.is_empty() {
@@ -97,10 +85,7 @@ fn echoes(value: &Value, key: &RoutingKey, out: &mut Delivery) {
 }
 
 /// Deserialises the shared part of a message, finds its customer, and parses the rest.
-fn one_message(
-    raw: &Value,
-    who: impl FnOnce(&WaMessage) -> Option<(CustomerRef, Origin)>,
-) -> EventKind {
+fn one_message(raw: &Value, who: impl FnOnce(&WaMessage) -> Option<(CustomerRef, Origin)>) -> EventKind {
     let msg = match WaMessage::deserialize(raw) {
         Ok(msg) => msg,
         Err(e) => return EventKind::malformed(format!("message: {e}")),
@@ -152,38 +137,29 @@ fn status(raw: &Value) -> EventKind {
         "failed" => DeliveryState::Failed,
         _ => return EventKind::ignored(IgnoreReason::UnknownStatus(name)),
     };
-    let recipient = Identity::new(
-        s.recipient_id.as_deref(),
-        s.recipient_user_id.as_deref(),
-        s.recipient_parent_user_id.as_deref(),
-    )
-    .resolve(&[]);
+    let recipient =
+        Identity::new(s.recipient_id.as_deref(), s.recipient_user_id.as_deref(), s.recipient_parent_user_id.as_deref())
+            .resolve(&[]);
     EventKind::Status(Status {
         message_external_id: id,
         status: state,
         timestamp,
         recipient,
         errors: errors_of(raw.get("errors")),
-        pricing: raw
-            .get("pricing")
-            .filter(|p| p.is_object())
-            .map(|p| Pricing {
-                billable: p.get("billable").and_then(Value::as_bool),
-                pricing_model: str_of(p.get("pricing_model")),
-                category: str_of(p.get("category")),
-                kind: str_of(p.get("type")),
-            }),
+        pricing: raw.get("pricing").filter(|p| p.is_object()).map(|p| Pricing {
+            billable: p.get("billable").and_then(Value::as_bool),
+            pricing_model: str_of(p.get("pricing_model")),
+            category: str_of(p.get("category")),
+            kind: str_of(p.get("type")),
+        }),
     })
 }
 
 /// `field: "history"` (§8). Field names are UNCONFIRMED in our reference; we read `history[]` chunks of
 /// `threads[].{id, messages[]}` and treat a chunk carrying `errors[]` as declined/failed.
 fn history(value: &Value, key: &RoutingKey, out: &mut Delivery) {
-    let business = value
-        .pointer("/metadata/display_phone_number")
-        .and_then(Value::as_str)
-        .map(digits)
-        .filter(|d| !d.is_empty());
+    let business =
+        value.pointer("/metadata/display_phone_number").and_then(Value::as_str).map(digits).filter(|d| !d.is_empty());
     let chunks = array_of(value.get("history"));
     for chunk in chunks {
         let errors = errors_of(chunk.get("errors"));
@@ -192,22 +168,14 @@ fn history(value: &Value, key: &RoutingKey, out: &mut Delivery) {
             continue;
         }
         let Some(threads) = chunk.get("threads").and_then(Value::as_array) else {
-            out.ignore(
-                key,
-                chunk,
-                IgnoreReason::Malformed("history chunk without threads".into()),
-            );
+            out.ignore(key, chunk, IgnoreReason::Malformed("history chunk without threads".into()));
             continue;
         };
         let meta = chunk.get("metadata");
         let number = |name: &str| meta.and_then(|m| m.get(name)).and_then(scalar::integer);
         for thread in threads {
             let Some(thread_id) = id_of(thread.get("id")) else {
-                out.ignore(
-                    key,
-                    thread,
-                    IgnoreReason::Malformed("thread without id".into()),
-                );
+                out.ignore(key, thread, IgnoreReason::Malformed("thread without id".into()));
                 continue;
             };
             for raw in array_of(thread.get("messages")) {
@@ -251,9 +219,7 @@ fn history_message(raw: &Value, thread_id: &str, business: Option<&str>) -> Even
         } else {
             (Origin::Customer, Identity::sender(msg))
         };
-        let customer = named
-            .or(Identity::new(Some(thread_id), None, None))
-            .resolve(&[])?;
+        let customer = named.or(Identity::new(Some(thread_id), None, None)).resolve(&[])?;
         Some((customer, origin))
     })
 }
@@ -275,14 +241,10 @@ fn state_sync(value: &Value, key: &RoutingKey, out: &mut Delivery) {
                         Some("remove") => SyncAction::Remove,
                         other => SyncAction::Other(other.unwrap_or_default().to_owned()),
                     },
-                    timestamp: raw
-                        .pointer("/metadata/timestamp")
-                        .and_then(scalar::from_seconds),
+                    timestamp: raw.pointer("/metadata/timestamp").and_then(scalar::from_seconds),
                 })
             }
-            other => EventKind::ignored(IgnoreReason::UnhandledEvent(
-                other.unwrap_or_default().to_owned(),
-            )),
+            other => EventKind::ignored(IgnoreReason::UnhandledEvent(other.unwrap_or_default().to_owned())),
         };
         out.push(key, raw, kind);
     }

@@ -83,37 +83,23 @@ fn a_status_for_a_bsuid_recipient_has_no_phone() {
 #[test]
 fn group_and_unknown_statuses_are_ignored() {
     let group = with(
-        with(
-            status("wamid.g", "delivered"),
-            "recipient_type",
-            json!("group"),
-        ),
+        with(status("wamid.g", "delivered"), "recipient_type", json!("group")),
         "recipient_participant_id",
         json!("5215500000000"),
     );
     let unknown = status("wamid.u", "deleted");
-    let kinds: Vec<_> = events(&wa_statuses(vec![group, unknown]))
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds: Vec<_> = events(&wa_statuses(vec![group, unknown])).into_iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
         vec![
-            EventKind::Ignored(Ignored {
-                reason: IgnoreReason::Group
-            }),
-            EventKind::Ignored(Ignored {
-                reason: IgnoreReason::UnknownStatus("deleted".into())
-            }),
+            EventKind::Ignored(Ignored { reason: IgnoreReason::Group }),
+            EventKind::Ignored(Ignored { reason: IgnoreReason::UnknownStatus("deleted".into()) }),
         ]
     );
 }
 
 fn echoes(items: Vec<Value>) -> Value {
-    wa_body(vec![wa_entry(vec![wa_change(
-        "smb_message_echoes",
-        wa_value(json!({"message_echoes": items})),
-    )])])
+    wa_body(vec![wa_entry(vec![wa_change("smb_message_echoes", wa_value(json!({"message_echoes": items})))])])
 }
 
 fn echo(id: &str, kind: &str, object: Value) -> Value {
@@ -125,19 +111,10 @@ fn echo(id: &str, kind: &str, object: Value) -> Value {
 
 #[test]
 fn a_business_app_echo_is_outbound_to_the_recipient() {
-    let message = only_message(&echoes(vec![echo(
-        "wamid.echo",
-        "text",
-        json!({"body": "Te llamo"}),
-    )]));
+    let message = only_message(&echoes(vec![echo("wamid.echo", "text", json!({"body": "Te llamo"}))]));
     assert_eq!(message.origin, Origin::BusinessApp);
     assert_eq!(message.customer.wa_id.as_deref(), Some(CUSTOMER));
-    assert_eq!(
-        message.content,
-        MessageContent::Text {
-            body: "Te llamo".into()
-        }
-    );
+    assert_eq!(message.content, MessageContent::Text { body: "Te llamo".into() });
 }
 
 #[test]
@@ -146,10 +123,7 @@ fn an_echo_to_a_bsuid_customer() {
     item.as_object_mut().unwrap().remove("to");
     item["to_user_id"] = json!(BSUID);
     let customer = only_message(&echoes(vec![item])).customer;
-    assert_eq!(
-        (customer.wa_id, customer.user_id),
-        (None, Some(BSUID.into()))
-    );
+    assert_eq!((customer.wa_id, customer.user_id), (None, Some(BSUID.into())));
 }
 
 #[test]
@@ -159,43 +133,24 @@ fn edits_and_revokes_echoed_from_the_phone_are_the_business_s() {
         "edit",
         json!({"original_message_id": "wamid.O", "message": {"type": "text", "text": {"body": "b"}}}),
     );
-    let revoke = echo(
-        "wamid.r",
-        "revoke",
-        json!({"original_message_id": "wamid.O"}),
-    );
+    let revoke = echo("wamid.r", "revoke", json!({"original_message_id": "wamid.O"}));
     let events = events(&echoes(vec![edit, revoke]));
-    let EventKind::Edit(edit) = &events[0].kind else {
-        panic!()
-    };
+    let EventKind::Edit(edit) = &events[0].kind else { panic!() };
     assert_eq!(edit.origin, Origin::BusinessApp);
     assert_eq!(edit.customer.wa_id.as_deref(), Some(CUSTOMER));
-    let EventKind::Revoke(revoke) = &events[1].kind else {
-        panic!()
-    };
+    let EventKind::Revoke(revoke) = &events[1].kind else { panic!() };
     assert_eq!(revoke.origin, Origin::BusinessApp);
 }
 
 fn history(chunks: Vec<Value>) -> Value {
-    wa_body(vec![wa_entry(vec![wa_change(
-        "history",
-        wa_value(json!({"history": chunks})),
-    )])])
+    wa_body(vec![wa_entry(vec![wa_change("history", wa_value(json!({"history": chunks})))])])
 }
 
 #[test]
 fn history_messages_know_their_thread_direction_and_status() {
-    let inbound = with(
-        wa_text("wamid.h1", "¿Tienen envío?"),
-        "history_context",
-        json!({"status": "read"}),
-    );
+    let inbound = with(wa_text("wamid.h1", "¿Tienen envío?"), "history_context", json!({"status": "read"}));
     let outbound = with(
-        with(
-            with(wa_text("wamid.h2", "Sí"), "from", json!(BUSINESS_NUMBER)),
-            "to",
-            json!(CUSTOMER),
-        ),
+        with(with(wa_text("wamid.h2", "Sí"), "from", json!(BUSINESS_NUMBER)), "to", json!(CUSTOMER)),
         "history_context",
         json!({"status": "delivered"}),
     );
@@ -217,19 +172,14 @@ fn history_messages_know_their_thread_direction_and_status() {
     for h in &history {
         assert_eq!(h.thread_id, CUSTOMER);
         assert_eq!(h.message.customer.wa_id.as_deref(), Some(CUSTOMER));
-        assert_eq!(
-            (h.phase, h.chunk_order, h.progress),
-            (Some(0), Some(1), Some(55))
-        );
+        assert_eq!((h.phase, h.chunk_order, h.progress), (Some(0), Some(1), Some(55)));
     }
 }
 
 #[test]
 fn a_declined_history_is_an_ignorable_error() {
     let chunk = json!({"errors": [{"code": 2593109, "title": "History sharing declined"}]});
-    let EventKind::Ignored(Ignored {
-        reason: IgnoreReason::HistoryError(errors),
-    }) = only_kind(&history(vec![chunk]))
+    let EventKind::Ignored(Ignored { reason: IgnoreReason::HistoryError(errors) }) = only_kind(&history(vec![chunk]))
     else {
         panic!()
     };
@@ -240,9 +190,7 @@ fn a_declined_history_is_an_ignorable_error() {
 fn a_history_chunk_without_threads_is_kept_as_malformed() {
     assert!(matches!(
         only_kind(&history(vec![json!({"metadata": {"phase": 0}})])),
-        EventKind::Ignored(Ignored {
-            reason: IgnoreReason::Malformed(_)
-        })
+        EventKind::Ignored(Ignored { reason: IgnoreReason::Malformed(_) })
     ));
 }
 
@@ -261,13 +209,7 @@ fn history_direction_without_a_display_number_compares_with_the_thread() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(
-        origins,
-        vec![
-            (Origin::Customer, CUSTOMER.to_string()),
-            (Origin::BusinessApp, CUSTOMER.to_string())
-        ]
-    );
+    assert_eq!(origins, vec![(Origin::Customer, CUSTOMER.to_string()), (Origin::BusinessApp, CUSTOMER.to_string())]);
 }
 
 #[test]
@@ -298,10 +240,7 @@ fn address_book_sync_adds_and_removes_contacts() {
 fn template_status_updates_are_routed_to_the_waba() {
     let value = json!({"event": "APPROVED", "message_template_id": 594425479261596_i64,
         "message_template_name": "seguimiento_pedido", "message_template_language": "es_MX", "reason": "NONE"});
-    let event = only_event(&wa_body(vec![wa_entry(vec![wa_change(
-        "message_template_status_update",
-        value,
-    )])]));
+    let event = only_event(&wa_body(vec![wa_entry(vec![wa_change("message_template_status_update", value)])]));
     assert_eq!(event.routing.kind, RoutingKind::WhatsAppBusinessAccount);
     assert_eq!(event.routing.id, WABA_ID);
     assert_eq!(
@@ -318,26 +257,18 @@ fn template_status_updates_are_routed_to_the_waba() {
 
 #[test]
 fn unhandled_fields_are_acknowledged_not_errors() {
-    let body = wa_body(vec![wa_entry(vec![wa_change(
-        "account_update",
-        json!({"event": "VERIFIED_ACCOUNT"}),
-    )])]);
+    let body = wa_body(vec![wa_entry(vec![wa_change("account_update", json!({"event": "VERIFIED_ACCOUNT"}))])]);
     let event = only_event(&body);
     assert_eq!(event.routing.kind, RoutingKind::WhatsAppBusinessAccount);
     assert_eq!(
         event.kind,
-        EventKind::Ignored(Ignored {
-            reason: IgnoreReason::UnhandledField("account_update".into())
-        })
+        EventKind::Ignored(Ignored { reason: IgnoreReason::UnhandledField("account_update".into()) })
     );
 }
 
 #[test]
 fn a_messages_change_without_a_phone_number_id_is_unroutable() {
-    let body = wa_body(vec![wa_entry(vec![wa_change(
-        "messages",
-        json!({"messages": [wa_text("wamid.1", "x")]}),
-    )])]);
+    let body = wa_body(vec![wa_entry(vec![wa_change("messages", json!({"messages": [wa_text("wamid.1", "x")]}))])]);
     let delivery = parse(&body);
     assert!(delivery.events.is_empty());
     assert_eq!(delivery.unroutable.len(), 1);
@@ -346,10 +277,7 @@ fn a_messages_change_without_a_phone_number_id_is_unroutable() {
 #[test]
 fn webhook_level_errors_and_empty_changes_are_kept() {
     let body = wa_body(vec![wa_entry(vec![
-        wa_change(
-            "messages",
-            wa_value(json!({"errors": [{"code": 131000, "title": "Something went wrong"}]})),
-        ),
+        wa_change("messages", wa_value(json!({"errors": [{"code": 131000, "title": "Something went wrong"}]}))),
         wa_change("messages", wa_value(json!({}))),
     ])]);
     let kinds: Vec<_> = events(&body).into_iter().map(|e| e.kind).collect();
@@ -357,12 +285,7 @@ fn webhook_level_errors_and_empty_changes_are_kept() {
         &kinds[0],
         EventKind::Ignored(Ignored { reason: IgnoreReason::Errors(e) }) if e[0].code == Some(131000)
     ));
-    assert_eq!(
-        kinds[1],
-        EventKind::Ignored(Ignored {
-            reason: IgnoreReason::Empty
-        })
-    );
+    assert_eq!(kinds[1], EventKind::Ignored(Ignored { reason: IgnoreReason::Empty }));
 }
 
 #[test]
@@ -372,10 +295,8 @@ fn messages_and_statuses_of_one_change_are_all_delivered() {
         "messages": [wa_text("wamid.in", "hola")],
         "statuses": [status("wamid.out", "read")],
     }));
-    let kinds: Vec<_> = events(&wa_body(vec![wa_entry(vec![wa_change("messages", value)])]))
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let kinds: Vec<_> =
+        events(&wa_body(vec![wa_entry(vec![wa_change("messages", value)])])).into_iter().map(|e| e.kind).collect();
     assert!(matches!(kinds[0], EventKind::Message(_)));
     assert!(matches!(kinds[1], EventKind::Status(_)));
 }
@@ -386,24 +307,13 @@ fn a_batch_of_two_entries_of_two_changes_of_two_messages_gives_eight_events_in_o
     for e in 0..2 {
         let changes = (0..2)
             .map(|c| {
-                let messages: Vec<_> = (0..2)
-                    .map(|m| wa_text(&format!("wamid.{e}{c}{m}"), "x"))
-                    .collect();
-                wa_change(
-                    "messages",
-                    wa_value(
-                        json!({"contacts": [wa_contact(CUSTOMER, "A")], "messages": messages}),
-                    ),
-                )
+                let messages: Vec<_> = (0..2).map(|m| wa_text(&format!("wamid.{e}{c}{m}"), "x")).collect();
+                wa_change("messages", wa_value(json!({"contacts": [wa_contact(CUSTOMER, "A")], "messages": messages})))
             })
             .collect();
         entries.push(wa_entry(changes));
     }
-    let ids: Vec<_> = events(&wa_body(entries))
-        .into_iter()
-        .map(|e| as_message(e.kind).external_id)
-        .collect();
-    let expected =
-        ["000", "001", "010", "011", "100", "101", "110", "111"].map(|n| format!("wamid.{n}"));
+    let ids: Vec<_> = events(&wa_body(entries)).into_iter().map(|e| as_message(e.kind).external_id).collect();
+    let expected = ["000", "001", "010", "011", "100", "101", "110", "111"].map(|n| format!("wamid.{n}"));
     assert_eq!(ids, expected);
 }

@@ -30,10 +30,7 @@ struct WaProfile {
 }
 
 pub(super) fn contacts(value: &Value) -> Vec<WaContact> {
-    array_of(value.get("contacts"))
-        .iter()
-        .filter_map(|c| decode(Some(c)))
-        .collect()
+    array_of(value.get("contacts")).iter().filter_map(|c| decode(Some(c))).collect()
 }
 
 /// The customer ids a message names. A `from`/`to` that is not digits is not a phone: newer payloads may
@@ -52,27 +49,15 @@ impl Identity {
             Some(p) => (None, Some(p.to_owned())),
             None => (None, None),
         };
-        Self {
-            wa_id,
-            user_id: user_id.map(str::to_owned).or(stray_bsuid),
-            parent_user_id: parent.map(str::to_owned),
-        }
+        Self { wa_id, user_id: user_id.map(str::to_owned).or(stray_bsuid), parent_user_id: parent.map(str::to_owned) }
     }
 
     pub(super) fn sender(msg: &WaMessage) -> Self {
-        Self::new(
-            msg.from.as_deref(),
-            msg.from_user_id.as_deref(),
-            msg.from_parent_user_id.as_deref(),
-        )
+        Self::new(msg.from.as_deref(), msg.from_user_id.as_deref(), msg.from_parent_user_id.as_deref())
     }
 
     pub(super) fn recipient(msg: &WaMessage) -> Self {
-        Self::new(
-            msg.to.as_deref(),
-            msg.to_user_id.as_deref(),
-            msg.to_parent_user_id.as_deref(),
-        )
+        Self::new(msg.to.as_deref(), msg.to_user_id.as_deref(), msg.to_parent_user_id.as_deref())
     }
 
     /// Fills what `self` lacks from `other`.
@@ -88,30 +73,20 @@ impl Identity {
     /// and a message that names nobody, that contact is the only possible sender.
     pub(super) fn resolve(self, contacts: &[WaContact]) -> Option<CustomerRef> {
         let matches = |c: &&WaContact| {
-            (self.wa_id.is_some() && c.wa_id == self.wa_id)
-                || (self.user_id.is_some() && c.user_id == self.user_id)
+            (self.wa_id.is_some() && c.wa_id == self.wa_id) || (self.user_id.is_some() && c.user_id == self.user_id)
         };
         let names_nobody = self.wa_id.is_none() && self.user_id.is_none();
-        let contact = contacts.iter().find(matches).or_else(|| {
-            contacts
-                .first()
-                .filter(|_| names_nobody && contacts.len() == 1)
-        });
-        let contact_wa_id = contact
-            .and_then(|c| c.wa_id.clone())
-            .filter(|p| is_phone(p));
+        let contact =
+            contacts.iter().find(matches).or_else(|| contacts.first().filter(|_| names_nobody && contacts.len() == 1));
+        let contact_wa_id = contact.and_then(|c| c.wa_id.clone()).filter(|p| is_phone(p));
         let wa_id = self.wa_id.or(contact_wa_id);
-        let user_id = self
-            .user_id
-            .or_else(|| contact.and_then(|c| c.user_id.clone()));
+        let user_id = self.user_id.or_else(|| contact.and_then(|c| c.user_id.clone()));
         let profile = contact.and_then(|c| c.profile.as_ref());
         Some(CustomerRef {
             external_id: wa_id.clone().or_else(|| user_id.clone())?,
             wa_id,
             user_id,
-            parent_user_id: self
-                .parent_user_id
-                .or_else(|| contact.and_then(|c| c.parent_user_id.clone())),
+            parent_user_id: self.parent_user_id.or_else(|| contact.and_then(|c| c.parent_user_id.clone())),
             username: profile.and_then(|p| p.username.clone()),
             profile_name: profile.and_then(|p| p.name.clone()),
         })

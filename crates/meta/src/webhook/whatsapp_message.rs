@@ -7,12 +7,10 @@
 //! [`MessageContent::Unsupported`] rather than an error (§13: "never fail the whole delivery").
 
 use super::content::{
-    ContactCard, ContactPhone, InteractiveKind, InteractiveReply, Location, Media, MediaKind,
-    MediaSource, MessageContent, SystemKind, Unsupported,
+    ContactCard, ContactPhone, InteractiveKind, InteractiveReply, Location, Media, MediaKind, MediaSource,
+    MessageContent, SystemKind, Unsupported,
 };
-use super::events::{
-    CustomerRef, Edit, EventKind, InboundMessage, Origin, Reaction, Referral, Revoke,
-};
+use super::events::{CustomerRef, Edit, EventKind, InboundMessage, Origin, Reaction, Referral, Revoke};
 use super::{array_of, decode, errors_of, id_of, scalar, str_of};
 use serde::Deserialize;
 use serde_json::Value;
@@ -52,12 +50,7 @@ impl WaMessage {
 }
 
 /// Turns a message (already deserialised as `msg`, raw as `raw`) into its event.
-pub(super) fn parse(
-    raw: &Value,
-    msg: &WaMessage,
-    customer: CustomerRef,
-    origin: Origin,
-) -> EventKind {
+pub(super) fn parse(raw: &Value, msg: &WaMessage, customer: CustomerRef, origin: Origin) -> EventKind {
     let kind = msg.kind.as_deref().unwrap_or("unknown");
     let object = raw.get(kind);
     match kind {
@@ -78,13 +71,8 @@ pub(super) fn parse(
             let Some(original) = id_of(object.and_then(|o| o.get("original_message_id"))) else {
                 return EventKind::malformed("edit without original_message_id");
             };
-            let edited = object
-                .and_then(|o| o.get("message"))
-                .unwrap_or(&Value::Null);
-            let edited_kind = edited
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown");
+            let edited = object.and_then(|o| o.get("message")).unwrap_or(&Value::Null);
+            let edited_kind = edited.get("type").and_then(Value::as_str).unwrap_or("unknown");
             EventKind::Edit(Edit {
                 external_id: Some(msg.id.clone()),
                 original_external_id: original,
@@ -110,20 +98,9 @@ pub(super) fn parse(
     }
 }
 
-fn message(
-    raw: &Value,
-    msg: &WaMessage,
-    kind: &str,
-    customer: CustomerRef,
-    origin: Origin,
-) -> InboundMessage {
+fn message(raw: &Value, msg: &WaMessage, kind: &str, customer: CustomerRef, origin: Origin) -> InboundMessage {
     let context = raw.get("context");
-    let flag = |name: &str| {
-        context
-            .and_then(|c| c.get(name))
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    };
+    let flag = |name: &str| context.and_then(|c| c.get(name)).and_then(Value::as_bool).unwrap_or(false);
     InboundMessage {
         external_id: msg.id.clone(),
         customer,
@@ -145,9 +122,7 @@ fn message(
 pub(super) fn content(kind: &str, holder: &Value) -> MessageContent {
     let object = holder.get(kind);
     let parsed = match kind {
-        "text" => {
-            str_of(object.and_then(|o| o.get("body"))).map(|body| MessageContent::Text { body })
-        }
+        "text" => str_of(object.and_then(|o| o.get("body"))).map(|body| MessageContent::Text { body }),
         "image" => media(MediaKind::Image, object),
         "video" => media(MediaKind::Video, object),
         "audio" => media(MediaKind::Audio, object),
@@ -158,25 +133,18 @@ pub(super) fn content(kind: &str, holder: &Value) -> MessageContent {
         "interactive" => object.and_then(interactive),
         "button" => object
             .filter(|o| o.is_object())
-            .map(|o| MessageContent::Button {
-                payload: str_of(o.get("payload")),
-                text: str_of(o.get("text")),
-            }),
-        "order" => object
-            .filter(|o| o.is_object())
-            .map(|o| MessageContent::Order {
-                catalog_id: id_of(o.get("catalog_id")),
-                text: str_of(o.get("text")),
-                product_items: o.get("product_items").cloned().unwrap_or(Value::Null),
-            }),
-        "system" => object
-            .filter(|o| o.is_object())
-            .map(|o| MessageContent::System {
-                body: str_of(o.get("body")),
-                kind: SystemKind::from_type(o.get("type").and_then(Value::as_str)),
-                // `wa_id` carried the new number up to webhook v11, `new_wa_id` since v12.
-                new_wa_id: id_of(o.get("new_wa_id")).or_else(|| id_of(o.get("wa_id"))),
-            }),
+            .map(|o| MessageContent::Button { payload: str_of(o.get("payload")), text: str_of(o.get("text")) }),
+        "order" => object.filter(|o| o.is_object()).map(|o| MessageContent::Order {
+            catalog_id: id_of(o.get("catalog_id")),
+            text: str_of(o.get("text")),
+            product_items: o.get("product_items").cloned().unwrap_or(Value::Null),
+        }),
+        "system" => object.filter(|o| o.is_object()).map(|o| MessageContent::System {
+            body: str_of(o.get("body")),
+            kind: SystemKind::from_type(o.get("type").and_then(Value::as_str)),
+            // `wa_id` carried the new number up to webhook v11, `new_wa_id` since v12.
+            new_wa_id: id_of(o.get("new_wa_id")).or_else(|| id_of(o.get("wa_id"))),
+        }),
         "unsupported" => {
             // Newer payloads name the real type in `unsupported.type` (e.g. a poll).
             let named = object.and_then(|o| str_of(o.get("type")));
@@ -190,10 +158,7 @@ pub(super) fn content(kind: &str, holder: &Value) -> MessageContent {
 /// A notice for a type we cannot show, with the first of Meta's `errors[]` when there is one
 /// (131051 "Message type unknown").
 fn unsupported(original_type: &str, holder: &Value, note: Option<String>) -> MessageContent {
-    let error = errors_of(holder.get("errors"))
-        .into_iter()
-        .next()
-        .unwrap_or_default();
+    let error = errors_of(holder.get("errors")).into_iter().next().unwrap_or_default();
     MessageContent::Unsupported(Unsupported {
         original_type: original_type.to_owned(),
         code: error.code,
@@ -220,11 +185,7 @@ fn media(kind: MediaKind, object: Option<&Value>) -> Option<MessageContent> {
     let m: WaMedia = decode(object)?;
     Some(MessageContent::Media(Media {
         kind,
-        source: MediaSource::WhatsappId {
-            id: m.id?,
-            mime_type: m.mime_type,
-            sha256: m.sha256,
-        },
+        source: MediaSource::WhatsappId { id: m.id?, mime_type: m.mime_type, sha256: m.sha256 },
         caption: m.caption,
         filename: m.filename,
         voice: m.voice,
@@ -251,10 +212,7 @@ fn location(object: &Value) -> Option<MessageContent> {
 /// `contacts[]` cards. Where Meta puts the share's `origin` is UNCONFIRMED (§12): we accept it on the
 /// message or on a card, as a string or as `{"type": …}`.
 fn contacts(holder: &Value) -> Option<MessageContent> {
-    let cards: Vec<&Value> = array_of(holder.get("contacts"))
-        .iter()
-        .filter(|c| c.is_object())
-        .collect();
+    let cards: Vec<&Value> = array_of(holder.get("contacts")).iter().filter(|c| c.is_object()).collect();
     if cards.is_empty() {
         return None;
     }
@@ -262,12 +220,9 @@ fn contacts(holder: &Value) -> Option<MessageContent> {
         Value::String(s) => Some(s.clone()),
         other => str_of(other.get("type")),
     };
-    let shared_origin = origin_of(holder.get("origin"))
-        .or_else(|| cards.iter().find_map(|c| origin_of(c.get("origin"))));
-    Some(MessageContent::Contacts {
-        cards: cards.into_iter().map(card).collect(),
-        shared_origin,
-    })
+    let shared_origin =
+        origin_of(holder.get("origin")).or_else(|| cards.iter().find_map(|c| origin_of(c.get("origin"))));
+    Some(MessageContent::Contacts { cards: cards.into_iter().map(card).collect(), shared_origin })
 }
 
 fn card(c: &Value) -> ContactCard {
@@ -285,10 +240,7 @@ fn card(c: &Value) -> ContactCard {
                 kind: str_of(p.get("type")),
             })
             .collect(),
-        emails: array_of(c.get("emails"))
-            .iter()
-            .filter_map(|e| str_of(e.get("email")))
-            .collect(),
+        emails: array_of(c.get("emails")).iter().filter_map(|e| str_of(e.get("email"))).collect(),
         org: str_of(c.get("org").and_then(|o| o.get("company"))),
     }
 }
@@ -299,12 +251,7 @@ fn interactive(object: &Value) -> Option<MessageContent> {
         "button_reply" => InteractiveKind::ButtonReply,
         "list_reply" => InteractiveKind::ListReply,
         "nfm_reply" => InteractiveKind::NfmReply,
-        _ => {
-            return Some(MessageContent::unsupported(
-                format!("interactive:{kind}"),
-                None,
-            ))
-        }
+        _ => return Some(MessageContent::unsupported(format!("interactive:{kind}"), None)),
     };
     let reply = object.get(kind).filter(|r| r.is_object())?;
     Some(MessageContent::Interactive(InteractiveReply {

@@ -9,24 +9,13 @@ use time::macros::datetime;
 #[test]
 fn text_message_is_routed_by_phone_number_id_with_the_sender_profile() {
     let event = only_event(&wa_inbound(wa_text("wamid.1", "Hola")));
-    assert_eq!(
-        event.routing,
-        RoutingKey {
-            kind: RoutingKind::WhatsAppPhoneNumber,
-            id: PHONE_NUMBER_ID.into()
-        }
-    );
+    assert_eq!(event.routing, RoutingKey { kind: RoutingKind::WhatsAppPhoneNumber, id: PHONE_NUMBER_ID.into() });
     assert_eq!(event.raw["id"], "wamid.1");
     let message = as_message(event.kind);
     assert_eq!(message.external_id, "wamid.1");
     assert_eq!(message.timestamp, datetime!(2025-02-12 00:43:44 UTC));
     assert_eq!(message.origin, Origin::Customer);
-    assert_eq!(
-        message.content,
-        MessageContent::Text {
-            body: "Hola".into()
-        }
-    );
+    assert_eq!(message.content, MessageContent::Text { body: "Hola".into() });
     assert_eq!(
         message.customer,
         CustomerRef {
@@ -41,10 +30,7 @@ fn text_message_is_routed_by_phone_number_id_with_the_sender_profile() {
 #[test]
 fn emoji_and_non_latin_text_survive_intact() {
     let body = "¡Hola! 👋🏽 Привет 你好 مرحبا 👨‍👩‍👧";
-    assert_eq!(
-        only_content(&wa_inbound(wa_text("wamid.1", body))),
-        MessageContent::Text { body: body.into() }
-    );
+    assert_eq!(only_content(&wa_inbound(wa_text("wamid.1", body))), MessageContent::Text { body: body.into() });
 }
 
 fn media_of(kind: &str, object: serde_json::Value) -> Media {
@@ -57,10 +43,7 @@ fn media_of(kind: &str, object: serde_json::Value) -> Media {
 #[test]
 fn image_and_video_keep_their_media_id_and_caption() {
     for (kind, expected) in [("image", MediaKind::Image), ("video", MediaKind::Video)] {
-        let media = media_of(
-            kind,
-            json!({"id": "777", "mime_type": "image/jpeg", "sha256": "abc", "caption": "mira"}),
-        );
+        let media = media_of(kind, json!({"id": "777", "mime_type": "image/jpeg", "sha256": "abc", "caption": "mira"}));
         assert_eq!(media.kind, expected);
         assert_eq!(
             media.source,
@@ -76,10 +59,7 @@ fn image_and_video_keep_their_media_id_and_caption() {
 
 #[test]
 fn audio_knows_a_recorded_voice_note() {
-    let media = media_of(
-        "audio",
-        json!({"id": "1", "mime_type": "audio/ogg; codecs=opus", "voice": true}),
-    );
+    let media = media_of("audio", json!({"id": "1", "mime_type": "audio/ogg; codecs=opus", "voice": true}));
     assert_eq!(media.kind, MediaKind::Audio);
     assert!(media.voice);
     assert!(!media_of("audio", json!({"id": "1"})).voice);
@@ -87,20 +67,14 @@ fn audio_knows_a_recorded_voice_note() {
 
 #[test]
 fn document_keeps_its_filename() {
-    let media = media_of(
-        "document",
-        json!({"id": "1", "mime_type": "application/pdf", "filename": "cotización.pdf"}),
-    );
+    let media = media_of("document", json!({"id": "1", "mime_type": "application/pdf", "filename": "cotización.pdf"}));
     assert_eq!(media.kind, MediaKind::Document);
     assert_eq!(media.filename.as_deref(), Some("cotización.pdf"));
 }
 
 #[test]
 fn sticker_knows_whether_it_is_animated() {
-    let media = media_of(
-        "sticker",
-        json!({"id": "1", "mime_type": "image/webp", "animated": true}),
-    );
+    let media = media_of("sticker", json!({"id": "1", "mime_type": "image/webp", "animated": true}));
     assert_eq!(media.kind, MediaKind::Sticker);
     assert!(media.animated);
 }
@@ -120,9 +94,7 @@ fn location_with_and_without_a_name() {
         })
     );
     let bare = json!({"latitude": "1.5", "longitude": 2});
-    let MessageContent::Location(location) =
-        only_content(&wa_inbound(wa_msg("wamid.l", "location", bare)))
-    else {
+    let MessageContent::Location(location) = only_content(&wa_inbound(wa_msg("wamid.l", "location", bare))) else {
         panic!()
     };
     assert_eq!((location.latitude, location.longitude), (1.5, 2.0));
@@ -143,11 +115,7 @@ fn contact_cards_keep_names_phones_emails_and_company() {
         "org": {"company": "Escala"},
         "urls": [{"url": "https://escala.com"}]
     }]);
-    let MessageContent::Contacts {
-        cards,
-        shared_origin,
-    } = only_content(&wa_inbound(contacts_message(cards)))
-    else {
+    let MessageContent::Contacts { cards, shared_origin } = only_content(&wa_inbound(contacts_message(cards))) else {
         panic!()
     };
     assert_eq!(shared_origin, None);
@@ -163,11 +131,7 @@ fn contact_cards_keep_names_phones_emails_and_company() {
                     wa_id: Some("5215512345678".into()),
                     kind: Some("CELL".into())
                 },
-                ContactPhone {
-                    phone: Some("+52 55 0000 0000".into()),
-                    wa_id: None,
-                    kind: Some("WORK".into())
-                },
+                ContactPhone { phone: Some("+52 55 0000 0000".into()), wa_id: None, kind: Some("WORK".into()) },
             ],
             emails: vec!["ana@example.com".into()],
             org: Some("Escala".into()),
@@ -177,20 +141,12 @@ fn contact_cards_keep_names_phones_emails_and_company() {
 
 #[test]
 fn a_shared_own_number_is_marked_contact_request_on_the_message_or_the_card() {
-    let card =
-        json!({"name": {"formatted_name": "Yo"}, "phones": [{"phone": "+1 555", "wa_id": "1555"}]});
-    let on_message = with(
-        contacts_message(json!([card.clone()])),
-        "origin",
-        json!("contact_request"),
-    );
+    let card = json!({"name": {"formatted_name": "Yo"}, "phones": [{"phone": "+1 555", "wa_id": "1555"}]});
+    let on_message = with(contacts_message(json!([card.clone()])), "origin", json!("contact_request"));
     let mut on_card = card;
     on_card["origin"] = json!({"type": "contact_request"});
     for message in [on_message, contacts_message(json!([on_card]))] {
-        let MessageContent::Contacts { shared_origin, .. } = only_content(&wa_inbound(message))
-        else {
-            panic!()
-        };
+        let MessageContent::Contacts { shared_origin, .. } = only_content(&wa_inbound(message)) else { panic!() };
         assert_eq!(shared_origin.as_deref(), Some("contact_request"));
     }
 }
@@ -198,10 +154,7 @@ fn a_shared_own_number_is_marked_contact_request_on_the_message_or_the_card() {
 #[test]
 fn interactive_replies_of_every_kind() {
     let cases = [
-        (
-            json!({"type": "button_reply", "button_reply": {"id": "yes", "title": "Sí"}}),
-            InteractiveKind::ButtonReply,
-        ),
+        (json!({"type": "button_reply", "button_reply": {"id": "yes", "title": "Sí"}}), InteractiveKind::ButtonReply),
         (
             json!({"type": "list_reply", "list_reply": {"id": "r1", "title": "Fila", "description": "Desc"}}),
             InteractiveKind::ListReply,
@@ -212,8 +165,7 @@ fn interactive_replies_of_every_kind() {
         ),
     ];
     for (object, kind) in cases {
-        let MessageContent::Interactive(reply) =
-            only_content(&wa_inbound(wa_msg("wamid.i", "interactive", object)))
+        let MessageContent::Interactive(reply) = only_content(&wa_inbound(wa_msg("wamid.i", "interactive", object)))
         else {
             panic!()
         };
@@ -232,9 +184,7 @@ fn interactive_replies_of_every_kind() {
 #[test]
 fn an_unknown_interactive_kind_is_unsupported() {
     let object = json!({"type": "call_permission_reply", "call_permission_reply": {}});
-    let MessageContent::Unsupported(u) =
-        only_content(&wa_inbound(wa_msg("wamid.i", "interactive", object)))
-    else {
+    let MessageContent::Unsupported(u) = only_content(&wa_inbound(wa_msg("wamid.i", "interactive", object))) else {
         panic!()
     };
     assert_eq!(u.original_type, "interactive:call_permission_reply");
@@ -245,10 +195,7 @@ fn template_button_tap() {
     let object = json!({"payload": "STOP", "text": "Detener promociones"});
     assert_eq!(
         only_content(&wa_inbound(wa_msg("wamid.b", "button", object))),
-        MessageContent::Button {
-            payload: Some("STOP".into()),
-            text: Some("Detener promociones".into())
-        }
+        MessageContent::Button { payload: Some("STOP".into()), text: Some("Detener promociones".into()) }
     );
 }
 
@@ -258,11 +205,7 @@ fn order_is_kept_as_sent() {
     let object = json!({"catalog_id": "555", "text": "Lo quiero", "product_items": items});
     assert_eq!(
         only_content(&wa_inbound(wa_msg("wamid.o", "order", object))),
-        MessageContent::Order {
-            catalog_id: Some("555".into()),
-            text: Some("Lo quiero".into()),
-            product_items: items
-        }
+        MessageContent::Order { catalog_id: Some("555".into()), text: Some("Lo quiero".into()), product_items: items }
     );
 }
 
@@ -280,9 +223,7 @@ fn system_messages_name_their_kind() {
     );
     let identity = json!({"body": "Identity changed", "type": "customer_identity_changed",
         "identity": {"acknowledged": true, "created_timestamp": 1, "hash": "h"}});
-    let MessageContent::System { kind, .. } =
-        only_content(&wa_inbound(wa_msg("wamid.s", "system", identity)))
-    else {
+    let MessageContent::System { kind, .. } = only_content(&wa_inbound(wa_msg("wamid.s", "system", identity))) else {
         panic!()
     };
     assert_eq!(kind, SystemKind::CustomerIdentityChanged);
@@ -309,25 +250,19 @@ fn unknown_future_types_are_kept_as_unsupported_messages() {
     for kind in ["poll", "call", "hologram"] {
         let message = only_message(&wa_inbound(wa_msg("wamid.f", kind, json!({"x": 1}))));
         assert_eq!(message.external_id, "wamid.f");
-        let MessageContent::Unsupported(u) = message.content else {
-            panic!()
-        };
+        let MessageContent::Unsupported(u) = message.content else { panic!() };
         assert_eq!(u.original_type, kind);
     }
     let untyped = without(wa_text("wamid.n", "x"), "type");
-    let MessageContent::Unsupported(u) = only_content(&wa_inbound(untyped)) else {
-        panic!()
-    };
+    let MessageContent::Unsupported(u) = only_content(&wa_inbound(untyped)) else { panic!() };
     assert_eq!(u.original_type, "unknown");
 }
 
 #[test]
 fn a_known_type_with_an_unreadable_object_is_unsupported_not_an_error() {
-    let MessageContent::Unsupported(u) = only_content(&wa_inbound(wa_msg(
-        "wamid.x",
-        "image",
-        json!({"caption": "no id"}),
-    ))) else {
+    let MessageContent::Unsupported(u) =
+        only_content(&wa_inbound(wa_msg("wamid.x", "image", json!({"caption": "no id"}))))
+    else {
         panic!()
     };
     assert_eq!(u.original_type, "image");
@@ -410,10 +345,8 @@ fn a_customer_with_both_identities_keeps_both() {
 
 #[test]
 fn each_message_gets_its_own_contact_in_a_batch() {
-    let messages = vec![
-        with(wa_text("wamid.1", "a"), "from", json!("111")),
-        with(wa_text("wamid.2", "b"), "from", json!("222")),
-    ];
+    let messages =
+        vec![with(wa_text("wamid.1", "a"), "from", json!("111")), with(wa_text("wamid.2", "b"), "from", json!("222"))];
     let contacts = vec![wa_contact("222", "Dos"), wa_contact("111", "Uno")];
     let names: Vec<_> = events(&wa_messages(contacts, messages))
         .into_iter()
@@ -440,58 +373,31 @@ fn a_message_naming_no_customer_or_without_id_is_ignored_but_siblings_are_kept()
     let events = events(&wa_messages(vec![], vec![anonymous, no_id, bad_time, good]));
     assert_eq!(events.len(), 4);
     for event in &events[..3] {
-        assert!(
-            matches!(
-                &event.kind,
-                EventKind::Ignored(Ignored {
-                    reason: IgnoreReason::Malformed(_)
-                })
-            ),
-            "{event:?}"
-        );
+        assert!(matches!(&event.kind, EventKind::Ignored(Ignored { reason: IgnoreReason::Malformed(_) })), "{event:?}");
     }
     assert_eq!(as_message(events[3].kind.clone()).external_id, "wamid.ok");
 }
 
 #[test]
 fn group_messages_are_ignored() {
-    let in_group = with(
-        wa_text("wamid.g", "hola grupo"),
-        "group_id",
-        json!("120363"),
-    );
-    assert!(matches!(
-        only_kind(&wa_inbound(in_group)),
-        EventKind::Ignored(Ignored {
-            reason: IgnoreReason::Group
-        })
-    ));
+    let in_group = with(wa_text("wamid.g", "hola grupo"), "group_id", json!("120363"));
+    assert!(matches!(only_kind(&wa_inbound(in_group)), EventKind::Ignored(Ignored { reason: IgnoreReason::Group })));
 }
 
 #[test]
 fn an_edit_carries_the_new_content() {
     let edit = json!({"original_message_id": "wamid.ORIG",
         "message": {"type": "text", "text": {"body": "corregido ✅"}}});
-    let EventKind::Edit(edit) = only_kind(&wa_inbound(wa_msg("wamid.e", "edit", edit))) else {
-        panic!()
-    };
+    let EventKind::Edit(edit) = only_kind(&wa_inbound(wa_msg("wamid.e", "edit", edit))) else { panic!() };
     assert_eq!(edit.original_external_id, "wamid.ORIG");
-    assert_eq!(
-        edit.new_content,
-        MessageContent::Text {
-            body: "corregido ✅".into()
-        }
-    );
+    assert_eq!(edit.new_content, MessageContent::Text { body: "corregido ✅".into() });
     assert_eq!(edit.origin, Origin::Customer);
 }
 
 #[test]
 fn a_revoke_names_the_deleted_message() {
     let revoke = json!({"original_message_id": "wamid.ORIG"});
-    let EventKind::Revoke(revoke) = only_kind(&wa_inbound(wa_msg("wamid.d", "revoke", revoke)))
-    else {
-        panic!()
-    };
+    let EventKind::Revoke(revoke) = only_kind(&wa_inbound(wa_msg("wamid.d", "revoke", revoke))) else { panic!() };
     assert_eq!(revoke.original_external_id, "wamid.ORIG");
     assert_eq!(revoke.customer.wa_id.as_deref(), Some(CUSTOMER));
 }
@@ -499,9 +405,6 @@ fn a_revoke_names_the_deleted_message() {
 #[test]
 fn edits_and_revokes_without_their_target_are_ignored() {
     for kind in ["edit", "revoke", "reaction"] {
-        assert!(matches!(
-            only_kind(&wa_inbound(wa_msg("wamid.z", kind, json!({})))),
-            EventKind::Ignored(_)
-        ));
+        assert!(matches!(only_kind(&wa_inbound(wa_msg("wamid.z", kind, json!({})))), EventKind::Ignored(_)));
     }
 }

@@ -48,15 +48,8 @@ async fn list_audit(
 ) -> ApiResult<Json<AuditPage>> {
     me.require_admin()?;
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
-    let entries = state
-        .store
-        .list_audit(me.account_id(), q.cursor.as_deref(), limit)
-        .await?;
-    let next_cursor = if entries.len() as i64 == limit {
-        entries.last().map(|e| e.id.clone())
-    } else {
-        None
-    };
+    let entries = state.store.list_audit(me.account_id(), q.cursor.as_deref(), limit).await?;
+    let next_cursor = if entries.len() as i64 == limit { entries.last().map(|e| e.id.clone()) } else { None };
     let items = entries
         .into_iter()
         .map(|e| AuditView {

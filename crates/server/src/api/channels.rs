@@ -17,9 +17,7 @@ use store::{ChannelPatch, NewChannel};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_channels, create_channel))
-        .routes(routes!(update_channel))
+    OpenApiRouter::new().routes(routes!(list_channels, create_channel)).routes(routes!(update_channel))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -56,19 +54,15 @@ impl From<&Channel> for ChannelView {
             instagram_account_id: None,
         };
         match &c.address {
-            ChannelAddress::Whatsapp {
-                phone_number_id,
-                waba_id,
-                display_phone_number,
-            } => {
+            ChannelAddress::Whatsapp { phone_number_id, waba_id, display_phone_number } => {
                 v.phone_number_id = Some(phone_number_id.clone());
                 v.waba_id = Some(waba_id.clone());
                 v.display_phone_number = Some(display_phone_number.clone());
             }
             ChannelAddress::Messenger { page_id } => v.page_id = Some(page_id.clone()),
-            ChannelAddress::Instagram {
-                instagram_account_id,
-            } => v.instagram_account_id = Some(instagram_account_id.clone()),
+            ChannelAddress::Instagram { instagram_account_id } => {
+                v.instagram_account_id = Some(instagram_account_id.clone())
+            }
         }
         v
     }
@@ -106,26 +100,16 @@ fn meta_id(field: &'static str, value: Option<String>) -> ApiResult<String> {
     if valid_meta_id(&value) {
         Ok(value)
     } else {
-        Err(ApiError::unprocessable(
-            "invalid_channel",
-            format!("{field} is required and must be Meta's numeric id"),
-        ))
+        Err(ApiError::unprocessable("invalid_channel", format!("{field} is required and must be Meta's numeric id")))
     }
 }
 
 fn address_for(req: &mut CreateChannel) -> ApiResult<ChannelAddress> {
     Ok(match req.kind {
         ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp => {
-            let display = req
-                .display_phone_number
-                .take()
-                .map(|d| d.trim().to_string())
-                .unwrap_or_default();
+            let display = req.display_phone_number.take().map(|d| d.trim().to_string()).unwrap_or_default();
             if display.is_empty() || !display.chars().any(|c| c.is_ascii_digit()) {
-                return Err(ApiError::unprocessable(
-                    "invalid_channel",
-                    "display_phone_number is required",
-                ));
+                return Err(ApiError::unprocessable("invalid_channel", "display_phone_number is required"));
             }
             ChannelAddress::Whatsapp {
                 phone_number_id: meta_id("phone_number_id", req.phone_number_id.take())?,
@@ -133,9 +117,7 @@ fn address_for(req: &mut CreateChannel) -> ApiResult<ChannelAddress> {
                 display_phone_number: display,
             }
         }
-        ChannelKind::Messenger => ChannelAddress::Messenger {
-            page_id: meta_id("page_id", req.page_id.take())?,
-        },
+        ChannelKind::Messenger => ChannelAddress::Messenger { page_id: meta_id("page_id", req.page_id.take())? },
         ChannelKind::Instagram => ChannelAddress::Instagram {
             instagram_account_id: meta_id("instagram_account_id", req.instagram_account_id.take())?,
         },
@@ -144,15 +126,10 @@ fn address_for(req: &mut CreateChannel) -> ApiResult<ChannelAddress> {
 
 /// The account's channels (every user sees the list, to filter conversations by channel).
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels", responses((status = 200, body = ChannelList), (status = 403, body = crate::error::ErrorBody)))]
-async fn list_channels(
-    State(state): State<AppState>,
-    me: CurrentUser,
-) -> ApiResult<Json<ChannelList>> {
+async fn list_channels(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<ChannelList>> {
     me.require_inbox()?;
     let channels = state.store.list_channels(me.account_id()).await?;
-    Ok(Json(ChannelList {
-        items: channels.iter().map(ChannelView::from).collect(),
-    }))
+    Ok(Json(ChannelList { items: channels.iter().map(ChannelView::from).collect() }))
 }
 
 /// Connect a channel (needs `manage_channels`; WhatsApp kinds need the WhatsApp add-on).
@@ -167,36 +144,20 @@ async fn create_channel(
     me.account.check_channel_kind(req.kind)?;
     let name = req.name.trim().to_string();
     if name.is_empty() {
-        return Err(ApiError::unprocessable(
-            "invalid_name",
-            "name must not be empty",
-        ));
+        return Err(ApiError::unprocessable("invalid_name", "name must not be empty"));
     }
     let token = req.access_token.expose_secret().trim().to_string();
     if token.is_empty() {
-        return Err(ApiError::unprocessable(
-            "invalid_channel",
-            "access_token is required",
-        ));
+        return Err(ApiError::unprocessable("invalid_channel", "access_token is required"));
     }
     let address = address_for(&mut req)?;
-    let new = NewChannel {
-        kind: req.kind,
-        name,
-        address,
-        access_token_enc: state.secrets.seal(&token),
-    };
-    let channel = state
-        .store
-        .create_channel(me.account_id(), new, state.now_ms())
-        .await
-        .map_err(|e| match e {
-            e if e.is_conflict_on("route") => ApiError::conflict(
-                "channel_exists",
-                "this Meta number, page or account is already connected",
-            ),
-            other => other.into(),
-        })?;
+    let new = NewChannel { kind: req.kind, name, address, access_token_enc: state.secrets.seal(&token) };
+    let channel = state.store.create_channel(me.account_id(), new, state.now_ms()).await.map_err(|e| match e {
+        e if e.is_conflict_on("route") => {
+            ApiError::conflict("channel_exists", "this Meta number, page or account is already connected")
+        }
+        other => other.into(),
+    })?;
     record(
         &state,
         me.account_id(),
@@ -221,25 +182,12 @@ async fn update_channel(
     me.require(Action::ManageChannels)?;
     me.require_inbox()?;
     let name = match req.name.map(|n| n.trim().to_string()) {
-        Some(n) if n.is_empty() => {
-            return Err(ApiError::unprocessable(
-                "invalid_name",
-                "name must not be empty",
-            ))
-        }
+        Some(n) if n.is_empty() => return Err(ApiError::unprocessable("invalid_name", "name must not be empty")),
         other => other,
     };
     let channel = state
         .store
-        .update_channel(
-            me.account_id(),
-            id,
-            ChannelPatch {
-                name,
-                enabled: req.enabled,
-                auto_assign: req.auto_assign,
-            },
-        )
+        .update_channel(me.account_id(), id, ChannelPatch { name, enabled: req.enabled, auto_assign: req.auto_assign })
         .await?;
     record(
         &state,

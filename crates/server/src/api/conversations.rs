@@ -14,15 +14,13 @@ use domain::permissions::Action;
 use domain::time_util::from_millis;
 use domain::window::Window;
 use serde::{Deserialize, Serialize};
-use store::{
-    AssigneeFilter, ConversationFilter, ConversationPatch, ConversationRecord, ConversationStatus,
-};
+use store::{AssigneeFilter, ConversationFilter, ConversationPatch, ConversationRecord, ConversationStatus};
 use time::OffsetDateTime;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_conversations))
+        .routes(routes!(list_conversations, start_conversation))
         .routes(routes!(get_conversation, update_conversation))
         .routes(routes!(mark_read))
 }
@@ -98,20 +96,11 @@ pub struct ConversationView {
 
 pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> ConversationView {
     let h = r.handle;
-    let external_id = h
-        .wa_id
-        .clone()
-        .or_else(|| h.bsuid.clone())
-        .or_else(|| h.scoped_id.clone())
-        .unwrap_or_default();
+    let external_id = h.wa_id.clone().or_else(|| h.bsuid.clone()).or_else(|| h.scoped_id.clone()).unwrap_or_default();
     ConversationView {
         id: r.id,
         window: Window::compute(r.channel_kind, r.last_inbound_at.map(from_millis), now),
-        channel: ChannelRef {
-            id: r.channel_id,
-            kind: r.channel_kind,
-            name: r.channel_name,
-        },
+        channel: ChannelRef { id: r.channel_id, kind: r.channel_kind, name: r.channel_name },
         handle: HandleView {
             id: h.id,
             external_id,
@@ -185,19 +174,14 @@ fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
     let channel_id = q
         .channel_id
         .as_deref()
-        .map(|c| {
-            c.parse::<ChannelId>()
-                .map_err(|_| invalid("channel_id", "not an id"))
-        })
+        .map(|c| c.parse::<ChannelId>().map_err(|_| invalid("channel_id", "not an id")))
         .transpose()?;
     let assignee = match q.assignee.as_deref() {
         None | Some("") | Some("all") => None,
         Some("me") => Some(AssigneeFilter::Me),
         Some("unassigned") => Some(AssigneeFilter::Unassigned),
         Some(id) => {
-            Some(AssigneeFilter::User(id.parse().map_err(|_| {
-                invalid("assignee", "me, unassigned or a user id")
-            })?))
+            Some(AssigneeFilter::User(id.parse().map_err(|_| invalid("assignee", "me, unassigned or a user id"))?))
         }
     };
     let status = match q.status.as_deref() {
@@ -206,20 +190,11 @@ fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
         Some("all") => None,
         Some(_) => return Err(invalid("status", "open, resolved or all")),
     };
-    let after = q
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(decode_cursor)
-        .transpose()?;
+    let after = q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
     let query = q.q.filter(|s| !s.trim().is_empty());
     // A query with enough digits may be a phone number: match contacts by its canonical keys
     // (LatAm equivalences included), whatever format the agent typed.
-    let phone_keys = query
-        .as_deref()
-        .filter(|q| q.chars().filter(char::is_ascii_digit).count() >= 6)
-        .map(domain::phone::match_keys)
-        .unwrap_or_default();
+    let phone_keys = query.as_deref().map(crate::api::contacts::search_keys).unwrap_or_default();
     Ok(ConversationFilter {
         channel_kind,
         channel_id,
@@ -234,9 +209,7 @@ fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
 }
 
 fn decode_cursor(c: &str) -> ApiResult<(i64, ConversationId)> {
-    let (at, id) = c
-        .split_once('_')
-        .ok_or_else(|| invalid("cursor", "malformed"))?;
+    let (at, id) = c.split_once('_').ok_or_else(|| invalid("cursor", "malformed"))?;
     Ok((
         at.parse().map_err(|_| invalid("cursor", "malformed"))?,
         id.parse().map_err(|_| invalid("cursor", "malformed"))?,
@@ -253,26 +226,11 @@ async fn list_conversations(
 ) -> ApiResult<Json<ConversationPage>> {
     me.require_inbox()?;
     let filter = parse_filter(q)?;
-    let records = state
-        .store
-        .list_conversations(me.account_id(), me.user_id(), &me.scope(), &filter)
-        .await?;
+    let records = state.store.list_conversations(me.account_id(), me.user_id(), &me.scope(), &filter).await?;
     let full_page = records.len() as i64 == filter.limit;
-    let next_cursor = if full_page {
-        records
-            .last()
-            .map(|r| format!("{}_{}", r.last_activity_at, r.id))
-    } else {
-        None
-    };
+    let next_cursor = if full_page { records.last().map(|r| format!("{}_{}", r.last_activity_at, r.id)) } else { None };
     let now = state.clock.now();
-    Ok(Json(ConversationPage {
-        items: records
-            .into_iter()
-            .map(|r| conversation_view(r, now))
-            .collect(),
-        next_cursor,
-    }))
+    Ok(Json(ConversationPage { items: records.into_iter().map(|r| conversation_view(r, now)).collect(), next_cursor }))
 }
 
 /// One conversation with its messaging window.
@@ -284,10 +242,7 @@ async fn get_conversation(
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<ConversationView>> {
     me.require_inbox()?;
-    let record = state
-        .store
-        .get_conversation(me.account_id(), &me.scope(), id)
-        .await?;
+    let record = state.store.get_conversation(me.account_id(), &me.scope(), id).await?;
     Ok(Json(conversation_view(record, state.clock.now())))
 }
 
@@ -301,9 +256,7 @@ pub struct UpdateConversation {
     status: Option<String>,
 }
 
-fn double_option<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<UserId>>, D::Error> {
+fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<UserId>>, D::Error> {
     Option::<UserId>::deserialize(d).map(Some)
 }
 
@@ -324,29 +277,30 @@ async fn update_conversation(
         .status
         .as_deref()
         .map(|s| {
-            ConversationStatus::parse(s).ok_or_else(|| {
-                ApiError::unprocessable("invalid_status", "status must be open or resolved")
-            })
+            ConversationStatus::parse(s)
+                .ok_or_else(|| ApiError::unprocessable("invalid_status", "status must be open or resolved"))
         })
         .transpose()?;
-    let patch = ConversationPatch {
-        assignee: req.assignee_id,
-        status,
-    };
-    let record = state
-        .store
-        .update_conversation(me.account_id(), &me.scope(), id, &patch, state.now_ms())
-        .await
-        .map_err(|e| match e {
-            e if e.is_conflict_on("assignee") => ApiError::unprocessable(
-                "invalid_assignee",
-                "the assignee must be an active user of this account",
-            ),
-            other => other.into(),
-        })?;
-    crate::audit::record(&state, me.account_id(), Some(me.user_id()), "conversation.updated", Some(("conversation", id.to_string())),
-        serde_json::json!({"assignee_id": record.assignee.as_ref().map(|a| a.0), "status": record.status.as_str()})).await;
-    state.events.publish(Event::conversation_updated(&record));
+    let patch = ConversationPatch { assignee: req.assignee_id, status };
+    let record =
+        state.store.update_conversation(me.account_id(), &me.scope(), id, &patch, state.now_ms()).await.map_err(
+            |e| match e {
+                e if e.is_conflict_on("assignee") => {
+                    ApiError::unprocessable("invalid_assignee", "the assignee must be an active user of this account")
+                }
+                other => other.into(),
+            },
+        )?;
+    crate::audit::record(
+        &state,
+        me.account_id(),
+        Some(me.user_id()),
+        "conversation.updated",
+        Some(("conversation", id.to_string())),
+        serde_json::json!({"assignee_id": record.assignee.as_ref().map(|a| a.0), "status": record.status.as_str()}),
+    )
+    .await;
+    state.events.publish(Event::conversation_updated(&record, state.clock.now()));
     Ok(Json(conversation_view(record, state.clock.now())))
 }
 
@@ -359,14 +313,119 @@ async fn mark_read(
     Path(id): Path<ConversationId>,
 ) -> ApiResult<StatusCode> {
     me.require_inbox()?;
-    state
-        .store
-        .mark_conversation_read(me.account_id(), &me.scope(), id, state.now_ms())
-        .await?;
-    let record = state
-        .store
-        .get_conversation(me.account_id(), &me.scope(), id)
-        .await?;
-    state.events.publish(Event::conversation_updated(&record));
+    let last_inbound = state.store.mark_conversation_read(me.account_id(), &me.scope(), id, state.now_ms()).await?;
+    let record = state.store.get_conversation(me.account_id(), &me.scope(), id).await?;
+    state.events.publish(Event::conversation_updated(&record, state.clock.now()));
+    if let Some(external_id) = last_inbound {
+        // The read receipt is a courtesy to the customer: sent in the background, never failing the request.
+        tokio::spawn(crate::outbound::receipts::send_read_receipt(state.clone(), record, external_id));
+    }
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StartConversation {
+    channel_id: ChannelId,
+    /// The customer's phone in any common format with its country code…
+    phone: Option<String>,
+    /// …or a contact with a WhatsApp number or WhatsApp user id.
+    contact_id: Option<ContactId>,
+    template: crate::outbound::compose::TemplateRef,
+    #[serde(default)]
+    parameters: domain::template::TemplateParameters,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StartedConversation {
+    pub conversation: ConversationView,
+    pub message: crate::api::messages::MessageView,
+}
+
+/// Start (or continue) a WhatsApp conversation with an approved template — the only way a business
+/// may write first. A conversation started by a user who could not otherwise see it is assigned to them.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = StartConversation,
+    responses((status = 201, body = StartedConversation), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+async fn start_conversation(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Json(req): Json<StartConversation>,
+) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
+    me.require_inbox()?;
+    me.require(Action::SendMessages)?;
+    me.require(Action::SendTemplates)?;
+    let stored = state.store.get_channel(me.account_id(), req.channel_id).await.map_err(|e| match e {
+        store::StoreError::NotFound => ApiError::unprocessable("invalid_channel", "no such channel"),
+        other => other.into(),
+    })?;
+    if !stored.channel.kind.can_initiate() {
+        return Err(ApiError::unprocessable(
+            "channel_cannot_initiate",
+            "the business cannot start a conversation on this channel: the customer must write first",
+        ));
+    }
+    me.account.check_channel_kind(stored.channel.kind)?;
+    let who = match (req.phone.as_deref(), req.contact_id) {
+        (Some(raw), None) => {
+            let phone = domain::phone::PhoneE164::parse(raw, None).map_err(|_| {
+                ApiError::unprocessable("invalid_phone", "use the international format, e.g. +52 55 1234 5678")
+            })?;
+            let wa_id = domain::phone::to_wa_recipient(&phone);
+            store::CustomerIdentity {
+                phone_keys: domain::phone::match_keys(&wa_id),
+                wa_id: Some(wa_id),
+                ..Default::default()
+            }
+        }
+        (None, Some(contact)) => {
+            let c = state.store.get_contact(me.account_id(), &me.scope(), contact).await?.fields;
+            let phone = c.phone_whatsapp.as_deref().and_then(|p| domain::phone::PhoneE164::parse(p, None).ok());
+            let wa_id = phone.as_ref().map(domain::phone::to_wa_recipient);
+            if wa_id.is_none() && c.whatsapp_user_id.is_none() {
+                return Err(ApiError::unprocessable(
+                    "contact_has_no_whatsapp",
+                    "the contact has neither a WhatsApp number nor a WhatsApp user id",
+                ));
+            }
+            store::CustomerIdentity {
+                phone_keys: wa_id.as_deref().map(domain::phone::match_keys).unwrap_or_default(),
+                wa_id,
+                bsuid: c.whatsapp_user_id,
+                username: c.whatsapp_username,
+                ..Default::default()
+            }
+        }
+        _ => return Err(ApiError::unprocessable("invalid_request", "give exactly one of phone or contact_id")),
+    };
+    // Checked before anything is stored: a refused template leaves no empty conversation behind.
+    let outbound = crate::outbound::compose::template_outbound(
+        &state,
+        &me,
+        stored.channel.id,
+        who.wa_id.is_some(),
+        &req.template,
+        &req.parameters,
+    )
+    .await?;
+    let all = domain::permissions::ConversationScope::All;
+    let (id, created) = state.store.open_conversation(me.account_id(), stored.channel.id, &who, state.now_ms()).await?;
+    let mut record = state.store.get_conversation(me.account_id(), &all, id).await?;
+    if !me.scope().includes(record.channel_id, record.assignee.as_ref().map(|a| a.0)) {
+        if !created {
+            // Someone else's conversation: it does not exist for this caller.
+            return Err(ApiError::NotFound);
+        }
+        let patch = ConversationPatch { assignee: Some(Some(me.user_id())), status: None };
+        record = state.store.update_conversation(me.account_id(), &all, id, &patch, state.now_ms()).await?;
+    }
+    let message = crate::outbound::compose::enqueue(&state, &me, &record, outbound, "conversation.started").await?;
+    let record = state.store.get_conversation(me.account_id(), &all, id).await?;
+    state.events.publish(Event::conversation_updated(&record, state.clock.now()));
+    let m = state.store.get_message(me.account_id(), &all, message).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StartedConversation {
+            conversation: conversation_view(record, state.clock.now()),
+            message: crate::api::messages::message_view(m),
+        }),
+    ))
 }

@@ -56,10 +56,7 @@ pub fn me_view(me: &CurrentUser) -> MeView {
             plan: me.account.plan,
             addons: me.account.addons.iter().copied().collect(),
             inbox_enabled: me.account.check_inbox().is_ok(),
-            whatsapp_enabled: me
-                .account
-                .check_channel_kind(domain::channel::ChannelKind::WhatsappCloud)
-                .is_ok(),
+            whatsapp_enabled: me.account.check_channel_kind(domain::channel::ChannelKind::WhatsappCloud).is_ok(),
         },
         role: me.user.role.api_value(),
         permissions: me.permissions.clone(),

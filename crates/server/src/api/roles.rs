@@ -32,12 +32,7 @@ impl From<&Role> for RoleView {
             Role::Seller => "seller".into(),
             Role::Custom { name, .. } => name.clone(),
         };
-        Self {
-            id: r.api_value(),
-            name,
-            builtin: !matches!(r, Role::Custom { .. }),
-            permissions: r.permissions(),
-        }
+        Self { id: r.api_value(), name, builtin: !matches!(r, Role::Custom { .. }), permissions: r.permissions() }
     }
 }
 
@@ -56,14 +51,7 @@ pub struct CreateRole {
 #[utoipa::path(get, path = "/api/v1/roles", tag = "users", responses((status = 200, body = RoleList)))]
 async fn list_roles(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<RoleList>> {
     let mut items = vec![RoleView::from(&Role::Admin), RoleView::from(&Role::Seller)];
-    items.extend(
-        state
-            .store
-            .list_roles(me.account_id())
-            .await?
-            .iter()
-            .map(RoleView::from),
-    );
+    items.extend(state.store.list_roles(me.account_id()).await?.iter().map(RoleView::from));
     Ok(Json(RoleList { items }))
 }
 
@@ -83,31 +71,20 @@ async fn create_role(
             "a custom role needs a name other than \"admin\" or \"seller\"",
         ));
     }
-    let permissions = req
-        .permissions
-        .validate()
-        .map_err(|e| ApiError::unprocessable("invalid_permissions", e.to_string()))?;
+    let permissions =
+        req.permissions.validate().map_err(|e| ApiError::unprocessable("invalid_permissions", e.to_string()))?;
     for channel in &permissions.channel_ids {
-        state
-            .store
-            .get_channel(me.account_id(), *channel)
-            .await
-            .map_err(|e| match e {
-                store::StoreError::NotFound => ApiError::unprocessable(
-                    "invalid_permissions",
-                    format!("channel {channel} does not exist in this account"),
-                ),
-                other => other.into(),
-            })?;
+        state.store.get_channel(me.account_id(), *channel).await.map_err(|e| match e {
+            store::StoreError::NotFound => ApiError::unprocessable(
+                "invalid_permissions",
+                format!("channel {channel} does not exist in this account"),
+            ),
+            other => other.into(),
+        })?;
     }
-    let role = state
-        .store
-        .create_role(me.account_id(), name, &permissions, state.now_ms())
-        .await
-        .map_err(|e| match e {
-            e if e.is_conflict_on("name") => {
-                ApiError::conflict("role_exists", "a role with this name already exists")
-            }
+    let role =
+        state.store.create_role(me.account_id(), name, &permissions, state.now_ms()).await.map_err(|e| match e {
+            e if e.is_conflict_on("name") => ApiError::conflict("role_exists", "a role with this name already exists"),
             other => other.into(),
         })?;
     let id: Option<RoleId> = match &role {

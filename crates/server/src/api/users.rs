@@ -17,9 +17,7 @@ use store::{NewUser, RoleRef, User, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_users, create_user))
-        .routes(routes!(update_user))
+    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(update_user))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -81,10 +79,7 @@ pub(crate) fn parse_role(raw: &str) -> ApiResult<RoleRef> {
         "admin" => Ok(RoleRef::Admin),
         "seller" => Ok(RoleRef::Seller),
         other => other.parse::<RoleId>().map(RoleRef::Custom).map_err(|_| {
-            ApiError::unprocessable(
-                "invalid_role",
-                "role must be \"admin\", \"seller\" or a custom role id",
-            )
+            ApiError::unprocessable("invalid_role", "role must be \"admin\", \"seller\" or a custom role id")
         }),
     }
 }
@@ -100,9 +95,7 @@ fn check_role_grant(me: &CurrentUser, role: &RoleRef) -> ApiResult<()> {
 
 fn custom_role_missing(e: store::StoreError) -> ApiError {
     match e {
-        store::StoreError::NotFound => {
-            ApiError::unprocessable("invalid_role", "no such role in this account")
-        }
+        store::StoreError::NotFound => ApiError::unprocessable("invalid_role", "no such role in this account"),
         other => other.into(),
     }
 }
@@ -111,9 +104,7 @@ fn custom_role_missing(e: store::StoreError) -> ApiError {
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList)))]
 async fn list_users(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<UserList>> {
     let users = state.store.list_users(me.account_id()).await?;
-    Ok(Json(UserList {
-        items: users.iter().map(UserView::from).collect(),
-    }))
+    Ok(Json(UserList { items: users.iter().map(UserView::from).collect() }))
 }
 
 /// Create a user with a role (needs `manage_users`; only admins create admins).
@@ -125,14 +116,10 @@ async fn create_user(
     Json(req): Json<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     me.require(Action::ManageUsers)?;
-    let email = Email::parse(&req.email)
-        .map_err(|e| ApiError::unprocessable("invalid_email", e.to_string()))?;
+    let email = Email::parse(&req.email).map_err(|e| ApiError::unprocessable("invalid_email", e.to_string()))?;
     let name = req.name.trim().to_string();
     if name.is_empty() {
-        return Err(ApiError::unprocessable(
-            "invalid_name",
-            "name must not be empty",
-        ));
+        return Err(ApiError::unprocessable("invalid_name", "name must not be empty"));
     }
     if req.password.expose_secret().chars().count() < MIN_PASSWORD_LEN {
         return Err(ApiError::unprocessable(
@@ -145,16 +132,7 @@ async fn create_user(
     let password_hash = password::hash(req.password).await?;
     let user = state
         .store
-        .create_user(
-            me.account_id(),
-            NewUser {
-                email,
-                name,
-                password_hash,
-                role,
-            },
-            state.now_ms(),
-        )
+        .create_user(me.account_id(), NewUser { email, name, password_hash, role }, state.now_ms())
         .await
         .map_err(|e| match e {
             e if e.is_conflict_on("email") => {
@@ -185,8 +163,7 @@ async fn update_user(
     Path(id): Path<UserId>,
     Json(req): Json<UpdateUser>,
 ) -> ApiResult<Json<UserView>> {
-    let only_own_availability =
-        id == me.user_id() && req.role.is_none() && req.active.is_none() && req.name.is_none();
+    let only_own_availability = id == me.user_id() && req.role.is_none() && req.active.is_none() && req.name.is_none();
     if !only_own_availability {
         me.require(Action::ManageUsers)?;
     }
@@ -196,35 +173,27 @@ async fn update_user(
     }
     let target = state.store.get_user(me.account_id(), id).await?;
     if target.role.is_admin() && !me.user.role.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only administrators may change an administrator",
-        ));
+        return Err(ApiError::Forbidden("only administrators may change an administrator"));
     }
     if id == me.user_id()
-        && (req.active == Some(false)
-            || role.as_ref().is_some_and(|r| *r != RoleRef::Admin) && me.user.role.is_admin())
+        && (req.active == Some(false) || role.as_ref().is_some_and(|r| *r != RoleRef::Admin) && me.user.role.is_admin())
     {
         return Err(ApiError::unprocessable(
             "cannot_demote_self",
             "you cannot deactivate yourself or give up your own administrator role",
         ));
     }
-    let name = req
-        .name
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
-    let patch = UserPatch {
-        role,
-        active: req.active,
-        available: req.available,
-        name,
-    };
-    let user = state
-        .store
-        .update_user(me.account_id(), id, patch)
-        .await
-        .map_err(custom_role_missing)?;
-    record(&state, me.account_id(), Some(me.user_id()), "user.updated", Some(("user", id.to_string())),
-        serde_json::json!({"role": user.role.api_value(), "active": user.active, "available": user.available})).await;
+    let name = req.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    let patch = UserPatch { role, active: req.active, available: req.available, name };
+    let user = state.store.update_user(me.account_id(), id, patch).await.map_err(custom_role_missing)?;
+    record(
+        &state,
+        me.account_id(),
+        Some(me.user_id()),
+        "user.updated",
+        Some(("user", id.to_string())),
+        serde_json::json!({"role": user.role.api_value(), "active": user.active, "available": user.available}),
+    )
+    .await;
     Ok(Json(UserView::from(&user)))
 }

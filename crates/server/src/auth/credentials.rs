@@ -55,10 +55,7 @@ mod tests {
 
     #[test]
     fn finds_the_session_among_other_cookies() {
-        assert_eq!(
-            session_from_cookie_header("theme=dark; inbox_session=abc; x=1"),
-            Some("abc")
-        );
+        assert_eq!(session_from_cookie_header("theme=dark; inbox_session=abc; x=1"), Some("abc"));
         assert_eq!(session_from_cookie_header("inbox_session="), None);
         assert_eq!(session_from_cookie_header("other=abc"), None);
     }

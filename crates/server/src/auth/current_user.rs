@@ -24,12 +24,7 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn from_principal(p: Principal, via_cookie: bool) -> Self {
         let permissions = p.user.role.permissions();
-        Self {
-            user: p.user,
-            account: p.account,
-            permissions,
-            via_cookie,
-        }
+        Self { user: p.user, account: p.account, permissions, via_cookie }
     }
 
     pub fn account_id(&self) -> AccountId {
@@ -70,27 +65,16 @@ impl CurrentUser {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(auth) = parts.headers.get(AUTHORIZATION) {
             let token = auth
                 .to_str()
                 .ok()
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
                 .map(str::trim)
                 .ok_or(ApiError::Unauthorized)?;
-            let principal = state
-                .store
-                .principal_by_api_token(&hash_secret(token))
-                .await?;
-            return principal
-                .map(|p| CurrentUser::from_principal(p, false))
-                .ok_or(ApiError::Unauthorized);
+            let principal = state.store.principal_by_api_token(&hash_secret(token)).await?;
+            return principal.map(|p| CurrentUser::from_principal(p, false)).ok_or(ApiError::Unauthorized);
         }
         let session = parts
             .headers
@@ -99,12 +83,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             .filter_map(|v| v.to_str().ok())
             .find_map(session_from_cookie_header)
             .ok_or(ApiError::Unauthorized)?;
-        let principal = state
-            .store
-            .principal_by_session(&hash_secret(session), state.clock.now_ms())
-            .await?;
-        principal
-            .map(|p| CurrentUser::from_principal(p, true))
-            .ok_or(ApiError::Unauthorized)
+        let principal = state.store.principal_by_session(&hash_secret(session), state.clock.now_ms()).await?;
+        principal.map(|p| CurrentUser::from_principal(p, true)).ok_or(ApiError::Unauthorized)
     }
 }

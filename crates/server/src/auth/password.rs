@@ -22,9 +22,7 @@ pub async fn hash(password: SecretString) -> anyhow::Result<String> {
 /// Whether `password` matches `stored`. A malformed stored hash counts as a mismatch (and is logged).
 pub async fn verify(password: SecretString, stored: String) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || match PasswordHash::new(&stored) {
-        Ok(parsed) => Ok(Argon2::default()
-            .verify_password(password.expose_secret().as_bytes(), &parsed)
-            .is_ok()),
+        Ok(parsed) => Ok(Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok()),
         Err(e) => {
             tracing::error!(error = %e, "stored password hash is malformed");
             Ok(false)
@@ -39,10 +37,7 @@ pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(b"decoy-password", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        Argon2::default().hash_password(b"decoy-password", &salt).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 
@@ -54,12 +49,8 @@ mod tests {
     async fn verifies_the_right_password_only() {
         let h = hash(SecretString::from("correct horse")).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify(SecretString::from("correct horse"), h.clone())
-            .await
-            .unwrap());
+        assert!(verify(SecretString::from("correct horse"), h.clone()).await.unwrap());
         assert!(!verify(SecretString::from("wrong"), h).await.unwrap());
-        assert!(!verify(SecretString::from("x"), "garbage".into())
-            .await
-            .unwrap());
+        assert!(!verify(SecretString::from("x"), "garbage".into()).await.unwrap());
     }
 }

@@ -1,8 +1,6 @@
 //! `POST /api/v1/auth/login` and `/logout`: browser sessions in an HttpOnly, SameSite cookie.
 
-use super::credentials::{
-    hash_secret, new_session_token, session_from_cookie_header, SESSION_COOKIE,
-};
+use super::credentials::{hash_secret, new_session_token, session_from_cookie_header, SESSION_COOKIE};
 use super::password;
 use crate::api::me::{me_view, MeView};
 use crate::audit::record;
@@ -20,9 +18,7 @@ use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(login))
-        .routes(routes!(logout))
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -35,10 +31,7 @@ pub struct LoginRequest {
 /// Log in with e-mail and password; sets the `inbox_session` cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
-async fn login(
-    State(state): State<AppState>,
-    Json(req): Json<LoginRequest>,
-) -> ApiResult<Response> {
+async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Response> {
     let found = match Email::parse(&req.email) {
         Ok(email) => state.store.find_login(&email).await?,
         Err(_) => None,
@@ -55,20 +48,8 @@ async fn login(
     let token = new_session_token();
     let now = state.now_ms();
     let ttl = state.config.session_ttl;
-    state
-        .store
-        .create_session(
-            user.id,
-            &hash_secret(&token),
-            now,
-            now + ttl.as_millis() as i64,
-        )
-        .await?;
-    let principal = state
-        .store
-        .principal_by_session(&hash_secret(&token), now)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    state.store.create_session(user.id, &hash_secret(&token), now, now + ttl.as_millis() as i64).await?;
+    let principal = state.store.principal_by_session(&hash_secret(&token), now).await?.ok_or(ApiError::Unauthorized)?;
     record(
         &state,
         principal.account.id,
@@ -78,39 +59,22 @@ async fn login(
         serde_json::json!({}),
     )
     .await;
-    let secure = if state.config.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        ttl.as_secs()
-    );
+    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", ttl.as_secs());
     let mut response = Json(me_view(&CurrentUser::from_principal(principal, true))).into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
-    );
+    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?);
     Ok(response)
 }
 
 /// End the current browser session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let session = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(session_from_cookie_header);
+    let session = headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookie_header);
     if let Some(token) = session {
         state.store.delete_session(&hash_secret(token)).await?;
     }
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&expired).map_err(anyhow::Error::from)?,
-    );
+    response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&expired).map_err(anyhow::Error::from)?);
     Ok(response)
 }

@@ -25,13 +25,7 @@ async fn login_sets_an_httponly_session_cookie_and_logout_ends_it(app: TestApp) 
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .expect("set-cookie")
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = res.headers().get("set-cookie").expect("set-cookie").to_str().unwrap().to_string();
     assert!(cookie.starts_with("inbox_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -41,20 +35,10 @@ async fn login_sets_an_httponly_session_cookie_and_logout_ends_it(app: TestApp) 
     let res = browser.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "the cookie authenticates");
 
-    let res = browser
-        .post(app.url("/api/v1/auth/logout"))
-        .send()
-        .await
-        .unwrap();
+    let res = browser.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let session = cookie.split(';').next().unwrap().to_string();
-    let res = app
-        .http
-        .get(app.url("/api/v1/me"))
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.url("/api/v1/me")).header("cookie", session).send().await.unwrap();
     assert_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
 
@@ -65,13 +49,7 @@ async fn wrong_password_and_unknown_email_are_both_401(app: TestApp) {
         json!({"email": "nobody@example.com", "password": PASSWORD}),
         json!({"email": "not an email", "password": PASSWORD}),
     ] {
-        let res = app
-            .http
-            .post(app.url("/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = app.http.post(app.url("/api/v1/auth/login")).json(&body).send().await.unwrap();
         assert!(res.headers().get("set-cookie").is_none());
         assert_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
@@ -84,37 +62,18 @@ async fn wrong_password_and_unknown_email_are_both_401(app: TestApp) {
         .await
         .unwrap();
     assert_error(res, StatusCode::BAD_REQUEST, "invalid_json").await;
-    let res = app
-        .http
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": acct.admin_email}))
-        .send()
-        .await
-        .unwrap();
+    let res =
+        app.http.post(app.url("/api/v1/auth/login")).json(&json!({"email": acct.admin_email})).send().await.unwrap();
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
 }
 
 async fn api_token_authenticates_and_a_bad_one_is_401(app: TestApp) {
     let acct = app.full_account().await;
-    assert_eq!(
-        app.get(&acct.admin_token, "/api/v1/me").await.status(),
-        StatusCode::OK
-    );
-    assert_error(
-        app.get("inbox_not-a-real-token", "/api/v1/me").await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    assert_eq!(app.get(&acct.admin_token, "/api/v1/me").await.status(), StatusCode::OK);
+    assert_error(app.get("inbox_not-a-real-token", "/api/v1/me").await, StatusCode::UNAUTHORIZED, "unauthorized").await;
     let res = app.http.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    let res = app
-        .http
-        .get(app.url("/api/v1/me"))
-        .header("authorization", "Basic Zm9vOmJhcg==")
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.url("/api/v1/me")).header("authorization", "Basic Zm9vOmJhcg==").send().await.unwrap();
     assert_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
 
@@ -134,76 +93,30 @@ async fn me_describes_user_role_permissions_and_plan(app: TestApp) {
     let me = app.get_json(&seller, "/api/v1/me").await;
     assert_eq!(me["role"], "seller");
     assert_eq!(me["permissions"]["visibility"], "assigned");
-    assert_eq!(
-        me["permissions"]["actions"],
-        json!(["send_messages", "send_templates", "manage_contacts"])
-    );
+    assert_eq!(me["permissions"]["actions"], json!(["send_messages", "send_templates", "manage_contacts"]));
 }
 
 async fn deactivated_user_is_refused_at_once(app: TestApp) {
     let acct = app.full_account().await;
     let (seller_id, seller_token) = app.create_user(&acct.admin_token, "seller").await;
-    assert_eq!(
-        app.get(&seller_token, "/api/v1/me").await.status(),
-        StatusCode::OK
-    );
-    let res = app
-        .patch(
-            &acct.admin_token,
-            &format!("/api/v1/users/{seller_id}"),
-            json!({"active": false}),
-        )
-        .await;
+    assert_eq!(app.get(&seller_token, "/api/v1/me").await.status(), StatusCode::OK);
+    let res = app.patch(&acct.admin_token, &format!("/api/v1/users/{seller_id}"), json!({"active": false})).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["active"], false);
-    assert_error(
-        app.get(&seller_token, "/api/v1/me").await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    assert_error(app.get(&seller_token, "/api/v1/me").await, StatusCode::UNAUTHORIZED, "unauthorized").await;
     // Reactivating does not resurrect the old credentials.
-    app.patch(
-        &acct.admin_token,
-        &format!("/api/v1/users/{seller_id}"),
-        json!({"active": true}),
-    )
-    .await;
-    assert_error(
-        app.get(&seller_token, "/api/v1/me").await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    )
-    .await;
+    app.patch(&acct.admin_token, &format!("/api/v1/users/{seller_id}"), json!({"active": true})).await;
+    assert_error(app.get(&seller_token, "/api/v1/me").await, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
 
 async fn basic_plan_gets_plan_required_on_the_inbox(app: TestApp) {
     let basic = app.create_account("basic", &["whatsapp"]).await;
-    assert_eq!(
-        app.get(&basic.admin_token, "/api/v1/me").await.status(),
-        StatusCode::OK,
-        "/me works on any plan"
-    );
-    assert_error(
-        app.get(&basic.admin_token, "/api/v1/conversations").await,
-        StatusCode::FORBIDDEN,
-        "plan_required",
-    )
-    .await;
-    assert_error(
-        app.get(&basic.admin_token, "/api/v1/channels").await,
-        StatusCode::FORBIDDEN,
-        "plan_required",
-    )
-    .await;
-    let res = app
-        .post(
-            &basic.admin_token,
-            "/api/v1/channels",
-            crate::harness::channel_body("instagram"),
-        )
+    assert_eq!(app.get(&basic.admin_token, "/api/v1/me").await.status(), StatusCode::OK, "/me works on any plan");
+    assert_error(app.get(&basic.admin_token, "/api/v1/conversations").await, StatusCode::FORBIDDEN, "plan_required")
         .await;
+    assert_error(app.get(&basic.admin_token, "/api/v1/channels").await, StatusCode::FORBIDDEN, "plan_required").await;
+    let res = app.post(&basic.admin_token, "/api/v1/channels", crate::harness::channel_body("instagram")).await;
     assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
 
     let pro = app.create_account("pro", &[]).await;
@@ -222,12 +135,7 @@ async fn accounts_see_nothing_of_each_other(app: TestApp) {
     let b_channels = app.get_json(&b.admin_token, "/api/v1/channels").await;
     assert_eq!(b_channels["items"], json!([]));
     let b_users = app.get_json(&b.admin_token, "/api/v1/users").await;
-    let ids: Vec<&str> = b_users["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = b_users["items"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![b.admin_id.as_str()], "only B's own admin");
     let b_audit = app.get_json(&b.admin_token, "/api/v1/audit").await;
     assert!(b_audit["items"]
@@ -245,13 +153,7 @@ async fn accounts_see_nothing_of_each_other(app: TestApp) {
         )
         .await;
     assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = app
-        .patch(
-            &b.admin_token,
-            &format!("/api/v1/users/{a_user}"),
-            json!({"active": false}),
-        )
-        .await;
+    let res = app.patch(&b.admin_token, &format!("/api/v1/users/{a_user}"), json!({"active": false})).await;
     assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
     let a_channels = app.get_json(&a.admin_token, "/api/v1/channels").await;
     assert_eq!(a_channels["items"][0]["name"], channel["name"], "unchanged");
@@ -262,30 +164,11 @@ async fn health_readiness_metrics_and_openapi(app: TestApp) {
     assert_eq!(res.status(), StatusCode::OK);
     let res = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers().get("x-request-id").is_some(),
-        "every answer carries a request id"
-    );
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert!(res.headers().get("x-request-id").is_some(), "every answer carries a request id");
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("inbox_http_requests_total"), "{metrics}");
 
-    let doc: Value = app
-        .http
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.http.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for (path, method) in [
@@ -311,11 +194,6 @@ async fn health_readiness_metrics_and_openapi(app: TestApp) {
     let page = app.http.get(app.url("/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Escala Inbox"));
-    let res = app
-        .http
-        .get(app.url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.http.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
 }

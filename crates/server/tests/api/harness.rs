@@ -39,7 +39,8 @@ pub(crate) use on_both_stores;
 
 pub struct TestApp {
     pub base: String,
-    pub backend: Backend,
+    /// The Meta simulator this server talks to (Graph API) and that posts its webhooks.
+    pub sim: simulator::SimHandle,
     pub state: server::state::AppState,
     pub clock: Arc<OffsetClock>,
     /// A client without cookies; use `session_client` for a browser-like one.
@@ -58,8 +59,7 @@ pub struct TestAccount {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("INBOX_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("INBOX_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn pg_prefix() -> String {
@@ -70,13 +70,10 @@ async fn create_pg_database() -> (String, String) {
     use sqlx::Connection;
     let admin = pg_admin_url();
     let name = format!("{}_{}", pg_prefix(), uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL is required for the test-suite ({admin}): {e}. Run scripts/test, which starts it."));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for the test-suite ({admin}): {e}. Run scripts/test, which starts it.")
+    });
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
     let _ = conn.close().await;
     let url = match admin.rsplit_once('/') {
         Some((server, _db)) => format!("{server}/{name}"),
@@ -87,6 +84,11 @@ async fn create_pg_database() -> (String, String) {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        // Server logs go to the test's captured output (shown when it fails); RUST_LOG filters them.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
         let data_dir = std::env::temp_dir().join(format!("inbox-test-{}", uuid::Uuid::now_v7()));
         let mut config = Config::for_data_dir(&data_dir);
         let mut pg_database = None;
@@ -100,31 +102,18 @@ impl TestApp {
         config.meta_verify_token = Some(SecretString::from(VERIFY_TOKEN));
         config.secret_key = Some(SecretString::from("test-secret-key"));
         config.retry_base = std::time::Duration::from_millis(20);
+        let sim = simulator::Simulator::start(simulator::SimConfig::demo(APP_SECRET)).await.expect("simulator");
+        config.graph_api_base = sim.graph_base();
         let clock = Arc::new(OffsetClock::default());
-        let app = Application::build(
-            config,
-            Overrides {
-                clock: clock.clone(),
-            },
-        )
-        .await
-        .expect("build application");
+        let app = Application::build(config, Overrides { clock: clock.clone() }).await.expect("build application");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
             let _ = rx.await;
         }));
-        TestApp {
-            base,
-            backend,
-            state,
-            clock,
-            http: Client::new(),
-            shutdown: Some(tx),
-            data_dir,
-            pg_database,
-        }
+        sim.set_webhook_url(format!("{base}/webhooks/meta"));
+        TestApp { base, sim, state, clock, http: Client::new(), shutdown: Some(tx), data_dir, pg_database }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -132,10 +121,7 @@ impl TestApp {
     }
 
     pub fn session_client(&self) -> Client {
-        Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("client")
+        Client::builder().cookie_store(true).build().expect("client")
     }
 
     pub async fn create_account(&self, plan: &str, addons: &[&str]) -> TestAccount {
@@ -143,22 +129,15 @@ impl TestApp {
         let spec = AccountSpec {
             name: "Acme".into(),
             plan: domain::account::Plan::parse(plan).expect("plan"),
-            addons: addons
-                .iter()
-                .filter_map(|a| domain::account::Addon::parse(a))
-                .collect(),
+            addons: addons.iter().filter_map(|a| domain::account::Addon::parse(a)).collect(),
             admin_email: email.clone(),
             admin_name: Some("Admin".into()),
             admin_password: SecretString::from(PASSWORD),
         };
         let (account_id, admin_id) =
-            provisioning::create_account(&self.state.store, spec, self.state.now_ms())
-                .await
-                .expect("account");
+            provisioning::create_account(&self.state.store, spec, self.state.now_ms()).await.expect("account");
         let admin_token =
-            provisioning::create_token(&self.state.store, &email, "test", self.state.now_ms())
-                .await
-                .expect("token");
+            provisioning::create_token(&self.state.store, &email, "test", self.state.now_ms()).await.expect("token");
         TestAccount {
             account_id: account_id.to_string(),
             admin_id: admin_id.to_string(),
@@ -185,39 +164,79 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::CREATED, "creating a {role} user");
         let body: Value = res.json().await.expect("json");
         let token =
-            provisioning::create_token(&self.state.store, &email, "test", self.state.now_ms())
-                .await
-                .expect("token");
+            provisioning::create_token(&self.state.store, &email, "test", self.state.now_ms()).await.expect("token");
         (body["id"].as_str().expect("id").to_string(), token)
     }
 
-    pub async fn get(&self, token: &str, path: &str) -> Response {
-        self.http
-            .get(self.url(path))
-            .bearer_auth(token)
+    /// Connects the simulator's four demo channels; returns their JSON (cloud, business app, page, instagram).
+    pub async fn connect_demo_channels(&self, token: &str) -> DemoChannels {
+        use simulator::demo;
+        let mut made = vec![];
+        for body in [
+            json!({"kind": "whatsapp_cloud", "name": "WhatsApp Ventas", "access_token": demo::CLOUD_TOKEN, "phone_number_id": demo::CLOUD_PHONE_NUMBER_ID, "waba_id": demo::WABA_ID, "display_phone_number": demo::CLOUD_DISPLAY_NUMBER}),
+            json!({"kind": "whatsapp_business_app", "name": "WhatsApp App", "access_token": demo::APP_TOKEN, "phone_number_id": demo::APP_PHONE_NUMBER_ID, "waba_id": demo::WABA_ID, "display_phone_number": demo::APP_DISPLAY_NUMBER}),
+            json!({"kind": "messenger", "name": "Facebook", "access_token": demo::PAGE_TOKEN, "page_id": demo::PAGE_ID}),
+            json!({"kind": "instagram", "name": "Instagram", "access_token": demo::IG_TOKEN, "instagram_account_id": demo::IG_ID}),
+        ] {
+            let res = self.post(token, "/api/v1/channels", body).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            made.push(res.json::<Value>().await.expect("json"));
+        }
+        let mut it = made.into_iter();
+        let mut next = || it.next().expect("channel");
+        DemoChannels { cloud: next(), app: next(), page: next(), instagram: next() }
+    }
+
+    /// Posts a webhook payload signed with the app secret; returns the status.
+    pub async fn post_webhook(&self, payload: &Value) -> StatusCode {
+        let body = serde_json::to_vec(payload).expect("json");
+        let sig = meta::sign(APP_SECRET.as_bytes(), &body);
+        let res = self
+            .http
+            .post(self.url("/webhooks/meta"))
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", sig)
+            .body(body)
             .send()
             .await
-            .expect("request")
+            .expect("request");
+        res.status()
+    }
+
+    /// Waits until every acknowledged delivery has been processed.
+    pub async fn settle(&self) {
+        for _ in 0..500 {
+            if self.state.store.pending_webhooks().await.expect("pending") == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("webhook deliveries still pending after 5 s");
+    }
+
+    /// The only conversation the admin sees (asserting there is exactly one).
+    pub async fn only_conversation(&self, token: &str) -> Value {
+        let page = self.get_json(token, "/api/v1/conversations?status=all").await;
+        let items = page["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1, "conversations: {page}");
+        items[0].clone()
+    }
+
+    pub async fn messages(&self, token: &str, conversation_id: &str) -> Vec<Value> {
+        let page = self.get_json(token, &format!("/api/v1/conversations/{conversation_id}/messages")).await;
+        page["items"].as_array().expect("items").clone()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> Response {
-        self.http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.http.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
     }
 
     pub async fn patch(&self, token: &str, path: &str, body: Value) -> Response {
-        self.http
-            .patch(self.url(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.http.patch(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
     }
 
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
@@ -228,16 +247,17 @@ impl TestApp {
 
     /// Creates a channel of `kind` with fresh Meta ids and returns its JSON.
     pub async fn create_channel(&self, token: &str, kind: &str) -> Value {
-        let res = self
-            .post(token, "/api/v1/channels", channel_body(kind))
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::CREATED,
-            "creating a {kind} channel"
-        );
+        let res = self.post(token, "/api/v1/channels", channel_body(kind)).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating a {kind} channel");
         res.json().await.expect("json")
     }
+}
+
+pub struct DemoChannels {
+    pub cloud: Value,
+    pub app: Value,
+    pub page: Value,
+    pub instagram: Value,
 }
 
 /// A unique numeric Meta id.
@@ -268,16 +288,12 @@ pub async fn assert_error(res: Response, status: StatusCode, code: &str) {
     let body: Value = res.json().await.unwrap_or(Value::Null);
     assert_eq!(got, status, "body: {body}");
     assert_eq!(body["error"]["code"], code, "body: {body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "a human message: {body}"
-    );
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "a human message: {body}");
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.sim.shutdown();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -285,17 +301,13 @@ impl Drop for TestApp {
         if let Some(name) = self.pg_database.take() {
             // Drop is synchronous: use a short-lived runtime on another thread to drop the database.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
-                        let _ =
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut conn)
-                                .await;
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
                     }
                 })
             })

@@ -7,4 +7,8 @@ mod harness;
 
 mod accounts_and_auth;
 mod channels;
+mod inbound;
+mod outbound;
+mod realtime;
+mod templates;
 mod users_and_roles;

@@ -20,12 +20,7 @@ async fn admin_creates_users_of_each_role(app: TestApp) {
     assert_eq!(app.get_json(&admin2, "/api/v1/me").await["role"], "admin");
     assert_eq!(app.get_json(&seller, "/api/v1/me").await["role"], "seller");
     let users = app.get_json(&acct.admin_token, "/api/v1/users").await;
-    let roles: Vec<&str> = users["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["role"].as_str().unwrap())
-        .collect();
+    let roles: Vec<&str> = users["items"].as_array().unwrap().iter().map(|u| u["role"].as_str().unwrap()).collect();
     assert_eq!(roles, vec!["admin", "admin", "seller"]);
     assert!(users["items"]
         .as_array()
@@ -33,7 +28,13 @@ async fn admin_creates_users_of_each_role(app: TestApp) {
         .iter()
         .all(|u| u.get("password_hash").is_none() && u.get("password").is_none()));
 
-    let res = app.post(&acct.admin_token, "/api/v1/users", json!({"email": acct.admin_email.to_uppercase(), "name": "Dup", "password": PASSWORD, "role": "seller"})).await;
+    let res = app
+        .post(
+            &acct.admin_token,
+            "/api/v1/users",
+            json!({"email": acct.admin_email.to_uppercase(), "name": "Dup", "password": PASSWORD, "role": "seller"}),
+        )
+        .await;
     assert_error(res, StatusCode::CONFLICT, "email_taken").await;
 }
 
@@ -41,13 +42,8 @@ async fn custom_role_grants_exactly_its_permissions(app: TestApp) {
     let acct = app.full_account().await;
     let channel = app.create_channel(&acct.admin_token, "instagram").await;
     let perms = json!({"visibility": "channels", "channel_ids": [channel["id"]], "unassigned": false, "actions": ["manage_channels"]});
-    let res = app
-        .post(
-            &acct.admin_token,
-            "/api/v1/roles",
-            json!({"name": "Supervisor IG", "permissions": perms}),
-        )
-        .await;
+    let res =
+        app.post(&acct.admin_token, "/api/v1/roles", json!({"name": "Supervisor IG", "permissions": perms})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let role: Value = res.json().await.unwrap();
     assert_eq!(role["builtin"], false);
@@ -55,12 +51,7 @@ async fn custom_role_grants_exactly_its_permissions(app: TestApp) {
     let role_id = role["id"].as_str().unwrap();
 
     let roles = app.get_json(&acct.admin_token, "/api/v1/roles").await;
-    let names: Vec<&str> = roles["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = roles["items"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["admin", "seller", "Supervisor IG"]);
 
     let (_, token) = app.create_user(&acct.admin_token, role_id).await;
@@ -69,13 +60,7 @@ async fn custom_role_grants_exactly_its_permissions(app: TestApp) {
     assert_eq!(me["permissions"], perms);
     // Granted: manage channels. Not granted: manage users.
     assert_eq!(
-        app.post(
-            &token,
-            "/api/v1/channels",
-            crate::harness::channel_body("messenger")
-        )
-        .await
-        .status(),
+        app.post(&token, "/api/v1/channels", crate::harness::channel_body("messenger")).await.status(),
         StatusCode::CREATED
     );
     let res = app
@@ -87,13 +72,8 @@ async fn custom_role_grants_exactly_its_permissions(app: TestApp) {
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
 
-    let res = app
-        .post(
-            &acct.admin_token,
-            "/api/v1/roles",
-            json!({"name": "Supervisor IG", "permissions": perms}),
-        )
-        .await;
+    let res =
+        app.post(&acct.admin_token, "/api/v1/roles", json!({"name": "Supervisor IG", "permissions": perms})).await;
     assert_error(res, StatusCode::CONFLICT, "role_exists").await;
 }
 
@@ -109,140 +89,91 @@ async fn seller_cannot_manage_users_or_roles(app: TestApp) {
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = app
-        .post(
-            &seller,
-            "/api/v1/roles",
-            json!({"name": "R", "permissions": {"visibility": "all", "actions": []}}),
-        )
+        .post(&seller, "/api/v1/roles", json!({"name": "R", "permissions": {"visibility": "all", "actions": []}}))
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
-    assert_error(
-        app.get(&seller, "/api/v1/audit").await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    let res = app
-        .patch(
-            &seller,
-            &format!("/api/v1/users/{}", acct.admin_id),
-            json!({"active": false}),
-        )
-        .await;
+    assert_error(app.get(&seller, "/api/v1/audit").await, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app.patch(&seller, &format!("/api/v1/users/{}", acct.admin_id), json!({"active": false})).await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
 async fn user_input_is_validated(app: TestApp) {
     let acct = app.full_account().await;
     let cases = [
-        (
-            json!({"email": "bad", "name": "N", "password": PASSWORD, "role": "seller"}),
-            "invalid_email",
-        ),
-        (
-            json!({"email": "n@example.com", "name": " ", "password": PASSWORD, "role": "seller"}),
-            "invalid_name",
-        ),
-        (
-            json!({"email": "n@example.com", "name": "N", "password": "short", "role": "seller"}),
-            "weak_password",
-        ),
-        (
-            json!({"email": "n@example.com", "name": "N", "password": PASSWORD, "role": "owner"}),
-            "invalid_role",
-        ),
+        (json!({"email": "bad", "name": "N", "password": PASSWORD, "role": "seller"}), "invalid_email"),
+        (json!({"email": "n@example.com", "name": " ", "password": PASSWORD, "role": "seller"}), "invalid_name"),
+        (json!({"email": "n@example.com", "name": "N", "password": "short", "role": "seller"}), "weak_password"),
+        (json!({"email": "n@example.com", "name": "N", "password": PASSWORD, "role": "owner"}), "invalid_role"),
         (
             json!({"email": "n@example.com", "name": "N", "password": PASSWORD, "role": uuid::Uuid::now_v7().to_string()}),
             "invalid_role",
         ),
     ];
     for (body, code) in cases {
-        assert_error(
-            app.post(&acct.admin_token, "/api/v1/users", body).await,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code,
+        assert_error(app.post(&acct.admin_token, "/api/v1/users", body).await, StatusCode::UNPROCESSABLE_ENTITY, code)
+            .await;
+    }
+    let res = app
+        .post(
+            &acct.admin_token,
+            "/api/v1/roles",
+            json!({"name": "Sin canales", "permissions": {"visibility": "channels", "channel_ids": []}}),
         )
         .await;
-    }
-    let res = app.post(&acct.admin_token, "/api/v1/roles", json!({"name": "Sin canales", "permissions": {"visibility": "channels", "channel_ids": []}})).await;
-    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_permissions").await;
-    let res = app.post(&acct.admin_token, "/api/v1/roles", json!({"name": "Ajeno", "permissions": {"visibility": "channels", "channel_ids": [uuid::Uuid::now_v7()]}})).await;
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_permissions").await;
     let res = app
         .post(
             &acct.admin_token,
             "/api/v1/roles",
-            json!({"name": "Raro", "permissions": {"visibility": "everything"}}),
+            json!({"name": "Ajeno", "permissions": {"visibility": "channels", "channel_ids": [uuid::Uuid::now_v7()]}}),
         )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_permissions").await;
+    let res = app
+        .post(&acct.admin_token, "/api/v1/roles", json!({"name": "Raro", "permissions": {"visibility": "everything"}}))
         .await;
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
 }
 
 async fn only_admins_hand_out_the_admin_role(app: TestApp) {
     let acct = app.full_account().await;
-    let res = app.post(&acct.admin_token, "/api/v1/roles", json!({"name": "RRHH", "permissions": {"visibility": "assigned", "actions": ["manage_users"]}})).await;
+    let res = app
+        .post(
+            &acct.admin_token,
+            "/api/v1/roles",
+            json!({"name": "RRHH", "permissions": {"visibility": "assigned", "actions": ["manage_users"]}}),
+        )
+        .await;
     let role: Value = res.json().await.unwrap();
-    let (hr_id, hr) = app
-        .create_user(&acct.admin_token, role["id"].as_str().unwrap())
-        .await;
+    let (hr_id, hr) = app.create_user(&acct.admin_token, role["id"].as_str().unwrap()).await;
     let (seller_id, _) = app.create_user(&acct.admin_token, "seller").await;
-    let res = app.post(&hr, "/api/v1/users", json!({"email": "boss@example.com", "name": "B", "password": PASSWORD, "role": "admin"})).await;
-    assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = app
-        .patch(
+        .post(
             &hr,
-            &format!("/api/v1/users/{hr_id}"),
-            json!({"role": "admin"}),
+            "/api/v1/users",
+            json!({"email": "boss@example.com", "name": "B", "password": PASSWORD, "role": "admin"}),
         )
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
-    let res = app
-        .patch(
-            &hr,
-            &format!("/api/v1/users/{}", acct.admin_id),
-            json!({"active": false}),
-        )
-        .await;
+    let res = app.patch(&hr, &format!("/api/v1/users/{hr_id}"), json!({"role": "admin"})).await;
+    assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app.patch(&hr, &format!("/api/v1/users/{}", acct.admin_id), json!({"active": false})).await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
     // What the role does grant still works.
-    let res = app
-        .patch(
-            &hr,
-            &format!("/api/v1/users/{seller_id}"),
-            json!({"available": false}),
-        )
-        .await;
+    let res = app.patch(&hr, &format!("/api/v1/users/{seller_id}"), json!({"available": false})).await;
     assert_eq!(res.status(), StatusCode::OK);
     // An administrator cannot lock themselves out.
-    let res = app
-        .patch(
-            &acct.admin_token,
-            &format!("/api/v1/users/{}", acct.admin_id),
-            json!({"active": false}),
-        )
-        .await;
+    let res = app.patch(&acct.admin_token, &format!("/api/v1/users/{}", acct.admin_id), json!({"active": false})).await;
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "cannot_demote_self").await;
 }
 
 async fn user_may_toggle_their_own_availability(app: TestApp) {
     let acct = app.full_account().await;
     let (seller_id, seller) = app.create_user(&acct.admin_token, "seller").await;
-    let res = app
-        .patch(
-            &seller,
-            &format!("/api/v1/users/{seller_id}"),
-            json!({"available": false}),
-        )
-        .await;
+    let res = app.patch(&seller, &format!("/api/v1/users/{seller_id}"), json!({"available": false})).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["available"], false);
-    let res = app
-        .patch(
-            &seller,
-            &format!("/api/v1/users/{seller_id}"),
-            json!({"role": "admin"}),
-        )
-        .await;
+    let res = app.patch(&seller, &format!("/api/v1/users/{seller_id}"), json!({"role": "admin"})).await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
 }

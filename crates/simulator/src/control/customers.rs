@@ -39,15 +39,11 @@ pub(super) struct Action {
 
 impl Action {
     fn kind(&self) -> &str {
-        self.kind
-            .as_deref()
-            .unwrap_or(if self.text.is_some() { "text" } else { "" })
+        self.kind.as_deref().unwrap_or(if self.text.is_some() { "text" } else { "" })
     }
 
     fn required<'a>(&self, value: &'a Option<String>, field: &str) -> Result<&'a str, BadRequest> {
-        value
-            .as_deref()
-            .ok_or_else(|| BadRequest(format!("{} needs {field}", self.kind())))
+        value.as_deref().ok_or_else(|| BadRequest(format!("{} needs {field}", self.kind())))
     }
 }
 
@@ -68,12 +64,7 @@ fn outcome(result: Result<Result<Delivery, SimError>, BadRequest>) -> Response {
     }
 }
 
-fn wa_customer(
-    state: &Arc<SimState>,
-    number: &str,
-    who: &str,
-    action: &Action,
-) -> Result<WhatsAppCustomer, SimError> {
+fn wa_customer(state: &Arc<SimState>, number: &str, who: &str, action: &Action) -> Result<WhatsAppCustomer, SimError> {
     let h = handle(state);
     let customer = if phones::is_bsuid(who) {
         h.bsuid_customer(number, who, action.username.as_deref())?
@@ -113,10 +104,7 @@ async fn whatsapp_action(
                 "audio" | "voice" => customer.audio(bytes, mime, kind == "voice").await,
                 "sticker" => customer.sticker(bytes, false).await,
                 _ => {
-                    let filename = a
-                        .filename
-                        .clone()
-                        .unwrap_or_else(|| format!("documento.{ext}"));
+                    let filename = a.filename.clone().unwrap_or_else(|| format!("documento.{ext}"));
                     customer.document(bytes, mime, &filename, caption).await
                 }
             }
@@ -125,9 +113,7 @@ async fn whatsapp_action(
             let (Some(lat), Some(lng)) = (a.latitude, a.longitude) else {
                 return Err(BadRequest("location needs latitude and longitude".into()));
             };
-            customer
-                .location(lat, lng, a.title.as_deref(), a.address.as_deref())
-                .await
+            customer.location(lat, lng, a.title.as_deref(), a.address.as_deref()).await
         }
         "contacts" => {
             let name = a.required(&a.title, "title")?.to_string();
@@ -136,62 +122,23 @@ async fn whatsapp_action(
                 formatted_name: name.clone(),
                 first_name: Some(name),
                 last_name: None,
-                phones: vec![ContactPhone {
-                    wa_id: Some(phones::digits(&phone)),
-                    phone,
-                    kind: "CELL".into(),
-                }],
+                phones: vec![ContactPhone { wa_id: Some(phones::digits(&phone)), phone, kind: "CELL".into() }],
                 emails: Vec::new(),
                 vcard: None,
             };
             customer.contacts(vec![card]).await
         }
-        "share_phone" => {
-            customer
-                .share_own_phone(a.required(&a.phone, "phone")?)
-                .await
-        }
-        "reaction" => {
-            customer
-                .react(
-                    a.required(&a.message_id, "message_id")?,
-                    a.emoji.as_deref().unwrap_or(""),
-                )
-                .await
-        }
-        "reply" => {
-            customer
-                .reply(
-                    a.required(&a.message_id, "message_id")?,
-                    a.required(&a.text, "text")?,
-                )
-                .await
-        }
-        "edit" => {
-            customer
-                .edit(
-                    a.required(&a.message_id, "message_id")?,
-                    a.required(&a.text, "text")?,
-                )
-                .await
-        }
-        "revoke" => {
-            customer
-                .revoke(a.required(&a.message_id, "message_id")?)
-                .await
-        }
+        "share_phone" => customer.share_own_phone(a.required(&a.phone, "phone")?).await,
+        "reaction" => customer.react(a.required(&a.message_id, "message_id")?, a.emoji.as_deref().unwrap_or("")).await,
+        "reply" => customer.reply(a.required(&a.message_id, "message_id")?, a.required(&a.text, "text")?).await,
+        "edit" => customer.edit(a.required(&a.message_id, "message_id")?, a.required(&a.text, "text")?).await,
+        "revoke" => customer.revoke(a.required(&a.message_id, "message_id")?).await,
         "unsupported" => customer.unsupported().await,
         "button" => {
             let payload = a.payload.clone().unwrap_or_default();
-            customer
-                .template_button(&payload, a.text.as_deref().unwrap_or(&payload))
-                .await
+            customer.template_button(&payload, a.text.as_deref().unwrap_or(&payload)).await
         }
-        other => {
-            return Err(BadRequest(format!(
-                "unknown WhatsApp message type '{other}'"
-            )))
-        }
+        other => return Err(BadRequest(format!("unknown WhatsApp message type '{other}'"))),
     })
 }
 
@@ -233,10 +180,7 @@ pub(super) async fn instagram_message(
     }
 }
 
-async fn social_action(
-    customer: SocialCustomer,
-    a: &Action,
-) -> Result<Result<Delivery, SimError>, BadRequest> {
+async fn social_action(customer: SocialCustomer, a: &Action) -> Result<Result<Delivery, SimError>, BadRequest> {
     let customer = match &a.name {
         Some(name) => customer.named(name),
         None => customer,
@@ -244,48 +188,22 @@ async fn social_action(
     Ok(match a.kind() {
         "text" => customer.text(a.required(&a.text, "text")?).await,
         "echo" => customer.page_echo(a.required(&a.text, "text")?).await,
-        "reply" => {
-            customer
-                .reply(
-                    a.required(&a.message_id, "message_id")?,
-                    a.required(&a.text, "text")?,
-                )
-                .await
-        }
+        "reply" => customer.reply(a.required(&a.message_id, "message_id")?, a.required(&a.text, "text")?).await,
         kind @ ("image" | "video" | "audio" | "file") => {
             let (bytes, mime, _) = samples::for_kind(kind);
             customer.attachment(kind, bytes, mime).await
         }
         "reaction" => {
-            customer
-                .react(
-                    a.required(&a.message_id, "message_id")?,
-                    a.emoji.as_deref().unwrap_or("❤️"),
-                )
-                .await
+            customer.react(a.required(&a.message_id, "message_id")?, a.emoji.as_deref().unwrap_or("❤️")).await
         }
-        "unreact" => {
-            customer
-                .unreact(a.required(&a.message_id, "message_id")?)
-                .await
-        }
+        "unreact" => customer.unreact(a.required(&a.message_id, "message_id")?).await,
         "read" => customer.read(a.message_id.as_deref()).await,
         "postback" => {
             let title = a.title.clone().unwrap_or_else(|| "Empezar".into());
-            customer
-                .postback(&title, a.payload.as_deref().unwrap_or("GET_STARTED"))
-                .await
+            customer.postback(&title, a.payload.as_deref().unwrap_or("GET_STARTED")).await
         }
-        "unsend" => {
-            customer
-                .unsend(a.required(&a.message_id, "message_id")?)
-                .await
-        }
+        "unsend" => customer.unsend(a.required(&a.message_id, "message_id")?).await,
         "unsupported" => customer.unsupported().await,
-        other => {
-            return Err(BadRequest(format!(
-                "unknown Messenger/Instagram action '{other}'"
-            )))
-        }
+        other => return Err(BadRequest(format!("unknown Messenger/Instagram action '{other}'"))),
     })
 }

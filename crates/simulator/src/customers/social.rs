@@ -27,35 +27,15 @@ impl SimState {
     /// Serves bytes on the simulated CDN and returns their URL.
     pub(crate) fn host_cdn(&self, bytes: Bytes, mime_type: &str, extension: &str) -> String {
         let name = format!("{}_{}_n.{extension}", ids::numeric_id(), ids::token());
-        lock(&self.cdn).insert(
-            name.clone(),
-            CdnFile {
-                mime_type: mime_type.to_string(),
-                bytes,
-            },
-        );
+        lock(&self.cdn).insert(name.clone(), CdnFile { mime_type: mime_type.to_string(), bytes });
         let expires = self.clock.now().unix_timestamp() + 7 * 24 * 3600;
-        format!(
-            "{}/cdn/v/{name}?_nc_cat=1&oh={}&oe={expires:X}",
-            self.base_url,
-            ids::token()
-        )
+        format!("{}/cdn/v/{name}?_nc_cat=1&oh={}&oe={expires:X}", self.base_url, ids::token())
     }
 }
 
 impl SocialCustomer {
-    pub(crate) fn new(
-        state: Arc<SimState>,
-        platform: SocialPlatform,
-        asset_id: String,
-        id: String,
-    ) -> Self {
-        Self {
-            state,
-            platform,
-            asset_id,
-            id,
-        }
+    pub(crate) fn new(state: Arc<SimState>, platform: SocialPlatform, asset_id: String, id: String) -> Self {
+        Self { state, platform, asset_id, id }
     }
 
     /// The PSID or IGSID.
@@ -70,10 +50,7 @@ impl SocialCustomer {
     /// Sets the name Meta would show for this user (kept by the simulator for the control API).
     pub fn named(self, name: &str) -> Self {
         let mut customers = lock(&self.state.social_customers);
-        customers
-            .entry((self.asset_id.clone(), self.id.clone()))
-            .or_default()
-            .name = Some(name.to_string());
+        customers.entry((self.asset_id.clone(), self.id.clone())).or_default().name = Some(name.to_string());
         drop(customers);
         self
     }
@@ -83,8 +60,7 @@ impl SocialCustomer {
     }
 
     fn touch(&self) {
-        self.state
-            .set_last_social_inbound(&self.asset_id, &self.id, None, self.state.clock.now());
+        self.state.set_last_social_inbound(&self.asset_id, &self.id, None, self.state.clock.now());
     }
 
     /// Sends a fully built message event from the customer (or, with `is_echo`, from the Page/account).
@@ -92,13 +68,7 @@ impl SocialCustomer {
         if !message.is_echo {
             self.touch();
         }
-        let payload = payloads::social_message(
-            self.platform,
-            &self.asset_id,
-            &self.id,
-            self.now_ms(),
-            &message,
-        );
+        let payload = payloads::social_message(self.platform, &self.asset_id, &self.id, self.now_ms(), &message);
         self.state.deliver(payload, Some(message.mid)).await
     }
 
@@ -110,41 +80,22 @@ impl SocialCustomer {
     }
 
     pub async fn text(&self, text: &str) -> Result<Delivery, SimError> {
-        self.send_message(SocialMessage::text(self.new_mid(), text))
-            .await
+        self.send_message(SocialMessage::text(self.new_mid(), text)).await
     }
 
     /// A text replying to `mid` (`reply_to.mid`).
     pub async fn reply(&self, mid: &str, text: &str) -> Result<Delivery, SimError> {
-        let message = SocialMessage {
-            reply_to: Some(mid.to_string()),
-            ..SocialMessage::text(self.new_mid(), text)
-        };
+        let message = SocialMessage { reply_to: Some(mid.to_string()), ..SocialMessage::text(self.new_mid(), text) };
         self.send_message(message).await
     }
 
     /// An attachment (`image`, `video`, `audio`, `file`) hosted on the simulator's CDN.
-    pub async fn attachment(
-        &self,
-        kind: &str,
-        bytes: impl Into<Bytes>,
-        mime: &str,
-    ) -> Result<Delivery, SimError> {
-        let extension = mime
-            .rsplit('/')
-            .next()
-            .unwrap_or("bin")
-            .split(';')
-            .next()
-            .unwrap_or("bin");
+    pub async fn attachment(&self, kind: &str, bytes: impl Into<Bytes>, mime: &str) -> Result<Delivery, SimError> {
+        let extension = mime.rsplit('/').next().unwrap_or("bin").split(';').next().unwrap_or("bin");
         let url = self.state.host_cdn(bytes.into(), mime, extension);
         let message = SocialMessage {
             mid: self.new_mid(),
-            attachments: vec![SocialAttachment {
-                kind: kind.to_string(),
-                url,
-                sticker_id: None,
-            }],
+            attachments: vec![SocialAttachment { kind: kind.to_string(), url, sticker_id: None }],
             ..SocialMessage::default()
         };
         self.send_message(message).await
@@ -152,16 +103,10 @@ impl SocialCustomer {
 
     /// Messenger's "like" sticker: an `image` attachment with a `sticker_id`.
     pub async fn like_sticker(&self) -> Result<Delivery, SimError> {
-        let url = self
-            .state
-            .host_cdn(Bytes::from(crate::samples::png()), "image/png", "png");
+        let url = self.state.host_cdn(Bytes::from(crate::samples::png()), "image/png", "png");
         let message = SocialMessage {
             mid: self.new_mid(),
-            attachments: vec![SocialAttachment {
-                kind: "image".into(),
-                url,
-                sticker_id: Some(369_239_263_222_822),
-            }],
+            attachments: vec![SocialAttachment { kind: "image".into(), url, sticker_id: Some(369_239_263_222_822) }],
             ..SocialMessage::default()
         };
         self.send_message(message).await
@@ -170,27 +115,14 @@ impl SocialCustomer {
     /// Reacts to a message.
     pub async fn react(&self, mid: &str, emoji: &str) -> Result<Delivery, SimError> {
         self.touch();
-        let payload = payloads::social_reaction(
-            self.platform,
-            &self.asset_id,
-            &self.id,
-            self.now_ms(),
-            mid,
-            Some(emoji),
-        );
+        let payload =
+            payloads::social_reaction(self.platform, &self.asset_id, &self.id, self.now_ms(), mid, Some(emoji));
         self.state.deliver(payload, Some(mid.to_string())).await
     }
 
     /// Removes their reaction to a message.
     pub async fn unreact(&self, mid: &str) -> Result<Delivery, SimError> {
-        let payload = payloads::social_reaction(
-            self.platform,
-            &self.asset_id,
-            &self.id,
-            self.now_ms(),
-            mid,
-            None,
-        );
+        let payload = payloads::social_reaction(self.platform, &self.asset_id, &self.id, self.now_ms(), mid, None);
         self.state.deliver(payload, Some(mid.to_string())).await
     }
 
@@ -205,52 +137,26 @@ impl SocialCustomer {
     pub async fn postback(&self, title: &str, payload: &str) -> Result<Delivery, SimError> {
         self.touch();
         let mid = self.new_mid();
-        let body = payloads::social_postback(
-            self.platform,
-            &self.asset_id,
-            &self.id,
-            self.now_ms(),
-            &mid,
-            title,
-            payload,
-        );
+        let body =
+            payloads::social_postback(self.platform, &self.asset_id, &self.id, self.now_ms(), &mid, title, payload);
         self.state.deliver(body, Some(mid)).await
     }
 
     /// Instagram: the customer unsends a message (`is_deleted`).
     pub async fn unsend(&self, mid: &str) -> Result<Delivery, SimError> {
-        let message = SocialMessage {
-            mid: mid.to_string(),
-            is_deleted: true,
-            ..SocialMessage::default()
-        };
-        let payload = payloads::social_message(
-            self.platform,
-            &self.asset_id,
-            &self.id,
-            self.now_ms(),
-            &message,
-        );
+        let message = SocialMessage { mid: mid.to_string(), is_deleted: true, ..SocialMessage::default() };
+        let payload = payloads::social_message(self.platform, &self.asset_id, &self.id, self.now_ms(), &message);
         self.state.deliver(payload, Some(mid.to_string())).await
     }
 
     /// Instagram: a message type the API does not deliver (`is_unsupported`).
     pub async fn unsupported(&self) -> Result<Delivery, SimError> {
-        self.send_message(SocialMessage {
-            mid: self.new_mid(),
-            is_unsupported: true,
-            ..SocialMessage::default()
-        })
-        .await
+        self.send_message(SocialMessage { mid: self.new_mid(), is_unsupported: true, ..SocialMessage::default() }).await
     }
 
     /// What the Page/account sent to this customer outside the API (Business Suite, the Instagram app):
     /// an echo. Echoes open no window.
     pub async fn page_echo(&self, text: &str) -> Result<Delivery, SimError> {
-        self.send_message(SocialMessage {
-            is_echo: true,
-            ..SocialMessage::text(self.new_mid(), text)
-        })
-        .await
+        self.send_message(SocialMessage { is_echo: true, ..SocialMessage::text(self.new_mid(), text) }).await
     }
 }

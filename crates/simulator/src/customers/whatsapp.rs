@@ -12,9 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::config::WhatsAppNumber;
 use crate::error::SimError;
 use crate::ids;
-use crate::payloads::{
-    self, ContactCard, ContactPhone, WaBusiness, WaContent, WaMedia, WaMessage, WaUser,
-};
+use crate::payloads::{self, ContactCard, ContactPhone, WaBusiness, WaContent, WaMedia, WaMessage, WaUser};
 use crate::phones;
 use crate::state::SimState;
 use crate::webhook::Delivery;
@@ -29,11 +27,7 @@ pub struct WhatsAppCustomer {
 
 impl WhatsAppCustomer {
     pub(crate) fn new(state: Arc<SimState>, number: WhatsAppNumber, user_id: String) -> Self {
-        Self {
-            state,
-            number,
-            user_id,
-        }
+        Self { state, number, user_id }
     }
 
     /// The customer's BSUID.
@@ -48,8 +42,7 @@ impl WhatsAppCustomer {
 
     /// Sets the profile name shown in `contacts[].profile.name`.
     pub fn named(self, name: &str) -> Self {
-        self.state
-            .update_wa_customer(&self.user_id, |c| c.name = Some(name.to_string()));
+        self.state.update_wa_customer(&self.user_id, |c| c.name = Some(name.to_string()));
         self
     }
 
@@ -73,27 +66,13 @@ impl WhatsAppCustomer {
     pub fn upload(&self, bytes: impl Into<Bytes>, mime_type: &str) -> WaMedia {
         let bytes = bytes.into();
         let sha256 = STANDARD.encode(Sha256::digest(&bytes));
-        let stored = self.state.store_media(
-            &self.number.phone_number_id,
-            &self.number.waba_id,
-            mime_type,
-            bytes,
-        );
-        WaMedia {
-            id: stored.id,
-            mime_type: mime_type.to_string(),
-            sha256,
-            ..WaMedia::default()
-        }
+        let stored = self.state.store_media(&self.number.phone_number_id, &self.number.waba_id, mime_type, bytes);
+        WaMedia { id: stored.id, mime_type: mime_type.to_string(), sha256, ..WaMedia::default() }
     }
 
     /// Sends a fully built message (custom id, context, referral…).
     pub async fn send_message(&self, message: WaMessage) -> Result<Delivery, SimError> {
-        self.state.touch_wa_inbound(
-            &self.number.phone_number_id,
-            &self.user_id,
-            self.state.clock.now(),
-        );
+        self.state.touch_wa_inbound(&self.number.phone_number_id, &self.user_id, self.state.clock.now());
         let payload = payloads::whatsapp_message(&self.business(), &self.user(), &message);
         self.state.deliver(payload, Some(message.id)).await
     }
@@ -104,11 +83,7 @@ impl WhatsAppCustomer {
     }
 
     fn message(&self, content: WaContent) -> WaMessage {
-        WaMessage::new(
-            ids::wamid(),
-            self.state.clock.now().unix_timestamp(),
-            content,
-        )
+        WaMessage::new(ids::wamid(), self.state.clock.now().unix_timestamp(), content)
     }
 
     pub async fn text(&self, body: &str) -> Result<Delivery, SimError> {
@@ -118,11 +93,7 @@ impl WhatsAppCustomer {
     /// A text quoting `message_id` (`context`).
     pub async fn reply(&self, message_id: &str, body: &str) -> Result<Delivery, SimError> {
         let from = Some(self.number.display_phone_number.clone());
-        self.send_message(
-            self.message(WaContent::Text(body.into()))
-                .replying_to(message_id, from),
-        )
-        .await
+        self.send_message(self.message(WaContent::Text(body.into())).replying_to(message_id, from)).await
     }
 
     pub async fn image(
@@ -131,10 +102,7 @@ impl WhatsAppCustomer {
         mime: &str,
         caption: Option<&str>,
     ) -> Result<Delivery, SimError> {
-        let media = WaMedia {
-            caption: caption.map(str::to_string),
-            ..self.upload(bytes, mime)
-        };
+        let media = WaMedia { caption: caption.map(str::to_string), ..self.upload(bytes, mime) };
         self.send(WaContent::Image(media)).await
     }
 
@@ -144,24 +112,13 @@ impl WhatsAppCustomer {
         mime: &str,
         caption: Option<&str>,
     ) -> Result<Delivery, SimError> {
-        let media = WaMedia {
-            caption: caption.map(str::to_string),
-            ..self.upload(bytes, mime)
-        };
+        let media = WaMedia { caption: caption.map(str::to_string), ..self.upload(bytes, mime) };
         self.send(WaContent::Video(media)).await
     }
 
     /// Audio; `voice: true` for a recorded voice note.
-    pub async fn audio(
-        &self,
-        bytes: impl Into<Bytes>,
-        mime: &str,
-        voice: bool,
-    ) -> Result<Delivery, SimError> {
-        let media = WaMedia {
-            voice: Some(voice),
-            ..self.upload(bytes, mime)
-        };
+    pub async fn audio(&self, bytes: impl Into<Bytes>, mime: &str, voice: bool) -> Result<Delivery, SimError> {
+        let media = WaMedia { voice: Some(voice), ..self.upload(bytes, mime) };
         self.send(WaContent::Audio(media)).await
     }
 
@@ -180,15 +137,8 @@ impl WhatsAppCustomer {
         self.send(WaContent::Document(media)).await
     }
 
-    pub async fn sticker(
-        &self,
-        bytes: impl Into<Bytes>,
-        animated: bool,
-    ) -> Result<Delivery, SimError> {
-        let media = WaMedia {
-            animated: Some(animated),
-            ..self.upload(bytes, "image/webp")
-        };
+    pub async fn sticker(&self, bytes: impl Into<Bytes>, animated: bool) -> Result<Delivery, SimError> {
+        let media = WaMedia { animated: Some(animated), ..self.upload(bytes, "image/webp") };
         self.send(WaContent::Sticker(media)).await
     }
 
@@ -210,11 +160,7 @@ impl WhatsAppCustomer {
 
     /// Shares contact cards (of other people: never the customer's own number on record).
     pub async fn contacts(&self, cards: Vec<ContactCard>) -> Result<Delivery, SimError> {
-        self.send(WaContent::Contacts {
-            cards,
-            origin: None,
-        })
-        .await
+        self.send(WaContent::Contacts { cards, origin: None }).await
     }
 
     /// Answers a request for contact info by sharing their own phone (`origin: "contact_request"`).
@@ -223,11 +169,7 @@ impl WhatsAppCustomer {
     pub async fn share_own_phone(&self, phone: &str) -> Result<Delivery, SimError> {
         let wa_id = phones::canonical_wa_id(&phones::digits(phone));
         let user = self.user();
-        let name = user
-            .name
-            .clone()
-            .or(user.username.clone())
-            .unwrap_or_else(|| "WhatsApp user".into());
+        let name = user.name.clone().or(user.username.clone()).unwrap_or_else(|| "WhatsApp user".into());
         let card = ContactCard {
             formatted_name: name.clone(),
             first_name: Some(name.clone()),
@@ -238,24 +180,15 @@ impl WhatsAppCustomer {
                 "BEGIN:VCARD\nVERSION:3.0\nN:;{name};;;\nFN:{name}\nTEL;type=CELL;waid={wa_id}:+{wa_id}\nEND:VCARD"
             )),
         };
-        let delivery = self
-            .send(WaContent::Contacts {
-                cards: vec![card],
-                origin: Some("contact_request".into()),
-            })
-            .await;
-        self.state
-            .update_wa_customer(&self.user_id, |c| c.wa_id = Some(wa_id));
+        let delivery =
+            self.send(WaContent::Contacts { cards: vec![card], origin: Some("contact_request".into()) }).await;
+        self.state.update_wa_customer(&self.user_id, |c| c.wa_id = Some(wa_id));
         delivery
     }
 
     /// Reacts to a message (`""` removes the reaction).
     pub async fn react(&self, message_id: &str, emoji: &str) -> Result<Delivery, SimError> {
-        self.send(WaContent::Reaction {
-            message_id: message_id.into(),
-            emoji: emoji.into(),
-        })
-        .await
+        self.send(WaContent::Reaction { message_id: message_id.into(), emoji: emoji.into() }).await
     }
 
     /// A message type the Cloud API does not deliver (a poll…): `type: "unsupported"`, error 131051.
@@ -264,11 +197,7 @@ impl WhatsAppCustomer {
     }
 
     /// Edits one of their messages to a new text.
-    pub async fn edit(
-        &self,
-        original_message_id: &str,
-        new_text: &str,
-    ) -> Result<Delivery, SimError> {
+    pub async fn edit(&self, original_message_id: &str, new_text: &str) -> Result<Delivery, SimError> {
         self.send(WaContent::Edit {
             original_message_id: original_message_id.into(),
             content: Box::new(WaContent::Text(new_text.into())),
@@ -278,37 +207,24 @@ impl WhatsAppCustomer {
 
     /// Deletes one of their messages for everyone.
     pub async fn revoke(&self, original_message_id: &str) -> Result<Delivery, SimError> {
-        self.send(WaContent::Revoke {
-            original_message_id: original_message_id.into(),
-        })
-        .await
+        self.send(WaContent::Revoke { original_message_id: original_message_id.into() }).await
     }
 
     /// Taps a reply button of an interactive message.
     pub async fn button_reply(&self, id: &str, title: &str) -> Result<Delivery, SimError> {
-        self.send(WaContent::ButtonReply {
-            id: id.into(),
-            title: title.into(),
-        })
-        .await
+        self.send(WaContent::ButtonReply { id: id.into(), title: title.into() }).await
     }
 
     /// Taps a quick-reply button of a template.
     pub async fn template_button(&self, payload: &str, text: &str) -> Result<Delivery, SimError> {
-        self.send(WaContent::Button {
-            payload: payload.into(),
-            text: text.into(),
-        })
-        .await
+        self.send(WaContent::Button { payload: payload.into(), text: text.into() }).await
     }
 
     /// What the business typed to this customer in the WhatsApp Business App (coexistence numbers
     /// only): an `smb_message_echoes` webhook. Echoes open no window.
     pub async fn echo(&self, content: WaContent) -> Result<Delivery, SimError> {
         if !self.number.coexistence {
-            return Err(SimError::NotCoexistence(
-                self.number.phone_number_id.clone(),
-            ));
+            return Err(SimError::NotCoexistence(self.number.phone_number_id.clone()));
         }
         let message = self.message(content);
         let payload = payloads::whatsapp_echo(&self.business(), &self.user(), &message);

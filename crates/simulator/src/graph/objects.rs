@@ -31,34 +31,21 @@ pub(super) async fn delete(
     answer(delete_inner(&state, &id, query.as_deref(), &headers))
 }
 
-fn get_inner(
-    state: &SimState,
-    id: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> GraphResult<Value> {
+fn get_inner(state: &SimState, id: &str, query: Option<&str>, headers: &HeaderMap) -> GraphResult<Value> {
     let token = authenticate(state, access_token(headers, query))?;
     let media = lock(&state.media).get(id).cloned();
     if let Some(media) = media {
-        let owner_ok =
-            query_param(query, "phone_number_id").is_none_or(|p| p == media.phone_number_id);
+        let owner_ok = query_param(query, "phone_number_id").is_none_or(|p| p == media.phone_number_id);
         if state.token_covers_waba(&token, &media.waba_id) && owner_ok {
             return Ok(state.media_info(&media));
         }
         return Err(GraphError::unsupported("get", id));
     }
-    if state
-        .config
-        .whatsapp_numbers
-        .iter()
-        .any(|n| n.waba_id == id)
-    {
+    if state.config.whatsapp_numbers.iter().any(|n| n.waba_id == id) {
         if !state.token_covers_waba(&token, id) {
             return Err(GraphError::unsupported("get", id));
         }
-        return Ok(
-            json!({"id": id, "name": "Escala Demo WABA", "currency": "USD", "timezone_id": "1"}),
-        );
+        return Ok(json!({"id": id, "name": "Escala Demo WABA", "currency": "USD", "timezone_id": "1"}));
     }
     Ok(match resolve(state, &Method::GET, id, &token)? {
         Sender::WhatsApp(n) => json!({
@@ -75,12 +62,7 @@ fn get_inner(
     })
 }
 
-fn delete_inner(
-    state: &SimState,
-    id: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> GraphResult<Value> {
+fn delete_inner(state: &SimState, id: &str, query: Option<&str>, headers: &HeaderMap) -> GraphResult<Value> {
     let token = authenticate(state, access_token(headers, query))?;
     let mut media = lock(&state.media);
     match media.get(id) {

@@ -49,10 +49,7 @@ fn upload_inner(
     }
     let url = attachment["payload"]["url"].as_str();
     if url.is_none() && !has_file {
-        return Err(GraphError::messenger(
-            100,
-            "An attachment upload needs a payload url or filedata",
-        ));
+        return Err(GraphError::messenger(100, "An attachment upload needs a payload url or filedata"));
     }
     let attachment_id = ids::numeric_id();
     lock(&state.attachments).insert(attachment_id.clone(), PageAttachment { owner_id });

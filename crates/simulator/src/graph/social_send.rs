@@ -26,11 +26,7 @@ use crate::{ids, multipart};
 const MESSENGER_TEXT_MAX_CHARS: usize = 2000;
 const INSTAGRAM_TEXT_MAX_BYTES: usize = 1000;
 const ATTACHMENT_TYPES: &[&str] = &["image", "video", "audio", "file", "template"];
-const MESSENGER_ONLY_TAGS: &[&str] = &[
-    "CONFIRMED_EVENT_UPDATE",
-    "POST_PURCHASE_UPDATE",
-    "ACCOUNT_UPDATE",
-];
+const MESSENGER_ONLY_TAGS: &[&str] = &["CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"];
 
 fn invalid(message: &str) -> GraphError {
     GraphError::messenger(100, message)
@@ -48,13 +44,9 @@ fn outside_window() -> GraphError {
 /// The body as JSON: a JSON request, or multipart fields (JSON-decoded when they are JSON) plus whether
 /// a `filedata` file came along.
 pub(super) fn parse_body(headers: &HeaderMap, body: &Bytes) -> GraphResult<(Value, bool)> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if let Some(boundary) = multipart::boundary(content_type) {
-        let parts =
-            multipart::parse(body, &boundary).ok_or_else(|| invalid("Invalid multipart body"))?;
+        let parts = multipart::parse(body, &boundary).ok_or_else(|| invalid("Invalid multipart body"))?;
         let mut obj = Map::new();
         let mut has_file = false;
         for part in parts {
@@ -63,23 +55,17 @@ pub(super) fn parse_body(headers: &HeaderMap, body: &Bytes) -> GraphResult<(Valu
                 continue;
             }
             let text = part.text().unwrap_or_default();
-            let value =
-                serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
+            let value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
             obj.insert(part.name.clone(), value);
         }
         return Ok((Value::Object(obj), has_file));
     }
-    let value =
-        serde_json::from_slice(body).map_err(|_| invalid("Request body is not valid JSON"))?;
+    let value = serde_json::from_slice(body).map_err(|_| invalid("Request body is not valid JSON"))?;
     Ok((value, false))
 }
 
 /// The platform and the Page/account whose customer `recipient` is.
-fn target(
-    state: &SimState,
-    sender: &Sender,
-    recipient: &str,
-) -> GraphResult<(SocialPlatform, String)> {
+fn target(state: &SimState, sender: &Sender, recipient: &str) -> GraphResult<(SocialPlatform, String)> {
     match sender {
         Sender::Page(page) => {
             if state.social_customer(&page.page_id, recipient).is_none() {
@@ -103,17 +89,11 @@ pub(super) async fn send(
     body: &Bytes,
 ) -> GraphResult<Value> {
     let (request, has_file) = parse_body(headers, body)?;
-    let obj = request
-        .as_object()
-        .ok_or_else(|| invalid("Request body must be an object"))?;
+    let obj = request.as_object().ok_or_else(|| invalid("Request body must be an object"))?;
     let recipient = obj
         .get("recipient")
         .and_then(|r| r.get("id"))
-        .and_then(|id| {
-            id.as_str()
-                .map(str::to_string)
-                .or_else(|| id.as_u64().map(|n| n.to_string()))
-        })
+        .and_then(|id| id.as_str().map(str::to_string).or_else(|| id.as_u64().map(|n| n.to_string())))
         .ok_or_else(|| invalid("The parameter recipient is required"))?;
     let (platform, asset_id) = target(state, sender, &recipient)?;
     let customer = state
@@ -162,23 +142,14 @@ pub(super) async fn send(
         SocialPlatform::Instagram => ids::instagram_mid(),
     };
     let channel = match platform {
-        SocialPlatform::Messenger => SentChannel::Messenger {
-            page_id: asset_id.clone(),
-        },
-        SocialPlatform::Instagram => SentChannel::Instagram {
-            ig_id: asset_id.clone(),
-        },
+        SocialPlatform::Messenger => SentChannel::Messenger { page_id: asset_id.clone() },
+        SocialPlatform::Instagram => SentChannel::Instagram { ig_id: asset_id.clone() },
     };
     lock(&state.sent).push(SentMessage {
         id: mid.clone(),
         channel,
         recipient: recipient.clone(),
-        kind: if message.contains_key("attachment") || has_file {
-            "attachment"
-        } else {
-            "text"
-        }
-        .into(),
+        kind: if message.contains_key("attachment") || has_file { "attachment" } else { "text" }.into(),
         body: request.clone(),
         outcome: SendOutcome::Delivered,
         at: now,
@@ -188,11 +159,7 @@ pub(super) async fn send(
         asset_id,
         customer: recipient.clone(),
         message_id: mid.clone(),
-        echo: Some(SocialMessage {
-            mid: mid.clone(),
-            is_echo: true,
-            ..echo
-        }),
+        echo: Some(SocialMessage { mid: mid.clone(), is_echo: true, ..echo }),
     });
     Ok(json!({"recipient_id": recipient, "message_id": mid}))
 }
@@ -202,23 +169,15 @@ fn sender_action(action: &Value, obj: &Map<String, Value>) -> GraphResult<()> {
         Some("mark_seen" | "typing_on" | "typing_off" | "unreact") => Ok(()),
         Some("react") => {
             let payload = obj.get("payload");
-            let ok = payload
-                .and_then(|p| p.get("message_id"))
-                .is_some_and(Value::is_string)
-                && payload
-                    .and_then(|p| p.get("reaction"))
-                    .is_some_and(Value::is_string);
+            let ok = payload.and_then(|p| p.get("message_id")).is_some_and(Value::is_string)
+                && payload.and_then(|p| p.get("reaction")).is_some_and(Value::is_string);
             if ok {
                 Ok(())
             } else {
-                Err(invalid(
-                    "Param payload must have message_id and reaction for sender_action react",
-                ))
+                Err(invalid("Param payload must have message_id and reaction for sender_action react"))
             }
         }
-        _ => Err(invalid(
-            "Param sender_action must be one of {mark_seen, typing_on, typing_off, react, unreact}",
-        )),
+        _ => Err(invalid("Param sender_action must be one of {mark_seen, typing_on, typing_off, react, unreact}")),
     }
 }
 
@@ -233,37 +192,26 @@ fn content(
     let text = message.get("text").and_then(Value::as_str);
     let attachment = message.get("attachment");
     let mut echo = SocialMessage {
-        reply_to: message
-            .get("reply_to")
-            .and_then(|r| r["mid"].as_str())
-            .map(str::to_string),
+        reply_to: message.get("reply_to").and_then(|r| r["mid"].as_str()).map(str::to_string),
         ..SocialMessage::default()
     };
     match (text, attachment) {
-        (Some(_), Some(_)) => Err(invalid(
-            "Only one of message[text] or message[attachment] may be set",
-        )),
-        (None, None) => Err(invalid(
-            "Message cannot be empty, must provide valid attachment or text",
-        )),
+        (Some(_), Some(_)) => Err(invalid("Only one of message[text] or message[attachment] may be set")),
+        (None, None) => Err(invalid("Message cannot be empty, must provide valid attachment or text")),
         (Some(text), None) => {
             let too_long = match platform {
                 SocialPlatform::Messenger => text.chars().count() > MESSENGER_TEXT_MAX_CHARS,
                 SocialPlatform::Instagram => text.len() > INSTAGRAM_TEXT_MAX_BYTES,
             };
             if text.is_empty() {
-                return Err(invalid(
-                    "Param message[text] must be a non-empty UTF-8 encoded string",
-                ));
+                return Err(invalid("Param message[text] must be a non-empty UTF-8 encoded string"));
             }
             if too_long {
                 let max = match platform {
                     SocialPlatform::Messenger => MESSENGER_TEXT_MAX_CHARS,
                     SocialPlatform::Instagram => INSTAGRAM_TEXT_MAX_BYTES,
                 };
-                return Err(invalid(&format!(
-                    "Length of param message[text] must be less than or equal to {max}"
-                )));
+                return Err(invalid(&format!("Length of param message[text] must be less than or equal to {max}")));
             }
             echo.text = Some(text.to_string());
             Ok(echo)
@@ -281,33 +229,20 @@ fn content(
             if let Some(id) = attachment_id {
                 let owned = lock(&state.attachments).get(id).is_some_and(|a| {
                     a.owner_id == asset_id
-                        || state.instagram(asset_id).and_then(|i| i.page_id.as_deref())
-                            == Some(&a.owner_id)
+                        || state.instagram(asset_id).and_then(|i| i.page_id.as_deref()) == Some(&a.owner_id)
                 });
                 if !owned {
-                    return Err(invalid(&format!(
-                        "Attachment {id} does not exist or cannot be used by this Page"
-                    )));
+                    return Err(invalid(&format!("Attachment {id} does not exist or cannot be used by this Page")));
                 }
             } else if let Some(url) = url {
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    return Err(invalid(
-                        "Param message[attachment][payload][url] must be a valid URL",
-                    ));
+                    return Err(invalid("Param message[attachment][payload][url] must be a valid URL"));
                 }
             } else if !has_file && kind != "template" {
-                return Err(invalid(
-                    "An attachment needs a payload url, an attachment_id or filedata",
-                ));
+                return Err(invalid("An attachment needs a payload url, an attachment_id or filedata"));
             }
-            let url = url
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("{}/cdn/v/sent", state.base_url));
-            echo.attachments.push(SocialAttachment {
-                kind: kind.to_string(),
-                url,
-                sticker_id: None,
-            });
+            let url = url.map(str::to_string).unwrap_or_else(|| format!("{}/cdn/v/sent", state.base_url));
+            echo.attachments.push(SocialAttachment { kind: kind.to_string(), url, sticker_id: None });
             Ok(echo)
         }
     }

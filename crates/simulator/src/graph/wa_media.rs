@@ -33,20 +33,11 @@ const LIMITS: &[(&str, usize)] = &[
     ("text/plain", 100 * MB),
     ("application/pdf", 100 * MB),
     ("application/msword", 100 * MB),
-    (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        100 * MB,
-    ),
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", 100 * MB),
     ("application/vnd.ms-excel", 100 * MB),
-    (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        100 * MB,
-    ),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 100 * MB),
     ("application/vnd.ms-powerpoint", 100 * MB),
-    (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        100 * MB,
-    ),
+    ("application/vnd.openxmlformats-officedocument.presentationml.presentation", 100 * MB),
     ("image/jpeg", 5 * MB),
     ("image/png", 5 * MB),
     ("image/webp", 500 * 1024),
@@ -56,20 +47,12 @@ const LIMITS: &[(&str, usize)] = &[
 
 /// The MIME without parameters, lower case (`audio/ogg; codecs=opus` → `audio/ogg`).
 fn essence(mime: &str) -> String {
-    mime.split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
+    mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
 /// Whether a MIME names Ogg with Opus (`audio/ogg; codecs=opus`, spacing and case aside).
 pub(crate) fn is_opus_mime(mime: &str) -> bool {
-    let compact: String = mime
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let compact: String = mime.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
     compact == "audio/ogg;codecs=opus" || compact == "audio/ogg;codecs=\"opus\""
 }
 
@@ -153,10 +136,7 @@ fn upload_inner(
     let Sender::WhatsApp(number) = resolve(state, &Method::POST, id, &token)? else {
         return Err(GraphError::unsupported("post", id));
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let parts = multipart::boundary(content_type)
         .and_then(|b| multipart::parse(body, &b))
         .ok_or_else(|| GraphError::wa_required("file"))?;
@@ -192,12 +172,7 @@ fn upload_inner(
     if file.data.is_empty() {
         return Err(GraphError::wa_invalid("Param file must not be empty."));
     }
-    let media = state.store_media(
-        &number.phone_number_id,
-        &number.waba_id,
-        &mime,
-        file.data.clone(),
-    );
+    let media = state.store_media(&number.phone_number_id, &number.waba_id, &mime, file.data.clone());
     Ok(json!({"id": media.id}))
 }
 

@@ -38,16 +38,10 @@ enum Recipient {
     Undeliverable { input: String },
 }
 
-pub(super) async fn send(
-    state: &Arc<SimState>,
-    number: &WhatsAppNumber,
-    body: &[u8],
-) -> GraphResult<Value> {
-    let request: Value = serde_json::from_slice(body)
-        .map_err(|_| GraphError::wa_invalid("Request body is not valid JSON."))?;
-    let obj = request
-        .as_object()
-        .ok_or_else(|| GraphError::wa_invalid("Request body must be an object."))?;
+pub(super) async fn send(state: &Arc<SimState>, number: &WhatsAppNumber, body: &[u8]) -> GraphResult<Value> {
+    let request: Value =
+        serde_json::from_slice(body).map_err(|_| GraphError::wa_invalid("Request body is not valid JSON."))?;
+    let obj = request.as_object().ok_or_else(|| GraphError::wa_invalid("Request body must be an object."))?;
     match obj.get("messaging_product").and_then(Value::as_str) {
         None => return Err(GraphError::wa_required("messaging_product")),
         Some("whatsapp") => {}
@@ -66,17 +60,11 @@ pub(super) async fn send(
     match obj.get("recipient_type").and_then(Value::as_str) {
         None | Some("individual") => {}
         Some(other) => {
-            return Err(GraphError::wa_invalid(format!(
-                "Param recipient_type must be individual - got \"{other}\"."
-            )))
+            return Err(GraphError::wa_invalid(format!("Param recipient_type must be individual - got \"{other}\".")))
         }
     }
     let recipient = recipient(state, obj)?;
-    let kind = obj
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("text")
-        .to_string();
+    let kind = obj.get("type").and_then(Value::as_str).unwrap_or("text").to_string();
     let to_bsuid = matches!(recipient, Recipient::Bsuid { .. });
     let checked = wa_validate::validate(state, number, &kind, obj, to_bsuid)?;
 
@@ -86,9 +74,7 @@ pub(super) async fn send(
         Recipient::Undeliverable { .. } => None,
     };
     let now = state.clock.now();
-    let last = customer
-        .as_ref()
-        .and_then(|c| c.last_inbound.get(&number.phone_number_id).copied());
+    let last = customer.as_ref().and_then(|c| c.last_inbound.get(&number.phone_number_id).copied());
     let window_open = within(last, now, WHATSAPP_WINDOW);
     let outcome = match &recipient {
         Recipient::Undeliverable { .. } => SendOutcome::Failed { code: 131026 },
@@ -98,13 +84,10 @@ pub(super) async fn send(
     let pricing = pricing(&checked, window_open);
     let id = ids::wamid();
 
-    let (input, contact, recipient_id, recipient_user_id) =
-        addressing(&recipient, customer.as_ref());
+    let (input, contact, recipient_id, recipient_user_id) = addressing(&recipient, customer.as_ref());
     lock(&state.sent).push(SentMessage {
         id: id.clone(),
-        channel: SentChannel::WhatsApp {
-            phone_number_id: number.phone_number_id.clone(),
-        },
+        channel: SentChannel::WhatsApp { phone_number_id: number.phone_number_id.clone() },
         recipient: input,
         kind: kind.clone(),
         body: request.clone(),
@@ -155,12 +138,8 @@ fn recipient(state: &SimState, obj: &Map<String, Value>) -> GraphResult<Recipien
         return Ok(Recipient::Phone { input: to, wa_id });
     }
     match obj.get("recipient").and_then(Value::as_str) {
-        Some(r) if phones::is_bsuid(r) => Ok(Recipient::Bsuid {
-            input: r.to_string(),
-        }),
-        Some(r) => Err(GraphError::wa_invalid(format!(
-            "Invalid recipient: '{r}' is not a business-scoped user ID."
-        ))),
+        Some(r) if phones::is_bsuid(r) => Ok(Recipient::Bsuid { input: r.to_string() }),
+        Some(r) => Err(GraphError::wa_invalid(format!("Invalid recipient: '{r}' is not a business-scoped user ID."))),
         None => Err(GraphError::wa_required("to")),
     }
 }
@@ -172,26 +151,15 @@ fn addressing(
 ) -> (String, Value, Option<String>, Option<String>) {
     let user_id = customer.map(|c| c.user_id.clone());
     match recipient {
-        Recipient::Phone { input, wa_id } => (
-            input.clone(),
-            json!({"input": input, "wa_id": wa_id}),
-            Some(wa_id.clone()),
-            user_id,
-        ),
-        Recipient::Bsuid { input } => (
-            input.clone(),
-            json!({"input": input, "user_id": input}),
-            None,
-            Some(input.clone()),
-        ),
+        Recipient::Phone { input, wa_id } => {
+            (input.clone(), json!({"input": input, "wa_id": wa_id}), Some(wa_id.clone()), user_id)
+        }
+        Recipient::Bsuid { input } => {
+            (input.clone(), json!({"input": input, "user_id": input}), None, Some(input.clone()))
+        }
         Recipient::Undeliverable { input } => {
             let digits = phones::digits(input);
-            (
-                input.clone(),
-                json!({"input": input, "wa_id": digits}),
-                Some(digits),
-                None,
-            )
+            (input.clone(), json!({"input": input, "wa_id": digits}), Some(digits), None)
         }
     }
 }
@@ -200,9 +168,7 @@ fn addressing(
 /// free-form service messages are free.
 fn pricing(checked: &Checked, window_open: bool) -> Pricing {
     match &checked.template {
-        Some(t) if t.category == TemplateCategory::Utility && window_open => {
-            Pricing::free_customer_service("utility")
-        }
+        Some(t) if t.category == TemplateCategory::Utility && window_open => Pricing::free_customer_service("utility"),
         Some(t) => Pricing::regular(t.category.pricing_category()),
         None => Pricing::free_customer_service("service"),
     }

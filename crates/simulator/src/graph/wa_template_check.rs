@@ -17,38 +17,27 @@ pub(super) fn check(
     t: &Map<String, Value>,
     to_bsuid: bool,
 ) -> GraphResult<Template> {
-    let name = t
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| GraphError::wa_required("template['name']"))?;
+    let name = t.get("name").and_then(Value::as_str).ok_or_else(|| GraphError::wa_required("template['name']"))?;
     let code = t
         .get("language")
         .and_then(|l| l.get("code"))
         .and_then(Value::as_str)
         .ok_or_else(|| GraphError::wa_required("template['language']['code']"))?;
-    let missing = || {
-        GraphError::whatsapp_code(132001)
-            .with_details(format!("template name ({name}) does not exist in {code}"))
-    };
+    let missing =
+        || GraphError::whatsapp_code(132001).with_details(format!("template name ({name}) does not exist in {code}"));
     let template = lock(&state.templates)
         .get(&number.waba_id)
-        .and_then(|ts| {
-            ts.iter()
-                .find(|x| x.name == name && x.language == code)
-                .cloned()
-        })
+        .and_then(|ts| ts.iter().find(|x| x.name == name && x.language == code).cloned())
         .ok_or_else(missing)?;
     match template.status {
         TemplateStatus::Approved => {}
         TemplateStatus::Paused => {
-            return Err(GraphError::whatsapp_code(132015).with_details(format!(
-                "Template {name} is paused due to low quality so it cannot be sent."
-            )))
+            return Err(GraphError::whatsapp_code(132015)
+                .with_details(format!("Template {name} is paused due to low quality so it cannot be sent.")))
         }
         TemplateStatus::Disabled => {
-            return Err(GraphError::whatsapp_code(132016).with_details(format!(
-                "Template {name} has been disabled due to low quality."
-            )))
+            return Err(GraphError::whatsapp_code(132016)
+                .with_details(format!("Template {name} has been disabled due to low quality.")))
         }
         _ => return Err(missing()),
     }
@@ -58,19 +47,11 @@ pub(super) fn check(
             "Authentication templates with one-tap, zero-tap or copy-code buttons need the user's phone number.",
         ));
     }
-    let components: &[Value] = t
-        .get("components")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
+    let components: &[Value] = t.get("components").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     let params_of = |kind: &str| -> Vec<Value> {
         components
             .iter()
-            .filter(|c| {
-                c["type"]
-                    .as_str()
-                    .is_some_and(|k| k.eq_ignore_ascii_case(kind))
-            })
+            .filter(|c| c["type"].as_str().is_some_and(|k| k.eq_ignore_ascii_case(kind)))
             .flat_map(|c| c["parameters"].as_array().cloned().unwrap_or_default())
             .collect()
     };
@@ -84,16 +65,13 @@ pub(super) fn check(
     text_params("body", &params_of("body"), &exp.body, named)?;
     for index in &exp.button_params {
         let has_param = components.iter().any(|c| {
-            c["type"]
-                .as_str()
-                .is_some_and(|k| k.eq_ignore_ascii_case("button"))
+            c["type"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("button"))
                 && index_of(&c["index"]) == Some(*index)
                 && c["parameters"].as_array().is_some_and(|p| !p.is_empty())
         });
         if !has_param {
-            return Err(GraphError::whatsapp_code(131008).with_details(format!(
-                "buttons: Button at index {index} requires a parameter."
-            )));
+            return Err(GraphError::whatsapp_code(131008)
+                .with_details(format!("buttons: Button at index {index} requires a parameter.")));
         }
     }
     Ok(template)
@@ -113,20 +91,14 @@ fn count_mismatch(component: &str, got: usize, expected: usize) -> GraphError {
     ))
 }
 
-fn text_params(
-    component: &str,
-    params: &[Value],
-    expected: &[String],
-    named: bool,
-) -> GraphResult<()> {
+fn text_params(component: &str, params: &[Value], expected: &[String], named: bool) -> GraphResult<()> {
     if params.len() != expected.len() {
         return Err(count_mismatch(component, params.len(), expected.len()));
     }
     for p in params {
         if p["type"] == "text" && p["text"].as_str().is_none_or(str::is_empty) {
-            return Err(GraphError::whatsapp_code(131008).with_details(format!(
-                "{component}: parameter of type text is missing its text value."
-            )));
+            return Err(GraphError::whatsapp_code(131008)
+                .with_details(format!("{component}: parameter of type text is missing its text value.")));
         }
         if named {
             let name = p["parameter_name"].as_str().unwrap_or_default();
@@ -159,8 +131,9 @@ fn header_media(format: &str, params: &[Value]) -> GraphResult<()> {
         object["id"].is_string() || object["link"].is_string()
     };
     if !has_source {
-        return Err(GraphError::whatsapp_code(131008)
-            .with_details(format!("header: {kind} parameter needs an id or a link.")));
+        return Err(
+            GraphError::whatsapp_code(131008).with_details(format!("header: {kind} parameter needs an id or a link."))
+        );
     }
     Ok(())
 }

@@ -36,46 +36,24 @@ fn parse_cursor(c: &str) -> Option<usize> {
     std::str::from_utf8(&bytes).ok()?.parse().ok()
 }
 
-fn list_inner(
-    state: &SimState,
-    waba_id: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> GraphResult<Value> {
+fn list_inner(state: &SimState, waba_id: &str, query: Option<&str>, headers: &HeaderMap) -> GraphResult<Value> {
     let token = authenticate(state, access_token(headers, query))?;
-    let known = state
-        .config
-        .whatsapp_numbers
-        .iter()
-        .any(|n| n.waba_id == waba_id);
+    let known = state.config.whatsapp_numbers.iter().any(|n| n.waba_id == waba_id);
     if !known || !state.token_covers_waba(&token, waba_id) {
         return Err(GraphError::unsupported("get", waba_id));
     }
     let param = |name| query_param(query, name);
     let limit = match param("limit") {
         None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| {
-                GraphError::wa_invalid(format!(
-                    "Param limit must be a number between 1 and {MAX_LIMIT}."
-                ))
-            })?,
+        Some(l) => l.parse::<usize>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
+            GraphError::wa_invalid(format!("Param limit must be a number between 1 and {MAX_LIMIT}."))
+        })?,
     };
     let fields_raw = param("fields");
-    let fields: Option<Vec<&str>> = fields_raw.as_deref().map(|f| {
-        f.split(',')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .collect()
-    });
+    let fields: Option<Vec<&str>> =
+        fields_raw.as_deref().map(|f| f.split(',').map(str::trim).filter(|f| !f.is_empty()).collect());
 
-    let all: Vec<_> = lock(&state.templates)
-        .get(waba_id)
-        .cloned()
-        .unwrap_or_default();
+    let all: Vec<_> = lock(&state.templates).get(waba_id).cloned().unwrap_or_default();
     let matching: Vec<_> = all
         .into_iter()
         .filter(|t| param("name").is_none_or(|n| t.name.contains(n.as_str())))
@@ -87,33 +65,22 @@ fn list_inner(
     let invalid_cursor = || GraphError::wa_invalid("Invalid cursor.");
     let start = match (param("after"), param("before")) {
         (Some(after), _) => parse_cursor(&after).ok_or_else(invalid_cursor)? + 1,
-        (None, Some(before)) => parse_cursor(&before)
-            .ok_or_else(invalid_cursor)?
-            .saturating_sub(limit),
+        (None, Some(before)) => parse_cursor(&before).ok_or_else(invalid_cursor)?.saturating_sub(limit),
         (None, None) => 0,
     };
     let end = (start + limit).min(matching.len());
-    let page: Vec<Value> = matching
-        .get(start..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|t| t.to_graph_json(fields.as_deref()))
-        .collect();
+    let page: Vec<Value> =
+        matching.get(start..end).unwrap_or_default().iter().map(|t| t.to_graph_json(fields.as_deref())).collect();
     if page.is_empty() {
         return Ok(json!({"data": []}));
     }
 
     let link = |cursor_name: &str, cursor_value: &str| {
-        let mut url = format!(
-            "{}/{GRAPH_VERSION}/{waba_id}/message_templates?",
-            state.base_url
-        );
+        let mut url = format!("{}/{GRAPH_VERSION}/{waba_id}/message_templates?", state.base_url);
         if let Some(f) = &fields_raw {
             url.push_str(&format!("fields={}&", f.replace(',', "%2C")));
         }
-        url.push_str(&format!(
-            "limit={limit}&{cursor_name}={cursor_value}&access_token={token}"
-        ));
+        url.push_str(&format!("limit={limit}&{cursor_name}={cursor_value}&access_token={token}"));
         url
     };
     let before = cursor(start);

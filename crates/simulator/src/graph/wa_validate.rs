@@ -41,11 +41,7 @@ pub(super) fn validate(
     obj: &Map<String, Value>,
     to_bsuid: bool,
 ) -> GraphResult<Checked> {
-    let object = || {
-        obj.get(kind)
-            .and_then(Value::as_object)
-            .ok_or_else(|| GraphError::wa_required(kind))
-    };
+    let object = || obj.get(kind).and_then(Value::as_object).ok_or_else(|| GraphError::wa_required(kind));
     match kind {
         "text" => text(object()?).map(|_| Checked::default()),
         "image" | "video" | "audio" | "document" | "sticker" => media(state, number, kind, object()?),
@@ -77,19 +73,12 @@ fn text(o: &Map<String, Value>) -> GraphResult<()> {
     Ok(())
 }
 
-fn media(
-    state: &SimState,
-    number: &WhatsAppNumber,
-    kind: &str,
-    o: &Map<String, Value>,
-) -> GraphResult<Checked> {
+fn media(state: &SimState, number: &WhatsAppNumber, kind: &str, o: &Map<String, Value>) -> GraphResult<Checked> {
     let id = o.get("id").and_then(Value::as_str);
     let link = o.get("link").and_then(Value::as_str);
     if let Some(caption) = o.get("caption") {
         if matches!(kind, "audio" | "sticker") {
-            return Err(GraphError::wa_invalid(format!(
-                "Param {kind}['caption'] is not supported."
-            )));
+            return Err(GraphError::wa_invalid(format!("Param {kind}['caption'] is not supported.")));
         }
         if caption.as_str().map(|c| c.chars().count()).unwrap_or(0) > CAPTION_MAX_CHARS {
             return Err(GraphError::wa_invalid(format!(
@@ -99,55 +88,41 @@ fn media(
     }
     let voice = o.get("voice").and_then(Value::as_bool).unwrap_or(false);
     if voice && kind != "audio" {
-        return Err(GraphError::wa_invalid(format!(
-            "Param {kind}['voice'] is not supported."
-        )));
+        return Err(GraphError::wa_invalid(format!("Param {kind}['voice'] is not supported.")));
     }
     match (id, link) {
-        (Some(_), Some(_)) => Err(GraphError::wa_invalid(format!(
-            "Only one of {kind}['id'] or {kind}['link'] may be set."
-        ))),
+        (Some(_), Some(_)) => {
+            Err(GraphError::wa_invalid(format!("Only one of {kind}['id'] or {kind}['link'] may be set.")))
+        }
         (None, None) => Err(GraphError::wa_required(&format!("{kind}['id']"))),
         (None, Some(link)) => {
             if !(link.starts_with("https://") || link.starts_with("http://")) {
-                return Err(GraphError::wa_invalid(format!(
-                    "Param {kind}['link'] must be a valid URL."
-                )));
+                return Err(GraphError::wa_invalid(format!("Param {kind}['link'] must be a valid URL.")));
             }
             // The simulator does not fetch links, so it cannot check a linked voice note's codec.
-            Ok(Checked {
-                voice,
-                template: None,
-            })
+            Ok(Checked { voice, template: None })
         }
         (Some(id), None) => {
             let stored = lock(&state.media).get(id).cloned();
-            let stored = stored
-                .filter(|m| m.waba_id == number.waba_id)
-                .ok_or_else(|| {
-                    GraphError::whatsapp(131009, "Parameter value is not valid")
-                        .with_details(format!("Invalid media id {id}."))
-                })?;
+            let stored = stored.filter(|m| m.waba_id == number.waba_id).ok_or_else(|| {
+                GraphError::whatsapp(131009, "Parameter value is not valid")
+                    .with_details(format!("Invalid media id {id}."))
+            })?;
             let fits = match kind {
                 "document" => true,
                 "sticker" => stored.mime_type == "image/webp",
                 other => family(&stored.mime_type) == Some(other),
             };
             if !fits {
-                return Err(GraphError::whatsapp_code(131053).with_details(format!(
-                    "Media of type {} cannot be sent as {kind}.",
-                    stored.mime_type
-                )));
+                return Err(GraphError::whatsapp_code(131053)
+                    .with_details(format!("Media of type {} cannot be sent as {kind}.", stored.mime_type)));
             }
             if voice && !(is_opus_mime(&stored.mime_type) && is_ogg_opus(&stored.bytes)) {
                 return Err(GraphError::whatsapp_code(131053).with_details(
                     "Voice messages require an OGG file with the OPUS codec, uploaded as 'audio/ogg; codecs=opus'.",
                 ));
             }
-            Ok(Checked {
-                voice,
-                template: None,
-            })
+            Ok(Checked { voice, template: None })
         }
     }
 }
@@ -164,53 +139,35 @@ fn reaction(o: &Map<String, Value>) -> GraphResult<()> {
 }
 
 fn interactive(o: &Map<String, Value>) -> GraphResult<()> {
-    let kind = o
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| GraphError::wa_required("interactive['type']"))?;
+    let kind = o.get("type").and_then(Value::as_str).ok_or_else(|| GraphError::wa_required("interactive['type']"))?;
     if !INTERACTIVE_TYPES.contains(&kind) {
-        return Err(GraphError::wa_invalid(format!(
-            "Param interactive['type'] is not valid - got \"{kind}\"."
-        )));
+        return Err(GraphError::wa_invalid(format!("Param interactive['type'] is not valid - got \"{kind}\".")));
     }
-    let needs_body = matches!(
-        kind,
-        "button" | "list" | "cta_url" | "request_contact_info" | "location_request_message"
-    );
-    let body = o
-        .get("body")
-        .and_then(|b| b.get("text"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let needs_body =
+        matches!(kind, "button" | "list" | "cta_url" | "request_contact_info" | "location_request_message");
+    let body = o.get("body").and_then(|b| b.get("text")).and_then(Value::as_str).unwrap_or_default();
     if needs_body && body.is_empty() {
         return Err(GraphError::wa_required("interactive['body']['text']"));
     }
     if body.chars().count() > CAPTION_MAX_CHARS {
-        return Err(GraphError::wa_invalid(
-            "Param interactive['body']['text'] must be at most 1024 characters long.",
-        ));
+        return Err(GraphError::wa_invalid("Param interactive['body']['text'] must be at most 1024 characters long."));
     }
     let action = o.get("action");
     match kind {
         "request_contact_info"
-            if action.and_then(|a| a.get("name")).and_then(Value::as_str)
-                != Some("request_contact_info") =>
+            if action.and_then(|a| a.get("name")).and_then(Value::as_str) != Some("request_contact_info") =>
         {
             return Err(GraphError::wa_invalid(
                 "Param interactive['action']['name'] must be \"request_contact_info\".",
             ));
         }
         "button" => {
-            let buttons = action
-                .and_then(|a| a.get("buttons"))
-                .and_then(Value::as_array);
+            let buttons = action.and_then(|a| a.get("buttons")).and_then(Value::as_array);
             let ok = buttons.is_some_and(|b| {
                 (1..=3).contains(&b.len())
                     && b.iter().all(|x| {
                         let title = x["reply"]["title"].as_str().unwrap_or_default();
-                        x["reply"]["id"].is_string()
-                            && !title.is_empty()
-                            && title.chars().count() <= 20
+                        x["reply"]["id"].is_string() && !title.is_empty() && title.chars().count() <= 20
                     })
             });
             if !ok {
@@ -220,13 +177,9 @@ fn interactive(o: &Map<String, Value>) -> GraphResult<()> {
             }
         }
         "list" => {
-            let has_button = action
-                .and_then(|a| a.get("button"))
-                .is_some_and(Value::is_string);
-            let has_sections = action
-                .and_then(|a| a.get("sections"))
-                .and_then(Value::as_array)
-                .is_some_and(|s| !s.is_empty());
+            let has_button = action.and_then(|a| a.get("button")).is_some_and(Value::is_string);
+            let has_sections =
+                action.and_then(|a| a.get("sections")).and_then(Value::as_array).is_some_and(|s| !s.is_empty());
             if !(has_button && has_sections) {
                 return Err(GraphError::wa_required("interactive['action']['sections']"));
             }
@@ -238,9 +191,7 @@ fn interactive(o: &Map<String, Value>) -> GraphResult<()> {
 
 fn location(o: &Map<String, Value>) -> GraphResult<()> {
     for field in ["latitude", "longitude"] {
-        let ok = o
-            .get(field)
-            .is_some_and(|v| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()));
+        let ok = o.get(field).is_some_and(|v| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()));
         if !ok {
             return Err(GraphError::wa_required(&format!("location['{field}']")));
         }
@@ -249,17 +200,10 @@ fn location(o: &Map<String, Value>) -> GraphResult<()> {
 }
 
 fn contacts(v: Option<&Value>) -> GraphResult<()> {
-    let cards = v
-        .and_then(Value::as_array)
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| GraphError::wa_required("contacts"))?;
-    if cards
-        .iter()
-        .any(|c| !c["name"]["formatted_name"].is_string())
-    {
-        return Err(GraphError::wa_required(
-            "contacts['name']['formatted_name']",
-        ));
+    let cards =
+        v.and_then(Value::as_array).filter(|c| !c.is_empty()).ok_or_else(|| GraphError::wa_required("contacts"))?;
+    if cards.iter().any(|c| !c["name"]["formatted_name"].is_string()) {
+        return Err(GraphError::wa_required("contacts['name']['formatted_name']"));
     }
     Ok(())
 }

@@ -77,11 +77,7 @@ pub fn whatsapp_history(
                 })
                 .collect();
             let mut thread = Map::new();
-            let id = t
-                .customer
-                .wa_id
-                .clone()
-                .or_else(|| t.customer.user_id.clone());
+            let id = t.customer.wa_id.clone().or_else(|| t.customer.user_id.clone());
             insert_opt(&mut thread, "id", &id);
             insert_opt(&mut thread, "user_id", &t.customer.user_id);
             thread.insert("messages".into(), Value::Array(messages));
@@ -125,11 +121,7 @@ pub struct StateSyncContact {
 }
 
 /// The phone's contacts (`smb_app_state_sync`).
-pub fn whatsapp_state_sync(
-    business: &WaBusiness,
-    timestamp: i64,
-    contacts: &[StateSyncContact],
-) -> Value {
+pub fn whatsapp_state_sync(business: &WaBusiness, timestamp: i64, contacts: &[StateSyncContact]) -> Value {
     let state_sync: Vec<Value> = contacts
         .iter()
         .map(|c| {
@@ -162,11 +154,7 @@ mod tests {
             display_phone_number: "5215599887766".into(),
         };
         let to = WaUser::phone("5215512345678").with_user_id("MX.1");
-        let v = whatsapp_echo(
-            &business,
-            &to,
-            &WaMessage::new("wamid.e", 7, WaContent::Text("Hola".into())),
-        );
+        let v = whatsapp_echo(&business, &to, &WaMessage::new("wamid.e", 7, WaContent::Text("Hola".into())));
         assert_eq!(v["entry"][0]["changes"][0]["field"], "smb_message_echoes");
         let echo = &v["entry"][0]["changes"][0]["value"]["message_echoes"][0];
         assert_eq!(echo["from"], "5215599887766");
@@ -200,10 +188,7 @@ mod tests {
         };
         let v = whatsapp_history(&business, 0, 1, 100, &[thread]);
         let chunk = &v["entry"][0]["changes"][0]["value"]["history"][0];
-        assert_eq!(
-            chunk["metadata"],
-            serde_json::json!({"phase": 0, "chunk_order": 1, "progress": 100})
-        );
+        assert_eq!(chunk["metadata"], serde_json::json!({"phase": 0, "chunk_order": 1, "progress": 100}));
         let messages = &chunk["threads"][0]["messages"];
         assert_eq!(chunk["threads"][0]["id"], "5215512345678");
         assert_eq!(messages[0]["from"], "5215512345678");

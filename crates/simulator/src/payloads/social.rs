@@ -50,11 +50,7 @@ pub struct SocialMessage {
 
 impl SocialMessage {
     pub fn text(mid: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            mid: mid.into(),
-            text: Some(text.into()),
-            ..Self::default()
-        }
+        Self { mid: mid.into(), text: Some(text.into()), ..Self::default() }
     }
 }
 
@@ -65,19 +61,8 @@ fn envelope(platform: SocialPlatform, asset_id: &str, time_ms: i64, event: Value
     })
 }
 
-fn event(
-    asset_id: &str,
-    customer: &str,
-    from_customer: bool,
-    time_ms: i64,
-    key: &str,
-    body: Value,
-) -> Value {
-    let (sender, recipient) = if from_customer {
-        (customer, asset_id)
-    } else {
-        (asset_id, customer)
-    };
+fn event(asset_id: &str, customer: &str, from_customer: bool, time_ms: i64, key: &str, body: Value) -> Value {
+    let (sender, recipient) = if from_customer { (customer, asset_id) } else { (asset_id, customer) };
     let mut e = Map::new();
     e.insert("sender".into(), json!({"id": sender}));
     e.insert("recipient".into(), json!({"id": recipient}));
@@ -98,10 +83,7 @@ pub fn social_message(
     m.insert("mid".into(), json!(message.mid));
     if message.is_echo {
         m.insert("is_echo".into(), json!(true));
-        m.insert(
-            "app_id".into(),
-            json!(SIM_APP_ID.parse::<i64>().unwrap_or_default()),
-        );
+        m.insert("app_id".into(), json!(SIM_APP_ID.parse::<i64>().unwrap_or_default()));
     }
     if let Some(text) = &message.text {
         m.insert("text".into(), json!(text));
@@ -132,14 +114,7 @@ pub fn social_message(
     if message.is_unsupported {
         m.insert("is_unsupported".into(), json!(true));
     }
-    let e = event(
-        asset_id,
-        customer,
-        !message.is_echo,
-        time_ms,
-        "message",
-        Value::Object(m),
-    );
+    let e = event(asset_id, customer, !message.is_echo, time_ms, "message", Value::Object(m));
     envelope(platform, asset_id, time_ms, e)
 }
 
@@ -171,12 +146,7 @@ pub fn social_reaction(
         }
         None => json!({"mid": mid, "action": "unreact"}),
     };
-    envelope(
-        platform,
-        asset_id,
-        time_ms,
-        event(asset_id, customer, true, time_ms, "reaction", body),
-    )
+    envelope(platform, asset_id, time_ms, event(asset_id, customer, true, time_ms, "reaction", body))
 }
 
 /// The customer read the conversation: Messenger by `watermark` (everything up to that millisecond),
@@ -193,22 +163,11 @@ pub fn social_read(
         (SocialPlatform::Instagram, Some(mid)) => json!({"mid": mid}),
         _ => json!({"watermark": watermark_ms}),
     };
-    envelope(
-        platform,
-        asset_id,
-        time_ms,
-        event(asset_id, customer, true, time_ms, "read", body),
-    )
+    envelope(platform, asset_id, time_ms, event(asset_id, customer, true, time_ms, "read", body))
 }
 
 /// Messenger delivery confirmation of Page messages.
-pub fn social_delivery(
-    asset_id: &str,
-    customer: &str,
-    time_ms: i64,
-    mids: &[String],
-    watermark_ms: i64,
-) -> Value {
+pub fn social_delivery(asset_id: &str, customer: &str, time_ms: i64, mids: &[String], watermark_ms: i64) -> Value {
     let body = json!({"mids": mids, "watermark": watermark_ms});
     let e = event(asset_id, customer, true, time_ms, "delivery", body);
     envelope(SocialPlatform::Messenger, asset_id, time_ms, e)
@@ -225,12 +184,7 @@ pub fn social_postback(
     payload: &str,
 ) -> Value {
     let body = json!({"mid": mid, "title": title, "payload": payload});
-    envelope(
-        platform,
-        asset_id,
-        time_ms,
-        event(asset_id, customer, true, time_ms, "postback", body),
-    )
+    envelope(platform, asset_id, time_ms, event(asset_id, customer, true, time_ms, "postback", body))
 }
 
 #[cfg(test)]
@@ -257,10 +211,7 @@ mod tests {
 
     #[test]
     fn an_echo_swaps_sender_and_recipient() {
-        let msg = SocialMessage {
-            is_echo: true,
-            ..SocialMessage::text("m_2", "Hi")
-        };
+        let msg = SocialMessage { is_echo: true, ..SocialMessage::text("m_2", "Hi") };
         let v = social_message(SocialPlatform::Instagram, "IG", "IGSID", 1, &msg);
         let e = &v["entry"][0]["messaging"][0];
         assert_eq!(v["object"], "instagram");
@@ -272,14 +223,8 @@ mod tests {
     #[test]
     fn reactions_name_the_emoji() {
         let v = social_reaction(SocialPlatform::Messenger, "P", "U", 1, "m_1", Some("❤️"));
-        assert_eq!(
-            v["entry"][0]["messaging"][0]["reaction"]["reaction"],
-            "love"
-        );
+        assert_eq!(v["entry"][0]["messaging"][0]["reaction"]["reaction"], "love");
         let v = social_reaction(SocialPlatform::Messenger, "P", "U", 1, "m_1", None);
-        assert_eq!(
-            v["entry"][0]["messaging"][0]["reaction"]["action"],
-            "unreact"
-        );
+        assert_eq!(v["entry"][0]["messaging"][0]["reaction"]["action"], "unreact");
     }
 }

@@ -53,20 +53,12 @@ pub struct Pricing {
 impl Pricing {
     /// A charged template message.
     pub fn regular(category: &str) -> Self {
-        Self {
-            billable: true,
-            kind: "regular".into(),
-            category: category.into(),
-        }
+        Self { billable: true, kind: "regular".into(), category: category.into() }
     }
 
     /// Free inside the customer service window (free-form messages; utility templates in the window).
     pub fn free_customer_service(category: &str) -> Self {
-        Self {
-            billable: false,
-            kind: "free_customer_service".into(),
-            category: category.into(),
-        }
+        Self { billable: false, kind: "free_customer_service".into(), category: category.into() }
     }
 
     fn to_json(&self) -> Value {
@@ -91,11 +83,7 @@ impl WaStatusError {
             131053 => "Unable to upload the media used in the message.",
             _ => crate::graph_error::whatsapp_title(code),
         };
-        Self {
-            code,
-            title: crate::graph_error::whatsapp_title(code).into(),
-            details: details.into(),
-        }
+        Self { code, title: crate::graph_error::whatsapp_title(code).into(), details: details.into() }
     }
 }
 
@@ -197,14 +185,9 @@ mod tests {
 
     #[test]
     fn a_failed_status_carries_the_error_and_no_pricing() {
-        let business = WaBusiness {
-            waba_id: "W".into(),
-            phone_number_id: "P".into(),
-            display_phone_number: "1".into(),
-        };
-        let status = WaStatus::new("wamid.1", WaStatusKind::Sent, 5)
-            .to("521")
-            .failed_with(131047);
+        let business =
+            WaBusiness { waba_id: "W".into(), phone_number_id: "P".into(), display_phone_number: "1".into() };
+        let status = WaStatus::new("wamid.1", WaStatusKind::Sent, 5).to("521").failed_with(131047);
         let v = whatsapp_status(&business, &status);
         let s = &v["entry"][0]["changes"][0]["value"]["statuses"][0];
         assert_eq!(s["status"], "failed");
@@ -216,9 +199,7 @@ mod tests {
 
     #[test]
     fn pricing_has_the_pmp_shape() {
-        let s = WaStatus::new("w", WaStatusKind::Delivered, 1)
-            .priced(Pricing::regular("marketing"))
-            .to_json();
+        let s = WaStatus::new("w", WaStatusKind::Delivered, 1).priced(Pricing::regular("marketing")).to_json();
         assert_eq!(
             s["pricing"],
             json!({"billable": true, "pricing_model": "PMP", "type": "regular", "category": "marketing"})

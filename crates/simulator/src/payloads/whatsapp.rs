@@ -44,19 +44,12 @@ pub struct WaUser {
 impl WaUser {
     /// A user known by phone (classic payload, no BSUID unless added with [`WaUser::with_user_id`]).
     pub fn phone(wa_id: impl Into<String>) -> Self {
-        Self {
-            wa_id: Some(wa_id.into()),
-            ..Self::default()
-        }
+        Self { wa_id: Some(wa_id.into()), ..Self::default() }
     }
 
     /// A username-only user: BSUID and username, no phone.
     pub fn username_only(user_id: impl Into<String>, username: impl Into<String>) -> Self {
-        Self {
-            user_id: Some(user_id.into()),
-            username: Some(username.into()),
-            ..Self::default()
-        }
+        Self { user_id: Some(user_id.into()), username: Some(username.into()), ..Self::default() }
     }
 
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
@@ -197,21 +190,11 @@ pub struct WaMessage {
 
 impl WaMessage {
     pub fn new(id: impl Into<String>, timestamp: i64, content: WaContent) -> Self {
-        Self {
-            id: id.into(),
-            timestamp,
-            content,
-            context: None,
-            referral: None,
-        }
+        Self { id: id.into(), timestamp, content, context: None, referral: None }
     }
 
     pub fn replying_to(mut self, id: impl Into<String>, from: Option<String>) -> Self {
-        self.context = Some(WaContext {
-            from,
-            id: id.into(),
-            forwarded: false,
-        });
+        self.context = Some(WaContext { from, id: id.into(), forwarded: false });
         self
     }
 }
@@ -243,17 +226,8 @@ impl WaContent {
         m.insert("type".into(), json!(self.kind()));
         let object = match self {
             Self::Text(body) => json!({"body": body}),
-            Self::Image(x)
-            | Self::Video(x)
-            | Self::Audio(x)
-            | Self::Document(x)
-            | Self::Sticker(x) => media(x),
-            Self::Location {
-                latitude,
-                longitude,
-                name,
-                address,
-            } => {
+            Self::Image(x) | Self::Video(x) | Self::Audio(x) | Self::Document(x) | Self::Sticker(x) => media(x),
+            Self::Location { latitude, longitude, name, address } => {
                 let mut o = Map::new();
                 o.insert("latitude".into(), json!(latitude));
                 o.insert("longitude".into(), json!(longitude));
@@ -265,10 +239,7 @@ impl WaContent {
                 if let Some(origin) = origin {
                     m.insert("origin".into(), json!(origin));
                 }
-                m.insert(
-                    "contacts".into(),
-                    Value::Array(cards.iter().map(card).collect()),
-                );
+                m.insert("contacts".into(), Value::Array(cards.iter().map(card).collect()));
                 return;
             }
             Self::Reaction { message_id, emoji } => {
@@ -277,11 +248,7 @@ impl WaContent {
             Self::ButtonReply { id, title } => {
                 json!({"type": "button_reply", "button_reply": {"id": id, "title": title}})
             }
-            Self::ListReply {
-                id,
-                title,
-                description,
-            } => {
+            Self::ListReply { id, title, description } => {
                 let mut reply = json!({"id": id, "title": title});
                 if let Some(d) = description {
                     reply["description"] = json!(d);
@@ -301,17 +268,12 @@ impl WaContent {
                 );
                 return;
             }
-            Self::Edit {
-                original_message_id,
-                content,
-            } => {
+            Self::Edit { original_message_id, content } => {
                 let mut inner = Map::new();
                 content.write_into(&mut inner);
                 json!({"original_message_id": original_message_id, "message": inner})
             }
-            Self::Revoke {
-                original_message_id,
-            } => json!({"original_message_id": original_message_id}),
+            Self::Revoke { original_message_id } => json!({"original_message_id": original_message_id}),
             Self::Other { object, .. } => object.clone(),
         };
         m.insert(self.kind().to_string(), object);
@@ -350,11 +312,7 @@ fn card(c: &ContactCard) -> Value {
             Value::Object(o)
         })
         .collect();
-    let emails: Vec<Value> = c
-        .emails
-        .iter()
-        .map(|e| json!({"email": e, "type": "HOME"}))
-        .collect();
+    let emails: Vec<Value> = c.emails.iter().map(|e| json!({"email": e, "type": "HOME"})).collect();
     let mut o = Map::new();
     o.insert("name".into(), Value::Object(name));
     o.insert("phones".into(), Value::Array(phones));
@@ -406,18 +364,8 @@ pub fn whatsapp_message(business: &WaBusiness, user: &WaUser, message: &WaMessag
 }
 
 /// A text message delivery.
-pub fn whatsapp_text(
-    business: &WaBusiness,
-    user: &WaUser,
-    id: &str,
-    timestamp: i64,
-    body: &str,
-) -> Value {
-    whatsapp_message(
-        business,
-        user,
-        &WaMessage::new(id, timestamp, WaContent::Text(body.into())),
-    )
+pub fn whatsapp_text(business: &WaBusiness, user: &WaUser, id: &str, timestamp: i64, body: &str) -> Value {
+    whatsapp_message(business, user, &WaMessage::new(id, timestamp, WaContent::Text(body.into())))
 }
 
 pub(crate) fn insert_opt(map: &mut Map<String, Value>, key: &str, value: &Option<String>) {
@@ -431,11 +379,7 @@ mod tests {
     use super::*;
 
     fn business() -> WaBusiness {
-        WaBusiness {
-            waba_id: "W".into(),
-            phone_number_id: "P".into(),
-            display_phone_number: "15550783881".into(),
-        }
+        WaBusiness { waba_id: "W".into(), phone_number_id: "P".into(), display_phone_number: "15550783881".into() }
     }
 
     #[test]
@@ -462,10 +406,7 @@ mod tests {
         assert!(value["messages"][0].get("from").is_none());
         assert_eq!(value["contacts"][0]["user_id"], "US.13491208655302741918");
         assert_eq!(value["contacts"][0]["profile"]["username"], "ana.mx");
-        assert_eq!(
-            value["messages"][0]["from_user_id"],
-            "US.13491208655302741918"
-        );
+        assert_eq!(value["messages"][0]["from_user_id"], "US.13491208655302741918");
     }
 
     #[test]
@@ -481,9 +422,7 @@ mod tests {
         assert_eq!(edit["edit"]["original_message_id"], "wamid.o");
         assert_eq!(edit["edit"]["message"]["type"], "text");
         assert_eq!(edit["edit"]["message"]["text"]["body"], "nuevo");
-        let revoke = msg(WaContent::Revoke {
-            original_message_id: "wamid.o".into(),
-        });
+        let revoke = msg(WaContent::Revoke { original_message_id: "wamid.o".into() });
         assert_eq!(revoke["revoke"]["original_message_id"], "wamid.o");
     }
 }

@@ -25,15 +25,10 @@ async fn webhooks_are_signed_with_the_app_secret_over_the_raw_body() {
     assert_eq!(v["metadata"]["phone_number_id"], NUMBER);
     assert_eq!(v["contacts"][0]["wa_id"], MARIA);
     assert_eq!(v["contacts"][0]["profile"]["name"], "María López");
-    assert!(v["contacts"][0]["user_id"]
-        .as_str()
-        .is_some_and(|u| u.starts_with("MX.")));
+    assert!(v["contacts"][0]["user_id"].as_str().is_some_and(|u| u.starts_with("MX.")));
     assert_eq!(v["messages"][0]["from"], MARIA);
     assert_eq!(v["messages"][0]["type"], "text");
-    assert_eq!(
-        v["messages"][0]["timestamp"],
-        env.sim.now().unix_timestamp().to_string()
-    );
+    assert_eq!(v["messages"][0]["timestamp"], env.sim.now().unix_timestamp().to_string());
     assert_eq!(env.sim.webhooks()[0].status, Some(200));
 }
 
@@ -41,27 +36,15 @@ async fn webhooks_are_signed_with_the_app_secret_over_the_raw_body() {
 async fn customer_media_is_downloadable_by_its_id() {
     let env = env().await;
     let maria = env.sim.whatsapp_customer(NUMBER, MARIA).expect("number");
-    maria
-        .audio(samples::ogg_opus(), "audio/ogg; codecs=opus", true)
-        .await
-        .expect("delivered");
+    maria.audio(samples::ogg_opus(), "audio/ogg; codecs=opus", true).await.expect("delivered");
     let got = env.hooks.wait_for(1).await;
     let audio = &value(&got[0].json)["messages"][0]["audio"];
     assert_eq!(audio["voice"], true);
     assert_eq!(audio["mime_type"], "audio/ogg; codecs=opus");
     let id = audio["id"].as_str().expect("media id");
     let (_, info) = env.get(id, Some(TOKEN)).await;
-    let bytes = env
-        .http
-        .get(info["url"].as_str().unwrap_or_default())
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("up");
-    assert_eq!(
-        bytes.bytes().await.expect("bytes").to_vec(),
-        samples::ogg_opus()
-    );
+    let bytes = env.http.get(info["url"].as_str().unwrap_or_default()).bearer_auth(TOKEN).send().await.expect("up");
+    assert_eq!(bytes.bytes().await.expect("bytes").to_vec(), samples::ogg_opus());
 }
 
 #[tokio::test]
@@ -69,9 +52,7 @@ async fn a_username_customer_has_no_phone_until_they_share_it() {
     let env = env().await;
     let ana = env.sim.username_customer(NUMBER, "ana.mx").expect("number");
     ana.text("Hola").await.expect("delivered");
-    ana.share_own_phone("+52 1 55 8765 4321")
-        .await
-        .expect("delivered");
+    ana.share_own_phone("+52 1 55 8765 4321").await.expect("delivered");
     ana.text("Gracias").await.expect("delivered");
     let got = env.hooks.wait_for(3).await;
 
@@ -86,9 +67,7 @@ async fn a_username_customer_has_no_phone_until_they_share_it() {
     assert_eq!(shared["type"], "contacts");
     assert_eq!(shared["origin"], "contact_request");
     assert_eq!(shared["contacts"][0]["phones"][0]["wa_id"], "5215587654321");
-    assert!(shared["contacts"][0]["vcard"]
-        .as_str()
-        .is_some_and(|v| v.contains("waid=5215587654321")));
+    assert!(shared["contacts"][0]["vcard"].as_str().is_some_and(|v| v.contains("waid=5215587654321")));
 
     let later = value(&got[2].json);
     assert_eq!(later["contacts"][0]["wa_id"], "5215587654321");
@@ -103,46 +82,20 @@ async fn a_username_customer_has_no_phone_until_they_share_it() {
 async fn every_message_kind_has_meta_shape() {
     let env = env().await;
     let maria = env.sim.whatsapp_customer(NUMBER, MARIA).expect("number");
-    let first = maria
-        .text("Hola")
-        .await
-        .expect("delivered")
-        .message_id
-        .unwrap_or_default();
-    maria
-        .image(samples::png(), "image/png", Some("foto"))
-        .await
-        .expect("image");
-    maria
-        .video(samples::mp4(), "video/mp4", None)
-        .await
-        .expect("video");
-    maria
-        .document(samples::pdf(), "application/pdf", "cotizacion.pdf", None)
-        .await
-        .expect("document");
-    maria
-        .sticker(samples::webp(), false)
-        .await
-        .expect("sticker");
-    maria
-        .location(19.43, -99.13, Some("Oficina"), Some("Reforma 1"))
-        .await
-        .expect("location");
+    let first = maria.text("Hola").await.expect("delivered").message_id.unwrap_or_default();
+    maria.image(samples::png(), "image/png", Some("foto")).await.expect("image");
+    maria.video(samples::mp4(), "video/mp4", None).await.expect("video");
+    maria.document(samples::pdf(), "application/pdf", "cotizacion.pdf", None).await.expect("document");
+    maria.sticker(samples::webp(), false).await.expect("sticker");
+    maria.location(19.43, -99.13, Some("Oficina"), Some("Reforma 1")).await.expect("location");
     maria.react(&first, "👍").await.expect("reaction");
     maria.reply(&first, "cita").await.expect("reply");
     maria.unsupported().await.expect("unsupported");
     maria.edit(&first, "Hola!").await.expect("edit");
     maria.revoke(&first).await.expect("revoke");
     let got = env.hooks.wait_for(11).await;
-    let msgs: Vec<Value> = got
-        .iter()
-        .map(|r| value(&r.json)["messages"][0].clone())
-        .collect();
-    let kinds: Vec<&str> = msgs
-        .iter()
-        .map(|m| m["type"].as_str().unwrap_or_default())
-        .collect();
+    let msgs: Vec<Value> = got.iter().map(|r| value(&r.json)["messages"][0].clone()).collect();
+    let kinds: Vec<&str> = msgs.iter().map(|m| m["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(
         kinds,
         [
@@ -160,19 +113,11 @@ async fn every_message_kind_has_meta_shape() {
         ]
     );
     assert_eq!(msgs[1]["image"]["caption"], "foto");
-    assert!(
-        msgs[1]["image"]["sha256"]
-            .as_str()
-            .is_some_and(|s| s.ends_with('=')),
-        "base64 like Meta"
-    );
+    assert!(msgs[1]["image"]["sha256"].as_str().is_some_and(|s| s.ends_with('=')), "base64 like Meta");
     assert_eq!(msgs[3]["document"]["filename"], "cotizacion.pdf");
     assert_eq!(msgs[4]["sticker"]["mime_type"], "image/webp");
     assert_eq!(msgs[5]["location"]["latitude"], 19.43);
-    assert_eq!(
-        msgs[6]["reaction"],
-        json!({"message_id": first, "emoji": "👍"})
-    );
+    assert_eq!(msgs[6]["reaction"], json!({"message_id": first, "emoji": "👍"}));
     assert_eq!(msgs[7]["context"]["id"], first.as_str());
     assert_eq!(msgs[8]["errors"][0]["code"], 131051);
     assert_eq!(msgs[9]["edit"]["message"]["text"]["body"], "Hola!");
@@ -183,40 +128,21 @@ async fn every_message_kind_has_meta_shape() {
 async fn coexistence_numbers_get_echoes_and_others_refuse_them() {
     let env = env().await;
     let cloud = env.sim.whatsapp_customer(NUMBER, MARIA).expect("number");
-    assert!(matches!(
-        cloud.echo_text("x").await,
-        Err(SimError::NotCoexistence(_))
-    ));
-    let app = env
-        .sim
-        .whatsapp_customer(demo::APP_PHONE_NUMBER_ID, MARIA)
-        .expect("number");
-    app.echo_text("Te escribo desde el cel")
-        .await
-        .expect("delivered");
+    assert!(matches!(cloud.echo_text("x").await, Err(SimError::NotCoexistence(_))));
+    let app = env.sim.whatsapp_customer(demo::APP_PHONE_NUMBER_ID, MARIA).expect("number");
+    app.echo_text("Te escribo desde el cel").await.expect("delivered");
     let got = env.hooks.wait_for(1).await;
-    assert_eq!(
-        got[0].json["entry"][0]["changes"][0]["field"],
-        "smb_message_echoes"
-    );
+    assert_eq!(got[0].json["entry"][0]["changes"][0]["field"], "smb_message_echoes");
     let echo = &value(&got[0].json)["message_echoes"][0];
     assert_eq!(echo["from"], demo::APP_DISPLAY_NUMBER);
     assert_eq!(echo["to"], MARIA);
     assert_eq!(echo["text"]["body"], "Te escribo desde el cel");
     assert_eq!(env.sim.sent_messages().len(), 0);
     // An echo opens no window.
-    let (_, body) = env
-        .post(
-            &format!("{}/messages", demo::APP_PHONE_NUMBER_ID),
-            Some(demo::APP_TOKEN),
-            &text_to(MARIA, "x"),
-        )
-        .await;
+    let (_, body) =
+        env.post(&format!("{}/messages", demo::APP_PHONE_NUMBER_ID), Some(demo::APP_TOKEN), &text_to(MARIA, "x")).await;
     assert!(body["messages"][0]["id"].is_string());
-    assert_eq!(
-        env.sim.sent_messages()[0].outcome,
-        inbox_simulator::SendOutcome::Failed { code: 131047 }
-    );
+    assert_eq!(env.sim.sent_messages()[0].outcome, inbox_simulator::SendOutcome::Failed { code: 131047 });
 }
 
 #[tokio::test]
@@ -227,23 +153,15 @@ async fn statuses_follow_a_send_in_order_with_pricing() {
     let id = body["messages"][0]["id"].clone();
     env.hooks.wait_for(4).await;
     let statuses = env.hooks.statuses();
-    let kinds: Vec<&str> = statuses
-        .iter()
-        .map(|s| s["status"].as_str().unwrap_or_default())
-        .collect();
+    let kinds: Vec<&str> = statuses.iter().map(|s| s["status"].as_str().unwrap_or_default()).collect();
     assert_eq!(kinds, ["sent", "delivered", "read"]);
-    assert!(statuses
-        .iter()
-        .all(|s| s["id"] == id && s["recipient_id"] == MARIA));
+    assert!(statuses.iter().all(|s| s["id"] == id && s["recipient_id"] == MARIA));
     assert_eq!(
         statuses[0]["pricing"],
         json!({"billable": false, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"})
     );
     assert!(statuses[2].get("pricing").is_none());
-    assert!(
-        statuses[0].get("conversation").is_none(),
-        "v24 has no conversation object"
-    );
+    assert!(statuses[0].get("conversation").is_none(), "v24 has no conversation object");
 }
 
 #[tokio::test]
@@ -251,18 +169,9 @@ async fn statuses_can_be_emitted_by_hand_and_crafted_out_of_order() {
     let env = env().await;
     env.maria_writes().await;
     let (_, body) = env.wa_send(text_to(MARIA, "Hola")).await;
-    let id = body["messages"][0]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    env.sim
-        .emit_status(&id, WaStatusKind::Read)
-        .await
-        .expect("delivered");
-    env.sim
-        .emit_status(&id, WaStatusKind::Delivered)
-        .await
-        .expect("delivered");
+    let id = body["messages"][0]["id"].as_str().unwrap_or_default().to_string();
+    env.sim.emit_status(&id, WaStatusKind::Read).await.expect("delivered");
+    env.sim.emit_status(&id, WaStatusKind::Delivered).await.expect("delivered");
     let business = env.sim.business(NUMBER).expect("number");
     let crafted = payloads::whatsapp_statuses(
         &business,
@@ -273,18 +182,10 @@ async fn statuses_can_be_emitted_by_hand_and_crafted_out_of_order() {
     );
     let d = env.sim.post_webhook(crafted).await.expect("delivered");
     assert_eq!(d.status, 200);
-    let kinds: Vec<String> = env
-        .hooks
-        .statuses()
-        .iter()
-        .map(|s| s["status"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let kinds: Vec<String> =
+        env.hooks.statuses().iter().map(|s| s["status"].as_str().unwrap_or_default().to_string()).collect();
     assert_eq!(kinds, ["read", "delivered", "sent", "sent"]);
-    assert!(env
-        .sim
-        .emit_status("wamid.unknown", WaStatusKind::Read)
-        .await
-        .is_err());
+    assert!(env.sim.emit_status("wamid.unknown", WaStatusKind::Read).await.is_err());
 }
 
 #[tokio::test]
@@ -310,9 +211,7 @@ async fn messenger_and_instagram_customers_send_page_shaped_webhooks() {
     let env = env().await;
     let fb = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
     fb.text("Hola").await.expect("delivered");
-    fb.attachment("image", samples::png(), "image/png")
-        .await
-        .expect("delivered");
+    fb.attachment("image", samples::png(), "image/png").await.expect("delivered");
     fb.react("m_1", "❤️").await.expect("delivered");
     fb.read(None).await.expect("delivered");
     let ig = env.sim.instagram_customer(demo::IG_ID).expect("account");
@@ -323,19 +222,8 @@ async fn messenger_and_instagram_customers_send_page_shaped_webhooks() {
     assert_eq!(got[0].json["object"], "page");
     assert_eq!(event(0)["sender"]["id"], fb.id());
     assert_eq!(event(0)["message"]["text"], "Hola");
-    let url = event(1)["message"]["attachments"][0]["payload"]["url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let bytes = env
-        .http
-        .get(&url)
-        .send()
-        .await
-        .expect("cdn")
-        .bytes()
-        .await
-        .expect("bytes");
+    let url = event(1)["message"]["attachments"][0]["payload"]["url"].as_str().unwrap_or_default().to_string();
+    let bytes = env.http.get(&url).send().await.expect("cdn").bytes().await.expect("bytes");
     assert_eq!(bytes.to_vec(), samples::png());
     assert_eq!(event(2)["reaction"]["reaction"], "love");
     assert!(event(3)["read"]["watermark"].is_i64());
@@ -357,16 +245,10 @@ async fn a_coexistence_number_can_share_its_history() {
         }],
     };
     assert!(matches!(
-        env.sim
-            .share_history(NUMBER, std::slice::from_ref(&thread))
-            .await,
+        env.sim.share_history(NUMBER, std::slice::from_ref(&thread)).await,
         Err(SimError::NotCoexistence(_))
     ));
-    let d = env
-        .sim
-        .share_history(demo::APP_PHONE_NUMBER_ID, &[thread])
-        .await
-        .expect("delivered");
+    let d = env.sim.share_history(demo::APP_PHONE_NUMBER_ID, &[thread]).await.expect("delivered");
     assert_eq!(d.status, 200);
     let got = env.hooks.wait_for(1).await;
     assert_eq!(got[0].json["entry"][0]["changes"][0]["field"], "history");

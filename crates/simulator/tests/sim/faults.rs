@@ -18,16 +18,8 @@ async fn the_next_n_sends_fail_then_sends_succeed() {
     }
     let (status, _) = env.wa_send(text_to(MARIA, "Hola")).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        env.sim.sent_messages().len(),
-        1,
-        "failed calls send nothing"
-    );
-    assert_eq!(
-        env.sim.requests_to("/messages").len(),
-        3,
-        "failed calls are recorded too"
-    );
+    assert_eq!(env.sim.sent_messages().len(), 1, "failed calls send nothing");
+    assert_eq!(env.sim.requests_to("/messages").len(), 3, "failed calls are recorded too");
 }
 
 #[tokio::test]
@@ -35,20 +27,8 @@ async fn rate_limits_and_chosen_graph_errors_look_like_meta() {
     let env = env().await;
     env.maria_writes().await;
     env.sim.fail_next(1, Fault::RateLimit);
-    env.sim.fail_next(
-        1,
-        Fault::GraphError {
-            code: 131048,
-            http_status: 400,
-        },
-    );
-    env.sim.fail_next(
-        1,
-        Fault::GraphError {
-            code: 190,
-            http_status: 401,
-        },
-    );
+    env.sim.fail_next(1, Fault::GraphError { code: 131048, http_status: 400 });
+    env.sim.fail_next(1, Fault::GraphError { code: 190, http_status: 401 });
     let (status, body) = env.wa_send(text_to(MARIA, "x")).await;
     assert_eq!((status, code(&body)), (400, 130429));
     assert_eq!(body["error"]["message"], "(#130429) Rate limit hit");
@@ -63,15 +43,10 @@ async fn rate_limits_and_chosen_graph_errors_look_like_meta() {
 async fn a_timeout_holds_the_request_past_the_client_deadline() {
     let env = env().await;
     env.maria_writes().await;
-    env.sim
-        .fail_next(1, Fault::Timeout(Duration::from_millis(400)));
+    env.sim.fail_next(1, Fault::Timeout(Duration::from_millis(400)));
     let result = env
         .http
-        .post(format!(
-            "{}/{}/messages",
-            env.sim.graph_base(),
-            demo::CLOUD_PHONE_NUMBER_ID
-        ))
+        .post(format!("{}/{}/messages", env.sim.graph_base(), demo::CLOUD_PHONE_NUMBER_ID))
         .bearer_auth(demo::CLOUD_TOKEN)
         .timeout(Duration::from_millis(100))
         .json(&text_to(MARIA, "x"))
@@ -79,21 +54,15 @@ async fn a_timeout_holds_the_request_past_the_client_deadline() {
         .await;
     assert!(result.is_err_and(|e| e.is_timeout()));
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(
-        env.sim.sent_messages().is_empty(),
-        "a timed-out call sends nothing"
-    );
+    assert!(env.sim.sent_messages().is_empty(), "a timed-out call sends nothing");
 }
 
 #[tokio::test]
 async fn mark_as_read_does_not_consume_faults_and_messenger_faults_speak_messenger() {
     let env = env().await;
     env.sim.fail_next(1, Fault::RateLimit);
-    let (status, _) = env
-        .wa_send(
-            json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.A"}),
-        )
-        .await;
+    let (status, _) =
+        env.wa_send(json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.A"})).await;
     assert_eq!(status, 200);
     let fb = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
     fb.text("Hola").await.expect("delivered");

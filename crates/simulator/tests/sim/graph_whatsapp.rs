@@ -13,9 +13,7 @@ async fn a_text_inside_the_window_answers_like_the_cloud_api() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["messaging_product"], "whatsapp");
     assert_eq!(body["contacts"][0], json!({"input": MARIA, "wa_id": MARIA}));
-    assert!(body["messages"][0]["id"]
-        .as_str()
-        .is_some_and(|id| id.starts_with("wamid.")));
+    assert!(body["messages"][0]["id"].as_str().is_some_and(|id| id.starts_with("wamid.")));
     let sent = env.sim.sent_messages();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].outcome, SendOutcome::Delivered);
@@ -31,10 +29,7 @@ async fn every_request_is_recorded_with_its_token_and_body() {
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].method, "POST");
     assert_eq!(recorded[0].path, format!("/v24.0/{NUMBER}/messages"));
-    assert_eq!(
-        recorded[0].authorization(),
-        Some(format!("Bearer {TOKEN}").as_str())
-    );
+    assert_eq!(recorded[0].authorization(), Some(format!("Bearer {TOKEN}").as_str()));
     assert_eq!(recorded[0].bearer(), Some(TOKEN));
     assert!(matches!(&recorded[0].body, RecordedBody::Json(v) if *v == body));
     env.sim.clear_requests();
@@ -45,9 +40,7 @@ async fn every_request_is_recorded_with_its_token_and_body() {
 async fn a_bad_or_missing_token_is_190_with_http_401() {
     let env = env().await;
     for token in [Some("EAA-wrong"), None] {
-        let (status, body) = env
-            .post(&format!("{NUMBER}/messages"), token, &text_to(MARIA, "x"))
-            .await;
+        let (status, body) = env.post(&format!("{NUMBER}/messages"), token, &text_to(MARIA, "x")).await;
         assert_eq!(status, 401);
         assert_eq!(code(&body), 190);
         assert_eq!(body["error"]["type"], "OAuthException");
@@ -58,19 +51,12 @@ async fn a_bad_or_missing_token_is_190_with_http_401() {
 #[tokio::test]
 async fn a_token_of_another_asset_cannot_reach_the_number() {
     let env = env().await;
-    let (status, body) = env
-        .post(
-            &format!("{NUMBER}/messages"),
-            Some(inbox_simulator::demo::PAGE_TOKEN),
-            &text_to(MARIA, "x"),
-        )
-        .await;
+    let (status, body) =
+        env.post(&format!("{NUMBER}/messages"), Some(inbox_simulator::demo::PAGE_TOKEN), &text_to(MARIA, "x")).await;
     assert_eq!(status, 400);
     assert_eq!(code(&body), 100);
     assert_eq!(body["error"]["error_subcode"], 33);
-    let (_, body) = env
-        .post("999999/messages", Some(TOKEN), &text_to(MARIA, "x"))
-        .await;
+    let (_, body) = env.post("999999/messages", Some(TOKEN), &text_to(MARIA, "x")).await;
     assert_eq!(body["error"]["error_subcode"], 33);
 }
 
@@ -106,10 +92,7 @@ async fn a_bsuid_recipient_is_answered_with_user_id_and_to_wins_over_recipient()
                       "text": {"body": "Hola Ana"}});
     let (status, body) = env.wa_send(send).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["contacts"][0],
-        json!({"input": ana.user_id(), "user_id": ana.user_id()})
-    );
+    assert_eq!(body["contacts"][0], json!({"input": ana.user_id(), "user_id": ana.user_id()}));
     let (_, body) = env
         .wa_send(json!({"messaging_product": "whatsapp", "to": MARIA, "recipient": ana.user_id(), "type": "text",
                         "text": {"body": "x"}}))
@@ -119,9 +102,7 @@ async fn a_bsuid_recipient_is_answered_with_user_id_and_to_wins_over_recipient()
 
 #[tokio::test]
 async fn a_bsuid_put_in_to_is_accepted_and_fails_undeliverable() {
-    let env =
-        env_with(inbox_simulator::SimConfig::demo(SECRET).statuses(StatusPolicy::immediate()))
-            .await;
+    let env = env_with(inbox_simulator::SimConfig::demo(SECRET).statuses(StatusPolicy::immediate())).await;
     let ana = env.sim.username_customer(NUMBER, "ana.mx").expect("number");
     ana.text("Hola").await.expect("delivered");
     let (status, body) = env.wa_send(text_to(ana.user_id(), "Hola")).await;
@@ -160,8 +141,7 @@ async fn reactions_interactive_location_and_contacts_are_accepted() {
         json!({"type": "text", "text": {"body": "cita"}, "context": {"message_id": "wamid.Q"}}),
     ];
     for extra in bodies {
-        let mut body =
-            json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": MARIA});
+        let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": MARIA});
         for (k, v) in extra.as_object().into_iter().flatten() {
             body[k] = v.clone();
         }
@@ -184,21 +164,14 @@ async fn a_request_contact_info_without_its_action_name_is_refused() {
 async fn mark_as_read_answers_success() {
     let env = env().await;
     let (status, body) = env
-        .wa_send(
-            json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.ABC",
-                        "typing_indicator": {"type": "text"}}),
-        )
+        .wa_send(json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.ABC",
+                        "typing_indicator": {"type": "text"}}))
         .await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"success": true}));
-    let (status, body) = env
-        .wa_send(json!({"messaging_product": "whatsapp", "status": "read"}))
-        .await;
+    let (status, body) = env.wa_send(json!({"messaging_product": "whatsapp", "status": "read"})).await;
     assert_eq!((status, code(&body)), (400, 100));
-    assert!(
-        env.sim.sent_messages().is_empty(),
-        "marking as read sends nothing"
-    );
+    assert!(env.sim.sent_messages().is_empty(), "marking as read sends nothing");
 }
 
 #[tokio::test]
@@ -207,10 +180,7 @@ async fn the_phone_number_object_answers_its_details() {
     let (status, body) = env.get(NUMBER, Some(TOKEN)).await;
     assert_eq!(status, 200);
     assert_eq!(body["id"], NUMBER);
-    assert_eq!(
-        body["display_phone_number"],
-        inbox_simulator::demo::CLOUD_DISPLAY_NUMBER
-    );
+    assert_eq!(body["display_phone_number"], inbox_simulator::demo::CLOUD_DISPLAY_NUMBER);
     let (status, body) = env.get("me", Some(inbox_simulator::demo::PAGE_TOKEN)).await;
     assert_eq!(status, 200);
     assert_eq!(body["id"], inbox_simulator::demo::PAGE_ID);

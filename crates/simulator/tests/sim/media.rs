@@ -10,13 +10,7 @@ async fn upload(env: &Env, bytes: Vec<u8>, mime: &str) -> (u16, Value) {
     let form = Form::new()
         .text("messaging_product", "whatsapp")
         .text("type", mime.to_string())
-        .part(
-            "file",
-            Part::bytes(bytes)
-                .file_name("file.bin")
-                .mime_str(mime)
-                .expect("mime"),
-        );
+        .part("file", Part::bytes(bytes).file_name("file.bin").mime_str(mime).expect("mime"));
     let res = env
         .http
         .post(format!("{}/{NUMBER}/media", env.sim.graph_base()))
@@ -39,14 +33,8 @@ async fn an_upload_is_retrievable_and_downloadable_with_the_token() {
 
     let recorded = env.sim.requests_to(&format!("{NUMBER}/media"));
     let file = recorded[0].part("file").expect("file part");
-    assert_eq!(
-        (file.size, file.content_type.as_deref()),
-        (png.len(), Some("image/png"))
-    );
-    assert_eq!(
-        recorded[0].part("type").and_then(|p| p.text.as_deref()),
-        Some("image/png")
-    );
+    assert_eq!((file.size, file.content_type.as_deref()), (png.len(), Some("image/png")));
+    assert_eq!(recorded[0].part("type").and_then(|p| p.text.as_deref()), Some("image/png"));
 
     let (status, info) = env.get(&id, Some(TOKEN)).await;
     assert_eq!(status, 200);
@@ -59,31 +47,14 @@ async fn an_upload_is_retrievable_and_downloadable_with_the_token() {
 
     let without = env.http.get(&url).send().await.expect("reachable");
     assert_eq!(without.status().as_u16(), 401);
-    let with = env
-        .http
-        .get(&url)
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("reachable");
+    let with = env.http.get(&url).bearer_auth(TOKEN).send().await.expect("reachable");
     assert_eq!(with.status().as_u16(), 200);
     assert_eq!(with.headers()["content-type"], "image/png");
     assert_eq!(with.bytes().await.expect("bytes").to_vec(), png);
 
-    env.sim
-        .advance_clock(std::time::Duration::from_secs(5 * 60));
-    let expired = env
-        .http
-        .get(&url)
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("reachable");
-    assert_eq!(
-        expired.status().as_u16(),
-        404,
-        "media URLs live five minutes"
-    );
+    env.sim.advance_clock(std::time::Duration::from_secs(5 * 60));
+    let expired = env.http.get(&url).bearer_auth(TOKEN).send().await.expect("reachable");
+    assert_eq!(expired.status().as_u16(), 404, "media URLs live five minutes");
 }
 
 #[tokio::test]
@@ -106,24 +77,19 @@ async fn a_voice_note_needs_ogg_opus_uploaded_as_such() {
     let env = env().await;
     env.maria_writes().await;
     let (_, ok) = upload(&env, samples::ogg_opus(), "audio/ogg; codecs=opus").await;
-    let (status, body) = env
-        .wa_send(voice(ok["id"].as_str().unwrap_or_default()))
-        .await;
+    let (status, body) = env.wa_send(voice(ok["id"].as_str().unwrap_or_default())).await;
     assert_eq!(status, 200, "{body}");
 
     let (_, plain) = upload(&env, samples::ogg_opus(), "audio/ogg").await;
-    let (status, body) = env
-        .wa_send(voice(plain["id"].as_str().unwrap_or_default()))
-        .await;
+    let (status, body) = env.wa_send(voice(plain["id"].as_str().unwrap_or_default())).await;
     assert_eq!((status, code(&body)), (400, 131053), "{body}");
 
     let (_, mp3) = upload(&env, vec![0xFF, 0xFB, 0x90, 0x00], "audio/mpeg").await;
     let id = mp3["id"].as_str().unwrap_or_default();
     let (status, body) = env.wa_send(voice(id)).await;
     assert_eq!((status, code(&body)), (400, 131053));
-    let (status, _) = env
-        .wa_send(json!({"messaging_product": "whatsapp", "to": MARIA, "type": "audio", "audio": {"id": id}}))
-        .await;
+    let (status, _) =
+        env.wa_send(json!({"messaging_product": "whatsapp", "to": MARIA, "type": "audio", "audio": {"id": id}})).await;
     assert_eq!(status, 200, "the same file is fine as plain audio");
 }
 
@@ -133,38 +99,23 @@ async fn media_sends_check_ids_types_and_captions() {
     env.maria_writes().await;
     let (_, png) = upload(&env, samples::png(), "image/png").await;
     let png_id = png["id"].as_str().unwrap_or_default();
-    let send = |kind: &str, object: Value| json!({"messaging_product": "whatsapp", "to": MARIA, "type": kind, kind: object});
+    let send =
+        |kind: &str, object: Value| json!({"messaging_product": "whatsapp", "to": MARIA, "type": kind, kind: object});
 
-    let (status, _) = env
-        .wa_send(send("image", json!({"id": png_id, "caption": "Foto"})))
-        .await;
+    let (status, _) = env.wa_send(send("image", json!({"id": png_id, "caption": "Foto"}))).await;
     assert_eq!(status, 200);
-    let (status, _) = env
-        .wa_send(send("document", json!({"id": png_id, "filename": "a.png"})))
-        .await;
+    let (status, _) = env.wa_send(send("document", json!({"id": png_id, "filename": "a.png"}))).await;
     assert_eq!(status, 200, "anything can be sent as a document");
-    let (status, _) = env
-        .wa_send(send("image", json!({"link": "https://example.com/a.jpg"})))
-        .await;
+    let (status, _) = env.wa_send(send("image", json!({"link": "https://example.com/a.jpg"}))).await;
     assert_eq!(status, 200);
 
     let (_, body) = env.wa_send(send("image", json!({"id": "123456"}))).await;
     assert_eq!(code(&body), 131009);
     let (_, body) = env.wa_send(send("video", json!({"id": png_id}))).await;
     assert_eq!(code(&body), 131053);
-    let (_, body) = env
-        .wa_send(send(
-            "image",
-            json!({"id": png_id, "link": "https://x/y.png"}),
-        ))
-        .await;
+    let (_, body) = env.wa_send(send("image", json!({"id": png_id, "link": "https://x/y.png"}))).await;
     assert_eq!(code(&body), 100);
-    let (_, body) = env
-        .wa_send(send(
-            "image",
-            json!({"id": png_id, "caption": "c".repeat(1025)}),
-        ))
-        .await;
+    let (_, body) = env.wa_send(send("image", json!({"id": png_id, "caption": "c".repeat(1025)}))).await;
     assert_eq!(code(&body), 100);
     let (_, body) = env.wa_send(send("image", json!({}))).await;
     assert_eq!(code(&body), 100);
@@ -175,17 +126,8 @@ async fn deleted_media_is_gone() {
     let env = env().await;
     let (_, body) = upload(&env, samples::pdf(), "application/pdf").await;
     let id = body["id"].as_str().unwrap_or_default();
-    let res = env
-        .http
-        .delete(format!("{}/{id}", env.sim.graph_base()))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("up");
-    assert_eq!(
-        res.json::<Value>().await.ok(),
-        Some(json!({"success": true}))
-    );
+    let res = env.http.delete(format!("{}/{id}", env.sim.graph_base())).bearer_auth(TOKEN).send().await.expect("up");
+    assert_eq!(res.json::<Value>().await.ok(), Some(json!({"success": true})));
     let (status, body) = env.get(id, Some(TOKEN)).await;
     assert_eq!((status, code(&body)), (400, 100));
 }

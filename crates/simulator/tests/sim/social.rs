@@ -27,40 +27,16 @@ async fn text_limits_are_2000_characters_on_messenger_and_1000_bytes_on_instagra
     ig.text("Hola").await.expect("delivered");
     let send = |to: &str, text: String| json!({"recipient": {"id": to}, "messaging_type": "RESPONSE", "message": {"text": text}});
 
-    let (status, _) = env
-        .post(
-            &page_path(),
-            Some(demo::PAGE_TOKEN),
-            &send(fb.id(), "é".repeat(2000)),
-        )
-        .await;
+    let (status, _) = env.post(&page_path(), Some(demo::PAGE_TOKEN), &send(fb.id(), "é".repeat(2000))).await;
     assert_eq!(status, 200);
-    let (status, body) = env
-        .post(
-            &page_path(),
-            Some(demo::PAGE_TOKEN),
-            &send(fb.id(), "a".repeat(2001)),
-        )
-        .await;
+    let (status, body) = env.post(&page_path(), Some(demo::PAGE_TOKEN), &send(fb.id(), "a".repeat(2001))).await;
     assert_eq!((status, code(&body)), (400, 100));
 
     let ig_path = format!("{}/messages", demo::IG_ID);
-    let (status, body) = env
-        .post(
-            &ig_path,
-            Some(demo::IG_TOKEN),
-            &send(ig.id(), "a".repeat(1000)),
-        )
-        .await;
+    let (status, body) = env.post(&ig_path, Some(demo::IG_TOKEN), &send(ig.id(), "a".repeat(1000))).await;
     assert_eq!(status, 200);
     assert!(body["message_id"].as_str().is_some_and(|m| !m.is_empty()));
-    let (status, _) = env
-        .post(
-            &ig_path,
-            Some(demo::IG_TOKEN),
-            &send(ig.id(), "é".repeat(501)),
-        )
-        .await;
+    let (status, _) = env.post(&ig_path, Some(demo::IG_TOKEN), &send(ig.id(), "é".repeat(501))).await;
     assert_eq!(status, 400, "1002 bytes is over Instagram's limit");
 }
 
@@ -70,63 +46,30 @@ async fn attachments_go_by_url_or_by_uploaded_attachment_id() {
     let fb = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
     fb.text("Hola").await.expect("delivered");
     let upload = json!({"message": {"attachment": {"type": "image", "payload": {"url": "https://x/y.png", "is_reusable": true}}}});
-    let (status, body) = env
-        .post(
-            &format!("{}/message_attachments", demo::PAGE_ID),
-            Some(demo::PAGE_TOKEN),
-            &upload,
-        )
-        .await;
+    let (status, body) =
+        env.post(&format!("{}/message_attachments", demo::PAGE_ID), Some(demo::PAGE_TOKEN), &upload).await;
     assert_eq!(status, 200, "{body}");
-    let attachment_id = body["attachment_id"]
-        .as_str()
-        .expect("attachment_id")
-        .to_string();
+    let attachment_id = body["attachment_id"].as_str().expect("attachment_id").to_string();
 
     let send = |payload: Value| {
         json!({"recipient": {"id": fb.id()}, "messaging_type": "RESPONSE",
                "message": {"attachment": {"type": "image", "payload": payload}}})
     };
-    let (status, _) = env
-        .post(
-            &page_path(),
-            Some(demo::PAGE_TOKEN),
-            &send(json!({"attachment_id": attachment_id})),
-        )
-        .await;
+    let (status, _) =
+        env.post(&page_path(), Some(demo::PAGE_TOKEN), &send(json!({"attachment_id": attachment_id}))).await;
     assert_eq!(status, 200);
-    let (status, _) = env
-        .post(
-            &page_path(),
-            Some(demo::PAGE_TOKEN),
-            &send(json!({"url": "https://x/z.png"})),
-        )
-        .await;
+    let (status, _) = env.post(&page_path(), Some(demo::PAGE_TOKEN), &send(json!({"url": "https://x/z.png"}))).await;
     assert_eq!(status, 200);
-    let (status, _) = env
-        .post(
-            &page_path(),
-            Some(demo::PAGE_TOKEN),
-            &send(json!({"attachment_id": "42"})),
-        )
-        .await;
+    let (status, _) = env.post(&page_path(), Some(demo::PAGE_TOKEN), &send(json!({"attachment_id": "42"}))).await;
     assert_eq!(status, 400);
-    let (status, _) = env
-        .post(&page_path(), Some(demo::PAGE_TOKEN), &send(json!({})))
-        .await;
+    let (status, _) = env.post(&page_path(), Some(demo::PAGE_TOKEN), &send(json!({}))).await;
     assert_eq!(status, 400);
 
     let form = reqwest::multipart::Form::new()
         .text("recipient", json!({"id": fb.id()}).to_string())
         .text("messaging_type", "RESPONSE")
-        .text(
-            "message",
-            json!({"attachment": {"type": "file", "payload": {"is_reusable": false}}}).to_string(),
-        )
-        .part(
-            "filedata",
-            reqwest::multipart::Part::bytes(vec![b'%', b'P', b'D', b'F']).file_name("a.pdf"),
-        );
+        .text("message", json!({"attachment": {"type": "file", "payload": {"is_reusable": false}}}).to_string())
+        .part("filedata", reqwest::multipart::Part::bytes(vec![b'%', b'P', b'D', b'F']).file_name("a.pdf"));
     let res = env
         .http
         .post(format!("{}/{}", env.sim.graph_base(), page_path()))
@@ -142,12 +85,7 @@ async fn attachments_go_by_url_or_by_uploaded_attachment_id() {
 async fn sender_actions_answer_the_recipient_only_inside_the_window() {
     let env = env().await;
     let fb = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
-    let mid = fb
-        .text("Hola")
-        .await
-        .expect("delivered")
-        .message_id
-        .unwrap_or_default();
+    let mid = fb.text("Hola").await.expect("delivered").message_id.unwrap_or_default();
     for body in [
         json!({"recipient": {"id": fb.id()}, "sender_action": "mark_seen"}),
         json!({"recipient": {"id": fb.id()}, "sender_action": "typing_on"}),
@@ -158,12 +96,8 @@ async fn sender_actions_answer_the_recipient_only_inside_the_window() {
         assert_eq!(answer, json!({"recipient_id": fb.id()}));
     }
     let bad = json!({"recipient": {"id": fb.id()}, "sender_action": "dance"});
-    assert_eq!(
-        env.post(&page_path(), Some(demo::PAGE_TOKEN), &bad).await.0,
-        400
-    );
-    env.sim
-        .advance_clock(std::time::Duration::from_secs(24 * 3600));
+    assert_eq!(env.post(&page_path(), Some(demo::PAGE_TOKEN), &bad).await.0, 400);
+    env.sim.advance_clock(std::time::Duration::from_secs(24 * 3600));
     let seen = json!({"recipient": {"id": fb.id()}, "sender_action": "mark_seen"});
     let (_, answer) = env.post(&page_path(), Some(demo::PAGE_TOKEN), &seen).await;
     assert_eq!(answer["error"]["error_subcode"], 2018278);
@@ -171,22 +105,14 @@ async fn sender_actions_answer_the_recipient_only_inside_the_window() {
 
 #[tokio::test]
 async fn messenger_sends_get_delivery_read_and_optional_echo_webhooks() {
-    let env = env_with(
-        SimConfig::demo(SECRET)
-            .statuses(StatusPolicy::immediate())
-            .echo_api_sends(true),
-    )
-    .await;
+    let env = env_with(SimConfig::demo(SECRET).statuses(StatusPolicy::immediate()).echo_api_sends(true)).await;
     let fb = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
     fb.text("Hola").await.expect("delivered");
     let body = json!({"recipient": {"id": fb.id()}, "messaging_type": "RESPONSE", "message": {"text": "¡Hola!"}});
     let (_, answer) = env.post(&page_path(), Some(demo::PAGE_TOKEN), &body).await;
     let mid = answer["message_id"].clone();
     let got = env.hooks.wait_for(4).await;
-    let events: Vec<Value> = got[1..]
-        .iter()
-        .map(|r| r.json["entry"][0]["messaging"][0].clone())
-        .collect();
+    let events: Vec<Value> = got[1..].iter().map(|r| r.json["entry"][0]["messaging"][0].clone()).collect();
     assert_eq!(events[0]["message"]["is_echo"], true);
     assert_eq!(events[0]["message"]["mid"], mid);
     assert_eq!(events[0]["sender"]["id"], demo::PAGE_ID);

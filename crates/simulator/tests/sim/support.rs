@@ -52,44 +52,25 @@ impl Receiver {
     pub fn statuses(&self) -> Vec<Value> {
         self.all()
             .iter()
-            .flat_map(|r| {
-                r.json["entry"][0]["changes"][0]["value"]["statuses"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .flat_map(|r| r.json["entry"][0]["changes"][0]["value"]["statuses"].as_array().cloned().unwrap_or_default())
             .collect()
     }
 }
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let signature = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok()).map(str::to_string);
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if let Ok(mut got) = r.got.lock() {
-        got.push(Received {
-            signature,
-            raw: body,
-            json,
-        });
+        got.push(Received { signature, raw: body, json });
     }
     StatusCode::OK
 }
 
 async fn start_receiver() -> (Receiver, String) {
     let receiver = Receiver::default();
-    let app = Router::new()
-        .route("/webhooks/meta", post(receive))
-        .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind receiver");
-    let url = format!(
-        "http://{}/webhooks/meta",
-        listener.local_addr().expect("addr")
-    );
+    let app = Router::new().route("/webhooks/meta", post(receive)).with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind receiver");
+    let url = format!("http://{}/webhooks/meta", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -110,23 +91,14 @@ pub async fn env() -> Env {
 pub async fn env_with(config: SimConfig) -> Env {
     let config = config.frozen_clock(datetime!(2026-03-02 15:00 UTC));
     let (hooks, url) = start_receiver().await;
-    let sim = Simulator::start(config.webhook_url(url))
-        .await
-        .expect("simulator starts");
-    Env {
-        sim,
-        hooks,
-        http: reqwest::Client::new(),
-    }
+    let sim = Simulator::start(config.webhook_url(url)).await.expect("simulator starts");
+    Env { sim, hooks, http: reqwest::Client::new() }
 }
 
 impl Env {
     /// POSTs JSON to a Graph path with a token; returns (status, body).
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        let mut req = self
-            .http
-            .post(format!("{}/{path}", self.sim.graph_base()))
-            .json(body);
+        let mut req = self.http.post(format!("{}/{path}", self.sim.graph_base())).json(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -147,17 +119,12 @@ impl Env {
 
     /// A WhatsApp send from the demo Cloud number.
     pub async fn wa_send(&self, body: Value) -> (u16, Value) {
-        self.post(&format!("{NUMBER}/messages"), Some(TOKEN), &body)
-            .await
+        self.post(&format!("{NUMBER}/messages"), Some(TOKEN), &body).await
     }
 
     /// María writes "Hola" so her window is open.
     pub async fn maria_writes(&self) -> inbox_simulator::WhatsAppCustomer {
-        let maria = self
-            .sim
-            .whatsapp_customer(NUMBER, MARIA)
-            .expect("number")
-            .named("María López");
+        let maria = self.sim.whatsapp_customer(NUMBER, MARIA).expect("number").named("María López");
         let d = maria.text("Hola").await.expect("webhook delivered");
         assert_eq!(d.status, 200);
         maria

@@ -11,61 +11,31 @@ fn template(name: &str, components: Value) -> Value {
 }
 
 fn body_params(values: &[&str]) -> Value {
-    let params: Vec<Value> = values
-        .iter()
-        .map(|v| json!({"type": "text", "text": v}))
-        .collect();
+    let params: Vec<Value> = values.iter().map(|v| json!({"type": "text", "text": v})).collect();
     json!({"type": "body", "parameters": params})
 }
 
 #[tokio::test]
 async fn templates_are_listed_page_by_page_with_cursors() {
     let env = env().await;
-    let path = format!(
-        "{}/message_templates?fields=name,status,language&limit=3",
-        demo::WABA_ID
-    );
+    let path = format!("{}/message_templates?fields=name,status,language&limit=3", demo::WABA_ID);
     let (status, first) = env.get(&path, Some(TOKEN)).await;
     assert_eq!(status, 200, "{first}");
     let data = first["data"].as_array().cloned().unwrap_or_default();
     assert_eq!(data.len(), 3);
-    assert!(
-        data[0]["name"].is_string() && data[0]["status"].is_string() && data[0]["id"].is_string()
-    );
-    assert!(
-        data[0].get("components").is_none(),
-        "only the requested fields (and id)"
-    );
+    assert!(data[0]["name"].is_string() && data[0]["status"].is_string() && data[0]["id"].is_string());
+    assert!(data[0].get("components").is_none(), "only the requested fields (and id)");
 
-    let mut names: Vec<String> = data
-        .iter()
-        .filter_map(|t| t["name"].as_str().map(str::to_string))
-        .collect();
+    let mut names: Vec<String> = data.iter().filter_map(|t| t["name"].as_str().map(str::to_string)).collect();
     let mut page = first;
-    while let Some(after) = page["paging"]["cursors"]["after"]
-        .as_str()
-        .filter(|_| page["paging"]["next"].is_string())
-    {
-        let next = page["paging"]["next"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+    while let Some(after) = page["paging"]["cursors"]["after"].as_str().filter(|_| page["paging"]["next"].is_string()) {
+        let next = page["paging"]["next"].as_str().unwrap_or_default().to_string();
         assert!(next.contains("after="), "{next}");
         let (_, p) = env.get(&format!("{path}&after={after}"), Some(TOKEN)).await;
-        names.extend(
-            p["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t["name"].as_str().map(str::to_string)),
-        );
+        names.extend(p["data"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str().map(str::to_string)));
         page = p;
     }
-    assert_eq!(
-        names.len(),
-        8,
-        "every demo template exactly once: {names:?}"
-    );
+    assert_eq!(names.len(), 8, "every demo template exactly once: {names:?}");
     assert!(page["paging"].get("next").is_none());
 
     // `next` is a complete URL that works as is.
@@ -91,9 +61,7 @@ async fn listing_needs_a_token_of_that_waba() {
 #[tokio::test]
 async fn an_approved_template_is_accepted_even_with_the_window_closed() {
     let env = env().await;
-    let (status, body) = env
-        .wa_send(template("bienvenida", json!([body_params(&["Ana"])])))
-        .await;
+    let (status, body) = env.wa_send(template("bienvenida", json!([body_params(&["Ana"])]))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["messages"][0]["message_status"], "accepted");
 }
@@ -109,29 +77,16 @@ async fn missing_unapproved_paused_and_disabled_templates_are_refused() {
             132001,
         ),
         (template("en_revision", json!([])), 132001),
-        (
-            template("promo_pausada", json!([body_params(&["x"])])),
-            132015,
-        ),
+        (template("promo_pausada", json!([body_params(&["x"])])), 132015),
         (template("promo_desactivada", json!([])), 132016),
     ];
     for (body, expected) in cases {
         let (status, answer) = env.wa_send(body).await;
         assert_eq!((status, code(&answer)), (400, expected), "{answer}");
-        assert_eq!(
-            answer["error"]["error_data"]["messaging_product"],
-            "whatsapp"
-        );
+        assert_eq!(answer["error"]["error_data"]["messaging_product"], "whatsapp");
     }
-    assert!(env.sim.set_template_status(
-        demo::WABA_ID,
-        "bienvenida",
-        "es_MX",
-        TemplateStatus::Paused
-    ));
-    let (_, answer) = env
-        .wa_send(template("bienvenida", json!([body_params(&["Ana"])])))
-        .await;
+    assert!(env.sim.set_template_status(demo::WABA_ID, "bienvenida", "es_MX", TemplateStatus::Paused));
+    let (_, answer) = env.wa_send(template("bienvenida", json!([body_params(&["Ana"])]))).await;
     assert_eq!(code(&answer), 132015);
 }
 
@@ -139,29 +94,15 @@ async fn missing_unapproved_paused_and_disabled_templates_are_refused() {
 async fn parameters_must_match_the_template() {
     let env = env().await;
     let header = json!({"type": "header", "parameters": [{"type": "image", "image": {"link": "https://x/y.png"}}]});
-    let button = json!({"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "A-100"}]});
-    let ok = template(
-        "seguimiento_pedido",
-        json!([header, body_params(&["Ana", "A-100"]), button]),
-    );
+    let button =
+        json!({"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "A-100"}]});
+    let ok = template("seguimiento_pedido", json!([header, body_params(&["Ana", "A-100"]), button]));
     let (status, body) = env.wa_send(ok).await;
     assert_eq!(status, 200, "{body}");
 
     let cases = [
-        (
-            template(
-                "seguimiento_pedido",
-                json!([header, body_params(&["Ana"]), button]),
-            ),
-            132000,
-        ),
-        (
-            template(
-                "seguimiento_pedido",
-                json!([body_params(&["Ana", "A-100"]), button]),
-            ),
-            132000,
-        ),
+        (template("seguimiento_pedido", json!([header, body_params(&["Ana"]), button])), 132000),
+        (template("seguimiento_pedido", json!([body_params(&["Ana", "A-100"]), button])), 132000),
         (
             template(
                 "seguimiento_pedido",
@@ -170,20 +111,8 @@ async fn parameters_must_match_the_template() {
             ),
             132012,
         ),
-        (
-            template(
-                "seguimiento_pedido",
-                json!([header, body_params(&["Ana", "A-100"])]),
-            ),
-            131008,
-        ),
-        (
-            template(
-                "seguimiento_pedido",
-                json!([header, body_params(&["Ana", ""]), button]),
-            ),
-            131008,
-        ),
+        (template("seguimiento_pedido", json!([header, body_params(&["Ana", "A-100"])])), 131008),
+        (template("seguimiento_pedido", json!([header, body_params(&["Ana", ""]), button])), 131008),
         (template("bienvenida", json!([])), 132000),
     ];
     for (body, expected) in cases {
@@ -200,19 +129,9 @@ async fn named_templates_need_matching_parameter_names() {
             {"type": "text", "parameter_name": a, "text": "Ana"},
             {"type": "text", "parameter_name": b, "text": "lunes"}]})
     };
-    let (status, body) = env
-        .wa_send(template(
-            "recordatorio_cita",
-            json!([named("first_name", "date")]),
-        ))
-        .await;
+    let (status, body) = env.wa_send(template("recordatorio_cita", json!([named("first_name", "date")]))).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = env
-        .wa_send(template(
-            "recordatorio_cita",
-            json!([named("first_name", "fecha")]),
-        ))
-        .await;
+    let (status, body) = env.wa_send(template("recordatorio_cita", json!([named("first_name", "fecha")]))).await;
     assert_eq!((status, code(&body)), (400, 132000));
 }
 

@@ -27,10 +27,7 @@ async fn whatsapp_free_form_at_24_hours_is_accepted_then_fails_with_131047() {
     let (status, body) = env.wa_send(text_to(MARIA, "¿Sigues ahí?")).await;
     assert_eq!(status, 200, "the Cloud API accepts it: {body}");
     let id = body["messages"][0]["id"].clone();
-    assert_eq!(
-        env.sim.sent_messages()[0].outcome,
-        SendOutcome::Failed { code: 131047 }
-    );
+    assert_eq!(env.sim.sent_messages()[0].outcome, SendOutcome::Failed { code: 131047 });
     env.hooks.wait_for(2).await;
     let statuses = env.hooks.statuses();
     assert_eq!(statuses.len(), 1, "a lone failed status: {statuses:?}");
@@ -53,29 +50,18 @@ async fn a_new_customer_message_reopens_the_window_and_business_messages_do_not(
     maria.text("Hola otra vez").await.expect("delivered");
     env.wa_send(text_to(MARIA, "a tiempo")).await;
     let outcomes: Vec<_> = env.sim.sent_messages().iter().map(|m| m.outcome).collect();
-    assert_eq!(
-        outcomes,
-        vec![
-            SendOutcome::Delivered,
-            SendOutcome::Failed { code: 131047 },
-            SendOutcome::Delivered
-        ]
-    );
+    assert_eq!(outcomes, vec![SendOutcome::Delivered, SendOutcome::Failed { code: 131047 }, SendOutcome::Delivered]);
 }
 
 #[tokio::test]
 async fn a_customer_who_never_wrote_gets_only_templates() {
     let env = env().await;
     env.wa_send(text_to("5491112345678", "Hola")).await;
-    assert_eq!(
-        env.sim.sent_messages()[0].outcome,
-        SendOutcome::Failed { code: 131047 }
-    );
+    assert_eq!(env.sim.sent_messages()[0].outcome, SendOutcome::Failed { code: 131047 });
 }
 
 fn messenger(psid: &str, kind: &str, tag: Option<&str>) -> serde_json::Value {
-    let mut body =
-        json!({"recipient": {"id": psid}, "messaging_type": kind, "message": {"text": "Hola"}});
+    let mut body = json!({"recipient": {"id": psid}, "messaging_type": kind, "message": {"text": "Hola"}});
     if let Some(tag) = tag {
         body["tag"] = json!(tag);
     }
@@ -89,22 +75,10 @@ async fn messenger_response_closes_at_24_hours() {
     ana.text("Hola").await.expect("delivered");
     env.sim.advance_clock(Duration::from_secs(24 * HOUR - 1));
     let path = format!("{}/messages", demo::PAGE_ID);
-    let (status, _) = env
-        .post(
-            &path,
-            Some(demo::PAGE_TOKEN),
-            &messenger(ana.id(), "RESPONSE", None),
-        )
-        .await;
+    let (status, _) = env.post(&path, Some(demo::PAGE_TOKEN), &messenger(ana.id(), "RESPONSE", None)).await;
     assert_eq!(status, 200);
     env.sim.advance_clock(Duration::from_secs(1));
-    let (status, body) = env
-        .post(
-            &path,
-            Some(demo::PAGE_TOKEN),
-            &messenger(ana.id(), "RESPONSE", None),
-        )
-        .await;
+    let (status, body) = env.post(&path, Some(demo::PAGE_TOKEN), &messenger(ana.id(), "RESPONSE", None)).await;
     assert_eq!((status, code(&body)), (400, 10));
     assert_eq!(body["error"]["error_subcode"], 2018278);
     assert!(body["error"].get("error_data").is_none());
@@ -116,24 +90,14 @@ async fn human_agent_extends_to_seven_days_exclusive() {
     let ana = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
     ana.text("Hola").await.expect("delivered");
     let human = messenger(ana.id(), "MESSAGE_TAG", Some("HUMAN_AGENT"));
-    env.sim
-        .advance_clock(Duration::from_secs(7 * 24 * HOUR - 1));
-    let (status, body) = env
-        .post("me/messages", Some(demo::PAGE_TOKEN), &human)
-        .await;
+    env.sim.advance_clock(Duration::from_secs(7 * 24 * HOUR - 1));
+    let (status, body) = env.post("me/messages", Some(demo::PAGE_TOKEN), &human).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["recipient_id"], ana.id());
-    assert!(body["message_id"]
-        .as_str()
-        .is_some_and(|m| m.starts_with("m_")));
+    assert!(body["message_id"].as_str().is_some_and(|m| m.starts_with("m_")));
     env.sim.advance_clock(Duration::from_secs(1));
-    let (status, body) = env
-        .post("me/messages", Some(demo::PAGE_TOKEN), &human)
-        .await;
-    assert_eq!(
-        (status, code(&body), body["error"]["error_subcode"].as_i64()),
-        (400, 10, Some(2018278))
-    );
+    let (status, body) = env.post("me/messages", Some(demo::PAGE_TOKEN), &human).await;
+    assert_eq!((status, code(&body), body["error"]["error_subcode"].as_i64()), (400, 10, Some(2018278)));
 }
 
 #[tokio::test]
@@ -143,13 +107,7 @@ async fn instagram_human_agent_works_through_the_linked_page_too() {
     ig.text("Hola").await.expect("delivered");
     env.sim.advance_clock(Duration::from_secs(48 * HOUR));
     let via_page = format!("{}/messages", demo::PAGE_ID);
-    let (status, _) = env
-        .post(
-            &via_page,
-            Some(demo::PAGE_TOKEN),
-            &messenger(ig.id(), "RESPONSE", None),
-        )
-        .await;
+    let (status, _) = env.post(&via_page, Some(demo::PAGE_TOKEN), &messenger(ig.id(), "RESPONSE", None)).await;
     assert_eq!(status, 400);
     let human = messenger(ig.id(), "MESSAGE_TAG", Some("HUMAN_AGENT"));
     let (status, body) = env.post(&via_page, Some(demo::PAGE_TOKEN), &human).await;
@@ -157,16 +115,7 @@ async fn instagram_human_agent_works_through_the_linked_page_too() {
     let direct = format!("{}/messages", demo::IG_ID);
     let (status, _) = env.post(&direct, Some(demo::IG_TOKEN), &human).await;
     assert_eq!(status, 200);
-    let (status, body) = env
-        .post(
-            &direct,
-            Some(demo::IG_TOKEN),
-            &messenger(ig.id(), "MESSAGE_TAG", Some("POST_PURCHASE_UPDATE")),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&body)),
-        (400, 100),
-        "only HUMAN_AGENT on Instagram"
-    );
+    let (status, body) =
+        env.post(&direct, Some(demo::IG_TOKEN), &messenger(ig.id(), "MESSAGE_TAG", Some("POST_PURCHASE_UPDATE"))).await;
+    assert_eq!((status, code(&body)), (400, 100), "only HUMAN_AGENT on Instagram");
 }

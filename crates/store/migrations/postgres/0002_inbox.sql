@@ -40,6 +40,8 @@ CREATE TABLE handles (
     scoped_id       TEXT,
     username        TEXT,
     profile_name    TEXT,
+    -- the name the business saved for this number in the WhatsApp Business App (smb_app_state_sync)
+    saved_name      TEXT,
     contact_id      TEXT REFERENCES contacts (id),
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
@@ -57,7 +59,7 @@ CREATE TABLE conversations (
     handle_id        TEXT NOT NULL REFERENCES handles (id),
     assignee_id      TEXT REFERENCES users (id),
     status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
-    unread_count     INTEGER NOT NULL DEFAULT 0,
+    unread_count     BIGINT NOT NULL DEFAULT 0,
     last_message_id  TEXT,
     last_activity_at BIGINT NOT NULL,
     -- the window anchor: the customer's last message (never echoes, statuses or business sends)
@@ -84,7 +86,7 @@ CREATE TABLE messages (
     content               TEXT NOT NULL DEFAULT '{}',
     reply_to_external_id  TEXT,
     status                TEXT NOT NULL,
-    status_rank           INTEGER NOT NULL DEFAULT 0,
+    status_rank           BIGINT NOT NULL DEFAULT 0,
     error_code            TEXT,
     error_title           TEXT,
     error_message         TEXT,
@@ -133,7 +135,7 @@ CREATE TABLE attachments (
     -- where to fetch it from Meta (a WhatsApp media id or a CDN URL)
     source        TEXT NOT NULL DEFAULT '{}',
     status        TEXT NOT NULL CHECK (status IN ('pending', 'ready', 'failed')),
-    attempts      INTEGER NOT NULL DEFAULT 0,
+    attempts      BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL DEFAULT 0,
     error         TEXT,
     created_at    BIGINT NOT NULL,
@@ -147,8 +149,10 @@ CREATE TABLE webhook_events (
     id            TEXT PRIMARY KEY,
     received_at   BIGINT NOT NULL,
     body          TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('pending', 'processed', 'failed')),
-    attempts      INTEGER NOT NULL DEFAULT 0,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'processed', 'failed')),
+    attempts      BIGINT NOT NULL DEFAULT 0,
+    -- a processor owns a 'processing' row until then; past it the row is claimable again (crash)
+    claimed_until BIGINT,
     processed_at  BIGINT,
     note          TEXT
 );
@@ -172,4 +176,34 @@ CREATE TABLE unrouted_events (
     route_id    TEXT NOT NULL,
     event       TEXT NOT NULL,
     received_at BIGINT NOT NULL
+);
+
+-- The durable outbox: an outbound message is stored `pending` together with its outbox row in the
+-- transaction of the request; workers claim due rows, call Meta, and complete or reschedule them.
+CREATE TABLE outbox (
+    message_id       TEXT PRIMARY KEY REFERENCES messages (id),
+    account_id       TEXT NOT NULL REFERENCES accounts (id),
+    channel_id       TEXT NOT NULL REFERENCES channels (id),
+    request          TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'sending')),
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT NOT NULL,
+    claimed_until    BIGINT,
+    last_error       TEXT,
+    created_at       BIGINT NOT NULL
+);
+CREATE INDEX outbox_due_idx ON outbox (state, next_attempt_at);
+
+-- WhatsApp message templates, as last synced from the channel's WABA.
+CREATE TABLE templates (
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL REFERENCES accounts (id),
+    channel_id  TEXT NOT NULL REFERENCES channels (id),
+    name        TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    definition  TEXT NOT NULL,
+    synced_at   BIGINT NOT NULL,
+    CONSTRAINT templates_channel_name_language_key UNIQUE (channel_id, name, language)
 );

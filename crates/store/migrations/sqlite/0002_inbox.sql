@@ -40,6 +40,8 @@ CREATE TABLE handles (
     scoped_id       TEXT,
     username        TEXT,
     profile_name    TEXT,
+    -- the name the business saved for this number in the WhatsApp Business App (smb_app_state_sync)
+    saved_name      TEXT,
     contact_id      TEXT REFERENCES contacts (id),
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
@@ -147,8 +149,10 @@ CREATE TABLE webhook_events (
     id            TEXT PRIMARY KEY,
     received_at   BIGINT NOT NULL,
     body          TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('pending', 'processed', 'failed')),
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'processed', 'failed')),
     attempts      INTEGER NOT NULL DEFAULT 0,
+    -- a processor owns a 'processing' row until then; past it the row is claimable again (crash)
+    claimed_until BIGINT,
     processed_at  BIGINT,
     note          TEXT
 );
@@ -172,4 +176,34 @@ CREATE TABLE unrouted_events (
     route_id    TEXT NOT NULL,
     event       TEXT NOT NULL,
     received_at BIGINT NOT NULL
+);
+
+-- The durable outbox: an outbound message is stored `pending` together with its outbox row in the
+-- transaction of the request; workers claim due rows, call Meta, and complete or reschedule them.
+CREATE TABLE outbox (
+    message_id       TEXT PRIMARY KEY REFERENCES messages (id),
+    account_id       TEXT NOT NULL REFERENCES accounts (id),
+    channel_id       TEXT NOT NULL REFERENCES channels (id),
+    request          TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('queued', 'sending')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT NOT NULL,
+    claimed_until    BIGINT,
+    last_error       TEXT,
+    created_at       BIGINT NOT NULL
+);
+CREATE INDEX outbox_due_idx ON outbox (state, next_attempt_at);
+
+-- WhatsApp message templates, as last synced from the channel's WABA.
+CREATE TABLE templates (
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL REFERENCES accounts (id),
+    channel_id  TEXT NOT NULL REFERENCES channels (id),
+    name        TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    definition  TEXT NOT NULL,
+    synced_at   BIGINT NOT NULL,
+    CONSTRAINT templates_channel_name_language_key UNIQUE (channel_id, name, language)
 );

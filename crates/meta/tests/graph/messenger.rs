@@ -1,0 +1,148 @@
+//! Messenger and Instagram sends, windows, attachments and CDN downloads.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use domain::window::MessagingType;
+use inbox_meta::graph::{messenger, AttachmentKind, AttachmentSource, Retry, SenderAction};
+use simulator::samples;
+
+use crate::support::{demo, meta};
+
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+#[tokio::test]
+async fn messenger_text_as_response() {
+    let m = meta().await;
+    let customer = m.sim.messenger_customer(demo::PAGE_ID).expect("customer");
+    customer.text("Hola").await.expect("customer writes");
+
+    let body = messenger::text(customer.id(), "Hola, ¿en qué te ayudo?", MessagingType::Response, None);
+    let sent = m.graph.messenger().send(demo::PAGE_ID, demo::PAGE_TOKEN, &body).await.expect("sent");
+
+    assert_eq!(sent.recipient_id, customer.id());
+    assert!(sent.message_id.starts_with("m_"), "{}", sent.message_id);
+    let request = &m.sim.requests_to("/messages")[0];
+    assert_eq!(request.path, "/v24.0/110200345678901/messages");
+    assert_eq!(request.bearer(), Some(demo::PAGE_TOKEN));
+    assert_eq!(request.json(), body);
+    assert_eq!(request.json()["messaging_type"], "RESPONSE");
+}
+
+#[tokio::test]
+async fn after_24_hours_only_the_human_agent_tag_gets_through() {
+    let m = meta().await;
+    let customer = m.sim.messenger_customer(demo::PAGE_ID).expect("customer");
+    customer.text("Hola").await.expect("customer writes");
+    m.sim.advance_clock(2 * DAY);
+
+    let api = m.graph.messenger();
+    let response = messenger::text(customer.id(), "Hola", MessagingType::Response, None);
+    let error = api.send(demo::PAGE_ID, demo::PAGE_TOKEN, &response).await.expect_err("outside the standard window");
+    assert_eq!((error.code(), error.subcode()), (Some(10), Some(2018278)));
+    assert_eq!(error.classify(), Retry::Permanent);
+
+    let tagged = messenger::text(customer.id(), "Hola", MessagingType::HumanAgentTag, None);
+    let sent = api.send(demo::PAGE_ID, demo::PAGE_TOKEN, &tagged).await.expect("a human agent may answer for 7 days");
+    assert!(sent.message_id.starts_with("m_"));
+    let last = m.sim.requests_to("/messages").pop().expect("request");
+    assert_eq!(last.json()["messaging_type"], "MESSAGE_TAG");
+    assert_eq!(last.json()["tag"], "HUMAN_AGENT");
+
+    m.sim.advance_clock(6 * DAY);
+    let error = api.send(demo::PAGE_ID, demo::PAGE_TOKEN, &tagged).await.expect_err("after 7 days nothing goes");
+    assert_eq!(error.subcode(), Some(2018278));
+}
+
+#[tokio::test]
+async fn uploaded_attachment_is_sent_by_id() {
+    let m = meta().await;
+    let customer = m.sim.messenger_customer(demo::PAGE_ID).expect("customer");
+    customer.text("¿Tienen catálogo?").await.expect("customer writes");
+    let api = m.graph.messenger();
+
+    let attachment_id = api
+        .upload_attachment(
+            demo::PAGE_ID,
+            demo::PAGE_TOKEN,
+            AttachmentKind::File,
+            Bytes::from(samples::pdf()),
+            "application/pdf",
+            "catalogo.pdf",
+        )
+        .await
+        .expect("uploaded");
+    let upload = &m.sim.requests_to("/message_attachments")[0];
+    assert_eq!(upload.bearer(), Some(demo::PAGE_TOKEN));
+    let message = upload.part("message").and_then(|p| p.text.clone()).expect("message part");
+    let message: serde_json::Value = serde_json::from_str(&message).expect("JSON");
+    assert_eq!(message["attachment"]["type"], "file");
+    assert_eq!(message["attachment"]["payload"]["is_reusable"], true);
+    let file = upload.part("filedata").expect("filedata part");
+    assert_eq!(file.file_name.as_deref(), Some("catalogo.pdf"));
+    assert_eq!(file.size, samples::pdf().len());
+
+    let body = messenger::attachment(
+        customer.id(),
+        AttachmentKind::File,
+        &AttachmentSource::Id(attachment_id),
+        MessagingType::Response,
+        None,
+    );
+    api.send(demo::PAGE_ID, demo::PAGE_TOKEN, &body).await.expect("sent by attachment_id");
+    let by_url = messenger::attachment(
+        customer.id(),
+        AttachmentKind::Image,
+        &AttachmentSource::Url { url: "https://example.com/foto.png".into(), is_reusable: true },
+        MessagingType::Response,
+        None,
+    );
+    api.send(demo::PAGE_ID, demo::PAGE_TOKEN, &by_url).await.expect("sent by URL");
+}
+
+#[tokio::test]
+async fn sender_actions_and_instagram_reactions() {
+    let m = meta().await;
+    let customer = m.sim.instagram_customer(demo::IG_ID).expect("customer");
+    let delivery = customer.text("Hola").await.expect("customer writes");
+    let mid = delivery.message_id.expect("mid");
+    let api = m.graph.messenger();
+
+    for action in [SenderAction::MarkSeen, SenderAction::TypingOn] {
+        api.send_action(demo::IG_ID, demo::IG_TOKEN, &messenger::sender_action(customer.id(), action))
+            .await
+            .expect("sender action");
+    }
+    api.send_action(demo::IG_ID, demo::IG_TOKEN, &messenger::react(customer.id(), &mid, "love"))
+        .await
+        .expect("reaction");
+    api.send_action(demo::IG_ID, demo::IG_TOKEN, &messenger::unreact(customer.id(), &mid))
+        .await
+        .expect("reaction removed");
+    let reply = messenger::text(customer.id(), "¡Hola!", MessagingType::Response, Some(&mid));
+    let sent = api.send(demo::IG_ID, demo::IG_TOKEN, &reply).await.expect("reply");
+    assert_eq!(sent.recipient_id, customer.id());
+    let bodies: Vec<_> = m.sim.requests_to("/messages").iter().map(|r| r.json()).collect();
+    assert_eq!(bodies[0]["sender_action"], "mark_seen");
+    assert_eq!(bodies[2]["payload"]["reaction"], "love");
+    assert_eq!(bodies[4]["message"]["reply_to"]["mid"], mid.as_str());
+}
+
+#[tokio::test]
+async fn cdn_attachments_download_without_a_token_within_the_limit() {
+    let m = meta().await;
+    let customer = m.sim.messenger_customer(demo::PAGE_ID).expect("customer");
+    let png = samples::png();
+    let delivery = customer.attachment("image", png.clone(), "image/png").await.expect("customer sends a photo");
+    let url = delivery.payload["entry"][0]["messaging"][0]["message"]["attachments"][0]["payload"]["url"]
+        .as_str()
+        .expect("CDN URL")
+        .to_string();
+    let api = m.graph.messenger();
+    let bytes = api.download(&url, 1024 * 1024).await.expect("downloaded");
+    assert_eq!(bytes.as_ref(), png.as_slice());
+    let cdn = m.sim.requests().into_iter().find(|r| r.path.starts_with("/cdn/")).expect("CDN request");
+    assert_eq!(cdn.authorization(), None, "no token goes to a CDN");
+    let error = api.download(&url, png.len() as u64 - 1).await.expect_err("too large");
+    assert_eq!(error.classify(), Retry::Permanent);
+}

@@ -1,0 +1,411 @@
+//! Applying one parsed Meta event to the store, then telling the users who may see it.
+//!
+//! Idempotent throughout: a message is stored once per Meta id, statuses only move forwards, a
+//! repeated edit or reaction changes nothing. An event about a message we have not stored yet (a
+//! status before its message, an edit before its original) is kept as a [`Deferred`] and applied when
+//! the message arrives.
+
+use crate::inbound::mapping::{map_message, Mapped};
+use crate::realtime::Event as RealtimeEvent;
+use crate::state::AppState;
+use domain::channel::Channel;
+use domain::ids::{ConversationId, MessageId};
+use domain::permissions::ConversationScope;
+use domain::time_util::to_millis;
+use meta::webhook::{
+    CustomerRef, DeliveryState, Event, EventKind, InboundMessage, MessageContent, Origin, RoutingKind, SyncAction,
+};
+use serde::{Deserialize, Serialize};
+use store::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewMessage, Revision, StoreError};
+
+/// An event kept until its message exists.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Deferred {
+    Status {
+        status: String,
+        rank: i64,
+        error: Option<(Option<String>, Option<String>, Option<String>)>,
+        pricing: Option<serde_json::Value>,
+    },
+    Reaction {
+        actor: String,
+        emoji: Option<String>,
+    },
+    Edit {
+        kind: String,
+        text: Option<String>,
+        content: serde_json::Value,
+        at: i64,
+    },
+    Revoke {
+        at: i64,
+    },
+}
+
+/// Delivery states in the order they happen; a status is applied only if it moves forwards.
+pub fn status_rank(s: DeliveryState) -> (&'static str, i64) {
+    match s {
+        DeliveryState::Sent => ("sent", 1),
+        DeliveryState::Delivered => ("delivered", 2),
+        DeliveryState::Read => ("read", 3),
+        DeliveryState::Played => ("played", 4),
+        DeliveryState::Failed => ("failed", 5),
+    }
+}
+
+fn route_object(kind: RoutingKind) -> Option<&'static str> {
+    match kind {
+        RoutingKind::WhatsAppPhoneNumber => Some("whatsapp"),
+        RoutingKind::Page => Some("page"),
+        RoutingKind::Instagram => Some("instagram"),
+        RoutingKind::WhatsAppBusinessAccount => None,
+    }
+}
+
+pub fn identity(c: &CustomerRef, is_whatsapp: bool) -> CustomerIdentity {
+    if is_whatsapp {
+        CustomerIdentity {
+            wa_id: c.wa_id.clone(),
+            bsuid: c.user_id.clone(),
+            parent_bsuid: c.parent_user_id.clone(),
+            scoped_id: None,
+            username: c.username.clone(),
+            profile_name: c.profile_name.clone(),
+            phone_keys: c.wa_id.as_deref().map(domain::phone::match_keys).unwrap_or_default(),
+        }
+    } else {
+        CustomerIdentity {
+            scoped_id: Some(c.external_id.clone()),
+            profile_name: c.profile_name.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+pub struct Applier<'a> {
+    pub state: &'a AppState,
+}
+
+impl Applier<'_> {
+    /// Applies one event. Errors are store errors only (the delivery is then retried); anything about
+    /// the event itself (unknown destination, unknown type) is handled here and logged.
+    pub async fn apply(&self, event: &Event) -> Result<(), StoreError> {
+        let now = self.state.now_ms();
+        let Some(object) = route_object(event.routing.kind) else {
+            tracing::info!(kind = ?event.kind, "WABA-level event noted (template status and similar)");
+            return Ok(());
+        };
+        let Some(stored) = self.state.store.find_channel_by_route(object, &event.routing.id).await? else {
+            tracing::warn!(object, id = %event.routing.id, "webhook for no connected channel: kept in unrouted_events");
+            self.state.store.record_unrouted(object, &event.routing.id, &event.raw, now).await?;
+            return Ok(());
+        };
+        let channel = stored.channel;
+        match &event.kind {
+            EventKind::Message(m) => self.message(&channel, m, false).await,
+            EventKind::History(h) => self.message(&channel, &h.message, true).await,
+            EventKind::Status(s) => {
+                let (status, rank) = status_rank(s.status);
+                if let Some(r) = &s.recipient {
+                    if let (Some(wa), Some(bsuid)) = (r.wa_id.as_deref(), r.user_id.as_deref()) {
+                        self.state.store.join_identity(channel.id, wa, bsuid, now).await?;
+                    }
+                }
+                let error = s
+                    .errors
+                    .first()
+                    .map(|e| (e.code.map(|c| c.to_string()), e.title.clone(), e.message.clone().or(e.details.clone())));
+                let pricing = s.pricing.as_ref().map(|p| {
+                    serde_json::json!({"billable": p.billable, "pricing_model": p.pricing_model, "category": p.category, "type": p.kind})
+                });
+                let d = Deferred::Status { status: status.into(), rank, error, pricing };
+                self.apply_or_defer(&channel, &s.message_external_id, d).await
+            }
+            EventKind::Reaction(r) => {
+                let actor = match r.origin {
+                    Origin::Customer => "customer",
+                    Origin::BusinessApp => "business",
+                };
+                let emoji = r.emoji.clone().filter(|e| !e.is_empty());
+                self.apply_or_defer(&channel, &r.target_external_id, Deferred::Reaction { actor: actor.into(), emoji })
+                    .await
+            }
+            EventKind::Edit(e) => {
+                let Mapped { kind, text, content, .. } = map_message(&e.new_content, &[]);
+                let d = Deferred::Edit { kind: kind.into(), text, content, at: to_millis(e.timestamp) };
+                self.apply_or_defer(&channel, &e.original_external_id, d).await
+            }
+            EventKind::Revoke(r) => {
+                self.apply_or_defer(&channel, &r.original_external_id, Deferred::Revoke { at: to_millis(r.timestamp) })
+                    .await
+            }
+            EventKind::ReadWatermark(w) => {
+                if let Some(mid) = &w.mid {
+                    self.apply_or_defer(
+                        &channel,
+                        mid,
+                        Deferred::Status { status: "read".into(), rank: 3, error: None, pricing: None },
+                    )
+                    .await?;
+                }
+                if let Some(at) = w.watermark {
+                    let changed = self
+                        .state
+                        .store
+                        .apply_watermark(channel.id, &w.customer.external_id, "read", 3, to_millis(at), now)
+                        .await?;
+                    for (m, c) in changed {
+                        self.publish_message(&channel, m, c, "message.updated").await?;
+                    }
+                }
+                Ok(())
+            }
+            EventKind::DeliveryWatermark(w) => {
+                for mid in &w.mids {
+                    self.apply_or_defer(
+                        &channel,
+                        mid,
+                        Deferred::Status { status: "delivered".into(), rank: 2, error: None, pricing: None },
+                    )
+                    .await?;
+                }
+                if let Some(at) = w.watermark {
+                    let changed = self
+                        .state
+                        .store
+                        .apply_watermark(channel.id, &w.customer.external_id, "delivered", 2, to_millis(at), now)
+                        .await?;
+                    for (m, c) in changed {
+                        self.publish_message(&channel, m, c, "message.updated").await?;
+                    }
+                }
+                Ok(())
+            }
+            EventKind::ContactSync(c) => {
+                if let Some(phone) = c.phone_number.as_deref() {
+                    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+                    let name = match c.action {
+                        SyncAction::Remove => None,
+                        _ => c.full_name.as_deref().or(c.first_name.as_deref()),
+                    };
+                    self.state.store.save_contact_name(channel.id, &digits, name, now).await?;
+                }
+                Ok(())
+            }
+            EventKind::TemplateStatus(t) => {
+                tracing::info!(name = ?t.name, status = %t.status, "template status update");
+                Ok(())
+            }
+            EventKind::Ignored(i) => {
+                tracing::debug!(reason = ?i.reason, "webhook item ignored");
+                Ok(())
+            }
+        }
+    }
+
+    async fn message(&self, channel: &Channel, m: &InboundMessage, history: bool) -> Result<(), StoreError> {
+        let now = self.state.now_ms();
+        let Mapped { kind, text, mut content, attachments } = map_message(&m.content, &m.additional);
+        if m.forwarded || m.frequently_forwarded {
+            content["forwarded"] = true.into();
+            content["frequently_forwarded"] = m.frequently_forwarded.into();
+        }
+        if let Some(r) = &m.referral {
+            content["referral"] = serde_json::json!({
+                "source_url": r.source_url, "source_type": r.source_type, "source_id": r.source_id, "headline": r.headline,
+                "body": r.body, "media_type": r.media_type, "ctwa_clid": r.ctwa_clid,
+            });
+        }
+        if let Some(story) = &m.reply_to_story {
+            content["reply_to_story"] = serde_json::json!({"id": story.id, "url": story.url});
+        }
+        let from_customer = m.origin == Origin::Customer;
+        let msg = NewMessage {
+            external_id: m.external_id.clone(),
+            direction: if from_customer { "inbound" } else { "outbound" },
+            origin: if from_customer { "customer" } else { "business_app" },
+            kind: kind.to_string(),
+            text,
+            content,
+            reply_to_external_id: m.reply_to.clone(),
+            // What the business sent from its own apps has left already; what customers send is received.
+            status: if from_customer { "received" } else { "sent" },
+            status_rank: if from_customer { 0 } else { 1 },
+            sent_at: to_millis(m.timestamp),
+            attachments,
+            // Only the customer's own messages open the window (DESIGN §2); echoes never do.
+            anchors_window: from_customer,
+            counts_as_unread: from_customer && !history,
+            reopens: from_customer && !history,
+        };
+        let who = identity(&m.customer, channel.kind.is_whatsapp());
+        let outcome = self.state.store.ingest_message(channel.account_id, channel.id, &who, &msg, now).await?;
+        if let IngestOutcome::Created { message_id, conversation_id, new_conversation } = outcome {
+            metrics::counter!("inbox_messages_ingested_total", "channel_kind" => channel.kind.as_str()).increment(1);
+            if new_conversation {
+                self.publish_conversation(channel, conversation_id, "conversation.created").await?;
+            }
+            self.publish_message(channel, message_id, conversation_id, "message.created").await?;
+            if from_customer && channel.kind.is_whatsapp() {
+                self.own_number_shared(channel, conversation_id, &m.content, to_millis(m.timestamp)).await?;
+            }
+            self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
+            self.state.media_wakeup.notify_one();
+        }
+        // Also on a duplicate: a crash may have come between storing the message and applying what waited for it.
+        self.apply_waiting(channel, &m.external_id).await
+    }
+
+    /// Applies the events that waited for `external_id` (e.g. a status that beat the send's answer).
+    pub async fn apply_waiting_for(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
+        self.apply_waiting(channel, external_id).await
+    }
+
+    /// The customer answered a contact request: their number fills the contact's WhatsApp phone (the
+    /// contact is created when none is linked) and a notice is added to the conversation.
+    async fn own_number_shared(
+        &self,
+        channel: &Channel,
+        conversation: ConversationId,
+        content: &MessageContent,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let Some(n) = own_number_share(content) else { return Ok(()) };
+        let shared = store::SharedPhone {
+            e164: n.phone.as_str().to_string(),
+            wa_id: Some(n.wa_id.unwrap_or_else(|| n.phone.digits().to_string())),
+            phone_keys: n.phone.match_keys(),
+            first_name: n.first_name,
+            last_name: n.last_name,
+        };
+        let now = self.state.now_ms();
+        let (contact, created) =
+            self.state.store.record_shared_phone(channel.account_id, conversation, &shared, now).await?;
+        let notice = serde_json::json!({"system": {"type": "phone_shared", "phone": shared.e164, "contact_id": contact, "contact_created": created}});
+        let id = self
+            .state
+            .store
+            .insert_system_notice(channel.account_id, channel.id, conversation, &notice, at + 1)
+            .await?;
+        self.publish_message(channel, id, conversation, "message.created").await
+    }
+
+    async fn apply_waiting(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
+        for (id, event) in self.state.store.deferred_events(channel.id, external_id).await? {
+            match serde_json::from_value::<Deferred>(event) {
+                Ok(d) => {
+                    self.apply_deferred(channel, external_id, &d).await?;
+                }
+                Err(e) => tracing::error!(error = %e, "unreadable deferred event dropped"),
+            }
+            self.state.store.delete_deferred(&id).await?;
+        }
+        Ok(())
+    }
+
+    async fn apply_or_defer(&self, channel: &Channel, external_id: &str, d: Deferred) -> Result<(), StoreError> {
+        if self.apply_deferred(channel, external_id, &d).await? == ApplyOutcome::UnknownMessage {
+            let json = serde_json::to_value(&d).unwrap_or_default();
+            self.state.store.defer_event(channel.id, external_id, &json, self.state.now_ms()).await?;
+            // The message may have been stored by another processor in between: apply what waits now.
+            if self.state.store.find_message(channel.id, external_id).await?.is_some() {
+                self.apply_waiting(channel, external_id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply_deferred(
+        &self,
+        channel: &Channel,
+        external_id: &str,
+        d: &Deferred,
+    ) -> Result<ApplyOutcome, StoreError> {
+        let now = self.state.now_ms();
+        let store = &self.state.store;
+        let outcome = match d {
+            Deferred::Status { status, rank, error, pricing } => {
+                store.apply_status(channel.id, external_id, status, *rank, error.clone(), pricing.as_ref(), now).await?
+            }
+            Deferred::Reaction { actor, emoji } => {
+                store.apply_reaction(channel.id, external_id, actor, emoji.as_deref(), now).await?
+            }
+            Deferred::Edit { kind, text, content, at } => {
+                let revision = Revision::Edit { kind, text: text.as_deref(), content: content.clone(), at: *at };
+                store.revise_message(channel.id, external_id, revision, now).await?
+            }
+            Deferred::Revoke { at } => {
+                store.revise_message(channel.id, external_id, Revision::Delete { at: *at }, now).await?
+            }
+        };
+        if let ApplyOutcome::Applied { message_id, conversation_id } = outcome {
+            self.publish_message(channel, message_id, conversation_id, "message.updated").await?;
+            if matches!(d, Deferred::Edit { .. } | Deferred::Revoke { .. }) {
+                self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
+            }
+        }
+        Ok(outcome)
+    }
+
+    pub async fn publish_message(
+        &self,
+        channel: &Channel,
+        message: MessageId,
+        conversation: ConversationId,
+        kind: &'static str,
+    ) -> Result<(), StoreError> {
+        let record =
+            self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
+        let m = self.state.store.get_message(channel.account_id, &ConversationScope::All, message).await?;
+        let data = serde_json::to_value(crate::api::messages::message_view(m)).unwrap_or_default();
+        self.state.events.publish(RealtimeEvent::for_conversation(kind, &record, data));
+        Ok(())
+    }
+
+    pub async fn publish_conversation(
+        &self,
+        channel: &Channel,
+        conversation: ConversationId,
+        kind: &'static str,
+    ) -> Result<(), StoreError> {
+        let record =
+            self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
+        let view = crate::api::conversations::conversation_view(record.clone(), self.state.clock.now());
+        self.state.events.publish(RealtimeEvent::for_conversation(
+            kind,
+            &record,
+            serde_json::to_value(view).unwrap_or_default(),
+        ));
+        Ok(())
+    }
+}
+
+pub struct SharedNumber {
+    pub phone: domain::phone::PhoneE164,
+    /// The id WhatsApp gave, kept exactly (it may differ from the E.164 digits, e.g. Mexico's `52 1`).
+    pub wa_id: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// The number in a message that is the customer sharing their own phone after a contact request
+/// (meta-platform.md §12). A card of somebody else (any other origin) gives nothing: it must not be
+/// linked to the customer.
+pub fn own_number_share(content: &MessageContent) -> Option<SharedNumber> {
+    let MessageContent::Contacts { cards, shared_origin: Some(origin) } = content else { return None };
+    if origin != "contact_request" {
+        return None;
+    }
+    let card = cards.first()?;
+    card.phones.iter().find_map(|p| {
+        let raw = p.wa_id.as_deref().map(|w| format!("+{w}")).or_else(|| p.phone.clone())?;
+        let phone = domain::phone::PhoneE164::parse(&raw, None).ok()?;
+        Some(SharedNumber {
+            phone,
+            wa_id: p.wa_id.clone(),
+            first_name: card.first_name.clone(),
+            last_name: card.last_name.clone(),
+        })
+    })
+}

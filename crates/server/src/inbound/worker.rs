@@ -1,0 +1,81 @@
+//! The inbound worker: claims journaled deliveries in order and applies their events. Woken at once
+//! by the webhook endpoint, and also on a timer, so claims left by a crashed process are picked up.
+
+use crate::inbound::apply::Applier;
+use crate::state::AppState;
+use std::time::Duration;
+use store::JournalOutcome;
+
+/// A claimed delivery belongs to its processor for this long; after it, another may take it over.
+const LEASE_MS: i64 = 60_000;
+const BATCH: i64 = 64;
+/// A delivery that fails this often is set aside as `failed` for an operator, not retried forever.
+const MAX_ATTEMPTS: i64 = 10;
+
+pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    tracing::debug!("inbound worker started");
+    loop {
+        match process_batch(&state).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "inbound worker: store error, retrying shortly");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        tokio::select! {
+            _ = state.journal_wakeup.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Processes one batch; returns how many deliveries it handled.
+pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError> {
+    let batch = state.store.claim_webhooks(state.now_ms(), LEASE_MS, BATCH).await?;
+    let n = batch.len();
+    if n > 0 {
+        tracing::debug!(deliveries = n, "processing webhook deliveries");
+    }
+    let applier = Applier { state };
+    for entry in batch {
+        let delivery = match meta::parse_delivery(entry.body.as_bytes()) {
+            Ok(d) => d,
+            Err(e) => {
+                // It parsed when it arrived; only a parser change could make it fail now.
+                state
+                    .store
+                    .finish_webhook(&entry.id, JournalOutcome::Failed, Some(&e.to_string()), state.now_ms())
+                    .await?;
+                continue;
+            }
+        };
+        for u in &delivery.unroutable {
+            tracing::warn!(reason = u.reason, "webhook item without a destination");
+            state.store.record_unrouted("unknown", "", &u.raw, state.now_ms()).await?;
+        }
+        let mut failure = None;
+        for event in &delivery.events {
+            if let Err(e) = applier.apply(event).await {
+                failure = Some(e);
+                break;
+            }
+        }
+        match failure {
+            None => state.store.finish_webhook(&entry.id, JournalOutcome::Processed, None, state.now_ms()).await?,
+            Some(e) if e.is_unavailable() => return Err(e),
+            Some(e) if entry.attempts >= MAX_ATTEMPTS => {
+                tracing::error!(error = %e, id = %entry.id, "webhook delivery failed repeatedly; set aside");
+                state
+                    .store
+                    .finish_webhook(&entry.id, JournalOutcome::Failed, Some(&e.to_string()), state.now_ms())
+                    .await?;
+            }
+            // Left claimed: retried when the lease runs out. Applying is idempotent, so the events
+            // already applied are not applied twice.
+            Some(e) => tracing::warn!(error = %e, id = %entry.id, "webhook delivery failed; will retry"),
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,253 @@
+//! Turning an agent's send request into a queued outbound message, or a refusal before anything is
+//! stored or sent (DESIGN §2: refusals are `422` with a stable code and nothing is half-written).
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use domain::ids::{ConversationId, MessageId};
+use domain::permissions::{Action, ConversationScope};
+use domain::personalize::{self, PersonalizeContext};
+use domain::template::{
+    render_body, requires_phone_recipient, to_graph_components, validate_parameters, Template, TemplateParameters,
+};
+use domain::window::{check_send, SendKind, Window};
+use serde::Deserialize;
+use serde_json::json;
+use store::{ConversationRecord, NewOutbound};
+
+/// The body of `POST /api/v1/conversations/{id}/messages`.
+#[derive(Deserialize, utoipa::ToSchema, Debug)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SendRequest {
+    /// Free-form text; `{{contact.first_name}}`-style placeholders are rendered at send time.
+    Text { text: String, reply_to: Option<MessageId> },
+    /// A reaction to a message of the conversation; an empty `emoji` removes it.
+    Reaction { message_id: MessageId, emoji: String },
+    /// WhatsApp: ask a customer (e.g. one known only by username) to share their phone number.
+    ContactRequest { text: String },
+    /// WhatsApp: an approved template with its parameters — the only send allowed outside the window.
+    Template {
+        template: TemplateRef,
+        #[serde(default)]
+        parameters: TemplateParameters,
+    },
+}
+
+#[derive(Deserialize, utoipa::ToSchema, Debug, Clone)]
+pub struct TemplateRef {
+    pub name: String,
+    /// Meta's language code, e.g. `es_MX`.
+    pub language: String,
+}
+
+/// Checks a template send and builds its queued message (no I/O beyond reading the synced template).
+/// `has_phone`: whether the recipient's phone is known (else it is addressed by BSUID).
+pub async fn template_outbound(
+    state: &AppState,
+    me: &CurrentUser,
+    channel: domain::ids::ChannelId,
+    has_phone: bool,
+    tref: &TemplateRef,
+    params: &TemplateParameters,
+) -> ApiResult<NewOutbound> {
+    me.require(Action::SendTemplates)?;
+    let stored =
+        state.store.get_template(me.account_id(), channel, &tref.name, &tref.language).await?.ok_or_else(|| {
+            ApiError::unprocessable(
+                "template_not_found",
+                format!("no template {} in {} on this channel; sync the templates", tref.name, tref.language),
+            )
+        })?;
+    let template: Template = serde_json::from_value(stored.definition).map_err(|e| ApiError::Internal(e.into()))?;
+    let refusal = |e: domain::template::TemplateRefusal| ApiError::unprocessable(e.code(), e.to_string());
+    validate_parameters(&template, params).map_err(refusal)?;
+    if !has_phone && requires_phone_recipient(&template) {
+        return Err(ApiError::unprocessable(
+            "template_requires_phone",
+            "authentication templates with one-tap, zero-tap or copy-code buttons need the customer's phone number; this customer is known only by username (Meta error 131062)",
+        ));
+    }
+    if matches!(&params.header, Some(h) if serde_json::to_value(h).map(|v| v.get("upload_id").is_some()).unwrap_or(false))
+    {
+        return Err(ApiError::unprocessable(
+            "template_parameters",
+            "header media must be given as a link or a WhatsApp media_id",
+        ));
+    }
+    let components = to_graph_components(&template, params).map_err(refusal)?;
+    let body = render_body(&template, params);
+    let request =
+        json!({"type": "template", "name": template.name, "language": template.language, "components": components});
+    let content = json!({"template": {"name": template.name, "language": template.language, "category": template.category.as_str(), "parameters": params}});
+    Ok(NewOutbound {
+        kind: "template".into(),
+        text: Some(body),
+        content,
+        reply_to_external_id: None,
+        sender: Some(me.user_id()),
+        request,
+        attachments: vec![],
+    })
+}
+
+fn refuse(e: domain::window::SendRefusal) -> ApiError {
+    ApiError::unprocessable(e.code(), e.to_string())
+}
+
+/// The window of a conversation now.
+pub fn window_of(state: &AppState, c: &ConversationRecord) -> Window {
+    Window::compute(c.channel_kind, c.last_inbound_at.map(domain::time_util::from_millis), state.clock.now())
+}
+
+async fn personalize_context(
+    state: &AppState,
+    me: &CurrentUser,
+    c: &ConversationRecord,
+) -> ApiResult<PersonalizeContext> {
+    let mut ctx = PersonalizeContext { agent_name: Some(me.user.name.clone()), ..Default::default() };
+    if let Some(summary) = &c.contact {
+        let contact = state.store.get_contact(me.account_id(), &ConversationScope::All, summary.id).await?;
+        let f = contact.fields;
+        ctx.custom = f.custom_fields.clone();
+        ctx.contact = Some(personalize::ContactFields {
+            first_name: f.first_name,
+            last_name: f.last_name,
+            email: f.email,
+            phone_primary: f.phone_primary,
+            phone_whatsapp: f.phone_whatsapp,
+            whatsapp_username: f.whatsapp_username.or(c.handle.username.clone()),
+        });
+    }
+    Ok(ctx)
+}
+
+/// The Meta id of a message of this conversation (to quote or react to it).
+async fn target_external_id(
+    state: &AppState,
+    me: &CurrentUser,
+    c: &ConversationRecord,
+    id: MessageId,
+) -> ApiResult<String> {
+    let m = state.store.get_message(me.account_id(), &me.scope(), id).await.map_err(|e| match e {
+        store::StoreError::NotFound => {
+            ApiError::unprocessable("invalid_target", "the message does not exist in this conversation")
+        }
+        other => other.into(),
+    })?;
+    if m.conversation_id != c.id {
+        return Err(ApiError::unprocessable("invalid_target", "the message does not exist in this conversation"));
+    }
+    m.external_id.ok_or_else(|| ApiError::unprocessable("invalid_target", "the message has not reached Meta yet"))
+}
+
+/// Checks and queues a send; returns the stored (pending) message id.
+pub async fn send(
+    state: &AppState,
+    me: &CurrentUser,
+    conversation: ConversationId,
+    req: SendRequest,
+) -> ApiResult<MessageId> {
+    me.require_inbox()?;
+    me.require(Action::SendMessages)?;
+    let c = state.store.get_conversation(me.account_id(), &me.scope(), conversation).await?;
+    let window = window_of(state, &c);
+    let kind = c.channel_kind;
+    let (outbound, audit) = match req {
+        SendRequest::Text { text, reply_to } => {
+            check_send(kind, &window, SendKind::FreeForm).map_err(refuse)?;
+            let ctx = personalize_context(state, me, &c).await?;
+            let rendered =
+                personalize::render(&text, &ctx).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
+            domain::media_rules::check_text(kind, &rendered)
+                .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
+            let quoted = match reply_to {
+                Some(id) => Some(target_external_id(state, me, &c, id).await?),
+                None => None,
+            };
+            let request = json!({"type": "text", "text": rendered, "reply_to": quoted});
+            (
+                NewOutbound {
+                    kind: "text".into(),
+                    text: Some(rendered),
+                    content: json!({}),
+                    reply_to_external_id: quoted,
+                    sender: Some(me.user_id()),
+                    request,
+                    attachments: vec![],
+                },
+                "message.sent",
+            )
+        }
+        SendRequest::Reaction { message_id, emoji } => {
+            check_send(kind, &window, SendKind::Reaction).map_err(refuse)?;
+            let target = target_external_id(state, me, &c, message_id).await?;
+            // Shown on its target at once; the hidden `reaction` row below is the send's own record.
+            let shown = Some(emoji.as_str()).filter(|e| !e.is_empty());
+            state.store.apply_reaction(c.channel_id, &target, "business", shown, state.now_ms()).await?;
+            let request = json!({"type": "reaction", "message_id": target, "emoji": emoji});
+            // A reaction is shown on its target, not as a row of its own; the row here is the send's
+            // record (kind `reaction`), which the message list folds into its target.
+            (
+                NewOutbound {
+                    kind: "reaction".into(),
+                    text: Some(emoji.clone()),
+                    content: json!({"reaction": {"message_id": message_id, "emoji": emoji}}),
+                    reply_to_external_id: Some(target),
+                    sender: Some(me.user_id()),
+                    request,
+                    attachments: vec![],
+                },
+                "message.reaction",
+            )
+        }
+        SendRequest::Template { template, parameters } => {
+            check_send(kind, &window, SendKind::Template).map_err(refuse)?;
+            (
+                template_outbound(state, me, c.channel_id, c.handle.wa_id.is_some(), &template, &parameters).await?,
+                "message.template",
+            )
+        }
+        SendRequest::ContactRequest { text } => {
+            check_send(kind, &window, SendKind::ContactRequest).map_err(refuse)?;
+            let text = text.trim().to_string();
+            domain::media_rules::check_text(kind, &text)
+                .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
+            let request = json!({"type": "contact_request", "text": text});
+            (
+                NewOutbound {
+                    kind: "interactive".into(),
+                    text: Some(text.clone()),
+                    content: json!({"interactive": {"type": "request_contact_info"}}),
+                    reply_to_external_id: None,
+                    sender: Some(me.user_id()),
+                    request,
+                    attachments: vec![],
+                },
+                "message.contact_request",
+            )
+        }
+    };
+    enqueue(state, me, &c, outbound, audit).await
+}
+
+/// Stores and queues a checked send, and records who sent it.
+pub async fn enqueue(
+    state: &AppState,
+    me: &CurrentUser,
+    c: &ConversationRecord,
+    outbound: NewOutbound,
+    audit: &str,
+) -> ApiResult<MessageId> {
+    let id = state.store.enqueue_outbound(me.account_id(), c.id, c.channel_id, &outbound, state.now_ms()).await?;
+    crate::audit::record(
+        state,
+        me.account_id(),
+        Some(me.user_id()),
+        audit,
+        Some(("message", id.to_string())),
+        json!({"conversation_id": c.id, "kind": outbound.kind}),
+    )
+    .await;
+    state.outbox_wakeup.notify_one();
+    Ok(id)
+}

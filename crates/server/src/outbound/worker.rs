@@ -1,0 +1,276 @@
+//! The outbox worker: sends queued messages to Meta, each exactly once.
+//!
+//! - The recipient and the Messenger/Instagram `messaging_type` are decided at send time from the
+//!   conversation's handle and window, so a retry near a boundary never uses a stale decision.
+//! - Transient Graph errors (5xx, timeouts, rate limits 130429/131056/4/80007) are retried with
+//!   exponential backoff and jitter from `INBOX_RETRY_BASE_MS`; permanent ones end the message `failed`
+//!   with Meta's code and a readable reason.
+//! - Each number's throughput is paced (80 messages/s by default, meta-platform.md §7).
+//! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent.
+
+use crate::inbound::apply::Applier;
+use crate::state::AppState;
+use domain::channel::{Channel, ChannelAddress};
+use domain::ids::ChannelId;
+use domain::permissions::ConversationScope;
+use domain::window::{MessagingType, Window};
+use meta::graph::{messenger, whatsapp, GraphError, Retry, WaRecipient};
+use secrecy::SecretString;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use store::OutboxItem;
+
+/// The lease of a claimed row: longer than any Graph call (30 s timeout) with margin.
+const LEASE_MS: i64 = 120_000;
+const MAX_ATTEMPTS: i64 = 8;
+pub const DEFAULT_MESSAGES_PER_SECOND: u32 = 80;
+
+pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let pacer = Pacer::new(DEFAULT_MESSAGES_PER_SECOND);
+    loop {
+        if let Err(e) = fail_abandoned(&state).await {
+            tracing::warn!(error = %e, "outbox: store error");
+        }
+        match send_due(&state, &pacer).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox: store error"),
+        }
+        tokio::select! {
+            _ = state.outbox_wakeup.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn fail_abandoned(state: &AppState) -> Result<(), store::StoreError> {
+    for (message, _channel) in state.store.outbox_abandoned(state.now_ms()).await? {
+        tracing::error!(%message, "send interrupted mid-call; not resent to avoid a duplicate");
+        state
+            .store
+            .outbox_failed(message, None, "delivery uncertain", "The server stopped while sending this message; it was not resent to avoid a duplicate. Check with the customer.", state.now_ms())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn send_due(state: &AppState, pacer: &Pacer) -> Result<usize, store::StoreError> {
+    let items = state.store.claim_outbox(state.now_ms(), LEASE_MS, 32).await?;
+    let n = items.len();
+    for item in items {
+        pacer.wait(item.channel_id).await;
+        let outcome = deliver(state, &item).await;
+        settle(state, &item, outcome).await?;
+    }
+    Ok(n)
+}
+
+enum Outcome {
+    /// `wa_id`: the number WhatsApp says it delivered to, when it differs from ours we keep it.
+    Sent {
+        external_id: String,
+        wa_id: Option<String>,
+    },
+    Transient {
+        error: String,
+        after: Option<Duration>,
+        max_retries: Option<u32>,
+    },
+    Permanent {
+        code: Option<String>,
+        title: String,
+        reason: String,
+    },
+}
+
+impl From<GraphError> for Outcome {
+    fn from(e: GraphError) -> Self {
+        let code = e.code().map(|c| c.to_string());
+        match e.classify() {
+            Retry::Permanent => Outcome::Permanent { code, title: e.to_string(), reason: e.reason() },
+            Retry::Transient { after, max_retries } => Outcome::Transient { error: e.to_string(), after, max_retries },
+        }
+    }
+}
+
+fn permanent(reason: &str) -> Outcome {
+    Outcome::Permanent { code: None, title: "not sendable".into(), reason: reason.into() }
+}
+
+async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
+    let Ok(Some(stored)) = state.store.channel_by_id(item.channel_id).await else {
+        return permanent("the channel no longer exists");
+    };
+    if !stored.channel.enabled {
+        return permanent("the channel is disabled");
+    }
+    let token = match state.secrets.open(&stored.access_token_enc) {
+        Ok(t) => t,
+        Err(e) => return permanent(&format!("the channel's access token cannot be read: {e}")),
+    };
+    let Ok(message) = state.store.get_message(item.account_id, &ConversationScope::All, item.message_id).await else {
+        return permanent("the message no longer exists");
+    };
+    let Ok(conversation) =
+        state.store.get_conversation(item.account_id, &ConversationScope::All, message.conversation_id).await
+    else {
+        return permanent("the conversation no longer exists");
+    };
+    let window = Window::compute(
+        conversation.channel_kind,
+        conversation.last_inbound_at.map(domain::time_util::from_millis),
+        state.clock.now(),
+    );
+    let channel = &stored.channel;
+    let r = &item.request;
+    match &channel.address {
+        ChannelAddress::Whatsapp { phone_number_id, .. } => {
+            let h = &conversation.handle;
+            let Some(to) = WaRecipient::preferred(h.wa_id.as_deref(), h.bsuid.as_deref()) else {
+                return permanent("the customer has neither a phone number nor a WhatsApp user id");
+            };
+            let Some(body) = whatsapp_body(&to, r) else { return permanent("unknown send type") };
+            match state.graph.whatsapp().send_message(phone_number_id, &token, &body).await {
+                Ok(sent) => Outcome::Sent { external_id: sent.message_id, wa_id: sent.wa_id },
+                Err(e) => e.into(),
+            }
+        }
+        ChannelAddress::Messenger { page_id: id } | ChannelAddress::Instagram { instagram_account_id: id } => {
+            let Some(psid) = conversation.handle.scoped_id.as_deref() else {
+                return permanent("the customer has no page-scoped id");
+            };
+            let Some(messaging_type) = window.messaging_type else {
+                return Outcome::Permanent {
+                    code: None,
+                    title: "window_expired".into(),
+                    reason: "More than 7 days since the customer's last message".into(),
+                };
+            };
+            social_send(state, channel, id, &token, psid, messaging_type, r).await
+        }
+    }
+}
+
+fn text_of(r: &Value, key: &str) -> String {
+    r.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+fn whatsapp_body(to: &WaRecipient, r: &Value) -> Option<Value> {
+    let reply_to = r.get("reply_to").and_then(Value::as_str);
+    match r.get("type").and_then(Value::as_str)? {
+        "text" => Some(whatsapp::text(to, &text_of(r, "text"), false, reply_to)),
+        "reaction" => Some(whatsapp::reaction(to, &text_of(r, "message_id"), &text_of(r, "emoji"))),
+        "contact_request" => Some(whatsapp::request_contact_info(to, &text_of(r, "text"))),
+        "template" => Some(whatsapp::template(to, &text_of(r, "name"), &text_of(r, "language"), r.get("components")?)),
+        _ => None,
+    }
+}
+
+async fn social_send(
+    state: &AppState,
+    channel: &Channel,
+    id: &str,
+    token: &SecretString,
+    psid: &str,
+    messaging_type: MessagingType,
+    r: &Value,
+) -> Outcome {
+    let api = state.graph.messenger();
+    let result = match r.get("type").and_then(Value::as_str) {
+        Some("text") => {
+            let body =
+                messenger::text(psid, &text_of(r, "text"), messaging_type, r.get("reply_to").and_then(Value::as_str));
+            api.send(id, token, &body).await.map(|s| s.message_id)
+        }
+        Some("reaction") if channel.kind == domain::channel::ChannelKind::Instagram => {
+            let target = text_of(r, "message_id");
+            let emoji = text_of(r, "emoji");
+            let body = if emoji.is_empty() {
+                messenger::unreact(psid, &target)
+            } else {
+                messenger::react(psid, &target, "love")
+            };
+            // Instagram answers a reaction without a message id: the send's own record gets a local one.
+            api.send_action(id, token, &body).await.map(|_| format!("reaction:{target}"))
+        }
+        Some("reaction") => return permanent("Messenger's Send API has no reactions"),
+        _ => return permanent("unknown send type"),
+    };
+    match result {
+        Ok(mid) => Outcome::Sent { external_id: mid, wa_id: None },
+        Err(e) => e.into(),
+    }
+}
+
+async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result<(), store::StoreError> {
+    let now = state.now_ms();
+    match outcome {
+        Outcome::Sent { external_id, wa_id } => {
+            state.store.outbox_sent(item.message_id, &external_id, now).await?;
+            if let Some(wa_id) = wa_id {
+                let m = state.store.get_message(item.account_id, &ConversationScope::All, item.message_id).await?;
+                state.store.correct_wa_id(m.conversation_id, &wa_id, now).await?;
+            }
+            metrics::counter!("inbox_messages_sent_total").increment(1);
+        }
+        // `attempts` counts the tries made, this one included; some errors allow only one retry (131053).
+        Outcome::Transient { error, after, max_retries }
+            if item.attempts < MAX_ATTEMPTS && max_retries.is_none_or(|m| (item.attempts as u32) <= m) =>
+        {
+            let base = state.config.retry_base.as_millis() as i64;
+            let backoff = base.saturating_mul(1_i64 << (item.attempts - 1).clamp(0, 16));
+            let jitter = (rand::random::<f64>() * 0.2 * backoff as f64) as i64;
+            let wait = after.map(|d| d.as_millis() as i64).unwrap_or(0).max(backoff + jitter);
+            tracing::warn!(message = %item.message_id, attempts = item.attempts, %error, wait_ms = wait, "send failed; retrying");
+            state.store.outbox_retry(item.message_id, &error, now + wait).await?;
+            return Ok(());
+        }
+        Outcome::Transient { error, .. } => {
+            state.store.outbox_failed(item.message_id, None, "gave up after retries", &error, now).await?;
+        }
+        Outcome::Permanent { code, title, reason } => {
+            tracing::info!(message = %item.message_id, ?code, %reason, "send failed permanently");
+            state.store.outbox_failed(item.message_id, code, &title, &reason, now).await?;
+        }
+    }
+    // Tell the agents, and apply any status that arrived before Meta's answer was stored.
+    if let Ok(Some(stored)) = state.store.channel_by_id(item.channel_id).await {
+        let applier = Applier { state };
+        let m = state.store.get_message(item.account_id, &ConversationScope::All, item.message_id).await?;
+        if let Some(external_id) = &m.external_id {
+            applier.apply_waiting_for(&stored.channel, external_id).await?;
+        }
+        applier.publish_message(&stored.channel, item.message_id, m.conversation_id, "message.updated").await?;
+        applier.publish_conversation(&stored.channel, m.conversation_id, "conversation.updated").await?;
+    }
+    Ok(())
+}
+
+/// Paces sends per channel (phone number, page): at most `rate` per second, in this process.
+pub struct Pacer {
+    rate: u32,
+    next: Mutex<HashMap<ChannelId, Instant>>,
+}
+
+impl Pacer {
+    pub fn new(rate: u32) -> Self {
+        Self { rate: rate.max(1), next: Mutex::new(HashMap::new()) }
+    }
+
+    pub async fn wait(&self, channel: ChannelId) {
+        let interval = Duration::from_secs(1) / self.rate;
+        let wait = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let slot = next.get(&channel).copied().filter(|t| *t > now).unwrap_or(now);
+            next.insert(channel, slot + interval);
+            slot.saturating_duration_since(now)
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}

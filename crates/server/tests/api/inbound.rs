@@ -1,0 +1,620 @@
+//! Inbound: signed Meta deliveries land once, in the right conversation, visible to the right users.
+
+use crate::harness::{assert_error, on_both_stores, TestApp, APP_SECRET};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use simulator::demo;
+use simulator::payloads::{self, WaContent, WaMessage, WaStatus, WaStatusKind, WaUser};
+
+on_both_stores!(
+    verification_handshake_answers_only_the_right_token,
+    unsigned_or_badly_signed_deliveries_leave_no_trace,
+    malformed_json_is_400_and_unknown_destination_is_kept,
+    whatsapp_text_opens_a_conversation_with_an_open_window,
+    the_same_delivery_three_times_stores_one_message,
+    batched_delivery_stores_every_message_in_order,
+    every_message_type_is_stored_and_unknown_types_become_unsupported,
+    reactions_attach_to_their_message_and_can_be_removed,
+    replies_keep_their_quote_even_when_it_arrives_later,
+    statuses_never_move_backwards_and_wait_for_their_message,
+    media_bytes_are_served_back_identical,
+    seller_sees_a_conversation_only_once_it_is_assigned,
+    filters_by_channel_kind_channel_and_unread,
+    resolved_conversation_reopens_on_a_customer_message_but_not_on_an_echo,
+    messenger_and_instagram_messages_reactions_and_reads,
+    username_customer_without_phone_is_a_full_conversation_and_joins_later,
+    edits_replace_content_and_revokes_hide_it_without_new_rows,
+    group_events_are_acknowledged_and_ignored,
+);
+
+fn cloud() -> payloads::WaBusiness {
+    payloads::WaBusiness {
+        waba_id: demo::WABA_ID.into(),
+        phone_number_id: demo::CLOUD_PHONE_NUMBER_ID.into(),
+        display_phone_number: demo::CLOUD_DISPLAY_NUMBER.into(),
+    }
+}
+
+fn coexistence() -> payloads::WaBusiness {
+    payloads::WaBusiness {
+        waba_id: demo::WABA_ID.into(),
+        phone_number_id: demo::APP_PHONE_NUMBER_ID.into(),
+        display_phone_number: demo::APP_DISPLAY_NUMBER.into(),
+    }
+}
+
+/// Somebody else's contact card, as a customer shares it.
+pub fn card(name: &str) -> payloads::ContactCard {
+    payloads::ContactCard {
+        formatted_name: name.into(),
+        first_name: Some(name.into()),
+        last_name: None,
+        phones: vec![payloads::ContactPhone {
+            phone: "+52 55 4444 3333".into(),
+            wa_id: Some("5215544443333".into()),
+            kind: "CELL".into(),
+        }],
+        emails: vec![],
+        vcard: None,
+    }
+}
+
+fn now_s() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn text_from(wa_id: &str, id: &str, body: &str) -> Value {
+    payloads::whatsapp_text(&cloud(), &WaUser::phone(wa_id).with_name("María López"), id, now_s(), body)
+}
+
+async fn verification_handshake_answers_only_the_right_token(app: TestApp) {
+    let ok = app
+        .http
+        .get(app.url("/webhooks/meta?hub.mode=subscribe&hub.verify_token=test-verify-token&hub.challenge=1158201444"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    let bad = app
+        .http
+        .get(app.url("/webhooks/meta?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+    let missing = app.http.get(app.url("/webhooks/meta?hub.mode=subscribe&hub.challenge=1")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+}
+
+async fn unsigned_or_badly_signed_deliveries_leave_no_trace(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let body = serde_json::to_vec(&text_from("5215512345678", "wamid.UNSIGNED", "Hola")).unwrap();
+    let unsigned = app.http.post(app.url("/webhooks/meta")).body(body.clone()).send().await.unwrap();
+    assert_error(unsigned, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let wrong = meta::sign(b"not-the-app-secret", &body);
+    let forged = app
+        .http
+        .post(app.url("/webhooks/meta"))
+        .header("x-hub-signature-256", wrong)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_error(forged, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // Signed correctly but over other bytes: the body was tampered with.
+    let mut tampered = body.clone();
+    tampered.extend_from_slice(b" ");
+    let sig = meta::sign(APP_SECRET.as_bytes(), &body);
+    let res = app
+        .http
+        .post(app.url("/webhooks/meta"))
+        .header("x-hub-signature-256", sig)
+        .body(tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    app.settle().await;
+    assert_eq!(app.get_json(&acct.admin_token, "/api/v1/conversations?status=all").await["items"], json!([]));
+}
+
+async fn malformed_json_is_400_and_unknown_destination_is_kept(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let body = b"{\"object\": \"whatsapp_business_account\", \"entry\": [".to_vec();
+    let sig = meta::sign(APP_SECRET.as_bytes(), &body);
+    let res =
+        app.http.post(app.url("/webhooks/meta")).header("x-hub-signature-256", sig).body(body).send().await.unwrap();
+    assert_error(res, StatusCode::BAD_REQUEST, "invalid_json").await;
+
+    let stranger = payloads::WaBusiness {
+        waba_id: "1".into(),
+        phone_number_id: "999999999".into(),
+        display_phone_number: "1555".into(),
+    };
+    let payload =
+        payloads::whatsapp_text(&stranger, &WaUser::phone("5215512345678"), "wamid.NOWHERE", now_s(), "¿Hola?");
+    assert_eq!(app.post_webhook(&payload).await, StatusCode::OK, "acknowledged so Meta does not retry forever");
+    app.settle().await;
+    assert_eq!(app.state.store.count_unrouted().await.unwrap(), 1, "kept for inspection");
+    assert_eq!(app.get_json(&acct.admin_token, "/api/v1/conversations?status=all").await["items"], json!([]));
+}
+
+async fn whatsapp_text_opens_a_conversation_with_an_open_window(app: TestApp) {
+    let acct = app.full_account().await;
+    let channels = app.connect_demo_channels(&acct.admin_token).await;
+    // A message to the other (coexistence) number is another conversation on another channel.
+    app.sim.whatsapp_customer(demo::APP_PHONE_NUMBER_ID, "5215512345678").unwrap().text("hola app").await.unwrap();
+    app.settle().await;
+    let other = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp_business_app").await;
+    assert_eq!(other["items"][0]["channel"]["id"], channels.app["id"]);
+    let customer =
+        app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().named("María López");
+    assert_eq!(customer.text("Hola, ¿tienen envíos a Puebla? 🚚").await.unwrap().status, 200);
+    app.settle().await;
+    let page = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp_cloud").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let conv = page["items"][0].clone();
+    assert_eq!(conv["channel"]["id"], channels.cloud["id"]);
+    assert_eq!(conv["channel"]["kind"], "whatsapp_cloud");
+    assert_eq!(conv["handle"]["wa_id"], "5215512345678");
+    assert_eq!(conv["handle"]["external_id"], "5215512345678");
+    assert_eq!(conv["handle"]["profile_name"], "María López");
+    assert!(conv["handle"]["user_id"].as_str().is_some_and(|u| u.contains('.')), "Meta's BSUID kept: {conv}");
+    assert_eq!(conv["contact"], Value::Null);
+    assert_eq!(conv["status"], "open");
+    assert_eq!(conv["unread_count"], 1);
+    assert_eq!(conv["last_message"]["text"], "Hola, ¿tienen envíos a Puebla? 🚚");
+    assert_eq!(conv["window"]["state"], "open");
+    assert_eq!(conv["window"]["free_form"], true);
+    assert_eq!(conv["window"]["templates_allowed"], true);
+    assert!(conv["window"]["expires_at"].is_string());
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(
+        (msgs[0]["direction"].as_str(), msgs[0]["origin"].as_str(), msgs[0]["kind"].as_str()),
+        (Some("inbound"), Some("customer"), Some("text"))
+    );
+    assert!(msgs[0]["external_id"].as_str().unwrap().starts_with("wamid."));
+
+    let read = app
+        .post(&acct.admin_token, &format!("/api/v1/conversations/{}/read", conv["id"].as_str().unwrap()), json!({}))
+        .await;
+    assert_eq!(read.status(), StatusCode::NO_CONTENT);
+    let after =
+        app.get_json(&acct.admin_token, &format!("/api/v1/conversations/{}", conv["id"].as_str().unwrap())).await;
+    assert_eq!(after["unread_count"], 0);
+    // The customer sees their message read (WhatsApp blue ticks).
+    for _ in 0..200 {
+        if app
+            .sim
+            .requests()
+            .iter()
+            .any(|r| r.json()["status"] == "read" && r.json()["message_id"] == msgs[0]["external_id"])
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no read receipt reached the Graph API");
+}
+
+async fn the_same_delivery_three_times_stores_one_message(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let payload = text_from("5215512345678", "wamid.DUP1", "Hola");
+    for _ in 0..3 {
+        assert_eq!(app.post_webhook(&payload).await, StatusCode::OK);
+    }
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    assert_eq!(app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await.len(), 1);
+    assert_eq!(conv["unread_count"], 1, "a duplicate does not count twice");
+}
+
+async fn batched_delivery_stores_every_message_in_order(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let t = now_s();
+    let ana = WaUser::phone("5215511111111").with_name("Ana");
+    let luis = WaUser::phone("5215522222222").with_name("Luis");
+    let first = payloads::whatsapp_messages(
+        &cloud(),
+        &ana,
+        &[
+            WaMessage::new("wamid.B1", t - 3, WaContent::Text("uno".into())),
+            WaMessage::new("wamid.B2", t - 2, WaContent::Text("dos".into())),
+        ],
+    );
+    let second = payloads::whatsapp_text(&cloud(), &luis, "wamid.B3", t - 1, "tres");
+    assert_eq!(app.post_webhook(&payloads::batch(&[first, second])).await, StatusCode::OK);
+    app.settle().await;
+    let page = app.get_json(&acct.admin_token, "/api/v1/conversations").await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["handle"]["profile_name"], "Luis", "newest activity first");
+    let ana_msgs = app.messages(&acct.admin_token, items[1]["id"].as_str().unwrap()).await;
+    let texts: Vec<&str> = ana_msgs.iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, vec!["uno", "dos"]);
+}
+
+async fn every_message_type_is_stored_and_unknown_types_become_unsupported(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.image(simulator::samples::png(), "image/png", Some("la foto")).await.unwrap();
+    c.video(simulator::samples::mp4(), "video/mp4", None).await.unwrap();
+    c.audio(simulator::samples::ogg_opus(), "audio/ogg; codecs=opus", true).await.unwrap();
+    c.document(simulator::samples::pdf(), "application/pdf", "cotización.pdf", None).await.unwrap();
+    c.sticker(simulator::samples::webp(), false).await.unwrap();
+    c.location(19.4326, -99.1332, Some("Zócalo"), Some("Centro, CDMX")).await.unwrap();
+    c.contacts(vec![card("Pedro Pérez")]).await.unwrap();
+    c.button_reply("btn-1", "Sí, confirmo").await.unwrap();
+    c.template_button("STOP", "Dejar de recibir").await.unwrap();
+    c.unsupported().await.unwrap();
+    c.send(WaContent::Other { kind: "poll".into(), object: json!({"question": "¿Cuál?"}) }).await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    let kinds: Vec<&str> = msgs.iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "image",
+            "video",
+            "audio",
+            "document",
+            "sticker",
+            "location",
+            "contacts",
+            "interactive",
+            "button",
+            "unsupported",
+            "unsupported"
+        ]
+    );
+    assert_eq!(msgs[0]["text"], "la foto");
+    assert_eq!(msgs[0]["attachment"]["kind"], "image");
+    assert_eq!(msgs[2]["voice"], true);
+    assert_eq!(msgs[3]["attachment"]["filename"], "cotización.pdf");
+    assert_eq!(msgs[5]["location"]["latitude"], 19.4326);
+    assert_eq!(msgs[5]["location"]["address"], "Centro, CDMX");
+    assert_eq!(msgs[6]["contacts"][0]["formatted_name"], "Pedro Pérez");
+    assert_eq!(msgs[7]["interactive"]["id"], "btn-1");
+    assert_eq!(msgs[8]["button"]["payload"], "STOP");
+    assert_eq!(msgs[9]["unsupported"]["code"], 131051);
+    assert_eq!(msgs[10]["unsupported"]["original_type"], "poll");
+}
+
+async fn reactions_attach_to_their_message_and_can_be_removed(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    let sent = c.text("Precio?").await.unwrap().message_id.unwrap();
+    c.react(&sent, "👍").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs.len(), 1, "a reaction is never a message row");
+    assert_eq!(msgs[0]["reactions"], json!([{"actor": "customer", "emoji": "👍"}]));
+    c.react(&sent, "").await.unwrap();
+    app.settle().await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs[0]["reactions"], json!([]));
+}
+
+async fn replies_keep_their_quote_even_when_it_arrives_later(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let t = now_s();
+    let user = WaUser::phone("5215512345678");
+    let reply = WaMessage::new("wamid.REPLY", t, WaContent::Text("¿y este?".into())).replying_to("wamid.QUOTED", None);
+    app.post_webhook(&payloads::whatsapp_message(&cloud(), &user, &reply)).await;
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs[0]["reply_to"]["external_id"], "wamid.QUOTED");
+    assert_eq!(msgs[0]["reply_to"]["id"], Value::Null, "not stored yet");
+    app.post_webhook(&payloads::whatsapp_text(&cloud(), &user, "wamid.QUOTED", t - 60, "el modelo azul")).await;
+    app.settle().await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs[0]["text"], "el modelo azul", "ordered by time sent");
+    assert_eq!(msgs[1]["reply_to"]["id"], msgs[0]["id"]);
+    assert_eq!(msgs[1]["reply_to"]["text"], "el modelo azul");
+}
+
+async fn statuses_never_move_backwards_and_wait_for_their_message(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let t = now_s();
+    let biz = coexistence();
+    let user = WaUser::phone("5215512345678");
+    // The status arrives before the message it describes (an echo typed on the phone).
+    let read = WaStatus::new("wamid.ECHO1", WaStatusKind::Read, t + 2).to("5215512345678");
+    assert_eq!(app.post_webhook(&payloads::whatsapp_status(&biz, &read)).await, StatusCode::OK);
+    app.settle().await;
+    let echo = WaMessage::new("wamid.ECHO1", t, WaContent::Text("Te escribo desde el teléfono".into()));
+    app.post_webhook(&payloads::whatsapp_echo(&biz, &user, &echo)).await;
+    let delivered = WaStatus::new("wamid.ECHO1", WaStatusKind::Delivered, t + 1)
+        .to("5215512345678")
+        .priced(payloads::Pricing::free_customer_service("service"));
+    app.post_webhook(&payloads::whatsapp_status(&biz, &delivered)).await;
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs.len(), 1);
+    assert_eq!((msgs[0]["direction"].as_str(), msgs[0]["origin"].as_str()), (Some("outbound"), Some("business_app")));
+    assert_eq!(msgs[0]["status"], "read", "the late 'delivered' does not undo 'read'");
+    assert_eq!(msgs[0]["pricing"]["category"], "service", "pricing kept even from a late status");
+    // An echo opens no window and is not unread.
+    assert_eq!(conv["window"]["state"], "closed");
+    assert_eq!(conv["unread_count"], 0);
+}
+
+async fn media_bytes_are_served_back_identical(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    let png = simulator::samples::png();
+    c.image(png.clone(), "image/png", None).await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let mut attachment = Value::Null;
+    for _ in 0..200 {
+        let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+        attachment = msgs[0]["attachment"].clone();
+        if attachment["status"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(attachment["status"], "ready", "{attachment}");
+    assert_eq!(attachment["mime"], "image/png");
+    assert_eq!(attachment["size"], png.len());
+    let res = app.get(&acct.admin_token, attachment["url"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), png.as_slice());
+}
+
+async fn seller_sees_a_conversation_only_once_it_is_assigned(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let (seller_id, seller) = app.create_user(&acct.admin_token, "seller").await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.image(simulator::samples::png(), "image/png", None).await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let id = conv["id"].as_str().unwrap();
+    let msgs = app.messages(&acct.admin_token, id).await;
+    let attachment = msgs[0]["attachment"]["id"].as_str().unwrap().to_string();
+
+    assert_eq!(app.get_json(&seller, "/api/v1/conversations?status=all").await["items"], json!([]));
+    for path in [
+        format!("/api/v1/conversations/{id}"),
+        format!("/api/v1/conversations/{id}/messages"),
+        format!("/api/v1/attachments/{attachment}"),
+    ] {
+        assert_error(app.get(&seller, &path).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    assert_error(
+        app.post(&seller, &format!("/api/v1/conversations/{id}/read"), json!({})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // A seller cannot assign it to themselves either.
+    assert_error(
+        app.patch(&seller, &format!("/api/v1/conversations/{id}"), json!({"assignee_id": seller_id})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+
+    let res =
+        app.patch(&acct.admin_token, &format!("/api/v1/conversations/{id}"), json!({"assignee_id": seller_id})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["assignee"]["id"], seller_id);
+    let list = app.get_json(&seller, "/api/v1/conversations?assignee=me").await;
+    assert_eq!(list["items"][0]["id"], id);
+    assert_eq!(app.get(&seller, &format!("/api/v1/conversations/{id}/messages")).await.status(), StatusCode::OK);
+    assert_eq!(app.get(&seller, &format!("/api/v1/conversations/{id}")).await.status(), StatusCode::OK);
+    // And another account's admin still sees nothing.
+    let other = app.full_account().await;
+    assert_error(
+        app.get(&other.admin_token, &format!("/api/v1/conversations/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+async fn filters_by_channel_kind_channel_and_unread(app: TestApp) {
+    let acct = app.full_account().await;
+    let channels = app.connect_demo_channels(&acct.admin_token).await;
+    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().text("wa").await.unwrap();
+    app.sim.messenger_customer(demo::PAGE_ID).unwrap().text("fb").await.unwrap();
+    app.sim.instagram_customer(demo::IG_ID).unwrap().text("ig").await.unwrap();
+    app.settle().await;
+    let kinds = |page: Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["channel"]["kind"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kinds(app.get_json(&acct.admin_token, "/api/v1/conversations").await).len(), 3);
+    assert_eq!(
+        kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?channel=messenger").await),
+        vec!["messenger"]
+    );
+    let by_id = format!("/api/v1/conversations?channel_id={}", channels.instagram["id"].as_str().unwrap());
+    assert_eq!(kinds(app.get_json(&acct.admin_token, &by_id).await), vec!["instagram"]);
+    assert_eq!(
+        kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp_business_app").await),
+        Vec::<String>::new()
+    );
+    let wa = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp_cloud").await;
+    app.post(
+        &acct.admin_token,
+        &format!("/api/v1/conversations/{}/read", wa["items"][0]["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    assert_eq!(kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?unread=true").await).len(), 2);
+    assert_eq!(
+        kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?q=5512345678").await),
+        vec!["whatsapp_cloud"]
+    );
+    assert_eq!(kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?assignee=unassigned").await).len(), 3);
+    assert_error(
+        app.get(&acct.admin_token, "/api/v1/conversations?channel=telegram").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    )
+    .await;
+    // Paging: one per page, newest first, no repeats.
+    let mut seen = vec![];
+    let mut path = "/api/v1/conversations?limit=1".to_string();
+    loop {
+        let page = app.get_json(&acct.admin_token, &path).await;
+        seen.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].clone()));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/conversations?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    seen.dedup();
+    assert_eq!(seen.len(), 3);
+}
+
+async fn resolved_conversation_reopens_on_a_customer_message_but_not_on_an_echo(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.whatsapp_customer(demo::APP_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.text("hola").await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    let res = app.patch(&acct.admin_token, &format!("/api/v1/conversations/{id}"), json!({"status": "resolved"})).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "resolved");
+    assert_eq!(
+        app.get_json(&acct.admin_token, "/api/v1/conversations").await["items"],
+        json!([]),
+        "the default list shows open ones"
+    );
+    c.echo_text("Gracias por tu compra").await.unwrap();
+    app.settle().await;
+    assert_eq!(
+        app.only_conversation(&acct.admin_token).await["status"],
+        "resolved",
+        "the business's own message does not reopen"
+    );
+    c.text("una pregunta más").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    assert_eq!(conv["status"], "open");
+    let msgs = app.messages(&acct.admin_token, &id).await;
+    assert_eq!(msgs.len(), 3);
+    assert_eq!(msgs[1]["origin"], "business_app");
+}
+
+async fn messenger_and_instagram_messages_reactions_and_reads(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let fb = app.sim.messenger_customer(demo::PAGE_ID).unwrap().named("Carla");
+    let mid = fb.text("¿Abren el domingo?").await.unwrap().message_id.unwrap();
+    fb.react(&mid, "❤️").await.unwrap();
+    fb.attachment("image", simulator::samples::png(), "image/png").await.unwrap();
+    let ig = app.sim.instagram_customer(demo::IG_ID).unwrap();
+    let ig_mid = ig.text("vi tu reel").await.unwrap().message_id.unwrap();
+    ig.unsend(&ig_mid).await.unwrap();
+    app.settle().await;
+    let fb_conv = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=messenger").await["items"][0].clone();
+    assert_eq!(fb_conv["handle"]["external_id"], fb.id());
+    assert_eq!(fb_conv["window"]["state"], "open");
+    let msgs = app.messages(&acct.admin_token, fb_conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0]["reactions"][0]["emoji"], "❤️");
+    assert_eq!(msgs[1]["kind"], "image");
+    let ig_conv = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=instagram").await["items"][0].clone();
+    let msgs = app.messages(&acct.admin_token, ig_conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0]["deleted"], true);
+    assert_eq!(msgs[0]["text"], Value::Null, "an unsent message shows no content");
+}
+
+async fn username_customer_without_phone_is_a_full_conversation_and_joins_later(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.username_customer(demo::CLOUD_PHONE_NUMBER_ID, "maria.compras").unwrap();
+    c.text("Hola, soy María").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let bsuid = c.user_id().to_string();
+    assert_eq!(conv["handle"]["wa_id"], Value::Null, "no invented phone");
+    assert_eq!(conv["handle"]["user_id"], bsuid);
+    assert_eq!(conv["handle"]["external_id"], bsuid);
+    assert_eq!(conv["handle"]["username"], "maria.compras");
+    // She shares her phone; every later webhook carries both identities: still one conversation.
+    c.share_own_phone("+52 1 55 9876 5432").await.unwrap();
+    c.text("ya te pasé mi número").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    assert_eq!(conv["handle"]["user_id"], bsuid);
+    assert_eq!(conv["handle"]["wa_id"], "5215598765432");
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    let mut kinds: Vec<&str> = msgs.iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    kinds.sort();
+    assert_eq!(kinds, vec!["contacts", "system", "text", "text"], "the shared number shows a notice");
+}
+
+async fn edits_replace_content_and_revokes_hide_it_without_new_rows(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    let first = c.text("Quiero 3 piezas").await.unwrap().message_id.unwrap();
+    let second = c.text("y envío a Puebla").await.unwrap().message_id.unwrap();
+    c.edit(&first, "Quiero 5 piezas").await.unwrap();
+    c.revoke(&second).await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs.len(), 2, "neither edit nor revoke adds a row");
+    assert_eq!(msgs[0]["text"], "Quiero 5 piezas");
+    assert!(msgs[0]["edited_at"].is_string());
+    assert_eq!(msgs[1]["deleted"], true);
+    assert_eq!(msgs[1]["text"], Value::Null);
+    // An edit that arrives before its original is applied when the original appears.
+    let t = now_s();
+    let user = WaUser::phone("5215512345678");
+    let early = WaMessage::new(
+        "wamid.EDIT-EARLY",
+        t,
+        WaContent::Edit {
+            original_message_id: "wamid.LATE".into(),
+            content: Box::new(WaContent::Text("corregido".into())),
+        },
+    );
+    app.post_webhook(&payloads::whatsapp_message(&cloud(), &user, &early)).await;
+    app.settle().await;
+    app.post_webhook(&payloads::whatsapp_text(&cloud(), &user, "wamid.LATE", t - 5, "original")).await;
+    app.settle().await;
+    let msgs = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+    assert_eq!(msgs.len(), 3);
+    assert!(msgs.iter().any(|m| m["text"] == "corregido"), "{msgs:?}");
+}
+
+async fn group_events_are_acknowledged_and_ignored(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let mut status = payloads::whatsapp_status(&cloud(), &WaStatus::new("wamid.G1", WaStatusKind::Delivered, now_s()));
+    status["entry"][0]["changes"][0]["value"]["statuses"][0]["recipient_type"] = json!("group");
+    status["entry"][0]["changes"][0]["value"]["statuses"][0]["recipient_participant_id"] = json!("5215512345678");
+    assert_eq!(app.post_webhook(&status).await, StatusCode::OK);
+    app.settle().await;
+    assert_eq!(app.get_json(&acct.admin_token, "/api/v1/conversations?status=all").await["items"], json!([]));
+}

@@ -1,0 +1,334 @@
+//! Outbound: every send goes out once, in Meta's format, or is refused before anything leaves.
+
+use crate::harness::{assert_error, on_both_stores, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use simulator::{demo, Fault};
+use std::time::Duration;
+
+on_both_stores!(
+    personalised_reply_goes_out_once_in_meta_format,
+    whatsapp_window_closes_at_24_hours_and_refusals_send_nothing,
+    messenger_uses_human_agent_tag_until_7_days_then_refuses,
+    username_customer_is_addressed_by_recipient_never_to,
+    transient_graph_error_is_retried_into_exactly_one_message,
+    permanent_graph_error_ends_failed_with_metas_code,
+    invalid_sends_are_refused_and_leave_no_trace,
+    seller_cannot_send_to_a_conversation_that_is_not_theirs,
+    contact_request_then_shared_number_fills_the_contact,
+    reaction_goes_to_meta_and_shows_on_its_target,
+);
+
+async fn setup(app: &TestApp, wa_id: &str) -> (crate::harness::TestAccount, Value, Value) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, wa_id).unwrap().named("María López");
+    c.text("Hola, ¿precio del modelo azul?").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let first = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await[0].clone();
+    (acct, conv, first)
+}
+
+/// Waits until the message leaves `pending`; returns it.
+async fn settled(app: &TestApp, token: &str, conversation: &str, message: &str) -> Value {
+    for _ in 0..400 {
+        let msgs = app.messages(token, conversation).await;
+        if let Some(m) = msgs.iter().find(|m| m["id"] == message) {
+            if m["status"] != "pending" {
+                return m.clone();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("message {message} still pending");
+}
+
+fn sends(app: &TestApp) -> Vec<simulator::RecordedRequest> {
+    app.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/messages") && r.json().get("status").is_none())
+        .collect()
+}
+
+async fn personalised_reply_goes_out_once_in_meta_format(app: TestApp) {
+    let (acct, conv, first) = setup(&app, "5215512345678").await;
+    let id = conv["id"].as_str().unwrap();
+    let res =
+        app.post(&acct.admin_token, "/api/v1/contacts", json!({"first_name": "María", "conversation_id": id})).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app.post(&acct.admin_token, &format!("/api/v1/conversations/{id}/messages"),
+        json!({"type": "text", "text": "Hola {{contact.first_name}}, soy {{agent.name}}. {{contact.email | te escribo por aquí}}", "reply_to": first["id"]})).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let queued: Value = res.json().await.unwrap();
+    assert_eq!(queued["status"], "pending");
+    assert_eq!(queued["text"], "Hola María, soy Admin. te escribo por aquí");
+    let sent = settled(&app, &acct.admin_token, id, queued["id"].as_str().unwrap()).await;
+    assert!(matches!(sent["status"].as_str(), Some("sent" | "delivered" | "read")), "{sent}");
+    assert!(sent["external_id"].as_str().unwrap().starts_with("wamid."));
+    let calls = sends(&app);
+    assert_eq!(calls.len(), 1, "exactly one Graph call");
+    let call = &calls[0];
+    assert_eq!(call.path, format!("/v24.0/{}/messages", demo::CLOUD_PHONE_NUMBER_ID));
+    assert_eq!(call.bearer(), Some(demo::CLOUD_TOKEN));
+    assert_eq!(
+        call.json(),
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": "5215512345678", "type": "text",
+            "text": {"body": "Hola María, soy Admin. te escribo por aquí", "preview_url": false},
+            "context": {"message_id": first["external_id"]}
+        })
+    );
+    let conv = app.only_conversation(&acct.admin_token).await;
+    assert_eq!(conv["last_message"]["id"], queued["id"]);
+    assert_eq!(conv["window"]["state"], "open", "the business's message does not move the window");
+    let audit = app.get_json(&acct.admin_token, "/api/v1/audit").await;
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "message.sent" && e["target_id"] == queued["id"]));
+}
+
+async fn whatsapp_window_closes_at_24_hours_and_refusals_send_nothing(app: TestApp) {
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let id = conv["id"].as_str().unwrap();
+    let path = format!("/api/v1/conversations/{id}/messages");
+    app.clock.advance(Duration::from_secs(24 * 3600 - 60));
+    let c = app.get_json(&acct.admin_token, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(c["window"]["state"], "open");
+    let res = app.post(&acct.admin_token, &path, json!({"type": "text", "text": "¿Sigues ahí?"})).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED, "one minute before 24 h");
+    app.clock.advance(Duration::from_secs(61));
+    let c = app.get_json(&acct.admin_token, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(c["window"]["state"], "closed");
+    assert_eq!(c["window"]["free_form"], false);
+    assert_eq!(c["window"]["templates_allowed"], true);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = sends(&app).len();
+    let count = app.messages(&acct.admin_token, id).await.len();
+    for body in [json!({"type": "text", "text": "tarde"}), json!({"type": "contact_request", "text": "¿Tu número?"})]
+    {
+        assert_error(app.post(&acct.admin_token, &path, body).await, StatusCode::UNPROCESSABLE_ENTITY, "window_closed")
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sends(&app).len(), before, "nothing reached the Graph API");
+    assert_eq!(app.messages(&acct.admin_token, id).await.len(), count, "nothing stored");
+}
+
+async fn messenger_uses_human_agent_tag_until_7_days_then_refuses(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let fb = app.sim.messenger_customer(demo::PAGE_ID).unwrap();
+    fb.text("hola").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let id = conv["id"].as_str().unwrap();
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let res = app.post(&acct.admin_token, &path, json!({"type": "text", "text": "¡Hola!"})).await;
+    let first: Value = res.json().await.unwrap();
+    settled(&app, &acct.admin_token, id, first["id"].as_str().unwrap()).await;
+    // 25 h later: the human-agent period. Both clocks move: ours and Meta's.
+    app.clock.advance(Duration::from_secs(25 * 3600));
+    app.sim.advance_clock(Duration::from_secs(25 * 3600));
+    let c = app.get_json(&acct.admin_token, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(c["window"]["state"], "human_agent");
+    let res = app.post(&acct.admin_token, &path, json!({"type": "text", "text": "Te escribe un asesor"})).await;
+    let second: Value = res.json().await.unwrap();
+    let second = settled(&app, &acct.admin_token, id, second["id"].as_str().unwrap()).await;
+    assert_eq!(second["status"], "sent", "{second}");
+    let calls = sends(&app);
+    assert_eq!(calls[0].json()["messaging_type"], "RESPONSE");
+    assert_eq!(calls[1].json()["messaging_type"], "MESSAGE_TAG");
+    assert_eq!(calls[1].json()["tag"], "HUMAN_AGENT");
+    assert_eq!(calls[1].json()["recipient"]["id"], fb.id());
+    assert_eq!(calls[1].bearer(), Some(demo::PAGE_TOKEN));
+    app.clock.advance(Duration::from_secs(6 * 24 * 3600));
+    assert_error(
+        app.post(&acct.admin_token, &path, json!({"type": "text", "text": "¿?"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "window_expired",
+    )
+    .await;
+    assert_eq!(sends(&app).len(), 2);
+}
+
+async fn username_customer_is_addressed_by_recipient_never_to(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.username_customer(demo::CLOUD_PHONE_NUMBER_ID, "ana.compras").unwrap();
+    c.text("hola").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let id = conv["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"type": "text", "text": "¡Hola Ana!"}),
+        )
+        .await;
+    let m: Value = res.json().await.unwrap();
+    let m = settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    assert_ne!(m["status"], "failed", "{m}");
+    let body = sends(&app)[0].json();
+    assert_eq!(body["recipient"], c.user_id());
+    assert!(body.get("to").is_none(), "{body}");
+}
+
+async fn transient_graph_error_is_retried_into_exactly_one_message(app: TestApp) {
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let id = conv["id"].as_str().unwrap();
+    app.sim.fail_next(2, Fault::Http500);
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"type": "text", "text": "reintento"}),
+        )
+        .await;
+    let m: Value = res.json().await.unwrap();
+    let m = settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    assert!(matches!(m["status"].as_str(), Some("sent" | "delivered" | "read")), "{m}");
+    assert_eq!(sends(&app).len(), 3, "two failures, then one success");
+    let delivered: Vec<_> =
+        app.sim.sent_messages().into_iter().filter(|s| s.body["text"]["body"] == "reintento").collect();
+    assert_eq!(delivered.len(), 1, "the customer got it once");
+}
+
+async fn permanent_graph_error_ends_failed_with_metas_code(app: TestApp) {
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let id = conv["id"].as_str().unwrap();
+    app.sim.fail_next(1, Fault::GraphError { code: 131026, http_status: 400 });
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"type": "text", "text": "no llega"}),
+        )
+        .await;
+    let m: Value = res.json().await.unwrap();
+    let m = settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    assert_eq!(m["status"], "failed");
+    assert_eq!(m["error"]["code"], "131026");
+    assert!(m["error"]["message"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(sends(&app).len(), 1, "not retried");
+}
+
+async fn invalid_sends_are_refused_and_leave_no_trace(app: TestApp) {
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let id = conv["id"].as_str().unwrap();
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let cases = [
+        (json!({"type": "text", "text": "Hola {{contact.apodo}}"}), "invalid_placeholder"),
+        (json!({"type": "text", "text": "x".repeat(4097)}), "text_too_long"),
+        (json!({"type": "text", "text": "   "}), "text_empty"),
+        (json!({"type": "text", "text": "hola", "reply_to": uuid::Uuid::now_v7()}), "invalid_target"),
+        (json!({"type": "fax", "text": "hola"}), "invalid_request"),
+    ];
+    for (body, code) in cases {
+        assert_error(app.post(&acct.admin_token, &path, body).await, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+    }
+    assert_eq!(
+        app.post(&acct.admin_token, &path, json!({"type": "text", "text": "x".repeat(4096)})).await.status(),
+        StatusCode::ACCEPTED,
+        "exactly at the limit"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.messages(&acct.admin_token, id).await.len(), 2);
+    assert_eq!(sends(&app).len(), 1);
+}
+
+async fn seller_cannot_send_to_a_conversation_that_is_not_theirs(app: TestApp) {
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let (_, seller) = app.create_user(&acct.admin_token, "seller").await;
+    let path = format!("/api/v1/conversations/{}/messages", conv["id"].as_str().unwrap());
+    assert_error(
+        app.post(&seller, &path, json!({"type": "text", "text": "hola"})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let res = app
+        .post(
+            &acct.admin_token,
+            "/api/v1/roles",
+            json!({"name": "Solo lectura", "permissions": {"visibility": "all", "actions": []}}),
+        )
+        .await;
+    let role: Value = res.json().await.unwrap();
+    let (_, reader) = app.create_user(&acct.admin_token, role["id"].as_str().unwrap()).await;
+    assert_error(
+        app.post(&reader, &path, json!({"type": "text", "text": "hola"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+}
+
+async fn contact_request_then_shared_number_fills_the_contact(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let c = app.sim.username_customer(demo::CLOUD_PHONE_NUMBER_ID, "pedro.mx").unwrap();
+    c.text("hola").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    let id = conv["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"type": "contact_request", "text": "¿Nos compartes tu número?"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let m: Value = res.json().await.unwrap();
+    settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    let body = sends(&app)[0].json();
+    assert_eq!(body["type"], "interactive");
+    assert_eq!(body["interactive"]["type"], "request_contact_info");
+    assert_eq!(body["recipient"], c.user_id());
+    c.share_own_phone("+52 1 55 9876 5432").await.unwrap();
+    c.text("listo").await.unwrap();
+    app.settle().await;
+    let conv = app.only_conversation(&acct.admin_token).await;
+    assert_eq!(conv["contact"]["phone_whatsapp"], "+525598765432");
+    assert_eq!(conv["contact"]["whatsapp_user_id"], c.user_id());
+    assert_eq!(conv["contact"]["whatsapp_username"], "pedro.mx");
+    let msgs = app.messages(&acct.admin_token, id).await;
+    assert!(msgs.iter().any(|m| m["kind"] == "system" && m["system"]["type"] == "phone_shared"), "{msgs:?}");
+    // Someone else's card changes no contact.
+    let other = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215511112222").unwrap();
+    other.contacts(vec![crate::inbound::card("Su primo")]).await.unwrap();
+    app.settle().await;
+    let page = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp_cloud").await;
+    let cousin = page["items"].as_array().unwrap().iter().find(|c| c["handle"]["wa_id"] == "5215511112222").unwrap();
+    assert_eq!(cousin["contact"], Value::Null);
+}
+
+async fn reaction_goes_to_meta_and_shows_on_its_target(app: TestApp) {
+    let (acct, conv, first) = setup(&app, "5215512345678").await;
+    let id = conv["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"type": "reaction", "message_id": first["id"], "emoji": "👍"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    for _ in 0..200 {
+        if !sends(&app).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let body = sends(&app)[0].json();
+    assert_eq!(body["type"], "reaction");
+    assert_eq!(body["reaction"], json!({"message_id": first["external_id"], "emoji": "👍"}));
+    let msgs = app.messages(&acct.admin_token, id).await;
+    assert_eq!(msgs.len(), 1, "a reaction is not a message row");
+    assert_eq!(msgs[0]["reactions"], json!([{"actor": "business", "emoji": "👍"}]));
+}

@@ -1,0 +1,87 @@
+//! The realtime stream: each user receives exactly the events of the conversations they may see.
+
+use crate::harness::{on_both_stores, TestApp};
+use futures::StreamExt;
+use serde_json::{json, Value};
+use simulator::demo;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+on_both_stores!(websocket_delivers_only_what_the_user_may_see, websocket_refuses_without_credentials);
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp, token: &str) -> Socket {
+    let mut req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket");
+    let hello = next_event(&mut ws).await.expect("hello");
+    assert_eq!(hello["type"], "hello");
+    ws
+}
+
+/// The next event, or `None` if nothing arrives within a short while.
+async fn next_event(ws: &mut Socket) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(Duration::from_millis(700), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+async fn events_until_quiet(ws: &mut Socket) -> Vec<Value> {
+    let mut all = vec![];
+    while let Some(e) = next_event(ws).await {
+        all.push(e);
+    }
+    all
+}
+
+async fn websocket_delivers_only_what_the_user_may_see(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let (seller_id, seller_token) = app.create_user(&acct.admin_token, "seller").await;
+    let other = app.full_account().await;
+    let mut admin = connect(&app, &acct.admin_token).await;
+    let mut seller = connect(&app, &seller_token).await;
+    let mut stranger = connect(&app, &other.admin_token).await;
+
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.text("¿hay stock?").await.unwrap();
+    app.settle().await;
+    let seen = events_until_quiet(&mut admin).await;
+    let types: Vec<&str> = seen.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert!(types.contains(&"conversation.created") && types.contains(&"message.created"), "{types:?}");
+    let created = seen.iter().find(|e| e["type"] == "message.created").unwrap();
+    assert_eq!(created["data"]["text"], "¿hay stock?");
+    assert_eq!(events_until_quiet(&mut seller).await, Vec::<Value>::new(), "unassigned: not the seller's");
+    assert_eq!(events_until_quiet(&mut stranger).await, Vec::<Value>::new(), "another account sees nothing");
+
+    let conv = app.only_conversation(&acct.admin_token).await;
+    assert_eq!(created["data"]["conversation_id"], conv["id"]);
+    app.patch(
+        &acct.admin_token,
+        &format!("/api/v1/conversations/{}", conv["id"].as_str().unwrap()),
+        json!({"assignee_id": seller_id}),
+    )
+    .await;
+    let assigned = events_until_quiet(&mut seller).await;
+    assert!(
+        assigned.iter().any(|e| e["type"] == "conversation.updated" && e["data"]["assignee"]["id"] == seller_id),
+        "{assigned:?}"
+    );
+    c.text("¿me confirmas?").await.unwrap();
+    app.settle().await;
+    let later = events_until_quiet(&mut seller).await;
+    assert!(later.iter().any(|e| e["type"] == "message.created" && e["data"]["text"] == "¿me confirmas?"), "{later:?}");
+    assert_eq!(events_until_quiet(&mut stranger).await, Vec::<Value>::new());
+}
+
+async fn websocket_refuses_without_credentials(app: TestApp) {
+    let req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
+    let err = tokio_tungstenite::connect_async(req).await.expect_err("refused");
+    assert!(err.to_string().contains("401"), "{err}");
+}

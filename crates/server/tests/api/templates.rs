@@ -1,0 +1,193 @@
+//! Templates: synced from the WABA, sent only when approved and complete, the way to write first.
+
+use crate::harness::{assert_error, on_both_stores, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use simulator::demo;
+use std::time::Duration;
+
+on_both_stores!(
+    templates_sync_from_the_waba_with_their_parameters,
+    closed_window_still_allows_an_approved_complete_template,
+    template_starts_a_conversation_with_a_new_phone,
+    authentication_template_to_a_username_customer_is_refused_before_sending,
+    templates_do_not_exist_on_messenger,
+);
+
+async fn synced(app: &TestApp) -> (crate::harness::TestAccount, crate::harness::DemoChannels) {
+    let acct = app.full_account().await;
+    let channels = app.connect_demo_channels(&acct.admin_token).await;
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/channels/{}/templates/sync", channels.cloud["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    (acct, channels)
+}
+
+async fn wait_sends(app: &TestApp, n: usize) -> Vec<Value> {
+    for _ in 0..400 {
+        let sends: Vec<Value> = app
+            .sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .map(|r| r.json())
+            .collect();
+        if sends.len() >= n {
+            return sends;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("fewer than {n} sends reached the simulator");
+}
+
+async fn templates_sync_from_the_waba_with_their_parameters(app: TestApp) {
+    let (acct, channels) = synced(&app).await;
+    let list = app
+        .get_json(&acct.admin_token, &format!("/api/v1/channels/{}/templates", channels.cloud["id"].as_str().unwrap()))
+        .await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 8);
+    let pedido = items.iter().find(|t| t["name"] == "seguimiento_pedido").unwrap();
+    assert_eq!(pedido["status"], "APPROVED");
+    assert_eq!(pedido["category"], "UTILITY");
+    assert_eq!(pedido["language"], "es_MX");
+    assert_eq!(pedido["sendable"], true);
+    assert_eq!(pedido["parameters"]["body"].as_array().unwrap().len(), 2);
+    let paused = items.iter().find(|t| t["name"] == "promo_pausada").unwrap();
+    assert_eq!(paused["sendable"], false);
+    assert_eq!(app.sim.requests_to("/message_templates").last().unwrap().bearer(), Some(demo::CLOUD_TOKEN));
+}
+
+async fn closed_window_still_allows_an_approved_complete_template(app: TestApp) {
+    let (acct, _) = synced(&app).await;
+    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().text("hola").await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    app.clock.advance(Duration::from_secs(30 * 3600));
+    let path = format!("/api/v1/conversations/{id}/messages");
+    assert_error(
+        app.post(&acct.admin_token, &path, json!({"type": "text", "text": "hola"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "window_closed",
+    )
+    .await;
+    let cases = [
+        (
+            json!({"type": "template", "template": {"name": "promo_pausada", "language": "es_MX"}, "parameters": {"body": ["x"]}}),
+            "template_not_approved",
+        ),
+        (
+            json!({"type": "template", "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": []}}),
+            "template_parameters",
+        ),
+        (
+            json!({"type": "template", "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": ["Ana", "extra"]}}),
+            "template_parameters",
+        ),
+        (
+            json!({"type": "template", "template": {"name": "seguimiento_pedido", "language": "es_MX"}, "parameters": {"body": ["Ana", "A-100"], "buttons": [{"index": 0, "text": "A-100"}]}}),
+            "template_parameters",
+        ),
+        (json!({"type": "template", "template": {"name": "no_existe", "language": "es_MX"}}), "template_not_found"),
+    ];
+    for (body, code) in cases {
+        assert_error(app.post(&acct.admin_token, &path, body).await, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+    }
+    let res = app.post(&acct.admin_token, &path, json!({"type": "template", "template": {"name": "seguimiento_pedido", "language": "es_MX"},
+        "parameters": {"header": {"type": "image", "link": "https://example.com/pedido.png"}, "body": ["Ana", "A-100"], "buttons": [{"index": 0, "text": "A-100"}]}})).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["kind"], "template");
+    assert_eq!(m["text"], "Hola Ana, tu pedido A-100 va en camino.");
+    let sends = wait_sends(&app, 1).await;
+    assert_eq!(sends.len(), 1, "the refused ones sent nothing");
+    assert_eq!(sends[0]["type"], "template");
+    assert_eq!(sends[0]["template"]["name"], "seguimiento_pedido");
+    assert_eq!(sends[0]["template"]["language"], json!({"code": "es_MX"}));
+    let components = sends[0]["template"]["components"].as_array().unwrap();
+    assert_eq!(
+        components[0],
+        json!({"type": "header", "parameters": [{"type": "image", "image": {"link": "https://example.com/pedido.png"}}]})
+    );
+    assert_eq!(
+        components[1],
+        json!({"type": "body", "parameters": [{"type": "text", "text": "Ana"}, {"type": "text", "text": "A-100"}]})
+    );
+    assert_eq!(components[2]["sub_type"], "url");
+}
+
+async fn template_starts_a_conversation_with_a_new_phone(app: TestApp) {
+    let (acct, channels) = synced(&app).await;
+    let (seller_id, seller) = app.create_user(&acct.admin_token, "seller").await;
+    let res = app
+        .post(
+            &seller,
+            "/api/v1/conversations",
+            json!({"channel_id": channels.cloud["id"], "phone": "+52 55 1234 5678",
+        "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": ["Ana"]}}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let started: Value = res.json().await.unwrap();
+    assert_eq!(started["conversation"]["handle"]["wa_id"], "525512345678", "E.164 digits until WhatsApp answers");
+    assert_eq!(started["conversation"]["assignee"]["id"], seller_id, "the seller who started it can see it");
+    assert_eq!(started["conversation"]["window"]["state"], "closed", "a business message opens no window");
+    assert_eq!(started["message"]["status"], "pending");
+    let sends = wait_sends(&app, 1).await;
+    assert_eq!(sends[0]["to"], "525512345678", "the number as typed, in E.164 digits");
+    // The customer answers: same conversation.
+    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().text("¡Gracias!").await.unwrap();
+    app.settle().await;
+    let convs = app.get_json(&seller, "/api/v1/conversations").await;
+    assert_eq!(convs["items"].as_array().unwrap().len(), 1, "the reply from 52 1 … lands in the same conversation");
+    assert_eq!(convs["items"][0]["handle"]["wa_id"], "5215512345678", "the wa_id WhatsApp answered is kept");
+    assert_eq!(convs["items"][0]["window"]["state"], "open");
+    // Messenger cannot start conversations; a bad phone is refused; nothing is created.
+    let res = app.post(&acct.admin_token, "/api/v1/conversations", json!({"channel_id": channels.page["id"], "phone": "+52 55 1234 5678", "template": {"name": "bienvenida", "language": "es_MX"}})).await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "channel_cannot_initiate").await;
+    let res = app.post(&acct.admin_token, "/api/v1/conversations", json!({"channel_id": channels.cloud["id"], "phone": "no soy un número", "template": {"name": "bienvenida", "language": "es_MX"}})).await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_phone").await;
+    let res = app.post(&acct.admin_token, "/api/v1/conversations", json!({"channel_id": channels.cloud["id"], "phone": "+52 55 9999 0000", "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": []}})).await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "template_parameters").await;
+    assert_eq!(
+        app.get_json(&acct.admin_token, "/api/v1/conversations?status=all").await["items"].as_array().unwrap().len(),
+        1,
+        "no empty conversation left behind"
+    );
+}
+
+async fn authentication_template_to_a_username_customer_is_refused_before_sending(app: TestApp) {
+    let (acct, _) = synced(&app).await;
+    app.sim.username_customer(demo::CLOUD_PHONE_NUMBER_ID, "ana.compras").unwrap().text("hola").await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    let res = app.post(&acct.admin_token, &format!("/api/v1/conversations/{id}/messages"),
+        json!({"type": "template", "template": {"name": "codigo_acceso", "language": "es_MX"}, "parameters": {"body": ["123456"], "buttons": [{"index": 0, "text": "123456"}]}})).await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "template_requires_phone").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.sim.requests().iter().all(|r| !(r.method == "POST" && r.path.ends_with("/messages"))), "nothing sent");
+}
+
+async fn templates_do_not_exist_on_messenger(app: TestApp) {
+    let (acct, channels) = synced(&app).await;
+    let res = app
+        .get(&acct.admin_token, &format!("/api/v1/channels/{}/templates", channels.page["id"].as_str().unwrap()))
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "templates_not_supported").await;
+    app.sim.messenger_customer(demo::PAGE_ID).unwrap().text("hola").await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"type": "template", "template": {"name": "bienvenida", "language": "es_MX"}}),
+        )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "templates_not_supported").await;
+}

@@ -1,0 +1,358 @@
+//! CRM contacts: three phone numbers (primary, alternate, WhatsApp) in E.164, WhatsApp identity
+//! (BSUID, username), custom fields. Each phone's match keys (domain::phone) are indexed so inbound
+//! WhatsApp senders and searches find the contact whatever the number's format.
+//!
+//! A contact is visible to a user whose visibility is `all`, and otherwise when it is linked to a
+//! conversation the user can see.
+
+use crate::conversations::push_scope;
+use crate::db::{in_transaction, on_reader};
+use crate::error::{StoreError, StoreResult};
+use crate::rows::{parse_id, parse_json, to_json};
+use crate::sql::{bind_all, SqlBuilder};
+use crate::Store;
+use domain::ids::{AccountId, ContactId, ConversationId};
+use domain::permissions::ConversationScope;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default)]
+pub struct ContactFields {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_primary: Option<String>,
+    pub phone_alternate: Option<String>,
+    pub phone_whatsapp: Option<String>,
+    pub whatsapp_user_id: Option<String>,
+    pub whatsapp_username: Option<String>,
+    pub custom_fields: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ContactRecord {
+    pub id: ContactId,
+    pub fields: ContactFields,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A change: `Some(None)` clears a field.
+#[derive(Clone, Debug, Default)]
+pub struct ContactPatch {
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone_primary: Option<Option<String>>,
+    pub phone_alternate: Option<Option<String>>,
+    pub phone_whatsapp: Option<Option<String>>,
+    pub custom_fields: Option<BTreeMap<String, String>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone_primary: Option<String>,
+    phone_alternate: Option<String>,
+    phone_whatsapp: Option<String>,
+    whatsapp_user_id: Option<String>,
+    whatsapp_username: Option<String>,
+    custom_fields: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ContactRow {
+    fn into_record(self) -> StoreResult<ContactRecord> {
+        Ok(ContactRecord {
+            id: parse_id(&self.id, "contact")?,
+            fields: ContactFields {
+                first_name: self.first_name,
+                last_name: self.last_name,
+                email: self.email,
+                phone_primary: self.phone_primary,
+                phone_alternate: self.phone_alternate,
+                phone_whatsapp: self.phone_whatsapp,
+                whatsapp_user_id: self.whatsapp_user_id,
+                whatsapp_username: self.whatsapp_username,
+                custom_fields: parse_json(&self.custom_fields, "custom fields")?,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+const CONTACT_COLUMNS: &str =
+    "ct.id, ct.first_name, ct.last_name, ct.email, ct.phone_primary, ct.phone_alternate, ct.phone_whatsapp, \
+     ct.whatsapp_user_id, ct.whatsapp_username, ct.custom_fields, ct.created_at, ct.updated_at";
+
+/// The identity columns of the handle behind a conversation.
+#[derive(sqlx::FromRow)]
+struct HandleIds {
+    id: String,
+    contact_id: Option<String>,
+    wa_id: Option<String>,
+    bsuid: Option<String>,
+    username: Option<String>,
+}
+
+/// Appends the visibility condition on contact alias `ct`.
+fn push_contact_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
+    if *scope == ConversationScope::All {
+        return;
+    }
+    q.push(" AND ct.id IN (SELECT h.contact_id FROM handles h JOIN conversations c ON c.handle_id = h.id WHERE h.contact_id IS NOT NULL");
+    push_scope(q, scope);
+    q.push(")");
+}
+
+/// Rewrites a contact's phone keys inside a transaction: `$keys` is `Vec<String>`.
+macro_rules! replace_keys {
+    ($tx:expr, $account:expr, $contact:expr, $keys:expr) => {{
+        sqlx::query("DELETE FROM contact_phone_keys WHERE contact_id = $1").bind($contact.to_string()).execute(&mut *$tx).await?;
+        let mut keys: Vec<String> = $keys;
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            sqlx::query("INSERT INTO contact_phone_keys (account_id, phone_key, contact_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind($account.to_string())
+                .bind(key)
+                .bind($contact.to_string())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+impl Store {
+    /// Creates a contact; with `link` it becomes the contact of that conversation's customer, taking the
+    /// handle's WhatsApp identity (phone, BSUID, username) where the caller left them empty.
+    pub async fn create_contact(
+        &self,
+        account: AccountId,
+        fields: &ContactFields,
+        phone_keys: Vec<String>,
+        link: Option<ConversationId>,
+        now_ms: i64,
+    ) -> StoreResult<ContactRecord> {
+        let id = ContactId::new();
+        in_transaction!(self, tx => {
+            sqlx::query(
+                "INSERT INTO contacts (id, account_id, first_name, last_name, email, phone_primary, phone_alternate, phone_whatsapp, \
+                   whatsapp_user_id, whatsapp_username, custom_fields, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)")
+                .bind(id.to_string()).bind(account.to_string())
+                .bind(fields.first_name.as_deref()).bind(fields.last_name.as_deref()).bind(fields.email.as_deref())
+                .bind(fields.phone_primary.as_deref()).bind(fields.phone_alternate.as_deref()).bind(fields.phone_whatsapp.as_deref())
+                .bind(fields.whatsapp_user_id.as_deref()).bind(fields.whatsapp_username.as_deref())
+                .bind(to_json(&fields.custom_fields)).bind(now_ms)
+                .execute(&mut *tx).await?;
+            replace_keys!(tx, account, id, phone_keys.clone());
+            if let Some(conversation) = link {
+                let handle: Option<HandleIds> = sqlx::query_as(
+                    "SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.username FROM conversations c JOIN handles h ON h.id = c.handle_id \
+                     WHERE c.account_id = $1 AND c.id = $2")
+                    .bind(account.to_string()).bind(conversation.to_string()).fetch_optional(&mut *tx).await?;
+                let HandleIds { id: handle, wa_id, bsuid, username, .. } = handle.ok_or(StoreError::NotFound)?;
+                sqlx::query("UPDATE handles SET contact_id = $2, updated_at = $3 WHERE id = $1")
+                    .bind(&handle).bind(id.to_string()).bind(now_ms).execute(&mut *tx).await?;
+                sqlx::query(
+                    "UPDATE contacts SET phone_whatsapp = COALESCE(phone_whatsapp, $2), whatsapp_user_id = COALESCE(whatsapp_user_id, $3), \
+                       whatsapp_username = COALESCE(whatsapp_username, $4) WHERE id = $1")
+                    .bind(id.to_string()).bind(wa_id.as_ref().map(|w| format!("+{w}"))).bind(bsuid).bind(username)
+                    .execute(&mut *tx).await?;
+                if let Some(wa) = wa_id {
+                    let mut keys = phone_keys.clone();
+                    keys.extend(domain::phone::match_keys(&wa));
+                    replace_keys!(tx, account, id, keys);
+                }
+            }
+        });
+        self.get_contact(account, &ConversationScope::All, id).await
+    }
+
+    pub async fn get_contact(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        id: ContactId,
+    ) -> StoreResult<ContactRecord> {
+        let mut q = SqlBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = "));
+        q.bind_text(account.to_string()).push(" AND ct.id = ").bind_text(id.to_string());
+        push_contact_scope(&mut q, scope);
+        let row: ContactRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        row.into_record()
+    }
+
+    /// Contacts matching `query` (name, e-mail, username, or — through `phone_keys` — any of the three
+    /// phones in any format), newest first.
+    pub async fn search_contacts(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        query: Option<&str>,
+        phone_keys: &[String],
+        limit: i64,
+    ) -> StoreResult<Vec<ContactRecord>> {
+        let mut q = SqlBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = "));
+        q.bind_text(account.to_string());
+        push_contact_scope(&mut q, scope);
+        if let Some(text) = query.map(str::trim).filter(|t| !t.is_empty()) {
+            let like =
+                format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            q.push(" AND (");
+            for (i, col) in ["ct.first_name", "ct.last_name", "ct.email", "ct.whatsapp_username", "ct.whatsapp_user_id"]
+                .iter()
+                .enumerate()
+            {
+                if i > 0 {
+                    q.push(" OR ");
+                }
+                q.push("lower(").push(col).push(") LIKE ").bind_text(like.clone()).push(" ESCAPE '\\'");
+            }
+            q.push(" OR lower(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')) LIKE ")
+                .bind_text(like)
+                .push(" ESCAPE '\\'");
+            if !phone_keys.is_empty() {
+                q.push(" OR ct.id IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ")
+                    .bind_text(account.to_string())
+                    .push(" AND ")
+                    .in_list("k.phone_key", phone_keys.iter().cloned())
+                    .push(")");
+            }
+            q.push(")");
+        }
+        q.push(" ORDER BY ct.created_at DESC, ct.id DESC LIMIT ").bind_int(limit);
+        let rows: Vec<ContactRow> =
+            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        rows.into_iter().map(ContactRow::into_record).collect()
+    }
+
+    /// Applies `patch` to a visible contact; `phone_keys` are the keys of its phones after the patch.
+    pub async fn update_contact(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        id: ContactId,
+        patch: &ContactPatch,
+        phone_keys: Vec<String>,
+        now_ms: i64,
+    ) -> StoreResult<ContactRecord> {
+        self.get_contact(account, scope, id).await?;
+        let mut q = SqlBuilder::new("UPDATE contacts SET updated_at = ");
+        q.bind_int(now_ms);
+        for (col, value) in [
+            ("first_name", &patch.first_name),
+            ("last_name", &patch.last_name),
+            ("email", &patch.email),
+            ("phone_primary", &patch.phone_primary),
+            ("phone_alternate", &patch.phone_alternate),
+            ("phone_whatsapp", &patch.phone_whatsapp),
+        ] {
+            match value {
+                Some(Some(v)) => {
+                    q.push(", ").push(col).push(" = ").bind_text(v.clone());
+                }
+                Some(None) => {
+                    q.push(", ").push(col).push(" = NULL");
+                }
+                None => {}
+            }
+        }
+        if let Some(custom) = &patch.custom_fields {
+            q.push(", custom_fields = ").bind_text(to_json(custom));
+        }
+        q.push(" WHERE account_id = ").bind_text(account.to_string()).push(" AND id = ").bind_text(id.to_string());
+        in_transaction!(self, tx => {
+            bind_all!(sqlx::query(&q.sql), q.binds).execute(&mut *tx).await?;
+            replace_keys!(tx, account, id, phone_keys);
+        });
+        self.get_contact(account, scope, id).await
+    }
+
+    /// Other contacts of the account that already have one of these phone keys (an identity conflict
+    /// to show the agent; contacts are never merged automatically).
+    pub async fn contacts_with_phone_keys(
+        &self,
+        account: AccountId,
+        keys: &[String],
+        except: Option<ContactId>,
+    ) -> StoreResult<Vec<ContactId>> {
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = SqlBuilder::new("SELECT DISTINCT contact_id FROM contact_phone_keys WHERE account_id = ");
+        q.bind_text(account.to_string()).push(" AND ").in_list("phone_key", keys.iter().cloned());
+        if let Some(except) = except {
+            q.push(" AND contact_id <> ").bind_text(except.to_string());
+        }
+        let ids: Vec<String> =
+            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(p).await)?;
+        ids.iter().map(|i| parse_id(i, "contact")).collect()
+    }
+}
+
+/// What the customer shared when answering a contact request (their own number).
+pub struct SharedPhone {
+    pub e164: String,
+    pub wa_id: Option<String>,
+    pub phone_keys: Vec<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+impl Store {
+    /// Records the customer's own number, shared after a contact request, on the conversation's contact:
+    /// fills its WhatsApp phone (creating the contact, linked, when there is none) and puts the phone on
+    /// the handle when it has none. Returns the contact and whether it was created.
+    pub async fn record_shared_phone(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        shared: &SharedPhone,
+        now_ms: i64,
+    ) -> StoreResult<(ContactId, bool)> {
+        let out = in_transaction!(self, tx => {
+            let HandleIds { id: handle, contact_id: contact, bsuid, username, wa_id }: HandleIds = sqlx::query_as(
+                "SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.username FROM conversations c JOIN handles h ON h.id = c.handle_id \
+                 WHERE c.account_id = $1 AND c.id = $2")
+                .bind(account.to_string()).bind(conversation.to_string()).fetch_one(&mut *tx).await?;
+            if wa_id.is_none() {
+                if let Some(wa) = &shared.wa_id {
+                    // Only when no other handle of the channel already has it (that would be a conflict).
+                    sqlx::query("UPDATE handles SET wa_id = $2, updated_at = $3 WHERE id = $1 AND NOT EXISTS \
+                                 (SELECT 1 FROM handles o WHERE o.channel_id = handles.channel_id AND o.wa_id = $2)")
+                        .bind(&handle).bind(wa).bind(now_ms).execute(&mut *tx).await?;
+                }
+            }
+            let (contact_id, created) = match contact {
+                Some(id) => {
+                    sqlx::query("UPDATE contacts SET phone_whatsapp = $2, updated_at = $3 WHERE id = $1")
+                        .bind(&id).bind(&shared.e164).bind(now_ms).execute(&mut *tx).await?;
+                    (id, false)
+                }
+                None => {
+                    let id = ContactId::new().to_string();
+                    sqlx::query(
+                        "INSERT INTO contacts (id, account_id, first_name, last_name, phone_whatsapp, whatsapp_user_id, whatsapp_username, \
+                           custom_fields, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8, $8)")
+                        .bind(&id).bind(account.to_string()).bind(shared.first_name.as_deref()).bind(shared.last_name.as_deref())
+                        .bind(&shared.e164).bind(bsuid.as_deref()).bind(username.as_deref()).bind(now_ms)
+                        .execute(&mut *tx).await?;
+                    sqlx::query("UPDATE handles SET contact_id = $2, updated_at = $3 WHERE id = $1").bind(&handle).bind(&id).bind(now_ms).execute(&mut *tx).await?;
+                    (id, true)
+                }
+            };
+            let existing: Vec<String> = sqlx::query_scalar("SELECT phone_key FROM contact_phone_keys WHERE contact_id = $1")
+                .bind(&contact_id).fetch_all(&mut *tx).await?;
+            let mut keys = existing;
+            keys.extend(shared.phone_keys.iter().cloned());
+            replace_keys!(tx, account, contact_id, keys);
+            (contact_id, created)
+        });
+        Ok((parse_id(&out.0, "contact")?, out.1))
+    }
+}

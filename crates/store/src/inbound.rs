@@ -1,0 +1,566 @@
+//! Writing what Meta tells us: messages (from customers, echoes from the business's own apps,
+//! imported history), statuses, reactions, edits and deletions. Each write is idempotent by Meta's
+//! message id, so a re-delivered webhook changes nothing, and statuses only move forwards.
+//!
+//! The decisions (does this message open the window, count as unread, reopen the conversation) are
+//! made by the caller from the domain rules and passed in; this module only persists them.
+
+use crate::db::{in_transaction, on_reader, on_writer};
+use crate::error::StoreResult;
+use crate::rows::parse_id;
+use crate::Store;
+use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, MessageId};
+
+/// Who the customer is, as far as this event tells.
+#[derive(Clone, Debug, Default)]
+pub struct CustomerIdentity {
+    pub wa_id: Option<String>,
+    pub bsuid: Option<String>,
+    pub parent_bsuid: Option<String>,
+    pub scoped_id: Option<String>,
+    pub username: Option<String>,
+    pub profile_name: Option<String>,
+    /// Match keys of `wa_id` (domain::phone::match_keys), to find the CRM contact with this number.
+    pub phone_keys: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    pub kind: String,
+    pub declared_mime: Option<String>,
+    pub filename: Option<String>,
+    /// Where to fetch the bytes from (a WhatsApp media id or a URL), as JSON.
+    pub source: serde_json::Value,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub external_id: String,
+    pub direction: &'static str,
+    pub origin: &'static str,
+    pub kind: String,
+    pub text: Option<String>,
+    pub content: serde_json::Value,
+    pub reply_to_external_id: Option<String>,
+    pub status: &'static str,
+    pub status_rank: i64,
+    pub sent_at: i64,
+    pub attachments: Vec<NewAttachment>,
+    /// The customer's message: it anchors the messaging window.
+    pub anchors_window: bool,
+    pub counts_as_unread: bool,
+    /// Reopens a resolved conversation.
+    pub reopens: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum IngestOutcome {
+    Created { message_id: MessageId, conversation_id: ConversationId, new_conversation: bool },
+    Duplicate { message_id: MessageId, conversation_id: ConversationId },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Applied {
+        message_id: MessageId,
+        conversation_id: ConversationId,
+    },
+    /// The message exists but the event changes nothing (an older status, a repeated edit).
+    Unchanged {
+        message_id: MessageId,
+        conversation_id: ConversationId,
+    },
+    /// No such message yet: the caller keeps the event until it appears.
+    UnknownMessage,
+}
+
+#[derive(sqlx::FromRow)]
+struct HandleHit {
+    id: String,
+    contact_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageHit {
+    id: String,
+    conversation_id: String,
+}
+
+impl MessageHit {
+    fn ids(&self) -> StoreResult<(MessageId, ConversationId)> {
+        Ok((parse_id(&self.id, "message")?, parse_id(&self.conversation_id, "conversation")?))
+    }
+}
+
+/// Resolves (or creates) the handle and conversation of a customer inside a transaction, evaluating
+/// to `(handle_id, conversation_id, new_conversation)`. One body for both backends' connections.
+macro_rules! resolve_conversation {
+    ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
+        let who: &CustomerIdentity = $who;
+        // A phone matches any equivalent form of itself (Mexico's `52 1`, Argentina's `54 9`, Brazil's
+        // ninth digit): WhatsApp may name the same customer either way across webhooks and send answers.
+        let mut q = crate::sql::SqlBuilder::new("SELECT id, contact_id FROM handles WHERE channel_id = ");
+        q.bind_text($channel.to_string()).push(" AND (bsuid = ");
+        q.bind(who.bsuid.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
+        q.push(" OR scoped_id = ");
+        q.bind(who.scoped_id.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
+        let mut wa_forms: Vec<String> = who.phone_keys.clone();
+        wa_forms.extend(who.wa_id.clone());
+        if !wa_forms.is_empty() {
+            q.push(" OR ").in_list("wa_id", wa_forms);
+        }
+        q.push(") ORDER BY created_at, id LIMIT 2");
+        let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
+        let handle_id: String = match hits.first() {
+            Some(hit) => {
+                // One customer, one handle: a webhook naming both the phone and the BSUID joins them on
+                // the handle found; the phone WhatsApp names is kept as given (it may be another form of
+                // the one we had, e.g. Mexico's `52 1`). When they already belong to two handles, that is an identity conflict
+                // for a person to resolve; only the names are refreshed then.
+                let join = hits.len() == 1;
+                sqlx::query(
+                    "UPDATE handles SET \
+                       wa_id = CASE WHEN $2 THEN COALESCE($3, wa_id) ELSE wa_id END, \
+                       bsuid = CASE WHEN $2 THEN COALESCE(bsuid, $4) ELSE bsuid END, \
+                       parent_bsuid = COALESCE($5, parent_bsuid), \
+                       username = COALESCE($6, username), \
+                       profile_name = COALESCE($7, profile_name), \
+                       updated_at = $8 \
+                     WHERE id = $1",
+                )
+                .bind(&hit.id)
+                .bind(join)
+                .bind(who.wa_id.as_deref())
+                .bind(who.bsuid.as_deref())
+                .bind(who.parent_bsuid.as_deref())
+                .bind(who.username.as_deref())
+                .bind(who.profile_name.as_deref())
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+                if join && hit.contact_id.is_some() {
+                    if let Some(wa) = who.wa_id.as_deref() {
+                        sqlx::query("UPDATE contacts SET phone_whatsapp = COALESCE(phone_whatsapp, $2), updated_at = $3 WHERE id = $1")
+                            .bind(hit.contact_id.as_deref())
+                            .bind(format!("+{wa}"))
+                            .bind($now)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                }
+                hit.id.clone()
+            }
+            None => {
+                // A new customer: link the CRM contact that has this number, when exactly one does.
+                let mut contact: Option<String> = None;
+                if !who.phone_keys.is_empty() {
+                    let mut q = crate::sql::SqlBuilder::new("SELECT DISTINCT contact_id FROM contact_phone_keys WHERE account_id = ");
+                    q.bind_text($account.to_string()).push(" AND ").in_list("phone_key", who.phone_keys.iter().cloned());
+                    let found: Vec<String> = crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
+                    if found.len() == 1 {
+                        contact = found.into_iter().next();
+                    }
+                }
+                let id = HandleId::new().to_string();
+                sqlx::query(
+                    "INSERT INTO handles (id, account_id, channel_id, wa_id, bsuid, parent_bsuid, scoped_id, username, profile_name, \
+                       contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                )
+                .bind(&id)
+                .bind($account.to_string())
+                .bind($channel.to_string())
+                .bind(who.wa_id.as_deref())
+                .bind(who.bsuid.as_deref())
+                .bind(who.parent_bsuid.as_deref())
+                .bind(who.scoped_id.as_deref())
+                .bind(who.username.as_deref())
+                .bind(who.profile_name.as_deref())
+                .bind(contact.as_deref())
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+                if let (Some(contact), Some(wa)) = (contact.as_deref(), who.wa_id.as_deref()) {
+                    sqlx::query(
+                        "UPDATE contacts SET phone_whatsapp = COALESCE(phone_whatsapp, $2), \
+                           whatsapp_user_id = COALESCE(whatsapp_user_id, $3), updated_at = $4 WHERE id = $1",
+                    )
+                    .bind(contact)
+                    .bind(format!("+{wa}"))
+                    .bind(who.bsuid.as_deref())
+                    .bind($now)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                id
+            }
+        };
+        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE handle_id = $1")
+            .bind(&handle_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        match existing {
+            Some(id) => (handle_id, id, false),
+            None => {
+                let id = ConversationId::new().to_string();
+                sqlx::query(
+                    "INSERT INTO conversations (id, account_id, channel_id, handle_id, status, unread_count, last_activity_at, \
+                       created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', 0, $5, $6, $6)",
+                )
+                .bind(&id)
+                .bind($account.to_string())
+                .bind($channel.to_string())
+                .bind(&handle_id)
+                .bind($at)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+                (handle_id, id, true)
+            }
+        }
+    }};
+}
+
+impl Store {
+    /// Stores a message of `who` on `channel` once: a second delivery of the same Meta id is a
+    /// [`IngestOutcome::Duplicate`] and changes nothing.
+    pub async fn ingest_message(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        who: &CustomerIdentity,
+        msg: &NewMessage,
+        now_ms: i64,
+    ) -> StoreResult<IngestOutcome> {
+        let outcome = in_transaction!(self, tx => {
+            let (_handle, conversation, new_conversation) = resolve_conversation!(tx, account, channel, who, msg.sent_at, now_ms);
+            let message_id = MessageId::new().to_string();
+            let inserted = sqlx::query(
+                "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
+                   reply_to_external_id, status, status_rank, sent_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT DO NOTHING",
+            )
+            .bind(&message_id)
+            .bind(account.to_string())
+            .bind(channel.to_string())
+            .bind(&conversation)
+            .bind(&msg.external_id)
+            .bind(msg.direction)
+            .bind(msg.origin)
+            .bind(&msg.kind)
+            .bind(msg.text.as_deref())
+            .bind(msg.content.to_string())
+            .bind(msg.reply_to_external_id.as_deref())
+            .bind(msg.status)
+            .bind(msg.status_rank)
+            .bind(msg.sent_at)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                let hit: MessageHit = sqlx::query_as("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
+                    .bind(channel.to_string())
+                    .bind(&msg.external_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let (message_id, conversation_id) = hit.ids()?;
+                IngestOutcome::Duplicate { message_id, conversation_id }
+            } else {
+                for a in &msg.attachments {
+                    sqlx::query(
+                        "INSERT INTO attachments (id, account_id, message_id, kind, mime, filename, source, status, next_attempt_at, \
+                           created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $8)",
+                    )
+                    .bind(domain::ids::AttachmentId::new().to_string())
+                    .bind(account.to_string())
+                    .bind(&message_id)
+                    .bind(&a.kind)
+                    .bind(a.declared_mime.as_deref())
+                    .bind(a.filename.as_deref())
+                    .bind(a.source.to_string())
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let anchor = msg.anchors_window.then_some(msg.sent_at);
+                let reopen = msg.reopens.then_some("open");
+                sqlx::query(
+                    "UPDATE conversations SET \
+                       last_message_id = CASE WHEN last_message_id IS NULL OR $2 >= last_activity_at THEN $3 ELSE last_message_id END, \
+                       last_activity_at = CASE WHEN $2 > last_activity_at THEN $2 ELSE last_activity_at END, \
+                       last_inbound_at = CASE WHEN $4 IS NOT NULL AND (last_inbound_at IS NULL OR $4 > last_inbound_at) THEN $4 ELSE last_inbound_at END, \
+                       unread_count = unread_count + $5, \
+                       status = COALESCE($6, status), \
+                       updated_at = $7 \
+                     WHERE id = $1",
+                )
+                .bind(&conversation)
+                .bind(msg.sent_at)
+                .bind(&message_id)
+                .bind(anchor)
+                .bind(if msg.counts_as_unread { 1_i64 } else { 0 })
+                .bind(reopen)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                IngestOutcome::Created {
+                    message_id: parse_id(&message_id, "message")?,
+                    conversation_id: parse_id(&conversation, "conversation")?,
+                    new_conversation,
+                }
+            }
+        });
+        Ok(outcome)
+    }
+
+    /// The message with Meta id `external_id` on `channel`, if stored.
+    pub async fn find_message(
+        &self,
+        channel: ChannelId,
+        external_id: &str,
+    ) -> StoreResult<Option<(MessageId, ConversationId)>> {
+        let hit: Option<MessageHit> = on_writer!(self, p => sqlx::query_as("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
+            .bind(channel.to_string()).bind(external_id).fetch_optional(p).await)?;
+        hit.map(|h| h.ids()).transpose()
+    }
+
+    /// Moves a message's delivery status forwards only (`read` never becomes `delivered`); a failure
+    /// does not override a delivery the customer already got. Pricing is recorded whenever present.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn apply_status(
+        &self,
+        channel: ChannelId,
+        external_id: &str,
+        status: &str,
+        rank: i64,
+        error: Option<(Option<String>, Option<String>, Option<String>)>,
+        pricing: Option<&serde_json::Value>,
+        now_ms: i64,
+    ) -> StoreResult<ApplyOutcome> {
+        let Some((message_id, conversation_id)) = self.find_message(channel, external_id).await? else {
+            return Ok(ApplyOutcome::UnknownMessage);
+        };
+        let (code, title, message) = error.unwrap_or_default();
+        let changed = on_writer!(self, p => {
+            if let Some(pricing) = pricing {
+                sqlx::query("UPDATE messages SET pricing = $2 WHERE id = $1").bind(message_id.to_string()).bind(pricing.to_string()).execute(p).await?;
+            }
+            sqlx::query(
+                "UPDATE messages SET status = $2, status_rank = $3, error_code = COALESCE($4, error_code), \
+                   error_title = COALESCE($5, error_title), error_message = COALESCE($6, error_message), updated_at = $7 \
+                 WHERE id = $1 AND status_rank < $3 AND NOT ($2 = 'failed' AND status_rank >= 2)")
+                .bind(message_id.to_string()).bind(status).bind(rank).bind(code).bind(title).bind(message).bind(now_ms)
+                .execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(if changed > 0 || pricing.is_some() {
+            ApplyOutcome::Applied { message_id, conversation_id }
+        } else {
+            ApplyOutcome::Unchanged { message_id, conversation_id }
+        })
+    }
+
+    /// Sets (or, with `emoji: None`, removes) the reaction of `actor` on a message.
+    pub async fn apply_reaction(
+        &self,
+        channel: ChannelId,
+        target: &str,
+        actor: &str,
+        emoji: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<ApplyOutcome> {
+        let Some((message_id, conversation_id)) = self.find_message(channel, target).await? else {
+            return Ok(ApplyOutcome::UnknownMessage);
+        };
+        on_writer!(self, p => match emoji {
+            Some(e) => sqlx::query(
+                "INSERT INTO reactions (message_id, actor, emoji, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (message_id, actor) DO UPDATE SET emoji = excluded.emoji, updated_at = excluded.updated_at")
+                .bind(message_id.to_string()).bind(actor).bind(e).bind(now_ms).execute(p).await.map(|r| r.rows_affected()),
+            None => sqlx::query("DELETE FROM reactions WHERE message_id = $1 AND actor = $2")
+                .bind(message_id.to_string()).bind(actor).execute(p).await.map(|r| r.rows_affected()),
+        })?;
+        Ok(ApplyOutcome::Applied { message_id, conversation_id })
+    }
+
+    /// Replaces a message's shown content (an edit) or hides it (`deleted`), keeping the previous
+    /// version for the audit. Never adds a message row.
+    pub async fn revise_message(
+        &self,
+        channel: ChannelId,
+        external_id: &str,
+        revision: Revision<'_>,
+        now_ms: i64,
+    ) -> StoreResult<ApplyOutcome> {
+        let Some((message_id, conversation_id)) = self.find_message(channel, external_id).await? else {
+            return Ok(ApplyOutcome::UnknownMessage);
+        };
+        let (reason, at) = match &revision {
+            Revision::Edit { at, .. } => ("edit", *at),
+            Revision::Delete { at } => ("revoke", *at),
+        };
+        let changed = in_transaction!(self, tx => {
+            #[derive(sqlx::FromRow)]
+            struct Current { text: Option<String>, content: String, deleted: bool, edited_at: Option<i64> }
+            let cur: Current = sqlx::query_as("SELECT text, content, deleted, edited_at FROM messages WHERE id = $1")
+                .bind(message_id.to_string()).fetch_one(&mut *tx).await?;
+            // Idempotent: a deleted message stays deleted; an edit no newer than the last applied one is a repeat.
+            let stale = cur.deleted || matches!(revision, Revision::Edit { .. } if cur.edited_at.is_some_and(|e| e >= at));
+            if stale {
+                false
+            } else {
+                sqlx::query("INSERT INTO message_versions (id, message_id, text, content, replaced_at, reason) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(uuid::Uuid::now_v7().to_string()).bind(message_id.to_string()).bind(cur.text.as_deref()).bind(&cur.content)
+                    .bind(now_ms).bind(reason).execute(&mut *tx).await?;
+                match &revision {
+                    Revision::Edit { kind, text, content, at } => {
+                        sqlx::query("UPDATE messages SET kind = $2, text = $3, content = $4, edited_at = $5, updated_at = $6 WHERE id = $1")
+                            .bind(message_id.to_string()).bind(*kind).bind(*text).bind(content.to_string()).bind(*at).bind(now_ms)
+                            .execute(&mut *tx).await?;
+                    }
+                    Revision::Delete { .. } => {
+                        sqlx::query("UPDATE messages SET deleted = TRUE, text = NULL, content = '{}', updated_at = $2 WHERE id = $1")
+                            .bind(message_id.to_string()).bind(now_ms).execute(&mut *tx).await?;
+                    }
+                }
+                true
+            }
+        });
+        Ok(if changed {
+            ApplyOutcome::Applied { message_id, conversation_id }
+        } else {
+            ApplyOutcome::Unchanged { message_id, conversation_id }
+        })
+    }
+
+    /// Marks the business's messages to this customer up to `watermark_ms` with `status` (Messenger and
+    /// Instagram report reads and deliveries as a time watermark). Returns the messages changed.
+    pub async fn apply_watermark(
+        &self,
+        channel: ChannelId,
+        scoped_id: &str,
+        status: &str,
+        rank: i64,
+        watermark_ms: i64,
+        now_ms: i64,
+    ) -> StoreResult<Vec<(MessageId, ConversationId)>> {
+        let hits: Vec<MessageHit> = on_writer!(self, p => sqlx::query_as(
+            "UPDATE messages SET status = $3, status_rank = $4, updated_at = $6 \
+             WHERE channel_id = $1 AND direction = 'outbound' AND status_rank < $4 AND status <> 'failed' AND sent_at <= $5 \
+               AND conversation_id IN (SELECT c.id FROM conversations c JOIN handles h ON h.id = c.handle_id WHERE h.channel_id = $1 AND h.scoped_id = $2) \
+             RETURNING id, conversation_id")
+            .bind(channel.to_string()).bind(scoped_id).bind(status).bind(rank).bind(watermark_ms).bind(now_ms).fetch_all(p).await)?;
+        hits.iter().map(MessageHit::ids).collect()
+    }
+
+    /// Keeps an event about a message not stored yet.
+    pub async fn defer_event(
+        &self,
+        channel: ChannelId,
+        external_id: &str,
+        event: &serde_json::Value,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query("INSERT INTO deferred_events (id, channel_id, external_id, event, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(uuid::Uuid::now_v7().to_string()).bind(channel.to_string()).bind(external_id).bind(event.to_string()).bind(now_ms)
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Events kept for `external_id`, oldest first, as (id, event).
+    pub async fn deferred_events(
+        &self,
+        channel: ChannelId,
+        external_id: &str,
+    ) -> StoreResult<Vec<(String, serde_json::Value)>> {
+        let rows: Vec<(String, String)> = on_writer!(self, p => sqlx::query_as("SELECT id, event FROM deferred_events WHERE channel_id = $1 AND external_id = $2 ORDER BY id")
+            .bind(channel.to_string()).bind(external_id).fetch_all(p).await)?;
+        rows.into_iter().map(|(id, e)| Ok((id, crate::rows::parse_json(&e, "deferred event")?))).collect()
+    }
+
+    pub async fn delete_deferred(&self, id: &str) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query("DELETE FROM deferred_events WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Keeps the name the business saved in the WhatsApp Business App for a number (coexistence).
+    pub async fn save_contact_name(
+        &self,
+        channel: ChannelId,
+        wa_id: &str,
+        name: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        on_writer!(self, p => sqlx::query("UPDATE handles SET saved_name = $3, updated_at = $4 WHERE channel_id = $1 AND wa_id = $2")
+            .bind(channel.to_string()).bind(wa_id).bind(name).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))
+        .map_err(Into::into)
+    }
+
+    /// Joins a phone and a BSUID on the one handle that has either (a status or echo naming both).
+    pub async fn join_identity(&self, channel: ChannelId, wa_id: &str, bsuid: &str, now_ms: i64) -> StoreResult<()> {
+        let hits: Vec<String> = on_reader!(self, p => sqlx::query_scalar("SELECT id FROM handles WHERE channel_id = $1 AND (wa_id = $2 OR bsuid = $3) LIMIT 2")
+            .bind(channel.to_string()).bind(wa_id).bind(bsuid).fetch_all(p).await)?;
+        if let [only] = hits.as_slice() {
+            on_writer!(self, p => sqlx::query("UPDATE handles SET wa_id = COALESCE(wa_id, $2), bsuid = COALESCE(bsuid, $3), updated_at = $4 WHERE id = $1")
+                .bind(only).bind(wa_id).bind(bsuid).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        }
+        Ok(())
+    }
+}
+
+/// A change to a message's content requested by Meta.
+pub enum Revision<'a> {
+    Edit { kind: &'a str, text: Option<&'a str>, content: serde_json::Value, at: i64 },
+    Delete { at: i64 },
+}
+
+impl Store {
+    /// Adds a notice of the inbox itself to a conversation (kind `system`, origin `system`): it does
+    /// not open the window, count as unread or reopen anything.
+    pub async fn insert_system_notice(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        conversation: ConversationId,
+        content: &serde_json::Value,
+        at_ms: i64,
+    ) -> StoreResult<MessageId> {
+        let id = MessageId::new();
+        on_writer!(self, p => sqlx::query(
+            "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
+               status, status_rank, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, 'inbound', 'system', 'system', NULL, $5, 'received', 0, $6, $6, $6)")
+            .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(conversation.to_string()).bind(content.to_string()).bind(at_ms)
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+}
+
+impl Store {
+    /// The conversation with this customer on `channel`, created (with its handle) when there is none:
+    /// how a business starts a WhatsApp conversation.
+    pub async fn open_conversation(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        who: &CustomerIdentity,
+        now_ms: i64,
+    ) -> StoreResult<(ConversationId, bool)> {
+        let (conversation, created) = in_transaction!(self, tx => {
+            let (_handle, conversation, created) = resolve_conversation!(tx, account, channel, who, now_ms, now_ms);
+            (conversation, created)
+        });
+        Ok((parse_id(&conversation, "conversation")?, created))
+    }
+}
+
+impl Store {
+    /// Keeps the `wa_id` WhatsApp answered for a send when it differs from the one we addressed
+    /// (meta-platform.md §4, §11), unless another handle of the channel already has it.
+    pub async fn correct_wa_id(&self, conversation: ConversationId, wa_id: &str, now_ms: i64) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query(
+            "UPDATE handles SET wa_id = $2, updated_at = $3 WHERE id = (SELECT handle_id FROM conversations WHERE id = $1) \
+               AND (wa_id IS NULL OR wa_id <> $2) \
+               AND NOT EXISTS (SELECT 1 FROM handles o WHERE o.channel_id = handles.channel_id AND o.wa_id = $2)")
+            .bind(conversation.to_string()).bind(wa_id).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

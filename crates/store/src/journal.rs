@@ -1,0 +1,98 @@
+//! The webhook journal: each signed delivery is written here before Meta gets its `200`, and
+//! processed afterwards by the inbound worker. A crash between the two leaves the row pending (or its
+//! claim expires), so it is processed after restart: nothing acknowledged is lost.
+
+use crate::db::{on_writer, Db};
+use crate::error::StoreResult;
+use crate::Store;
+
+#[derive(Clone, Debug)]
+pub struct JournalEntry {
+    pub id: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct JournalRow {
+    id: String,
+    body: String,
+    attempts: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JournalOutcome {
+    Processed,
+    Failed,
+}
+
+impl Store {
+    /// Durably records a delivery; returns its id.
+    pub async fn journal_webhook(&self, body: &str, now_ms: i64) -> StoreResult<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        on_writer!(self, p => sqlx::query("INSERT INTO webhook_events (id, received_at, body, status) VALUES ($1, $2, $3, 'pending')")
+            .bind(&id).bind(now_ms).bind(body).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// Claims up to `limit` deliveries to process, oldest first: pending ones and those whose previous
+    /// claim expired. On PostgreSQL concurrent processors skip each other's rows (`SKIP LOCKED`);
+    /// SQLite has a single writer, which gives the same guarantee.
+    pub async fn claim_webhooks(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<JournalEntry>> {
+        let lock = match self.db {
+            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Db::Sqlite { .. } => "",
+        };
+        let sql = format!(
+            "UPDATE webhook_events SET status = 'processing', claimed_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM webhook_events \
+                          WHERE status = 'pending' OR (status = 'processing' AND claimed_until < $2) \
+                          ORDER BY id LIMIT $3{lock}) \
+             RETURNING id, body, attempts"
+        );
+        let mut rows: Vec<JournalRow> = on_writer!(self, p => sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(p).await)?;
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(rows.into_iter().map(|r| JournalEntry { id: r.id, body: r.body, attempts: r.attempts }).collect())
+    }
+
+    pub async fn finish_webhook(
+        &self,
+        id: &str,
+        outcome: JournalOutcome,
+        note: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let status = match outcome {
+            JournalOutcome::Processed => "processed",
+            JournalOutcome::Failed => "failed",
+        };
+        on_writer!(self, p => sqlx::query("UPDATE webhook_events SET status = $2, processed_at = $3, note = $4, claimed_until = NULL WHERE id = $1")
+            .bind(id).bind(status).bind(now_ms).bind(note).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// How many deliveries wait to be processed (for metrics and tests).
+    pub async fn pending_webhooks(&self) -> StoreResult<i64> {
+        let n: i64 = crate::db::on_reader!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE status IN ('pending', 'processing')").fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Keeps an event addressed to no known channel, for an operator to inspect.
+    pub async fn record_unrouted(
+        &self,
+        object: &str,
+        route_id: &str,
+        event: &serde_json::Value,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query("INSERT INTO unrouted_events (id, object, route_id, event, received_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(uuid::Uuid::now_v7().to_string()).bind(object).bind(route_id).bind(event.to_string()).bind(now_ms)
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn count_unrouted(&self) -> StoreResult<i64> {
+        let n: i64 = crate::db::on_reader!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM unrouted_events").fetch_one(p).await)?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,172 @@
+//! The outbox: outbound messages waiting to be sent to Meta.
+//!
+//! A send is stored as a `pending` message plus an outbox row in one transaction (nothing is half
+//! stored). Workers claim due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL), call the Graph API and then
+//! either complete the message (`sent`, with Meta's id), reschedule it (transient error), or fail it with
+//! Meta's code and reason. A row still `sending` after its lease means the process died mid-call: Meta may
+//! or may not have the message, so it is failed as uncertain rather than sent a second time.
+
+use crate::db::{in_transaction, on_writer, Db};
+use crate::error::StoreResult;
+use crate::rows::{parse_id, parse_json};
+use crate::Store;
+use domain::ids::{AccountId, ChannelId, ConversationId, MessageId, UserId};
+
+/// An outbound message to store and queue.
+#[derive(Clone, Debug)]
+pub struct NewOutbound {
+    pub kind: String,
+    pub text: Option<String>,
+    pub content: serde_json::Value,
+    pub reply_to_external_id: Option<String>,
+    pub sender: Option<UserId>,
+    /// What the worker needs to build the Graph call (kind-specific, already rendered).
+    pub request: serde_json::Value,
+    /// Attachments of the message: (kind, mime, size, sha256, filename, storage key) of an upload.
+    pub attachments: Vec<OutboundAttachment>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutboundAttachment {
+    pub kind: String,
+    pub mime: String,
+    pub size: i64,
+    pub sha256: String,
+    pub filename: Option<String>,
+    pub storage_key: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutboxItem {
+    pub message_id: MessageId,
+    pub account_id: AccountId,
+    pub channel_id: ChannelId,
+    pub request: serde_json::Value,
+    pub attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    message_id: String,
+    account_id: String,
+    channel_id: String,
+    request: String,
+    attempts: i64,
+}
+
+impl Store {
+    /// Stores an outbound message `pending` and queues it, in one transaction.
+    pub async fn enqueue_outbound(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        channel: ChannelId,
+        msg: &NewOutbound,
+        now_ms: i64,
+    ) -> StoreResult<MessageId> {
+        let id = MessageId::new();
+        in_transaction!(self, tx => {
+            sqlx::query(
+                "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
+                   reply_to_external_id, status, status_rank, sender_user_id, sent_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, NULL, 'outbound', 'agent', $5, $6, $7, $8, 'pending', 0, $9, $10, $10, $10)")
+                .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(conversation.to_string())
+                .bind(&msg.kind).bind(msg.text.as_deref()).bind(msg.content.to_string()).bind(msg.reply_to_external_id.as_deref())
+                .bind(msg.sender.map(|u| u.to_string())).bind(now_ms)
+                .execute(&mut *tx).await?;
+            for a in &msg.attachments {
+                sqlx::query(
+                    "INSERT INTO attachments (id, account_id, message_id, kind, mime, size, sha256, filename, storage_key, status, \
+                       created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ready', $10, $10)")
+                    .bind(domain::ids::AttachmentId::new().to_string()).bind(account.to_string()).bind(id.to_string())
+                    .bind(&a.kind).bind(&a.mime).bind(a.size).bind(&a.sha256).bind(a.filename.as_deref()).bind(&a.storage_key).bind(now_ms)
+                    .execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO outbox (message_id, account_id, channel_id, request, state, attempts, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)")
+                .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(msg.request.to_string()).bind(now_ms)
+                .execute(&mut *tx).await?;
+            // The business's own message moves the conversation up but opens no window and is not unread.
+            sqlx::query(
+                "UPDATE conversations SET last_message_id = $2, \
+                   last_activity_at = CASE WHEN $3 > last_activity_at THEN $3 ELSE last_activity_at END, updated_at = $3 WHERE id = $1")
+                .bind(conversation.to_string()).bind(id.to_string()).bind(now_ms)
+                .execute(&mut *tx).await?;
+        });
+        Ok(id)
+    }
+
+    /// Claims due outbox rows for sending.
+    pub async fn claim_outbox(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<OutboxItem>> {
+        let lock = match self.db {
+            Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Db::Sqlite { .. } => "",
+        };
+        let sql = format!(
+            "UPDATE outbox SET state = 'sending', claimed_until = $1, attempts = attempts + 1 \
+             WHERE message_id IN (SELECT message_id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 \
+                                  ORDER BY next_attempt_at, message_id LIMIT $3{lock}) \
+             RETURNING message_id, account_id, channel_id, request, attempts"
+        );
+        let mut rows: Vec<OutboxRow> = on_writer!(self, p => sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(p).await)?;
+        rows.sort_by(|a, b| a.message_id.cmp(&b.message_id));
+        rows.into_iter()
+            .map(|r| {
+                Ok(OutboxItem {
+                    message_id: parse_id(&r.message_id, "message")?,
+                    account_id: parse_id(&r.account_id, "account")?,
+                    channel_id: parse_id(&r.channel_id, "channel")?,
+                    request: parse_json(&r.request, "outbox request")?,
+                    attempts: r.attempts,
+                })
+            })
+            .collect()
+    }
+
+    /// Meta accepted the message: record its id and `sent` (unless a status already moved it further).
+    pub async fn outbox_sent(&self, message: MessageId, external_id: &str, now_ms: i64) -> StoreResult<()> {
+        in_transaction!(self, tx => {
+            sqlx::query(
+                "UPDATE messages SET external_id = $2, status = CASE WHEN status_rank < 1 THEN 'sent' ELSE status END, \
+                   status_rank = CASE WHEN status_rank < 1 THEN 1 ELSE status_rank END, updated_at = $3 WHERE id = $1")
+                .bind(message.to_string()).bind(external_id).bind(now_ms).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM outbox WHERE message_id = $1").bind(message.to_string()).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// A transient failure: try again at `retry_at`.
+    pub async fn outbox_retry(&self, message: MessageId, error: &str, retry_at: i64) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query("UPDATE outbox SET state = 'queued', next_attempt_at = $2, last_error = $3, claimed_until = NULL WHERE message_id = $1")
+            .bind(message.to_string()).bind(retry_at).bind(error).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// A permanent failure: the message ends `failed` with Meta's code and a readable reason.
+    pub async fn outbox_failed(
+        &self,
+        message: MessageId,
+        code: Option<String>,
+        title: &str,
+        reason: &str,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        in_transaction!(self, tx => {
+            sqlx::query(
+                "UPDATE messages SET status = 'failed', status_rank = 5, error_code = $2, error_title = $3, error_message = $4, updated_at = $5 \
+                 WHERE id = $1")
+                .bind(message.to_string()).bind(code).bind(title).bind(reason).bind(now_ms).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM outbox WHERE message_id = $1").bind(message.to_string()).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Rows whose sender died mid-call (lease expired while `sending`), as (message, channel).
+    pub async fn outbox_abandoned(&self, now_ms: i64) -> StoreResult<Vec<(MessageId, ChannelId)>> {
+        let rows: Vec<(String, String)> = crate::db::on_reader!(self, p => sqlx::query_as(
+            "SELECT message_id, channel_id FROM outbox WHERE state = 'sending' AND claimed_until < $1")
+            .bind(now_ms).fetch_all(p).await)?;
+        rows.into_iter().map(|(m, c)| Ok((parse_id(&m, "message")?, parse_id(&c, "channel")?))).collect()
+    }
+}

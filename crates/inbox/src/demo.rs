@@ -1,5 +1,6 @@
-//! `inbox demo`: a seeded account, users of each role and channels of every kind, served with the
-//! Meta simulator standing in for Meta, so a newcomer can click through without credentials.
+//! `inbox demo`: a seeded account, users of each role, channels of every kind, conversations with
+//! every message type, and the Meta simulator standing in for Meta (Graph API and customers), so a
+//! newcomer can click through every flow without Meta credentials.
 
 use crate::cli::shutdown_signal;
 use domain::account::{Addon, Plan};
@@ -7,36 +8,58 @@ use secrecy::SecretString;
 use server::config::Config;
 use server::provisioning::{self, AccountSpec};
 use server::startup::{Application, Overrides};
+use simulator::{demo as sim_ids, SimConfig, SimHandle, Simulator};
 use std::net::SocketAddr;
 
 pub const ADMIN_EMAIL: &str = "admin@demo.escala.test";
 pub const SELLER_EMAILS: [&str; 2] = ["ana@demo.escala.test", "bruno@demo.escala.test"];
 pub const DEMO_PASSWORD: &str = "demo-password";
+const DEMO_APP_SECRET: &str = "demo-app-secret";
 
 pub async fn run(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Result<()> {
     if let Some(listen) = listen {
         config.listen = listen;
         config.public_url = format!("http://{listen}");
     }
+    let sim = Simulator::start(SimConfig::demo(DEMO_APP_SECRET)).await?;
+    config.graph_api_base = sim.graph_base();
+    config.meta_app_secret = Some(SecretString::from(DEMO_APP_SECRET));
+    config.meta_verify_token = Some(SecretString::from("demo-verify-token"));
     let app = Application::build(config, Overrides::default()).await?;
-    seed(&app).await?;
-    let url = app.state().config.public_url.clone();
+    let url = format!("http://127.0.0.1:{}", app.port());
+    sim.set_webhook_url(format!("{url}/webhooks/meta"));
+    let first_run = seed(&app).await?;
     println!("Escala Inbox demo running at {url}");
     println!("  admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}");
     for seller in SELLER_EMAILS {
         println!("  seller:  {seller} / {DEMO_PASSWORD}");
     }
     println!("  API description: {url}/api/openapi.json");
+    println!("  Meta simulator: {} (customers can write with, e.g.:", sim.base_url());
+    println!(
+        "    curl -X POST {}/_sim/whatsapp/{}/customers/5215512345678/messages -H 'content-type: application/json' -d '{{\"text\":\"Hola\"}}')",
+        sim.base_url(),
+        sim_ids::CLOUD_PHONE_NUMBER_ID
+    );
+    if first_run {
+        tokio::spawn(async move {
+            if let Err(e) = customers_write(&sim).await {
+                tracing::warn!(error = %e, "demo conversations could not all be seeded");
+            }
+            // The simulator lives as long as the demo.
+            std::future::pending::<()>().await;
+        });
+    }
     app.run_until(shutdown_signal()).await
 }
 
-/// Creates the demo account the first time; later runs reuse it.
-async fn seed(app: &Application) -> anyhow::Result<()> {
+/// Creates the demo account the first time; returns whether it did.
+async fn seed(app: &Application) -> anyhow::Result<bool> {
     let state = app.state();
     let store = &state.store;
     let admin_email = domain::email::Email::parse(ADMIN_EMAIL)?;
     if store.find_user_by_email(&admin_email).await.is_ok() {
-        return Ok(());
+        return Ok(false);
     }
     let now = state.now_ms();
     let (account, _) = provisioning::create_account(
@@ -64,9 +87,29 @@ async fn seed(app: &Application) -> anyhow::Result<()> {
             .await?;
     }
     for channel in demo_channels(state) {
-        store.create_channel(account, channel, now).await?;
+        let token = state.secrets.open(&channel.access_token_enc)?;
+        let created = store.create_channel(account, channel, now).await?;
+        if let domain::channel::ChannelAddress::Whatsapp { waba_id, .. } = &created.address {
+            // Templates ready to pick, as after an admin's first "sync".
+            let raw = state.graph.whatsapp().list_templates(waba_id, &token).await?;
+            let (templates, _) = meta::graph::parse_templates(raw);
+            let rows: Vec<_> = templates
+                .iter()
+                .map(|t| {
+                    let definition = serde_json::to_value(t).unwrap_or_default();
+                    (
+                        t.name.clone(),
+                        t.language.clone(),
+                        t.status.as_str().to_string(),
+                        t.category.as_str().to_string(),
+                        definition,
+                    )
+                })
+                .collect();
+            store.replace_templates(account, created.id, &rows, now).await?;
+        }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn demo_channels(state: &server::state::AppState) -> Vec<store::NewChannel> {
@@ -77,33 +120,63 @@ fn demo_channels(state: &server::state::AppState) -> Vec<store::NewChannel> {
             kind: ChannelKind::WhatsappCloud,
             name: "WhatsApp Ventas".into(),
             address: ChannelAddress::Whatsapp {
-                phone_number_id: "100000000000001".into(),
-                waba_id: "200000000000001".into(),
-                display_phone_number: "+52 55 1000 0001".into(),
+                phone_number_id: sim_ids::CLOUD_PHONE_NUMBER_ID.into(),
+                waba_id: sim_ids::WABA_ID.into(),
+                display_phone_number: sim_ids::CLOUD_DISPLAY_NUMBER.into(),
             },
-            access_token_enc: token("demo-token-wa-cloud"),
+            access_token_enc: token(sim_ids::CLOUD_TOKEN),
         },
         store::NewChannel {
             kind: ChannelKind::WhatsappBusinessApp,
             name: "WhatsApp Tienda (app)".into(),
             address: ChannelAddress::Whatsapp {
-                phone_number_id: "100000000000002".into(),
-                waba_id: "200000000000001".into(),
-                display_phone_number: "+52 55 1000 0002".into(),
+                phone_number_id: sim_ids::APP_PHONE_NUMBER_ID.into(),
+                waba_id: sim_ids::WABA_ID.into(),
+                display_phone_number: sim_ids::APP_DISPLAY_NUMBER.into(),
             },
-            access_token_enc: token("demo-token-wa-app"),
+            access_token_enc: token(sim_ids::APP_TOKEN),
         },
         store::NewChannel {
             kind: ChannelKind::Messenger,
             name: "Facebook Escala".into(),
-            address: ChannelAddress::Messenger { page_id: "300000000000001".into() },
-            access_token_enc: token("demo-token-page"),
+            address: ChannelAddress::Messenger { page_id: sim_ids::PAGE_ID.into() },
+            access_token_enc: token(sim_ids::PAGE_TOKEN),
         },
         store::NewChannel {
             kind: ChannelKind::Instagram,
             name: "Instagram @escala".into(),
-            address: ChannelAddress::Instagram { instagram_account_id: "400000000000001".into() },
-            access_token_enc: token("demo-token-ig"),
+            address: ChannelAddress::Instagram { instagram_account_id: sim_ids::IG_ID.into() },
+            access_token_enc: token(sim_ids::IG_TOKEN),
         },
     ]
+}
+
+/// Customers write on every channel, with every message type, through the simulator's signed
+/// webhooks — exactly the path real Meta deliveries take.
+async fn customers_write(sim: &SimHandle) -> anyhow::Result<()> {
+    use simulator::samples;
+    let maria = sim.whatsapp_customer(sim_ids::CLOUD_PHONE_NUMBER_ID, "5215512345678")?.named("María López");
+    let first = maria.text("Hola, ¿tienen el modelo azul en talla M? 👕").await?.message_id.unwrap_or_default();
+    maria.image(samples::png(), "image/png", Some("Este es el que vi en la tienda")).await?;
+    maria.reply(&first, "Y también en verde, por favor").await?;
+    maria.react(&first, "👍").await?;
+    maria.location(19.4326, -99.1332, Some("Tienda Centro"), Some("Av. Juárez 10, CDMX")).await?;
+    let luis = sim.whatsapp_customer(sim_ids::CLOUD_PHONE_NUMBER_ID, "5491155556666")?.named("Luis Gómez");
+    luis.audio(samples::ogg_opus(), "audio/ogg; codecs=opus", true).await?;
+    luis.document(samples::pdf(), "application/pdf", "orden-de-compra.pdf", Some("Mi orden")).await?;
+    luis.sticker(samples::webp(), false).await?;
+    luis.unsupported().await?;
+    let username = sim.username_customer(sim_ids::CLOUD_PHONE_NUMBER_ID, "carla.compras")?;
+    username.text("Hola, vi su anuncio. ¿Hacen envíos?").await?;
+    let app_customer = sim.whatsapp_customer(sim_ids::APP_PHONE_NUMBER_ID, "5215598765432")?.named("Pedro Ruiz");
+    app_customer.text("¿Ya salió mi pedido?").await?;
+    app_customer.echo_text("¡Hola Pedro! Sale hoy por la tarde.").await?;
+    app_customer.video(samples::mp4(), "video/mp4", Some("Así llegó la caja")).await?;
+    let fb = sim.messenger_customer(sim_ids::PAGE_ID)?.named("Sofía Martínez");
+    let mid = fb.text("¿Abren el domingo?").await?.message_id.unwrap_or_default();
+    fb.react(&mid, "❤️").await?;
+    let ig = sim.instagram_customer(sim_ids::IG_ID)?.named("diego.mx");
+    ig.text("Me encantó el reel de ayer 🔥").await?;
+    ig.attachment("image", samples::png(), "image/png").await?;
+    Ok(())
 }

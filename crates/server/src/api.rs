@@ -9,6 +9,7 @@ pub mod me;
 pub mod messages;
 pub mod roles;
 pub mod templates;
+pub mod uploads;
 pub mod users;
 
 use crate::state::AppState;

@@ -96,24 +96,28 @@ impl Application {
 }
 
 /// The API's routes with their OpenAPI description, collected from the same declarations.
-pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(crate::api::router()).split_for_parts()
+/// JSON bodies are capped at `max_body`; uploads stream up to the largest file a channel accepts.
+pub fn api_router(max_body: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let upload_limit = crate::api::uploads::MAX_UPLOAD_BYTES as usize + 1024 * 1024;
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::api::router().layer(RequestBodyLimitLayer::new(max_body)))
+        .merge(crate::api::uploads::router().layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+        .split_for_parts()
 }
 
 fn build_router(state: AppState) -> Router {
-    let (api, openapi) = api_router();
+    let (api, openapi) = api_router(state.config.max_body_bytes);
     let openapi = Arc::new(openapi);
     let max_body = state.config.max_body_bytes;
     Router::new()
         .merge(api)
         .route("/api/openapi.json", get(move || std::future::ready(Json(openapi.as_ref().clone()))))
         .merge(crate::ops::router())
-        .merge(crate::webhooks::router())
+        .merge(crate::webhooks::router().layer(RequestBodyLimitLayer::new(max_body)))
         .route("/api/v1/events", get(crate::realtime::events_socket))
         .route("/", get(crate::web::index))
         .fallback(|| async { crate::error::ApiError::NotFound })
         .layer(axum::middleware::from_fn(crate::ops::track_http))
-        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),

@@ -28,6 +28,7 @@ mod roles;
 mod rows;
 mod sql;
 mod templates;
+mod uploads;
 mod users;
 
 pub use accounts::NewAccount;
@@ -46,4 +47,5 @@ pub use journal::{JournalEntry, JournalOutcome};
 pub use messages::{AttachmentRecord, MessageRecord, QuotedMessage};
 pub use outbox::{NewOutbound, OutboundAttachment, OutboxItem};
 pub use templates::StoredTemplate;
+pub use uploads::UploadRecord;
 pub use users::{NewUser, RoleRef, User, UserPatch};

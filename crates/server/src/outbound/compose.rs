@@ -4,7 +4,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use domain::ids::{ConversationId, MessageId};
+use domain::ids::{ConversationId, MessageId, UploadId};
 use domain::permissions::{Action, ConversationScope};
 use domain::personalize::{self, PersonalizeContext};
 use domain::template::{
@@ -25,6 +25,10 @@ pub enum SendRequest {
     Reaction { message_id: MessageId, emoji: String },
     /// WhatsApp: ask a customer (e.g. one known only by username) to share their phone number.
     ContactRequest { text: String },
+    /// A file from `POST /api/v1/uploads`, checked against the channel's formats and size limits.
+    Attachment { upload_id: UploadId, caption: Option<String>, reply_to: Option<MessageId> },
+    /// A microphone recording from `POST /api/v1/uploads`, sent as a voice note.
+    Audio { upload_id: UploadId },
     /// WhatsApp: an approved template with its parameters — the only send allowed outside the window.
     Template {
         template: TemplateRef,
@@ -199,6 +203,21 @@ pub async fn send(
                 },
                 "message.reaction",
             )
+        }
+        SendRequest::Attachment { upload_id, caption, reply_to } => {
+            check_send(kind, &window, SendKind::FreeForm).map_err(refuse)?;
+            let quoted = match reply_to {
+                Some(id) => Some(target_external_id(state, me, &c, id).await?),
+                None => None,
+            };
+            (
+                crate::outbound::attachments::attachment(state, me, kind, upload_id, caption, quoted).await?,
+                "message.attachment",
+            )
+        }
+        SendRequest::Audio { upload_id } => {
+            check_send(kind, &window, SendKind::FreeForm).map_err(refuse)?;
+            (crate::outbound::attachments::voice_note(state, me, kind, upload_id).await?, "message.audio")
         }
         SendRequest::Template { template, parameters } => {
             check_send(kind, &window, SendKind::Template).map_err(refuse)?;

@@ -14,7 +14,9 @@ use domain::channel::{Channel, ChannelAddress};
 use domain::ids::ChannelId;
 use domain::permissions::ConversationScope;
 use domain::window::{MessagingType, Window};
-use meta::graph::{messenger, whatsapp, GraphError, Retry, WaRecipient};
+use meta::graph::{
+    messenger, whatsapp, AttachmentKind, AttachmentSource, GraphError, MediaRef, Retry, WaMedia, WaRecipient,
+};
 use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -132,7 +134,24 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
             let Some(to) = WaRecipient::preferred(h.wa_id.as_deref(), h.bsuid.as_deref()) else {
                 return permanent("the customer has neither a phone number nor a WhatsApp user id");
             };
-            let Some(body) = whatsapp_body(&to, r) else { return permanent("unknown send type") };
+            let body = if r.get("type").and_then(Value::as_str) == Some("media") {
+                // Media go to WhatsApp first (`/PHONE_NUMBER_ID/media`), then are sent by id.
+                let (bytes, mime, filename) = match media_bytes(state, r).await {
+                    Ok(m) => m,
+                    Err(o) => return o,
+                };
+                let id =
+                    match state.graph.whatsapp().upload_media(phone_number_id, &token, bytes, &mime, &filename).await {
+                        Ok(id) => id,
+                        Err(e) => return e.into(),
+                    };
+                whatsapp_media_body(&to, r, id)
+            } else {
+                match whatsapp_body(&to, r) {
+                    Some(body) => body,
+                    None => return permanent("unknown send type"),
+                }
+            };
             match state.graph.whatsapp().send_message(phone_number_id, &token, &body).await {
                 Ok(sent) => Outcome::Sent { external_id: sent.message_id, wa_id: sent.wa_id },
                 Err(e) => e.into(),
@@ -152,6 +171,31 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
             social_send(state, channel, id, &token, psid, messaging_type, r).await
         }
     }
+}
+
+/// The stored bytes of a queued media send, with its MIME type and a file name.
+async fn media_bytes(state: &AppState, r: &Value) -> Result<(bytes::Bytes, String, String), Outcome> {
+    let key = text_of(r, "storage_key");
+    let bytes = state.media.get(&key).await.map_err(|e| permanent(&format!("the file is no longer stored: {e}")))?;
+    let filename = r.get("filename").and_then(Value::as_str).unwrap_or("archivo").to_string();
+    Ok((bytes, text_of(r, "mime"), filename))
+}
+
+fn whatsapp_media_body(to: &WaRecipient, r: &Value, media_id: String) -> Value {
+    let media = MediaRef::Id(media_id);
+    let caption = r.get("caption").and_then(Value::as_str).map(str::to_string);
+    let content = match r.get("media_kind").and_then(Value::as_str) {
+        Some("image") => WaMedia::Image { media, caption },
+        Some("video") => WaMedia::Video { media, caption },
+        Some("audio") => WaMedia::Audio { media, voice: r.get("voice").and_then(Value::as_bool).unwrap_or(false) },
+        Some("sticker") => WaMedia::Sticker { media },
+        _ => WaMedia::Document {
+            media,
+            filename: r.get("filename").and_then(Value::as_str).map(str::to_string),
+            caption,
+        },
+    };
+    whatsapp::media(to, &content, r.get("reply_to").and_then(Value::as_str))
 }
 
 fn text_of(r: &Value, key: &str) -> String {
@@ -197,6 +241,26 @@ async fn social_send(
             api.send_action(id, token, &body).await.map(|_| format!("reaction:{target}"))
         }
         Some("reaction") => return permanent("Messenger's Send API has no reactions"),
+        Some("media") => {
+            let (bytes, mime, filename) = match media_bytes(state, r).await {
+                Ok(m) => m,
+                Err(o) => return o,
+            };
+            let kind = match r.get("media_kind").and_then(Value::as_str) {
+                Some("image") | Some("sticker") => AttachmentKind::Image,
+                Some("video") => AttachmentKind::Video,
+                Some("audio") => AttachmentKind::Audio,
+                _ => AttachmentKind::File,
+            };
+            let attachment_id = match api.upload_attachment(id, token, kind, bytes, &mime, &filename).await {
+                Ok(a) => a,
+                Err(e) => return e.into(),
+            };
+            let reply_to = r.get("reply_to").and_then(Value::as_str);
+            let body =
+                messenger::attachment(psid, kind, &AttachmentSource::Id(attachment_id), messaging_type, reply_to);
+            api.send(id, token, &body).await.map(|s| s.message_id)
+        }
         _ => return permanent("unknown send type"),
     };
     match result {

@@ -6,9 +6,29 @@ extern crate inbox_server as server;
 mod harness;
 
 mod accounts_and_auth;
+mod attachments;
 mod channels;
 mod inbound;
 mod outbound;
 mod realtime;
 mod templates;
 mod users_and_roles;
+
+/// Waits until an outbound message leaves `pending`; returns it.
+pub async fn outbound_wait(
+    app: &harness::TestApp,
+    token: &str,
+    conversation: &str,
+    message: &str,
+) -> serde_json::Value {
+    for _ in 0..400 {
+        let msgs = app.messages(token, conversation).await;
+        if let Some(m) = msgs.iter().find(|m| m["id"] == message) {
+            if m["status"] != "pending" {
+                return m.clone();
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("message {message} still pending");
+}

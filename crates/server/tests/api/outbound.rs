@@ -30,20 +30,6 @@ async fn setup(app: &TestApp, wa_id: &str) -> (crate::harness::TestAccount, Valu
     (acct, conv, first)
 }
 
-/// Waits until the message leaves `pending`; returns it.
-async fn settled(app: &TestApp, token: &str, conversation: &str, message: &str) -> Value {
-    for _ in 0..400 {
-        let msgs = app.messages(token, conversation).await;
-        if let Some(m) = msgs.iter().find(|m| m["id"] == message) {
-            if m["status"] != "pending" {
-                return m.clone();
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("message {message} still pending");
-}
-
 fn sends(app: &TestApp) -> Vec<simulator::RecordedRequest> {
     app.sim
         .requests()
@@ -64,7 +50,7 @@ async fn personalised_reply_goes_out_once_in_meta_format(app: TestApp) {
     let queued: Value = res.json().await.unwrap();
     assert_eq!(queued["status"], "pending");
     assert_eq!(queued["text"], "Hola María, soy Admin. te escribo por aquí");
-    let sent = settled(&app, &acct.admin_token, id, queued["id"].as_str().unwrap()).await;
+    let sent = crate::outbound_wait(&app, &acct.admin_token, id, queued["id"].as_str().unwrap()).await;
     assert!(matches!(sent["status"].as_str(), Some("sent" | "delivered" | "read")), "{sent}");
     assert!(sent["external_id"].as_str().unwrap().starts_with("wamid."));
     let calls = sends(&app);
@@ -129,7 +115,7 @@ async fn messenger_uses_human_agent_tag_until_7_days_then_refuses(app: TestApp) 
     let path = format!("/api/v1/conversations/{id}/messages");
     let res = app.post(&acct.admin_token, &path, json!({"type": "text", "text": "¡Hola!"})).await;
     let first: Value = res.json().await.unwrap();
-    settled(&app, &acct.admin_token, id, first["id"].as_str().unwrap()).await;
+    crate::outbound_wait(&app, &acct.admin_token, id, first["id"].as_str().unwrap()).await;
     // 25 h later: the human-agent period. Both clocks move: ours and Meta's.
     app.clock.advance(Duration::from_secs(25 * 3600));
     app.sim.advance_clock(Duration::from_secs(25 * 3600));
@@ -137,7 +123,7 @@ async fn messenger_uses_human_agent_tag_until_7_days_then_refuses(app: TestApp) 
     assert_eq!(c["window"]["state"], "human_agent");
     let res = app.post(&acct.admin_token, &path, json!({"type": "text", "text": "Te escribe un asesor"})).await;
     let second: Value = res.json().await.unwrap();
-    let second = settled(&app, &acct.admin_token, id, second["id"].as_str().unwrap()).await;
+    let second = crate::outbound_wait(&app, &acct.admin_token, id, second["id"].as_str().unwrap()).await;
     assert_eq!(second["status"], "sent", "{second}");
     let calls = sends(&app);
     assert_eq!(calls[0].json()["messaging_type"], "RESPONSE");
@@ -171,7 +157,7 @@ async fn username_customer_is_addressed_by_recipient_never_to(app: TestApp) {
         )
         .await;
     let m: Value = res.json().await.unwrap();
-    let m = settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    let m = crate::outbound_wait(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
     assert_ne!(m["status"], "failed", "{m}");
     let body = sends(&app)[0].json();
     assert_eq!(body["recipient"], c.user_id());
@@ -190,7 +176,7 @@ async fn transient_graph_error_is_retried_into_exactly_one_message(app: TestApp)
         )
         .await;
     let m: Value = res.json().await.unwrap();
-    let m = settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    let m = crate::outbound_wait(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
     assert!(matches!(m["status"].as_str(), Some("sent" | "delivered" | "read")), "{m}");
     assert_eq!(sends(&app).len(), 3, "two failures, then one success");
     let delivered: Vec<_> =
@@ -210,7 +196,7 @@ async fn permanent_graph_error_ends_failed_with_metas_code(app: TestApp) {
         )
         .await;
     let m: Value = res.json().await.unwrap();
-    let m = settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    let m = crate::outbound_wait(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
     assert_eq!(m["status"], "failed");
     assert_eq!(m["error"]["code"], "131026");
     assert!(m["error"]["message"].as_str().is_some_and(|r| !r.is_empty()));
@@ -285,7 +271,7 @@ async fn contact_request_then_shared_number_fills_the_contact(app: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
     let m: Value = res.json().await.unwrap();
-    settled(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
+    crate::outbound_wait(&app, &acct.admin_token, id, m["id"].as_str().unwrap()).await;
     let body = sends(&app)[0].json();
     assert_eq!(body["type"], "interactive");
     assert_eq!(body["interactive"]["type"], "request_contact_info");

@@ -207,3 +207,18 @@ CREATE TABLE templates (
     synced_at   BIGINT NOT NULL,
     CONSTRAINT templates_channel_name_language_key UNIQUE (channel_id, name, language)
 );
+
+-- Files uploaded by agents, waiting to be sent (or kept as a quick reply's attachment).
+CREATE TABLE uploads (
+    id           TEXT PRIMARY KEY,
+    account_id   TEXT NOT NULL REFERENCES accounts (id),
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    storage_key  TEXT NOT NULL,
+    mime         TEXT NOT NULL,
+    kind         TEXT,
+    size         BIGINT NOT NULL,
+    sha256       TEXT NOT NULL,
+    filename     TEXT,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX uploads_account_idx ON uploads (account_id, created_at);

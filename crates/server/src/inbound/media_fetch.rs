@@ -52,7 +52,11 @@ async fn fetch_due(state: &AppState) -> Result<usize, store::StoreError> {
                     Err(e) => retry_or_fail(state, &attachment, attempts, &format!("storing media: {e}")).await?,
                 }
             }
-            Err(reason) => retry_or_fail(state, &attachment, attempts, &reason).await?,
+            Err(e) if e.permanent => {
+                tracing::warn!(attachment = %attachment.id, reason = %e.reason, "media cannot be fetched");
+                state.store.attachment_failed(attachment.id, &e.reason, None, now).await?;
+            }
+            Err(e) => retry_or_fail(state, &attachment, attempts, &e.reason).await?,
         }
         notify(state, &attachment).await?;
     }
@@ -81,22 +85,45 @@ async fn notify(state: &AppState, a: &AttachmentRecord) -> Result<(), store::Sto
 }
 
 /// Downloads the bytes an attachment's `source` names; returns them and Meta's declared MIME type.
+/// Why a fetch failed, and whether trying again can help (an expired URL or a refused id cannot).
+struct FetchError {
+    reason: String,
+    permanent: bool,
+}
+
+impl From<meta::graph::GraphError> for FetchError {
+    fn from(e: meta::graph::GraphError) -> Self {
+        FetchError { permanent: !e.classify().is_transient(), reason: e.reason() }
+    }
+}
+
+impl FetchError {
+    fn permanent(reason: impl Into<String>) -> Self {
+        FetchError { reason: reason.into(), permanent: true }
+    }
+}
+
 async fn fetch_one(
     state: &AppState,
     channel: ChannelId,
     source: &serde_json::Value,
-) -> Result<(bytes::Bytes, Option<String>), String> {
+) -> Result<(bytes::Bytes, Option<String>), FetchError> {
     if let Some(media_id) = source.get("whatsapp_media_id").and_then(|v| v.as_str()) {
-        let stored = state.store.channel_by_id(channel).await.map_err(|e| e.to_string())?.ok_or("channel gone")?;
-        let token = state.secrets.open(&stored.access_token_enc).map_err(|e| e.to_string())?;
+        let stored = state
+            .store
+            .channel_by_id(channel)
+            .await
+            .map_err(|e| FetchError { reason: e.to_string(), permanent: false })?
+            .ok_or_else(|| FetchError::permanent("the channel no longer exists"))?;
+        let token = state.secrets.open(&stored.access_token_enc).map_err(|e| FetchError::permanent(e.to_string()))?;
         let wa = state.graph.whatsapp();
-        let info = wa.media_info(media_id, &token).await.map_err(|e| e.to_string())?;
-        let bytes = wa.download(&info.url, &token, MAX_MEDIA_BYTES).await.map_err(|e| e.to_string())?;
+        let info = wa.media_info(media_id, &token).await?;
+        let bytes = wa.download(&info.url, &token, MAX_MEDIA_BYTES).await?;
         return Ok((bytes, Some(info.mime_type)));
     }
     if let Some(url) = source.get("url").and_then(|v| v.as_str()) {
-        let bytes = state.graph.messenger().download(url, MAX_MEDIA_BYTES).await.map_err(|e| e.to_string())?;
+        let bytes = state.graph.messenger().download(url, MAX_MEDIA_BYTES).await?;
         return Ok((bytes, None));
     }
-    Err("the attachment names no source".into())
+    Err(FetchError::permanent("the attachment names no source"))
 }

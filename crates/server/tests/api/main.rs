@@ -8,6 +8,7 @@ mod harness;
 mod accounts_and_auth;
 mod attachments;
 mod channels;
+mod identity_and_history;
 mod inbound;
 mod outbound;
 mod realtime;

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod me;
 pub mod messages;
+pub mod quick_replies;
 pub mod roles;
 pub mod templates;
 pub mod uploads;
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(contacts::router())
         .merge(messages::router())
+        .merge(quick_replies::router())
         .merge(templates::router())
         .merge(audit_log::router())
 }

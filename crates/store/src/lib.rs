@@ -24,6 +24,7 @@ mod inbound;
 mod journal;
 mod messages;
 mod outbox;
+mod quick_replies;
 mod roles;
 mod rows;
 mod sql;
@@ -46,6 +47,7 @@ pub use inbound::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewAttachment, 
 pub use journal::{JournalEntry, JournalOutcome};
 pub use messages::{AttachmentRecord, MessageRecord, QuotedMessage};
 pub use outbox::{NewOutbound, OutboundAttachment, OutboxItem};
+pub use quick_replies::QuickReply;
 pub use templates::StoredTemplate;
 pub use uploads::UploadRecord;
 pub use users::{NewUser, RoleRef, User, UserPatch};

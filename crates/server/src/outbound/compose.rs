@@ -4,7 +4,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use domain::ids::{ConversationId, MessageId, UploadId};
+use domain::ids::{ConversationId, MessageId, QuickReplyId, UploadId};
 use domain::permissions::{Action, ConversationScope};
 use domain::personalize::{self, PersonalizeContext};
 use domain::template::{
@@ -25,6 +25,8 @@ pub enum SendRequest {
     Reaction { message_id: MessageId, emoji: String },
     /// WhatsApp: ask a customer (e.g. one known only by username) to share their phone number.
     ContactRequest { text: String },
+    /// A saved quick reply: its text personalised, with its file if it has one.
+    QuickReply { quick_reply_id: QuickReplyId, reply_to: Option<MessageId> },
     /// A file from `POST /api/v1/uploads`, checked against the channel's formats and size limits.
     Attachment { upload_id: UploadId, caption: Option<String>, reply_to: Option<MessageId> },
     /// A microphone recording from `POST /api/v1/uploads`, sent as a voice note.
@@ -157,6 +159,11 @@ pub async fn send(
     let window = window_of(state, &c);
     let kind = c.channel_kind;
     let (outbound, audit) = match req {
+        SendRequest::QuickReply { quick_reply_id, reply_to } => {
+            check_send(kind, &window, SendKind::FreeForm).map_err(refuse)?;
+            // One or two messages, queued by `quick_reply` itself.
+            return quick_reply(state, me, &c, quick_reply_id, reply_to).await;
+        }
         SendRequest::Text { text, reply_to } => {
             check_send(kind, &window, SendKind::FreeForm).map_err(refuse)?;
             let ctx = personalize_context(state, me, &c).await?;
@@ -247,6 +254,65 @@ pub async fn send(
         }
     };
     enqueue(state, me, &c, outbound, audit).await
+}
+
+/// The text of a send, personalised for this conversation and checked against the channel's limits.
+async fn rendered_text(state: &AppState, me: &CurrentUser, c: &ConversationRecord, text: &str) -> ApiResult<String> {
+    let ctx = personalize_context(state, me, c).await?;
+    let rendered = personalize::render(text, &ctx).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
+    domain::media_rules::check_text(c.channel_kind, &rendered)
+        .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
+    Ok(rendered)
+}
+
+/// A quick reply: its text (personalised) and its file. On WhatsApp a file that takes a caption
+/// carries the text; otherwise the text and the file go as two messages, text first. Everything is
+/// checked before either is queued.
+async fn quick_reply(
+    state: &AppState,
+    me: &CurrentUser,
+    c: &ConversationRecord,
+    id: QuickReplyId,
+    reply_to: Option<MessageId>,
+) -> ApiResult<MessageId> {
+    let q = state.store.get_quick_reply(me.account_id(), id).await.map_err(|e| match e {
+        store::StoreError::NotFound => ApiError::unprocessable("quick_reply_not_found", "no such quick reply"),
+        other => other.into(),
+    })?;
+    let text = match &q.text {
+        Some(t) => Some(rendered_text(state, me, c, t).await?),
+        None => None,
+    };
+    let quoted = match reply_to {
+        Some(m) => Some(target_external_id(state, me, c, m).await?),
+        None => None,
+    };
+    let text_message = |text: String, quoted: Option<String>| NewOutbound {
+        kind: "text".into(),
+        text: Some(text.clone()),
+        content: json!({"quick_reply_id": q.id}),
+        reply_to_external_id: quoted.clone(),
+        sender: Some(me.user_id()),
+        request: json!({"type": "text", "text": text, "reply_to": quoted}),
+        attachments: vec![],
+    };
+    let Some(upload) = q.upload_id else {
+        let text = text.ok_or_else(|| ApiError::unprocessable("invalid_quick_reply", "the quick reply is empty"))?;
+        return enqueue(state, me, c, text_message(text, quoted), "message.quick_reply").await;
+    };
+    let u = state.store.get_upload(me.account_id(), upload).await?;
+    let captioned = c.channel_kind.is_whatsapp() && matches!(u.kind.as_deref(), Some("image" | "video" | "document"));
+    if captioned {
+        let file = crate::outbound::attachments::attachment(state, me, c.channel_kind, upload, text, quoted).await?;
+        return enqueue(state, me, c, file, "message.quick_reply").await;
+    }
+    let file = crate::outbound::attachments::attachment(state, me, c.channel_kind, upload, None, None).await?;
+    let first = match text {
+        Some(text) => Some(enqueue(state, me, c, text_message(text, quoted), "message.quick_reply").await?),
+        None => None,
+    };
+    let second = enqueue(state, me, c, file, "message.quick_reply").await?;
+    Ok(first.unwrap_or(second))
 }
 
 /// Stores and queues a checked send, and records who sent it.

@@ -11,6 +11,7 @@ mod channels;
 mod identity_and_history;
 mod inbound;
 mod outbound;
+mod quick_replies;
 mod realtime;
 mod templates;
 mod users_and_roles;

@@ -222,3 +222,16 @@ CREATE TABLE uploads (
     created_at   BIGINT NOT NULL
 );
 CREATE INDEX uploads_account_idx ON uploads (account_id, created_at);
+
+-- Saved answers shared by the account (`/shortcut` in the composer), personalised at send time.
+CREATE TABLE quick_replies (
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL REFERENCES accounts (id),
+    shortcut    TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    text        TEXT,
+    upload_id   TEXT REFERENCES uploads (id),
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL,
+    CONSTRAINT quick_replies_shortcut_key UNIQUE (account_id, shortcut)
+);

@@ -11,6 +11,7 @@ pub mod media_rules;
 pub mod permissions;
 pub mod personalize;
 pub mod phone;
+pub mod pricing;
 pub mod template;
 pub mod time_util;
 pub mod window;

@@ -345,3 +345,23 @@ fn plausible(n: &PhoneNumber) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The country (ISO 3166 alpha-2, e.g. `MX`) of an international number given as digits (a `wa_id`),
+/// for pricing by market. `None` when the digits are not a number libphonenumber can place.
+pub fn country_of(digits: &str) -> Option<String> {
+    parse_international(digits)?.country().id().map(|id| id.as_ref().to_string())
+}
+
+#[cfg(test)]
+mod country_tests {
+    use super::country_of;
+
+    #[test]
+    fn places_whatsapp_ids_in_their_market() {
+        assert_eq!(country_of("5215512345678").as_deref(), Some("MX"));
+        assert_eq!(country_of("5491155556666").as_deref(), Some("AR"));
+        assert_eq!(country_of("5511987654321").as_deref(), Some("BR"));
+        assert_eq!(country_of("").as_deref(), None);
+        assert_eq!(country_of("abc").as_deref(), None);
+    }
+}

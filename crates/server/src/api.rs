@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod me;
 pub mod messages;
 pub mod quick_replies;
+pub mod rate_card;
 pub mod roles;
 pub mod templates;
 pub mod uploads;
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(contacts::router())
         .merge(messages::router())
         .merge(quick_replies::router())
+        .merge(rate_card::router())
         .merge(templates::router())
         .merge(audit_log::router())
 }

@@ -60,3 +60,28 @@ impl Store {
         row.map(|(d, s)| Ok(StoredTemplate { definition: parse_json(&d, "template")?, synced_at: s })).transpose()
     }
 }
+
+impl Store {
+    /// Replaces the account's rate card.
+    pub async fn replace_rate_card(&self, account: AccountId, rates: &[domain::pricing::Rate]) -> StoreResult<()> {
+        in_transaction!(self, tx => {
+            sqlx::query("DELETE FROM rate_cards WHERE account_id = $1").bind(account.to_string()).execute(&mut *tx).await?;
+            for r in rates {
+                sqlx::query("INSERT INTO rate_cards (account_id, market, category, price, currency) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(account.to_string()).bind(&r.market).bind(&r.category).bind(&r.price).bind(&r.currency)
+                    .execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
+    }
+
+    pub async fn rate_card(&self, account: AccountId) -> StoreResult<Vec<domain::pricing::Rate>> {
+        let rows: Vec<(String, String, String, String)> = on_reader!(self, p => sqlx::query_as(
+            "SELECT market, category, price, currency FROM rate_cards WHERE account_id = $1 ORDER BY market, category")
+            .bind(account.to_string()).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(market, category, price, currency)| domain::pricing::Rate { market, category, price, currency })
+            .collect())
+    }
+}

@@ -402,6 +402,9 @@ async fn start_conversation(
         &me,
         stored.channel.id,
         who.wa_id.is_some(),
+        who.wa_id.as_deref().and_then(domain::phone::country_of),
+        // A conversation the business starts has no open window yet.
+        &Window::compute(stored.channel.kind, None, state.clock.now()),
         &req.template,
         &req.parameters,
     )

@@ -2,12 +2,13 @@
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use domain::channel::ChannelAddress;
-use domain::ids::ChannelId;
+use domain::ids::{ChannelId, ConversationId};
 use domain::permissions::Action;
+use domain::pricing::{estimate, CostEstimate};
 use domain::template::{required_parameters, ParameterSpec, Template};
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -24,6 +25,9 @@ pub struct TemplateView {
     pub parameters: ParameterSpec,
     /// Whether it can be sent now (only APPROVED templates can).
     pub sendable: bool,
+    /// With `conversation_id`: what sending it to that customer is expected to cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_cost: Option<CostEstimate>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -46,7 +50,12 @@ fn views(stored: Vec<store::StoredTemplate>) -> TemplateList {
     let items = stored
         .into_iter()
         .filter_map(|s| match serde_json::from_value::<Template>(s.definition) {
-            Ok(t) => Some(TemplateView { parameters: required_parameters(&t), sendable: t.is_approved(), template: t }),
+            Ok(t) => Some(TemplateView {
+                parameters: required_parameters(&t),
+                sendable: t.is_approved(),
+                estimated_cost: None,
+                template: t,
+            }),
             Err(_) => {
                 unreadable += 1;
                 None
@@ -56,17 +65,34 @@ fn views(stored: Vec<store::StoredTemplate>) -> TemplateList {
     TemplateList { items, unreadable }
 }
 
-/// The channel's templates as last synced.
-#[utoipa::path(get, path = "/api/v1/channels/{id}/templates", tag = "channels", params(("id" = ChannelId, Path)),
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Estimate each template's cost for this conversation's customer (market and window).
+    conversation_id: Option<ConversationId>,
+}
+
+/// The channel's templates as last synced, with their estimated cost for a conversation when asked.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/templates", tag = "channels", params(("id" = ChannelId, Path), ListQuery),
     responses((status = 200, body = TemplateList), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn list_templates(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<ChannelId>,
+    Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<TemplateList>> {
     me.require_inbox()?;
     whatsapp_channel(&state, &me, id).await?;
-    Ok(Json(views(state.store.list_templates(me.account_id(), id).await?)))
+    let mut list = views(state.store.list_templates(me.account_id(), id).await?);
+    if let Some(conversation) = q.conversation_id {
+        let c = state.store.get_conversation(me.account_id(), &me.scope(), conversation).await?;
+        let rates = state.store.rate_card(me.account_id()).await?;
+        let market = c.handle.wa_id.as_deref().and_then(domain::phone::country_of);
+        let window = crate::outbound::compose::window_of(&state, &c);
+        for t in &mut list.items {
+            t.estimated_cost = Some(estimate(&rates, t.template.category.as_str(), market.as_deref(), &window));
+        }
+    }
+    Ok(Json(list))
 }
 
 /// Fetch every template of the channel's WABA from Meta and replace the stored set.

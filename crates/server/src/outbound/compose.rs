@@ -53,6 +53,9 @@ pub async fn template_outbound(
     me: &CurrentUser,
     channel: domain::ids::ChannelId,
     has_phone: bool,
+    // The recipient's market (country) for the cost estimate, when their phone is known.
+    market: Option<String>,
+    window: &Window,
     tref: &TemplateRef,
     params: &TemplateParameters,
 ) -> ApiResult<NewOutbound> {
@@ -84,7 +87,9 @@ pub async fn template_outbound(
     let body = render_body(&template, params);
     let request =
         json!({"type": "template", "name": template.name, "language": template.language, "components": components});
-    let content = json!({"template": {"name": template.name, "language": template.language, "category": template.category.as_str(), "parameters": params}});
+    let rates = state.store.rate_card(me.account_id()).await?;
+    let cost = domain::pricing::estimate(&rates, template.category.as_str(), market.as_deref(), window);
+    let content = json!({"template": {"name": template.name, "language": template.language, "category": template.category.as_str(), "parameters": params, "estimated_cost": cost}});
     Ok(NewOutbound {
         kind: "template".into(),
         text: Some(body),
@@ -229,7 +234,17 @@ pub async fn send(
         SendRequest::Template { template, parameters } => {
             check_send(kind, &window, SendKind::Template).map_err(refuse)?;
             (
-                template_outbound(state, me, c.channel_id, c.handle.wa_id.is_some(), &template, &parameters).await?,
+                template_outbound(
+                    state,
+                    me,
+                    c.channel_id,
+                    c.handle.wa_id.is_some(),
+                    c.handle.wa_id.as_deref().and_then(domain::phone::country_of),
+                    &window,
+                    &template,
+                    &parameters,
+                )
+                .await?,
                 "message.template",
             )
         }

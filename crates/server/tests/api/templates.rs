@@ -12,6 +12,7 @@ on_both_stores!(
     template_starts_a_conversation_with_a_new_phone,
     authentication_template_to_a_username_customer_is_refused_before_sending,
     templates_do_not_exist_on_messenger,
+    template_cost_is_estimated_from_the_rate_card_and_never_invented,
 );
 
 async fn synced(app: &TestApp) -> (crate::harness::TestAccount, crate::harness::DemoChannels) {
@@ -190,4 +191,50 @@ async fn templates_do_not_exist_on_messenger(app: TestApp) {
         )
         .await;
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "templates_not_supported").await;
+}
+
+async fn template_cost_is_estimated_from_the_rate_card_and_never_invented(app: TestApp) {
+    let (acct, channels) = synced(&app).await;
+    let (_, seller) = app.create_user(&acct.admin_token, "seller").await;
+    let csv = "market,category,price,currency\nMX,marketing,0.0436,USD\nMX,utility,0.0100,USD\n";
+    let put = |token: &str, body: &str| {
+        app.http
+            .put(app.url("/api/v1/rate_card"))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(body.to_string())
+            .send()
+    };
+    assert_error(put(&seller, csv).await.unwrap(), StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(
+        put(&acct.admin_token, "MX,marketing,gratis,USD").await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_rate_card",
+    )
+    .await;
+    assert_eq!(put(&acct.admin_token, csv).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.get_json(&acct.admin_token, "/api/v1/rate_card").await["items"].as_array().unwrap().len(), 2);
+
+    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().text("hola").await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    let list = app
+        .get_json(
+            &acct.admin_token,
+            &format!("/api/v1/channels/{}/templates?conversation_id={id}", channels.cloud["id"].as_str().unwrap()),
+        )
+        .await;
+    let cost = |name: &str| {
+        list["items"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap()["estimated_cost"].clone()
+    };
+    assert_eq!(
+        cost("bienvenida"),
+        json!({"kind": "priced", "price": "0.0436", "currency": "USD", "market": "MX", "category": "marketing"})
+    );
+    assert_eq!(cost("seguimiento_pedido")["kind"], "free", "utility inside the open window");
+    assert_eq!(cost("codigo_acceso"), json!({"kind": "unknown"}), "no price on the card: unknown, never invented");
+    let res = app.post(&acct.admin_token, &format!("/api/v1/conversations/{id}/messages"),
+        json!({"type": "template", "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": ["Ana"]}})).await;
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["template"]["estimated_cost"]["price"], "0.0436");
 }

@@ -235,3 +235,13 @@ CREATE TABLE quick_replies (
     updated_at  BIGINT NOT NULL,
     CONSTRAINT quick_replies_shortcut_key UNIQUE (account_id, shortcut)
 );
+
+-- The account's template rate card (market × category → price), loaded by an admin as CSV.
+CREATE TABLE rate_cards (
+    account_id  TEXT NOT NULL REFERENCES accounts (id),
+    market      TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    price       TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    PRIMARY KEY (account_id, market, category)
+);

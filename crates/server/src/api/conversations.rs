@@ -400,11 +400,13 @@ async fn start_conversation(
     let outbound = crate::outbound::compose::template_outbound(
         &state,
         &me,
-        stored.channel.id,
-        who.wa_id.is_some(),
-        who.wa_id.as_deref().and_then(domain::phone::country_of),
-        // A conversation the business starts has no open window yet.
-        &Window::compute(stored.channel.kind, None, state.clock.now()),
+        &crate::outbound::compose::TemplateRecipient {
+            channel: stored.channel.id,
+            has_phone: who.wa_id.is_some(),
+            market: who.wa_id.as_deref().and_then(domain::phone::country_of),
+            // A conversation the business starts has no open window yet.
+            window: Window::compute(stored.channel.kind, None, state.clock.now()),
+        },
         &req.template,
         &req.parameters,
     )

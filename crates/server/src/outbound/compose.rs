@@ -46,19 +46,37 @@ pub struct TemplateRef {
     pub language: String,
 }
 
+/// Who a template goes to, as far as its checks and cost estimate need.
+pub struct TemplateRecipient {
+    pub channel: domain::ids::ChannelId,
+    /// Whether the phone is known (else the customer is addressed by BSUID).
+    pub has_phone: bool,
+    /// The customer's market (country), for the cost estimate.
+    pub market: Option<String>,
+    pub window: Window,
+}
+
+impl TemplateRecipient {
+    pub fn of(state: &AppState, c: &ConversationRecord) -> Self {
+        TemplateRecipient {
+            channel: c.channel_id,
+            has_phone: c.handle.wa_id.is_some(),
+            market: c.handle.wa_id.as_deref().and_then(domain::phone::country_of),
+            window: window_of(state, c),
+        }
+    }
+}
+
 /// Checks a template send and builds its queued message (no I/O beyond reading the synced template).
-/// `has_phone`: whether the recipient's phone is known (else it is addressed by BSUID).
 pub async fn template_outbound(
     state: &AppState,
     me: &CurrentUser,
-    channel: domain::ids::ChannelId,
-    has_phone: bool,
-    // The recipient's market (country) for the cost estimate, when their phone is known.
-    market: Option<String>,
-    window: &Window,
+    to: &TemplateRecipient,
     tref: &TemplateRef,
     params: &TemplateParameters,
 ) -> ApiResult<NewOutbound> {
+    let TemplateRecipient { channel, has_phone, market, window } = to;
+    let (channel, has_phone) = (*channel, *has_phone);
     me.require(Action::SendTemplates)?;
     let stored =
         state.store.get_template(me.account_id(), channel, &tref.name, &tref.language).await?.ok_or_else(|| {
@@ -234,17 +252,7 @@ pub async fn send(
         SendRequest::Template { template, parameters } => {
             check_send(kind, &window, SendKind::Template).map_err(refuse)?;
             (
-                template_outbound(
-                    state,
-                    me,
-                    c.channel_id,
-                    c.handle.wa_id.is_some(),
-                    c.handle.wa_id.as_deref().and_then(domain::phone::country_of),
-                    &window,
-                    &template,
-                    &parameters,
-                )
-                .await?,
+                template_outbound(state, me, &TemplateRecipient::of(state, &c), &template, &parameters).await?,
                 "message.template",
             )
         }

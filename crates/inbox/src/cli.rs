@@ -13,7 +13,7 @@ use store::{Store, StoreOptions};
 ///
 /// Configuration comes from INBOX_* environment variables (see the README): INBOX_DATA_DIR,
 /// INBOX_DATABASE_URL, INBOX_LISTEN, INBOX_PUBLIC_URL, INBOX_META_APP_SECRET, INBOX_META_VERIFY_TOKEN,
-/// INBOX_GRAPH_API_BASE, INBOX_RETRY_BASE_MS, INBOX_SECRET_KEY.
+/// INBOX_GRAPH_API_BASE, INBOX_RETRY_BASE_MS, INBOX_SECRET_KEY, INBOX_MESSAGES_PER_SECOND.
 #[derive(Parser)]
 #[command(name = "inbox", version)]
 pub struct Cli {

@@ -21,6 +21,8 @@ pub struct Config {
     pub session_ttl: Duration,
     /// Largest request body accepted by the JSON API and the webhook endpoint.
     pub max_body_bytes: usize,
+    /// Sends per second per channel (phone number, page); Meta's default for a number is 80.
+    pub messages_per_second: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,7 @@ impl Config {
             secret_key: None,
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             max_body_bytes: 2 * 1024 * 1024,
+            messages_per_second: 80,
         }
     }
 
@@ -80,6 +83,12 @@ impl Config {
             c.retry_base = Duration::from_millis(ms);
         }
         c.secret_key = get("INBOX_SECRET_KEY").filter(|s| !s.is_empty()).map(SecretString::from);
+        if let Some(rate) = get("INBOX_MESSAGES_PER_SECOND").filter(|s| !s.is_empty()) {
+            c.messages_per_second = rate.parse().ok().filter(|r: &u32| *r > 0).ok_or_else(|| ConfigError::Invalid {
+                name: "INBOX_MESSAGES_PER_SECOND",
+                problem: format!("{rate:?} is not a positive whole number"),
+            })?;
+        }
         Ok(c)
     }
 
@@ -132,5 +141,9 @@ mod tests {
         assert!(err.to_string().starts_with("INBOX_LISTEN"));
         let err = Config::from_lookup(lookup(&[("INBOX_RETRY_BASE_MS", "soon")])).unwrap_err();
         assert!(err.to_string().starts_with("INBOX_RETRY_BASE_MS"));
+        let err = Config::from_lookup(lookup(&[("INBOX_MESSAGES_PER_SECOND", "0")])).unwrap_err();
+        assert!(err.to_string().starts_with("INBOX_MESSAGES_PER_SECOND"));
+        let c = Config::from_lookup(lookup(&[("INBOX_MESSAGES_PER_SECOND", "250")])).unwrap();
+        assert_eq!(c.messages_per_second, 250);
     }
 }

@@ -66,6 +66,8 @@ pub struct HandleRecord {
     pub scoped_id: Option<String>,
     pub username: Option<String>,
     pub profile_name: Option<String>,
+    /// The name the business saved for this number in the WhatsApp Business App (coexistence).
+    pub saved_name: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -112,7 +114,7 @@ pub struct ConversationRecord {
 }
 
 const SELECT: &str = "SELECT c.id, c.account_id, c.channel_id, ch.kind AS channel_kind, ch.name AS channel_name, \
-       h.id AS h_id, h.wa_id, h.bsuid, h.parent_bsuid, h.scoped_id, h.username, h.profile_name, \
+       h.id AS h_id, h.wa_id, h.bsuid, h.parent_bsuid, h.scoped_id, h.username, h.profile_name, h.saved_name, \
        ct.id AS ct_id, ct.first_name, ct.last_name, ct.email, ct.phone_primary, ct.phone_alternate, ct.phone_whatsapp, \
        ct.whatsapp_user_id, ct.whatsapp_username, \
        c.assignee_id, u.name AS assignee_name, c.status, c.unread_count, \
@@ -139,6 +141,7 @@ struct Row {
     scoped_id: Option<String>,
     username: Option<String>,
     profile_name: Option<String>,
+    saved_name: Option<String>,
     ct_id: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -216,6 +219,7 @@ impl Row {
                 scoped_id: self.scoped_id,
                 username: self.username,
                 profile_name: self.profile_name,
+                saved_name: self.saved_name,
             },
             contact,
             assignee,
@@ -296,10 +300,17 @@ impl Store {
             let like =
                 format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             q.push(" AND (");
-            for (i, col) in
-                ["ct.first_name", "ct.last_name", "h.profile_name", "h.username", "ct.email", "ct.whatsapp_username"]
-                    .iter()
-                    .enumerate()
+            for (i, col) in [
+                "ct.first_name",
+                "ct.last_name",
+                "h.profile_name",
+                "h.saved_name",
+                "h.username",
+                "ct.email",
+                "ct.whatsapp_username",
+            ]
+            .iter()
+            .enumerate()
             {
                 if i > 0 {
                     q.push(" OR ");

@@ -43,6 +43,8 @@ pub struct HandleView {
     pub parent_user_id: Option<String>,
     pub username: Option<String>,
     pub profile_name: Option<String>,
+    /// The name the business saved for this number in the WhatsApp Business App.
+    pub saved_name: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -109,6 +111,7 @@ pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> Conversa
             parent_user_id: h.parent_bsuid,
             username: h.username,
             profile_name: h.profile_name,
+            saved_name: h.saved_name,
         },
         contact: r.contact.map(|c| ContactRef {
             id: c.id,

@@ -5,7 +5,7 @@
 //! - Transient Graph errors (5xx, timeouts, rate limits 130429/131056/4/80007) are retried with
 //!   exponential backoff and jitter from `INBOX_RETRY_BASE_MS`; permanent ones end the message `failed`
 //!   with Meta's code and a readable reason.
-//! - Each number's throughput is paced (80 messages/s by default, meta-platform.md §7).
+//! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, meta-platform.md §7).
 //! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent.
 
 use crate::inbound::apply::Applier;
@@ -21,16 +21,16 @@ use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use store::OutboxItem;
+use tokio::time::Instant;
 
 /// The lease of a claimed row: longer than any Graph call (30 s timeout) with margin.
 const LEASE_MS: i64 = 120_000;
 const MAX_ATTEMPTS: i64 = 8;
-pub const DEFAULT_MESSAGES_PER_SECOND: u32 = 80;
 
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let pacer = Pacer::new(DEFAULT_MESSAGES_PER_SECOND);
+    let pacer = Pacer::new(state.config.messages_per_second);
     loop {
         if let Err(e) = fail_abandoned(&state).await {
             tracing::warn!(error = %e, "outbox: store error");
@@ -313,7 +313,8 @@ async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result
     Ok(())
 }
 
-/// Paces sends per channel (phone number, page): at most `rate` per second, in this process.
+/// Paces sends per channel (phone number, page): at most `rate` per second, in this process
+/// (across processes it is a per-process limit until pacing moves to the database).
 pub struct Pacer {
     rate: u32,
     next: Mutex<HashMap<ChannelId, Instant>>,
@@ -336,5 +337,27 @@ impl Pacer {
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Tokio's paused clock makes the pacing exact and the test instant.
+    #[tokio::test(start_paused = true)]
+    async fn pacer_spaces_sends_of_one_channel_but_not_of_different_ones() {
+        let pacer = Pacer::new(10);
+        let (a, b) = (ChannelId::new(), ChannelId::new());
+        let start = Instant::now();
+        for _ in 0..3 {
+            pacer.wait(a).await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(200), "three sends at 10/s: two intervals");
+        let before_b = Instant::now();
+        pacer.wait(b).await;
+        assert_eq!(before_b.elapsed(), Duration::ZERO, "another channel is not held behind the first");
+        pacer.wait(a).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
     }
 }

@@ -185,6 +185,9 @@ async fn coexistence_history_is_imported_once_and_saved_names_kept(app: TestApp)
     assert_eq!(msgs[1]["origin"], "business_app");
     assert_eq!(conv["unread_count"], 0, "history is not news");
     assert_eq!(conv["window"]["state"], "closed", "three days old");
+    assert_eq!(conv["handle"]["saved_name"], "Ana de la tienda", "the name saved on the phone");
+    let found = app.get_json(&acct.admin_token, "/api/v1/conversations?status=all&q=tienda").await;
+    assert_eq!(found["items"][0]["id"], conv["id"]);
 }
 
 async fn media_that_cannot_be_fetched_ends_failed_not_lost(app: TestApp) {

@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+const WEBHOOK_MAX_BODY: usize = 16 * 1024 * 1024;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub struct Application {
@@ -113,7 +114,12 @@ fn build_router(state: AppState) -> Router {
         .merge(api)
         .route("/api/openapi.json", get(move || std::future::ready(Json(openapi.as_ref().clone()))))
         .merge(crate::ops::router())
-        .merge(crate::webhooks::router().layer(RequestBodyLimitLayer::new(max_body)))
+        // History chunks from coexistence onboarding can be larger than an API request.
+        .merge(
+            crate::webhooks::router()
+                .layer(RequestBodyLimitLayer::new(max_body.max(WEBHOOK_MAX_BODY)))
+                .layer(axum::extract::DefaultBodyLimit::max(max_body.max(WEBHOOK_MAX_BODY))),
+        )
         .route("/api/v1/events", get(crate::realtime::events_socket))
         .route("/", get(crate::web::index))
         .fallback(|| async { crate::error::ApiError::NotFound })

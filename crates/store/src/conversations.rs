@@ -414,7 +414,7 @@ impl Store {
         crate::db::on_writer!(self, p => sqlx::query("UPDATE conversations SET unread_count = 0, updated_at = $3 WHERE account_id = $1 AND id = $2")
             .bind(account.to_string()).bind(id.to_string()).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
         let last: Option<Option<String>> = on_reader!(self, p => sqlx::query_scalar(
-            "SELECT external_id FROM messages WHERE conversation_id = $1 AND direction = 'inbound' ORDER BY sent_at DESC, id DESC LIMIT 1")
+            "SELECT external_id FROM messages WHERE conversation_id = $1 AND origin = 'customer' AND external_id IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1")
             .bind(id.to_string()).fetch_optional(p).await)?;
         Ok(last.flatten())
     }

@@ -445,7 +445,7 @@ impl Store {
     ) -> StoreResult<Vec<(MessageId, ConversationId)>> {
         let hits: Vec<MessageHit> = on_writer!(self, p => sqlx::query_as(
             "UPDATE messages SET status = $3, status_rank = $4, updated_at = $6 \
-             WHERE channel_id = $1 AND direction = 'outbound' AND status_rank < $4 AND status <> 'failed' AND sent_at <= $5 \
+             WHERE channel_id = $1 AND direction = 'outbound' AND status_rank < $4 AND status <> 'failed' AND external_id IS NOT NULL AND sent_at <= $5 \
                AND conversation_id IN (SELECT c.id FROM conversations c JOIN handles h ON h.id = c.handle_id WHERE h.channel_id = $1 AND h.scoped_id = $2) \
              RETURNING id, conversation_id")
             .bind(channel.to_string()).bind(scoped_id).bind(status).bind(rank).bind(watermark_ms).bind(now_ms).fetch_all(p).await)?;

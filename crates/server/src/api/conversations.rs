@@ -367,6 +367,10 @@ async fn start_conversation(
         ));
     }
     me.account.check_channel_kind(stored.channel.kind)?;
+    if !me.scope().includes(stored.channel.id, Some(me.user_id())) {
+        // A role limited to other channels cannot write on this one (nor see it).
+        return Err(ApiError::unprocessable("invalid_channel", "no such channel"));
+    }
     let who = match (req.phone.as_deref(), req.contact_id) {
         (Some(raw), None) => {
             let phone = domain::phone::PhoneE164::parse(raw, None).map_err(|_| {

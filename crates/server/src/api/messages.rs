@@ -254,9 +254,16 @@ async fn get_attachment(
     let bytes =
         state.media.get(&key).await.map_err(|e| ApiError::Internal(anyhow::anyhow!("reading media {key}: {e}")))?;
     let mime = a.mime.unwrap_or_else(|| "application/octet-stream".into());
-    let disposition = match a.filename.as_deref() {
-        Some(name) => format!("attachment; filename=\"{}\"", name.replace(['"', '\\', '\r', '\n'], "_")),
-        None => "inline".into(),
+    // A customer's file is served from our own origin: only media a browser shows passively (and PDF)
+    // may be displayed inline; anything else (HTML, SVG, XML…) is a download, and the sandbox policy
+    // stops any script in it from running with the agent's session.
+    let passive = ["image/", "video/", "audio/"].iter().any(|p| mime.starts_with(p)) && !mime.starts_with("image/svg")
+        || mime == "application/pdf";
+    let name = a.filename.as_deref().map(|n| n.replace(['"', '\\', '\r', '\n'], "_"));
+    let disposition = match (passive, name) {
+        (true, None) => "inline".to_string(),
+        (true, Some(n)) => format!("inline; filename=\"{n}\""),
+        (false, n) => format!("attachment; filename=\"{}\"", n.unwrap_or_else(|| "archivo".into())),
     };
     Ok((
         [
@@ -264,6 +271,7 @@ async fn get_attachment(
             (CONTENT_LENGTH, bytes.len().to_string()),
             (CONTENT_DISPOSITION, disposition),
             (CACHE_CONTROL, "private, max-age=3600".into()),
+            (axum::http::header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".into()),
         ],
         Body::from(bytes),
     )

@@ -65,7 +65,10 @@ async fn send_due(state: &AppState, pacer: &Pacer) -> Result<usize, store::Store
     for item in items {
         pacer.wait(item.channel_id).await;
         let outcome = deliver(state, &item).await;
-        settle(state, &item, outcome).await?;
+        // One message's bookkeeping failing must not strand the rest of the batch as "sending".
+        if let Err(e) = settle(state, &item, outcome).await {
+            tracing::warn!(message = %item.message_id, error = %e, "outbox: could not record the outcome of a send");
+        }
     }
     Ok(n)
 }
@@ -102,9 +105,19 @@ fn permanent(reason: &str) -> Outcome {
     Outcome::Permanent { code: None, title: "not sendable".into(), reason: reason.into() }
 }
 
+/// A store error while preparing a send: missing things end the message, a passing error retries it.
+fn from_store(e: store::StoreError, what: &str) -> Outcome {
+    match e {
+        store::StoreError::NotFound => permanent(&format!("the {what} no longer exists")),
+        other => Outcome::Transient { error: other.to_string(), after: None, max_retries: None },
+    }
+}
+
 async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
-    let Ok(Some(stored)) = state.store.channel_by_id(item.channel_id).await else {
-        return permanent("the channel no longer exists");
+    let stored = match state.store.channel_by_id(item.channel_id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return permanent("the channel no longer exists"),
+        Err(e) => return from_store(e, "channel"),
     };
     if !stored.channel.enabled {
         return permanent("the channel is disabled");
@@ -113,14 +126,15 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
         Ok(t) => t,
         Err(e) => return permanent(&format!("the channel's access token cannot be read: {e}")),
     };
-    let Ok(message) = state.store.get_message(item.account_id, &ConversationScope::All, item.message_id).await else {
-        return permanent("the message no longer exists");
+    let message = match state.store.get_message(item.account_id, &ConversationScope::All, item.message_id).await {
+        Ok(m) => m,
+        Err(e) => return from_store(e, "message"),
     };
-    let Ok(conversation) =
-        state.store.get_conversation(item.account_id, &ConversationScope::All, message.conversation_id).await
-    else {
-        return permanent("the conversation no longer exists");
-    };
+    let conversation =
+        match state.store.get_conversation(item.account_id, &ConversationScope::All, message.conversation_id).await {
+            Ok(c) => c,
+            Err(e) => return from_store(e, "conversation"),
+        };
     let window = Window::compute(
         conversation.channel_kind,
         conversation.last_inbound_at.map(domain::time_util::from_millis),
@@ -238,7 +252,7 @@ async fn social_send(
                 messenger::react(psid, &target, "love")
             };
             // Instagram answers a reaction without a message id: the send's own record gets a local one.
-            api.send_action(id, token, &body).await.map(|_| format!("reaction:{target}"))
+            api.send_action(id, token, &body).await.map(|_| format!("local.reaction.{}", uuid::Uuid::now_v7()))
         }
         Some("reaction") => return permanent("Messenger's Send API has no reactions"),
         Some("media") => {

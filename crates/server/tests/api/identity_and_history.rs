@@ -17,6 +17,7 @@ on_both_stores!(
     contacts_are_found_by_any_phone_format_and_by_username,
     coexistence_history_is_imported_once_and_saved_names_kept,
     media_that_cannot_be_fetched_ends_failed_not_lost,
+    a_customers_html_file_is_served_as_a_sandboxed_download,
 );
 
 fn now_s() -> i64 {
@@ -221,4 +222,26 @@ async fn media_that_cannot_be_fetched_ends_failed_not_lost(app: TestApp) {
     assert!(attachment["error"].as_str().is_some_and(|e| !e.is_empty()));
     let res = app.get(&acct.admin_token, &format!("/api/v1/attachments/{}", attachment["id"].as_str().unwrap())).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
+}
+
+async fn a_customers_html_file_is_served_as_a_sandboxed_download(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let page = b"<!doctype html><html><body><script>fetch('/api/v1/me')</script></body></html>".to_vec();
+    app.sim.messenger_customer(demo::PAGE_ID).unwrap().attachment("file", page.clone(), "text/html").await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    let mut attachment = Value::Null;
+    for _ in 0..200 {
+        attachment = app.messages(&acct.admin_token, &id).await[0]["attachment"].clone();
+        if attachment["status"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(attachment["status"], "ready", "{attachment}");
+    let res = app.get(&acct.admin_token, attachment["url"].as_str().unwrap()).await;
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"), "never rendered inline");
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("sandbox"));
+    assert_eq!(res.bytes().await.unwrap().as_ref(), page.as_slice(), "kept intact for the agent to download");
 }

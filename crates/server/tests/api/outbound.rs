@@ -313,6 +313,22 @@ async fn reaction_goes_to_meta_and_shows_on_its_target(app: TestApp) {
     }
     let body = sends(&app)[0].json();
     assert_eq!(body["type"], "reaction");
+    // Messenger pages cannot react: refused up front, nothing shown or sent.
+    let fb = app.sim.messenger_customer(demo::PAGE_ID).unwrap();
+    fb.text("hola").await.unwrap();
+    app.settle().await;
+    let fb_conv = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=messenger").await["items"][0].clone();
+    let fb_id = fb_conv["id"].as_str().unwrap();
+    let fb_first = app.messages(&acct.admin_token, fb_id).await[0].clone();
+    let res = app
+        .post(
+            &acct.admin_token,
+            &format!("/api/v1/conversations/{fb_id}/messages"),
+            json!({"type": "reaction", "message_id": fb_first["id"], "emoji": "👍"}),
+        )
+        .await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "unsupported_by_channel").await;
+    assert_eq!(app.messages(&acct.admin_token, fb_id).await[0]["reactions"], json!([]));
     assert_eq!(body["reaction"], json!({"message_id": first["external_id"], "emoji": "👍"}));
     let msgs = app.messages(&acct.admin_token, id).await;
     assert_eq!(msgs.len(), 1, "a reaction is not a message row");

@@ -148,6 +148,12 @@ async fn template_starts_a_conversation_with_a_new_phone(app: TestApp) {
     assert_eq!(convs["items"].as_array().unwrap().len(), 1, "the reply from 52 1 … lands in the same conversation");
     assert_eq!(convs["items"][0]["handle"]["wa_id"], "5215512345678", "the wa_id WhatsApp answered is kept");
     assert_eq!(convs["items"][0]["window"]["state"], "open");
+    // A role limited to another channel cannot start one here.
+    let res = app.post(&acct.admin_token, "/api/v1/roles", json!({"name": "Solo app", "permissions": {"visibility": "channels", "channel_ids": [channels.app["id"]], "actions": ["send_messages", "send_templates"]}})).await;
+    let role: Value = res.json().await.unwrap();
+    let (_, app_only) = app.create_user(&acct.admin_token, role["id"].as_str().unwrap()).await;
+    let res = app.post(&app_only, "/api/v1/conversations", json!({"channel_id": channels.cloud["id"], "phone": "+52 55 7777 8888", "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": ["Ana"]}})).await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_channel").await;
     // Messenger cannot start conversations; a bad phone is refused; nothing is created.
     let res = app.post(&acct.admin_token, "/api/v1/conversations", json!({"channel_id": channels.page["id"], "phone": "+52 55 1234 5678", "template": {"name": "bienvenida", "language": "es_MX"}})).await;
     assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "channel_cannot_initiate").await;

@@ -127,6 +127,20 @@ impl Store {
     /// Meta accepted the message: record its id and `sent` (unless a status already moved it further).
     pub async fn outbox_sent(&self, message: MessageId, external_id: &str, now_ms: i64) -> StoreResult<()> {
         in_transaction!(self, tx => {
+            // Meta may echo our own send (Messenger/Instagram `is_echo`) before its answer is stored: that
+            // echo is this message, so it is folded into it rather than shown twice.
+            let echo: Option<String> = sqlx::query_scalar(
+                "SELECT e.id FROM messages e JOIN messages m ON m.channel_id = e.channel_id \
+                 WHERE m.id = $1 AND e.external_id = $2 AND e.origin = 'business_app' AND e.id <> $1")
+                .bind(message.to_string()).bind(external_id).fetch_optional(&mut *tx).await?;
+            if let Some(echo) = echo {
+                for table in ["reactions", "attachments", "message_versions"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE message_id = $1")).bind(&echo).execute(&mut *tx).await?;
+                }
+                sqlx::query("UPDATE conversations SET last_message_id = $2 WHERE last_message_id = $1")
+                    .bind(&echo).bind(message.to_string()).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM messages WHERE id = $1").bind(&echo).execute(&mut *tx).await?;
+            }
             sqlx::query(
                 "UPDATE messages SET external_id = $2, status = CASE WHEN status_rank < 1 THEN 'sent' ELSE status END, \
                    status_rank = CASE WHEN status_rank < 1 THEN 1 ELSE status_rank END, updated_at = $3 WHERE id = $1")

@@ -35,8 +35,11 @@ fn cloud() -> payloads::WaBusiness {
 async fn status_naming_only_the_bsuid_is_applied(app: TestApp) {
     let acct = app.full_account().await;
     app.connect_demo_channels(&acct.admin_token).await;
-    let user = WaUser::username_only("MX.1234567890123456789", "lucia.mx");
-    app.post_webhook(&payloads::whatsapp_text(&cloud(), &user, "wamid.IN1", now_s(), "hola")).await;
+    // Only the status this test posts may move the message (no automatic ones from the simulator).
+    app.sim.set_status_policy(simulator::StatusPolicy::disabled());
+    let lucia =
+        app.sim.bsuid_customer(demo::CLOUD_PHONE_NUMBER_ID, "MX.1234567890123456789", Some("lucia.mx")).unwrap();
+    lucia.text("hola").await.unwrap();
     app.settle().await;
     let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
     let res = app

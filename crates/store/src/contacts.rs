@@ -5,7 +5,7 @@
 //! A contact is visible to a user whose visibility is `all`, and otherwise when it is linked to a
 //! conversation the user can see.
 
-use crate::conversations::push_scope;
+use crate::conversations::{push_scope, FULL_NAME};
 use crate::db::{in_transaction, on_reader};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{parse_id, parse_json, to_json};
@@ -201,27 +201,19 @@ impl Store {
         q.bind_text(account.to_string());
         push_contact_scope(&mut q, scope);
         if let Some(text) = query.map(str::trim).filter(|t| !t.is_empty()) {
-            let like =
-                format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            q.push(" AND (");
-            for (i, col) in ["ct.first_name", "ct.last_name", "ct.email", "ct.whatsapp_username", "ct.whatsapp_user_id"]
-                .iter()
-                .enumerate()
-            {
-                if i > 0 {
-                    q.push(" OR ");
-                }
-                q.push("lower(").push(col).push(") LIKE ").bind_text(like.clone()).push(" ESCAPE '\\'");
-            }
-            q.push(" OR lower(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')) LIKE ")
-                .bind_text(like)
-                .push(" ESCAPE '\\'");
+            q.push(" AND (").any_contains(
+                &[
+                    "ct.first_name",
+                    "ct.last_name",
+                    "ct.email",
+                    "ct.whatsapp_username",
+                    "ct.whatsapp_user_id",
+                    FULL_NAME,
+                ],
+                text,
+            );
             if !phone_keys.is_empty() {
-                q.push(" OR ct.id IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ")
-                    .bind_text(account.to_string())
-                    .push(" AND ")
-                    .in_list("k.phone_key", phone_keys.iter().cloned())
-                    .push(")");
+                q.push(" OR ").in_contacts_with_keys("ct.id", &account.to_string(), phone_keys);
             }
             q.push(")");
         }

@@ -235,6 +235,9 @@ impl Row {
     }
 }
 
+/// A contact's full name, for searching (`ct` is the contact alias).
+pub(crate) const FULL_NAME: &str = "COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')";
+
 /// Appends ` AND <the scope>` for the conversation alias `c`.
 pub(crate) fn push_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
     match scope {
@@ -297,39 +300,25 @@ impl Store {
             q.push(" AND c.unread_count > 0");
         }
         if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let like =
-                format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            q.push(" AND (");
-            for (i, col) in [
-                "ct.first_name",
-                "ct.last_name",
-                "h.profile_name",
-                "h.saved_name",
-                "h.username",
-                "ct.email",
-                "ct.whatsapp_username",
-            ]
-            .iter()
-            .enumerate()
-            {
-                if i > 0 {
-                    q.push(" OR ");
-                }
-                q.push("lower(").push(col).push(") LIKE ").bind_text(like.clone()).push(" ESCAPE '\\'");
-            }
-            q.push(" OR lower(COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')) LIKE ")
-                .bind_text(like.clone())
-                .push(" ESCAPE '\\'");
+            q.push(" AND (").any_contains(
+                &[
+                    "ct.first_name",
+                    "ct.last_name",
+                    "h.profile_name",
+                    "h.saved_name",
+                    "h.username",
+                    "ct.email",
+                    "ct.whatsapp_username",
+                    FULL_NAME,
+                ],
+                text,
+            );
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();
             if digits.len() >= 4 {
                 q.push(" OR h.wa_id LIKE ").bind_text(format!("%{digits}%"));
             }
             if !f.phone_keys.is_empty() {
-                q.push(" OR h.contact_id IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ")
-                    .bind_text(account.to_string())
-                    .push(" AND ")
-                    .in_list("k.phone_key", f.phone_keys.iter().cloned())
-                    .push(")");
+                q.push(" OR ").in_contacts_with_keys("h.contact_id", &account.to_string(), &f.phone_keys);
             }
             q.push(")");
         }

@@ -41,6 +41,25 @@ impl SqlBuilder {
         self.bind(Bind::Int(value))
     }
 
+    /// `lower(e1) LIKE $n ESCAPE '\' OR lower(e2) LIKE …`: any of the expressions contains `text`,
+    /// case-insensitively, with `%`, `_` and `\` in `text` taken literally.
+    pub fn any_contains(&mut self, expressions: &[&str], text: &str) -> &mut Self {
+        let like = format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        for (i, e) in expressions.iter().enumerate() {
+            if i > 0 {
+                self.push(" OR ");
+            }
+            self.push("lower(").push(e).push(") LIKE ").bind_text(like.clone()).push(" ESCAPE '\\'");
+        }
+        self
+    }
+
+    /// `column IN (the contacts of the account having one of these phone match keys)`.
+    pub fn in_contacts_with_keys(&mut self, column: &str, account: &str, keys: &[String]) -> &mut Self {
+        self.push(column).push(" IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ");
+        self.bind_text(account).push(" AND ").in_list("k.phone_key", keys.iter().cloned()).push(")")
+    }
+
     /// `column IN ($a, $b, …)`; an empty list matches nothing.
     pub fn in_list(&mut self, column: &str, values: impl IntoIterator<Item = String>) -> &mut Self {
         let values: Vec<String> = values.into_iter().collect();

@@ -40,18 +40,6 @@ async fn open_conversation(app: &TestApp, token: &str) -> String {
     app.only_conversation(token).await["id"].as_str().unwrap().to_string()
 }
 
-async fn graph_sends(app: &TestApp, n: usize) -> Vec<simulator::RecordedRequest> {
-    for _ in 0..400 {
-        let sends: Vec<_> =
-            app.sim.requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).collect();
-        if sends.len() >= n {
-            return sends;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("fewer than {n} sends reached the simulator");
-}
-
 async fn uploads_are_typed_by_content_and_executables_refused(app: TestApp) {
     let acct = app.full_account().await;
     let png = uploaded(&app, &acct.admin_token, simulator::samples::png(), "foto.jpg", "image/jpeg").await;
@@ -86,7 +74,7 @@ async fn image_attachment_goes_to_whatsapp_media_then_messages(app: TestApp) {
     let m: Value = res.json().await.unwrap();
     assert_eq!(m["kind"], "image");
     assert_eq!(m["attachment"]["status"], "ready", "the agent sees their own file at once");
-    let sends = graph_sends(&app, 1).await;
+    let sends = app.wait_for_sends(1).await;
     let uploads = app.sim.requests_to("/media");
     assert_eq!(uploads.len(), 1);
     assert_eq!(uploads[0].path, format!("/v24.0/{}/media", demo::CLOUD_PHONE_NUMBER_ID));
@@ -169,7 +157,7 @@ async fn chrome_recording_arrives_as_an_ogg_opus_voice_note(app: TestApp) {
     let m: Value = res.json().await.unwrap();
     assert_eq!(m["voice"], true);
     assert_eq!(m["attachment"]["mime"], "audio/ogg; codecs=opus");
-    let sends = graph_sends(&app, 1).await;
+    let sends = app.wait_for_sends(1).await;
     let body = sends[0].json();
     assert_eq!(body["type"], "audio");
     assert_eq!(body["audio"]["voice"], true);
@@ -217,7 +205,7 @@ async fn messenger_attachment_is_uploaded_and_sent_by_id(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let sends = graph_sends(&app, 1).await;
+    let sends = app.wait_for_sends(1).await;
     let body = sends[0].json();
     assert_eq!(body["messaging_type"], "RESPONSE");
     assert_eq!(body["message"]["attachment"]["type"], "file");

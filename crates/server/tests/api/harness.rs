@@ -203,6 +203,23 @@ impl TestApp {
         res.status()
     }
 
+    /// Waits until at least `n` message sends reached the simulator's Graph API; returns them all.
+    pub async fn wait_for_sends(&self, n: usize) -> Vec<simulator::RecordedRequest> {
+        for _ in 0..400 {
+            let sends: Vec<_> = self
+                .sim
+                .requests()
+                .into_iter()
+                .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+                .collect();
+            if sends.len() >= n {
+                return sends;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("fewer than {n} sends reached the simulator");
+    }
+
     /// Waits until every acknowledged delivery has been processed.
     pub async fn settle(&self) {
         for _ in 0..500 {

@@ -29,23 +29,6 @@ async fn synced(app: &TestApp) -> (crate::harness::TestAccount, crate::harness::
     (acct, channels)
 }
 
-async fn wait_sends(app: &TestApp, n: usize) -> Vec<Value> {
-    for _ in 0..400 {
-        let sends: Vec<Value> = app
-            .sim
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
-            .map(|r| r.json())
-            .collect();
-        if sends.len() >= n {
-            return sends;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("fewer than {n} sends reached the simulator");
-}
-
 async fn templates_sync_from_the_waba_with_their_parameters(app: TestApp) {
     let (acct, channels) = synced(&app).await;
     let list = app
@@ -105,7 +88,7 @@ async fn closed_window_still_allows_an_approved_complete_template(app: TestApp) 
     let m: Value = res.json().await.unwrap();
     assert_eq!(m["kind"], "template");
     assert_eq!(m["text"], "Hola Ana, tu pedido A-100 va en camino.");
-    let sends = wait_sends(&app, 1).await;
+    let sends: Vec<Value> = app.wait_for_sends(1).await.iter().map(|r| r.json()).collect();
     assert_eq!(sends.len(), 1, "the refused ones sent nothing");
     assert_eq!(sends[0]["type"], "template");
     assert_eq!(sends[0]["template"]["name"], "seguimiento_pedido");
@@ -139,7 +122,7 @@ async fn template_starts_a_conversation_with_a_new_phone(app: TestApp) {
     assert_eq!(started["conversation"]["assignee"]["id"], seller_id, "the seller who started it can see it");
     assert_eq!(started["conversation"]["window"]["state"], "closed", "a business message opens no window");
     assert_eq!(started["message"]["status"], "pending");
-    let sends = wait_sends(&app, 1).await;
+    let sends: Vec<Value> = app.wait_for_sends(1).await.iter().map(|r| r.json()).collect();
     assert_eq!(sends[0]["to"], "525512345678", "the number as typed, in E.164 digits");
     // The customer answers: same conversation.
     app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().text("¡Gracias!").await.unwrap();

@@ -44,9 +44,14 @@ impl Event {
         }
     }
 
-    pub fn conversation_updated(record: &ConversationRecord, now: time::OffsetDateTime) -> Self {
+    /// An event carrying the conversation as the API shows it (its window computed at `now`).
+    pub fn conversation(kind: &'static str, record: &ConversationRecord, now: time::OffsetDateTime) -> Self {
         let view = crate::api::conversations::conversation_view(record.clone(), now);
-        Self::for_conversation("conversation.updated", record, serde_json::to_value(view).unwrap_or_default())
+        Self::for_conversation(kind, record, serde_json::to_value(view).unwrap_or_default())
+    }
+
+    pub fn conversation_updated(record: &ConversationRecord, now: time::OffsetDateTime) -> Self {
+        Self::conversation("conversation.updated", record, now)
     }
 }
 

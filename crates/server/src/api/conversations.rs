@@ -433,6 +433,7 @@ async fn start_conversation(
     let record = state.store.get_conversation(me.account_id(), &all, id).await?;
     state.events.publish(Event::conversation_updated(&record, state.clock.now()));
     let m = state.store.get_message(me.account_id(), &all, message).await?;
+    state.outbox_wakeup.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(StartedConversation {

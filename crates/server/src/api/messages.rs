@@ -228,6 +228,7 @@ async fn send_message(
     let message = crate::outbound::compose::send(&state, &me, id, req).await?;
     let record =
         state.store.get_message(me.account_id(), &domain::permissions::ConversationScope::All, message).await?;
+    state.outbox_wakeup.notify_one();
     Ok((axum::http::StatusCode::ACCEPTED, Json(message_view(record))))
 }
 

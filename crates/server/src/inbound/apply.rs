@@ -371,12 +371,7 @@ impl Applier<'_> {
     ) -> Result<(), StoreError> {
         let record =
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
-        let view = crate::api::conversations::conversation_view(record.clone(), self.state.clock.now());
-        self.state.events.publish(RealtimeEvent::for_conversation(
-            kind,
-            &record,
-            serde_json::to_value(view).unwrap_or_default(),
-        ));
+        self.state.events.publish(RealtimeEvent::conversation(kind, &record, self.state.clock.now()));
         Ok(())
     }
 }

@@ -345,7 +345,9 @@ async fn quick_reply(
     Ok(first.unwrap_or(second))
 }
 
-/// Stores and queues a checked send, and records who sent it.
+/// Stores and queues a checked send, and records who sent it. The caller wakes the outbox worker
+/// (`state.outbox_wakeup`) once it has read back what it answers, so the answer shows the message as
+/// stored (`pending`), not as the worker may already have moved it.
 pub async fn enqueue(
     state: &AppState,
     me: &CurrentUser,
@@ -363,6 +365,5 @@ pub async fn enqueue(
         json!({"conversation_id": c.id, "kind": outbound.kind}),
     )
     .await;
-    state.outbox_wakeup.notify_one();
     Ok(id)
 }

@@ -1,0 +1,37 @@
+// The one-line preview of a conversation's last message in the list: the text, or "🎤 Audio",
+// "📷 Foto"… for media, prefixed with "Tú:" for our own messages.
+import type { MessageKey } from '../i18n/catalogue';
+
+export interface LastMessage {
+  direction: string;
+  kind: string;
+  text?: string | null;
+  deleted: boolean;
+  voice?: boolean;
+}
+
+type Translate = (key: MessageKey, params?: Record<string, string>) => string;
+
+const MEDIA: Record<string, MessageKey> = {
+  image: 'excerpt.image',
+  video: 'excerpt.video',
+  audio: 'excerpt.audio',
+  document: 'excerpt.document',
+  sticker: 'excerpt.sticker',
+  location: 'excerpt.location',
+  contacts: 'excerpt.contacts',
+  template: 'excerpt.template',
+  unsupported: 'excerpt.unsupported',
+  system: 'excerpt.system',
+};
+
+export function excerpt(t: Translate, m: LastMessage): string {
+  if (m.deleted) return t('excerpt.deleted');
+  const text = m.text?.replace(/\s+/g, ' ').trim() ?? '';
+  let body: string;
+  if (m.kind === 'audio' && m.voice) body = t('excerpt.voice');
+  else if (MEDIA[m.kind] && (!text || m.kind === 'audio' || m.kind === 'sticker')) body = t(MEDIA[m.kind] as MessageKey);
+  else if (MEDIA[m.kind] && text && m.kind !== 'template' && m.kind !== 'system' && m.kind !== 'unsupported') body = `${t(MEDIA[m.kind] as MessageKey)} ${text}`;
+  else body = text || (MEDIA[m.kind] ? t(MEDIA[m.kind] as MessageKey) : '');
+  return m.direction === 'outbound' ? t('excerpt.you', { text: body }) : body;
+}

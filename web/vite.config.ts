@@ -18,8 +18,4 @@ export default defineConfig({
       '/api': { target: 'http://127.0.0.1:8080', ws: true },
     },
   },
-  test: {
-    include: ['tests/unit/**/*.test.ts'],
-    environment: 'node',
-  },
 });

@@ -1,3 +1,4 @@
+/* global AudioWorkletProcessor, registerProcessor */
 // AudioWorklet that hands the microphone's mono samples to the page, for WAV voice notes
 // (Instagram and Messenger take no WebM/Ogg audio). Loaded from this origin, so the UI's CSP allows it.
 class PcmRecorder extends AudioWorkletProcessor {

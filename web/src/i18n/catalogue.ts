@@ -263,6 +263,21 @@ const es = {
   'error.forbidden': 'Tu rol no permite esta acción.',
   'error.template_parameters': 'Revisa los parámetros de la plantilla.',
   'error.plan_required': 'Tu plan no incluye esta función.',
+
+  'template.problem.required': 'Completa este campo.',
+  'template.problem.invalid_chars': 'Sin saltos de línea, tabulaciones ni más de 4 espacios seguidos (WhatsApp no los acepta).',
+  'template.problem.too_long': 'Demasiado largo: máximo {max} caracteres.',
+  'template.problem.invalid_link': 'Usa un enlace público que empiece con https://.',
+  'template.problem.unsupported': 'Esta plantilla usa partes que la bandeja no puede llenar ({parts}).',
+  'template.coupon_param': 'Botón {index}: código de cupón',
+  'template.otp_param': 'Botón {index}: código de verificación',
+  'panel.assign': 'Asignar',
+  'panel.custom_key': 'Nombre del campo',
+  'panel.custom_value': 'Valor',
+  'panel.custom_add': 'Agregar campo',
+  'error.template_requires_phone': 'Esta plantilla de autenticación necesita el número del cliente; solo lo conocemos por su usuario.',
+  'error.invalid_phone': 'Número no válido: usa el formato internacional, p. ej. +52 55 1234 5678.',
+  'error.unsupported_by_channel': 'Este canal no permite esa acción.',
 };
 
 export type MessageKey = keyof typeof es;
@@ -527,6 +542,21 @@ const en: Record<MessageKey, string> = {
   'error.forbidden': 'Your role does not allow this action.',
   'error.template_parameters': 'Check the template parameters.',
   'error.plan_required': 'Your plan does not include this feature.',
+
+  'template.problem.required': 'Fill in this field.',
+  'template.problem.invalid_chars': 'No line breaks, tabs or more than 4 spaces in a row (WhatsApp refuses them).',
+  'template.problem.too_long': 'Too long: at most {max} characters.',
+  'template.problem.invalid_link': 'Use a public link starting with https://.',
+  'template.problem.unsupported': 'This template uses parts the inbox cannot fill ({parts}).',
+  'template.coupon_param': 'Button {index}: coupon code',
+  'template.otp_param': 'Button {index}: verification code',
+  'panel.assign': 'Assign',
+  'panel.custom_key': 'Field name',
+  'panel.custom_value': 'Value',
+  'panel.custom_add': 'Add field',
+  'error.template_requires_phone': 'This authentication template needs the customer\'s phone number; they are known only by their username.',
+  'error.invalid_phone': 'Not a valid number: use the international format, e.g. +52 55 1234 5678.',
+  'error.unsupported_by_channel': 'This channel does not allow that action.',
 };
 
 export const catalogues = { es, en } as const;

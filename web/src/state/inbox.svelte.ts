@@ -68,6 +68,8 @@ export class InboxStore {
         cursor: this.nextCursor,
       });
       if (generation !== this.listGeneration) return;
+      // A local lookup, not state.
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity
       const known = new Set(this.conversations.map((c) => c.id));
       this.conversations = [...this.conversations, ...page.items.filter((c) => !known.has(c.id))];
       this.nextCursor = page.next_cursor ?? null;
@@ -123,6 +125,7 @@ export class InboxStore {
         limit: 50,
         before: thread.olderCursor,
       });
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity
       const known = new Set(thread.items.map((m) => m.id));
       thread.items = [...page.items.filter((m) => !known.has(m.id)), ...thread.items];
       thread.olderCursor = page.next_cursor ?? null;

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod me;
 pub mod messages;
+pub mod personalize;
 pub mod quick_replies;
 pub mod rate_card;
 pub mod roles;
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(contacts::router())
         .merge(messages::router())
+        .merge(personalize::router())
         .merge(quick_replies::router())
         .merge(rate_card::router())
         .merge(templates::router())

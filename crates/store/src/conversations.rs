@@ -331,6 +331,26 @@ impl Store {
         rows.into_iter().map(Row::into_record).collect()
     }
 
+    /// The conversations with these ids that the caller may see (in no particular order).
+    pub(crate) async fn conversations_by_ids(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        ids: &[ConversationId],
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut unique: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        unique.sort();
+        unique.dedup();
+        let mut q = SqlBuilder::new(SELECT);
+        q.push("WHERE c.account_id = ").bind_text(account.to_string()).push(" AND ").in_list("c.id", unique);
+        push_scope(&mut q, scope);
+        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        rows.into_iter().map(Row::into_record).collect()
+    }
+
     /// One conversation, if the caller may see it; otherwise [`StoreError::NotFound`].
     pub async fn get_conversation(
         &self,

@@ -236,8 +236,8 @@ impl Store {
             let message_id = MessageId::new().to_string();
             let inserted = sqlx::query(
                 "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-                   reply_to_external_id, status, status_rank, sent_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT DO NOTHING",
+                   reply_to_external_id, status, status_rank, sent_at, created_at, updated_at, search_text) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) ON CONFLICT DO NOTHING",
             )
             .bind(&message_id)
             .bind(account.to_string())
@@ -254,6 +254,7 @@ impl Store {
             .bind(msg.status_rank)
             .bind(msg.sent_at)
             .bind(now_ms)
+            .bind(crate::search::searchable(msg.text.as_deref()))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -413,12 +414,13 @@ impl Store {
                     .bind(now_ms).bind(reason).execute(&mut *tx).await?;
                 match &revision {
                     Revision::Edit { kind, text, content, at } => {
-                        sqlx::query("UPDATE messages SET kind = $2, text = $3, content = $4, edited_at = $5, updated_at = $6 WHERE id = $1")
+                        sqlx::query("UPDATE messages SET kind = $2, text = $3, content = $4, edited_at = $5, updated_at = $6, search_text = $7 WHERE id = $1")
                             .bind(message_id.to_string()).bind(*kind).bind(*text).bind(content.to_string()).bind(*at).bind(now_ms)
+                            .bind(crate::search::searchable(*text))
                             .execute(&mut *tx).await?;
                     }
                     Revision::Delete { .. } => {
-                        sqlx::query("UPDATE messages SET deleted = TRUE, text = NULL, content = '{}', updated_at = $2 WHERE id = $1")
+                        sqlx::query("UPDATE messages SET deleted = TRUE, text = NULL, search_text = NULL, content = '{}', updated_at = $2 WHERE id = $1")
                             .bind(message_id.to_string()).bind(now_ms).execute(&mut *tx).await?;
                     }
                 }

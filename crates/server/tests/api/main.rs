@@ -14,6 +14,7 @@ mod outbound;
 mod personalize;
 mod quick_replies;
 mod realtime;
+mod search;
 mod templates;
 mod users_and_roles;
 

@@ -6,6 +6,7 @@ pub mod channels;
 pub mod contacts;
 pub mod conversations;
 pub mod me;
+pub mod message_versions;
 pub mod messages;
 pub mod personalize;
 pub mod quick_replies;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(contacts::router())
         .merge(messages::router())
+        .merge(message_versions::router())
         .merge(personalize::router())
         .merge(quick_replies::router())
         .merge(rate_card::router())

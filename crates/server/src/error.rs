@@ -18,6 +18,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error(transparent)]
     PlanRequired(#[from] PlanRefusal),
+    /// A cookie-carrying write another site made the browser send (see `auth::csrf`).
+    #[error("this request came from another site; reload the inbox and try again")]
+    CrossSite,
     #[error("not found")]
     NotFound,
     /// The request is well-formed but breaks a rule (a refused send, an invalid value).
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::PlanRequired(_) => (StatusCode::FORBIDDEN, "plan_required"),
+            ApiError::CrossSite => (StatusCode::FORBIDDEN, "cross_site_request"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),

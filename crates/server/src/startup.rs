@@ -121,8 +121,10 @@ fn build_router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(max_body.max(WEBHOOK_MAX_BODY))),
         )
         .route("/api/v1/events", get(crate::realtime::events_socket))
-        .route("/", get(crate::web::index))
-        .fallback(|| async { crate::error::ApiError::NotFound })
+        // The API keeps answering JSON 404s; every other path is the web UI's.
+        .route("/api/{*rest}", axum::routing::any(|| async { crate::error::ApiError::NotFound }))
+        .fallback(crate::web::serve)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(crate::ops::track_http))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),

@@ -42,7 +42,8 @@ pub enum AssigneeFilter {
 
 #[derive(Clone, Debug, Default)]
 pub struct ConversationFilter {
-    pub channel_kind: Option<ChannelKind>,
+    /// Any of these kinds (empty: every kind), e.g. both WhatsApp kinds for "WhatsApp".
+    pub channel_kinds: Vec<ChannelKind>,
     pub channel_id: Option<ChannelId>,
     pub assignee: Option<AssigneeFilter>,
     /// `None`: any status.
@@ -275,8 +276,8 @@ impl Store {
         let mut q = SqlBuilder::new(SELECT);
         q.push("WHERE c.account_id = ").bind_text(account.to_string());
         push_scope(&mut q, scope);
-        if let Some(kind) = f.channel_kind {
-            q.push(" AND ch.kind = ").bind_text(kind.as_str());
+        if !f.channel_kinds.is_empty() {
+            q.push(" AND ").in_list("ch.kind", f.channel_kinds.iter().map(|k| k.as_str().to_string()));
         }
         if let Some(channel) = f.channel_id {
             q.push(" AND c.channel_id = ").bind_text(channel.to_string());

@@ -32,6 +32,7 @@ mod sql;
 mod templates;
 mod uploads;
 mod users;
+mod versions;
 
 pub use accounts::NewAccount;
 pub use audit::{AuditEntry, NewAuditEntry};
@@ -53,3 +54,4 @@ pub use search::{MessageSearch, SearchHit};
 pub use templates::StoredTemplate;
 pub use uploads::UploadRecord;
 pub use users::{NewUser, RoleRef, User, UserPatch};
+pub use versions::MessageVersion;

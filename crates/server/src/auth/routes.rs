@@ -61,7 +61,8 @@ async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> 
     .await;
     let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", ttl.as_secs());
-    let mut response = Json(me_view(&CurrentUser::from_principal(principal, true))).into_response();
+    let mut response =
+        Json(me_view(&CurrentUser::from_principal(principal, true), &state.config.advisor_url)).into_response();
     response.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?);
     Ok(response)
 }

@@ -17,6 +17,7 @@ mod realtime;
 mod search;
 mod templates;
 mod users_and_roles;
+mod web_ui;
 
 /// Waits until an outbound message leaves `pending`; returns it.
 pub async fn outbound_wait(

@@ -321,29 +321,25 @@ async fn get_attachment(
         }
         _ => return Err(ApiError::conflict("attachment_pending", "the file is still being fetched from Meta")),
     };
-    let bytes =
-        state.media.get(&key).await.map_err(|e| ApiError::Internal(anyhow::anyhow!("reading media {key}: {e}")))?;
+    // Streamed: a 100 MB document is never held whole in memory.
+    let (reader, length) =
+        state.media.open(&key).await.map_err(|e| ApiError::Internal(anyhow::anyhow!("reading media {key}: {e}")))?;
     let mime = a.mime.unwrap_or_else(|| "application/octet-stream".into());
     // A customer's file is served from our own origin: only media a browser shows passively (and PDF)
     // may be displayed inline; anything else (HTML, SVG, XML…) is a download, and the sandbox policy
     // stops any script in it from running with the agent's session.
     let passive = ["image/", "video/", "audio/"].iter().any(|p| mime.starts_with(p)) && !mime.starts_with("image/svg")
         || mime == "application/pdf";
-    let name = a.filename.as_deref().map(|n| n.replace(['"', '\\', '\r', '\n'], "_"));
-    let disposition = match (passive, name) {
-        (true, None) => "inline".to_string(),
-        (true, Some(n)) => format!("inline; filename=\"{n}\""),
-        (false, n) => format!("attachment; filename=\"{}\"", n.unwrap_or_else(|| "archivo".into())),
-    };
+    let disposition = crate::content_disposition::content_disposition(passive, a.filename.as_deref(), "archivo");
     Ok((
         [
             (CONTENT_TYPE, mime),
-            (CONTENT_LENGTH, bytes.len().to_string()),
+            (CONTENT_LENGTH, length.to_string()),
             (CONTENT_DISPOSITION, disposition),
             (CACHE_CONTROL, "private, max-age=3600".into()),
             (axum::http::header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".into()),
         ],
-        Body::from(bytes),
+        Body::from_stream(tokio_util::io::ReaderStream::new(reader)),
     )
         .into_response())
 }

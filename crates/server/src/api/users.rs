@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use domain::email::Email;
 use domain::ids::{RoleId, UserId};
-use domain::permissions::{Action, Role};
+use domain::permissions::{Action, Permissions, Role};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use store::{NewUser, RoleRef, User, UserPatch};
@@ -84,13 +84,25 @@ pub(crate) fn parse_role(raw: &str) -> ApiResult<RoleRef> {
     }
 }
 
-/// Only an administrator may hand out the administrator role: a custom role allowed to manage
-/// users must not be able to promote anyone (itself included) above its own grant.
-fn check_role_grant(me: &CurrentUser, role: &RoleRef) -> ApiResult<()> {
-    if *role == RoleRef::Admin {
-        me.require_admin()?;
+/// Nobody hands out more than they hold: only an administrator may give the administrator role, and
+/// a custom role allowed to manage users may give (anyone, itself included) only a role whose
+/// visibility and actions are within its own.
+async fn check_role_grant(state: &AppState, me: &CurrentUser, role: &RoleRef) -> ApiResult<()> {
+    if me.user.role.is_admin() {
+        return Ok(());
     }
-    Ok(())
+    let granted = match role {
+        RoleRef::Admin => return me.require_admin(),
+        RoleRef::Seller => Permissions::seller(),
+        RoleRef::Custom(id) => {
+            state.store.get_role(me.account_id(), *id).await.map_err(custom_role_missing)?.permissions()
+        }
+    };
+    if granted.within(&me.permissions) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("you cannot grant a role that sees or does more than your own"))
+    }
 }
 
 fn custom_role_missing(e: store::StoreError) -> ApiError {
@@ -128,7 +140,7 @@ async fn create_user(
         ));
     }
     let role = parse_role(&req.role)?;
-    check_role_grant(&me, &role)?;
+    check_role_grant(&state, &me, &role).await?;
     let password_hash = password::hash(req.password).await?;
     let user = state
         .store
@@ -169,7 +181,7 @@ async fn update_user(
     }
     let role = req.role.as_deref().map(parse_role).transpose()?;
     if let Some(role) = &role {
-        check_role_grant(&me, role)?;
+        check_role_grant(&state, &me, role).await?;
     }
     let target = state.store.get_user(me.account_id(), id).await?;
     if target.role.is_admin() && !me.user.role.is_admin() {

@@ -161,3 +161,34 @@ async fn cookie_writes_and_the_events_socket_are_refused_from_another_site(app: 
 }
 
 crate::harness::on_both_stores!(cookie_writes_and_the_events_socket_are_refused_from_another_site);
+
+/// A customer's document is downloaded with its exact name, whatever characters it has, and its bytes
+/// arrive intact (served as a stream).
+async fn a_document_downloads_with_its_exact_name_and_bytes(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let pdf = include_bytes!("../../../media/tests/fixtures/sniff/invoice.pdf").to_vec();
+    let name = "Cotización \"final\" ñandú 📦.pdf";
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.document(pdf.clone(), "application/pdf", name, None).await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    let mut attachment = serde_json::Value::Null;
+    for _ in 0..200 {
+        attachment = app.messages(&acct.admin_token, &id).await[0]["attachment"].clone();
+        if attachment["status"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(attachment["status"], "ready", "{attachment}");
+    let res = app.get(&acct.admin_token, attachment["url"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let disposition = res.headers().get("content-disposition").unwrap().to_str().unwrap().to_string();
+    let encoded = disposition.split("filename*=UTF-8''").nth(1).expect("an RFC 8187 file name");
+    assert_eq!(percent_encoding::percent_decode_str(encoded).decode_utf8().unwrap(), name);
+    assert_eq!(res.headers().get("content-length").unwrap().to_str().unwrap(), pdf.len().to_string());
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+}
+
+crate::harness::on_both_stores!(a_document_downloads_with_its_exact_name_and_bytes);

@@ -197,7 +197,12 @@ async fn update_user(
     }
     let name = req.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     let patch = UserPatch { role, active: req.active, available: req.available, name };
+    let access_changes = patch.role.is_some() || patch.active.is_some();
     let user = state.store.update_user(me.account_id(), id, patch).await.map_err(custom_role_missing)?;
+    if access_changes {
+        // Open sockets of this user adopt the new role at once, or close if deactivated.
+        state.events.access_changed(me.account_id(), Some(id));
+    }
     record(
         &state,
         me.account_id(),

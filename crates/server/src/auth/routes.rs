@@ -72,7 +72,13 @@ async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let session = headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookie_header);
     if let Some(token) = session {
-        state.store.delete_session(&hash_secret(token)).await?;
+        let hash = hash_secret(token);
+        let owner = state.store.principal_by_session(&hash, state.clock.now_ms()).await?;
+        state.store.delete_session(&hash).await?;
+        // The events socket opened with this session closes too.
+        if let Some(p) = owner {
+            state.events.access_changed(p.account.id, Some(p.user.id));
+        }
     }
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -61,6 +61,7 @@ impl Application {
             journal_wakeup: Arc::new(tokio::sync::Notify::new()),
             media_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+            profile_wakeup: Arc::new(tokio::sync::Notify::new()),
         };
         let router = build_router(state.clone());
         Ok(Self { listener, router, state })
@@ -84,6 +85,7 @@ impl Application {
         let workers = [
             tokio::spawn(crate::inbound::worker::run(self.state.clone(), workers_stop.clone())),
             tokio::spawn(crate::inbound::media_fetch::run(self.state.clone(), workers_stop.clone())),
+            tokio::spawn(crate::inbound::profile_fetch::run(self.state.clone(), workers_stop.clone())),
             tokio::spawn(crate::outbound::worker::run(self.state.clone(), workers_stop)),
         ];
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;

@@ -22,7 +22,9 @@
 //!   `POST /{PHONE_NUMBER_ID}/messages` (§4, §6, §7, §12), `POST /{PHONE_NUMBER_ID}/media`,
 //!   `GET`/`DELETE /{MEDIA_ID}` and the short-lived download URL (§4, §5),
 //!   `GET /{WABA_ID}/message_templates` with cursor paging (§4), `POST /{PAGE_ID}/messages`,
-//!   `/me/messages`, `/{IG_ID}/messages` and `/{PAGE_ID}/message_attachments` (§9, §10), and
+//!   `/me/messages`, `/{IG_ID}/messages` and `/{PAGE_ID}/message_attachments` (§9, §10), the User
+//!   Profile APIs `GET /{PSID}` and `GET /{IGSID}` (a customer's name, and Instagram username, for the
+//!   Page/account they wrote to; [`SocialCustomer::named`], [`SocialCustomer::with_username`]), and
 //!   `GET /{PHONE_NUMBER_ID}`, `/{PAGE_ID}`, `/{IG_ID}`, `/me`. Errors come in Meta's exact shape
 //!   (`graph_error`).
 //! - Access tokens: a missing or unknown token is 190 (HTTP 401); a known token that cannot reach the
@@ -53,7 +55,8 @@
 //! - Messenger/Instagram: unknown recipients are 100/2018001; outside the window (24 h for `RESPONSE`/
 //!   `UPDATE`/sender actions, 7 days for `HUMAN_AGENT`) is 10/2018278; text over 2000 characters
 //!   (Messenger) or 1000 bytes (Instagram) is 100.
-//! - Injected faults apply only to message sends (not to mark-as-read or sender actions). A timeout
+//! - Injected faults apply only to message sends (not to mark-as-read or sender actions); profile lookups
+//!   have their own ([`SimHandle::fail_next_profile_lookups`]). A timeout
 //!   fault holds the request and then answers 504 without sending anything.
 //! - Status webhooks: `sent`, `delivered` (both with pricing) and `read`; `played` after `read` for voice
 //!   notes; failures are a lone `failed`. Messenger gets `delivery` and `read`, Instagram `read`.

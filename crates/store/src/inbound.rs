@@ -22,6 +22,9 @@ pub struct CustomerIdentity {
     pub profile_name: Option<String>,
     /// Match keys of `wa_id` (domain::phone::match_keys), to find the CRM contact with this number.
     pub phone_keys: Vec<String>,
+    /// A new handle of this customer gets its profile (name) fetched from Meta later (Messenger and
+    /// Instagram, whose webhooks carry no name).
+    pub fetch_profile: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -164,7 +167,7 @@ macro_rules! resolve_conversation {
                 let id = HandleId::new().to_string();
                 sqlx::query(
                     "INSERT INTO handles (id, account_id, channel_id, wa_id, bsuid, parent_bsuid, scoped_id, username, profile_name, \
-                       contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                       contact_id, created_at, updated_at, profile_fetch_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
                 )
                 .bind(&id)
                 .bind($account.to_string())
@@ -177,6 +180,7 @@ macro_rules! resolve_conversation {
                 .bind(who.profile_name.as_deref())
                 .bind(contact.as_deref())
                 .bind($now)
+                .bind(who.fetch_profile.then_some($now))
                 .execute(&mut *$tx)
                 .await?;
                 if let (Some(contact), Some(wa)) = (contact.as_deref(), who.wa_id.as_deref()) {

@@ -24,6 +24,7 @@ mod inbound;
 mod journal;
 mod messages;
 mod outbox;
+mod profiles;
 mod quick_replies;
 mod roles;
 mod rows;
@@ -49,6 +50,7 @@ pub use inbound::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewAttachment, 
 pub use journal::{JournalEntry, JournalOutcome};
 pub use messages::{AttachmentRecord, MessageRecord, QuotedMessage};
 pub use outbox::{NewOutbound, OutboundAttachment, OutboxItem};
+pub use profiles::ProfileFetch;
 pub use quick_replies::QuickReply;
 pub use search::{MessageSearch, SearchHit};
 pub use templates::StoredTemplate;

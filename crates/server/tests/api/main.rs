@@ -12,6 +12,7 @@ mod identity_and_history;
 mod inbound;
 mod outbound;
 mod personalize;
+mod profiles;
 mod quick_replies;
 mod realtime;
 mod search;

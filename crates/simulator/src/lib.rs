@@ -48,8 +48,9 @@
 //!   (undeliverable): the Cloud API reads `to` as a phone number. `to` wins over `recipient`.
 //! - Template refusals are synchronous: 132001 (missing in that language, or not APPROVED and not
 //!   paused/disabled), 132015 (PAUSED), 132016 (DISABLED), 132000 (parameter count or names), 132012
-//!   (header media type), 131008 (missing values/button parameters), 131062 (code-button authentication
-//!   templates to a BSUID).
+//!   (header media type), 131009/131053 (a header media id not uploaded to the WABA, or of another
+//!   type), 131008 (missing values/button parameters), 131062 (code-button authentication templates to
+//!   a BSUID).
 //! - Voice notes (`audio.voice: true`) need media uploaded as `audio/ogg; codecs=opus` whose bytes are
 //!   Ogg/Opus, else 131053; links cannot be checked and are accepted.
 //! - Messenger/Instagram: unknown recipients are 100/2018001; outside the window (24 h for `RESPONSE`/

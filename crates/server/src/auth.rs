@@ -5,5 +5,6 @@ pub mod csrf;
 pub mod current_user;
 pub mod password;
 pub mod routes;
+pub mod throttle;
 
 pub use current_user::CurrentUser;

@@ -88,7 +88,9 @@ impl Application {
             tokio::spawn(crate::inbound::profile_fetch::run(self.state.clone(), workers_stop.clone())),
             tokio::spawn(crate::outbound::worker::run(self.state.clone(), workers_stop)),
         ];
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        // The peer address is what login throttling counts by.
+        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop_workers.send(true);
         for w in workers {
             let _ = w.await;

@@ -2,12 +2,14 @@
 
 use super::credentials::{hash_secret, new_session_token, session_from_cookie_header, SESSION_COOKIE};
 use super::password;
+use super::throttle::{client_address, LoginThrottle, RetryAfter};
 use crate::api::me::{me_view, MeView};
 use crate::audit::record;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -15,10 +17,13 @@ use axum::response::{IntoResponse, Response};
 use domain::email::Email;
 use secrecy::SecretString;
 use serde::Deserialize;
+use std::net::SocketAddr;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout))
+    // One throttle per application (each test server has its own).
+    let throttle = std::sync::Arc::new(LoginThrottle::default());
+    OpenApiRouter::new().routes(routes!(login)).layer(axum::Extension(throttle)).routes(routes!(logout))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -30,8 +35,22 @@ pub struct LoginRequest {
 
 /// Log in with e-mail and password; sets the `inbox_session` cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
-async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> ApiResult<Response> {
+    responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    axum::Extension(throttle): axum::Extension<std::sync::Arc<LoginThrottle>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    // Before any hash: a guessing or flooding client is slowed down here.
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let address = client_address(peer.ip(), forwarded);
+    throttle.attempt(address, &req.email, std::time::Instant::now()).map_err(|RetryAfter(wait)| {
+        tracing::warn!(%address, "login throttled");
+        ApiError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) }
+    })?;
     let found = match Email::parse(&req.email) {
         Ok(email) => state.store.find_login(&email).await?,
         Err(_) => None,
@@ -40,11 +59,17 @@ async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> 
         Some((user, hash)) if user.active => (Some(user), hash),
         _ => (None, password::decoy_hash().to_string()),
     };
+    let turn = throttle.hashing_turn().await.ok_or(ApiError::Unavailable)?;
     let matches = password::verify(req.password, hash).await?;
+    drop(turn);
     let user = match (user, matches) {
         (Some(user), true) => user,
-        _ => return Err(ApiError::Unauthorized),
+        _ => {
+            throttle.failed(&req.email, std::time::Instant::now());
+            return Err(ApiError::Unauthorized);
+        }
     };
+    throttle.succeeded(&req.email);
     let token = new_session_token();
     let now = state.now_ms();
     let ttl = state.config.session_ttl;

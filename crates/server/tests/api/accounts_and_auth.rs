@@ -87,7 +87,8 @@ async fn me_describes_user_role_permissions_and_plan(app: TestApp) {
     assert_eq!(me["account"]["id"], acct.account_id);
     assert_eq!(me["account"]["plan"], "pro");
     assert_eq!(me["account"]["addons"], json!([]));
-    assert_eq!(me["account"]["inbox_enabled"], true);
+    // Pro without the WhatsApp add-on: no inbox at all (the seed's rule), so the UI shows the upsell.
+    assert_eq!(me["account"]["inbox_enabled"], false);
     assert_eq!(me["account"]["whatsapp_enabled"], false);
     assert_eq!(me["permissions"]["visibility"], "all");
 
@@ -121,8 +122,14 @@ async fn basic_plan_gets_plan_required_on_the_inbox(app: TestApp) {
     let res = app.post(&basic.admin_token, "/api/v1/channels", crate::harness::channel_body("instagram")).await;
     assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
 
+    // Pro alone is not enough either: the inbox (Messenger and Instagram too) needs the WhatsApp add-on.
     let pro = app.create_account("pro", &[]).await;
     let res = app.get(&pro.admin_token, "/api/v1/conversations").await;
+    assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
+    let res = app.post(&pro.admin_token, "/api/v1/channels", crate::harness::channel_body("messenger")).await;
+    assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
+    let full = app.full_account().await;
+    let res = app.get(&full.admin_token, "/api/v1/conversations").await;
     assert_eq!(res.status(), StatusCode::OK);
     let page: Value = res.json().await.unwrap();
     assert_eq!(page["items"], json!([]));

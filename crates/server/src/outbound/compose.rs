@@ -283,13 +283,9 @@ pub async fn send(
         }
         SendRequest::Reaction { message_id, emoji } => {
             check_send(kind, &window, SendKind::Reaction).map_err(refuse)?;
-            if kind == domain::channel::ChannelKind::Messenger {
-                // Messenger's Send API has no reactions for pages (Instagram and WhatsApp do).
-                return Err(ApiError::unprocessable(
-                    "unsupported_by_channel",
-                    "Messenger does not let a page react to messages",
-                ));
-            }
+            // Only what the channel delivers: the agent must see what the customer sees.
+            domain::reactions::check_reaction(kind, &emoji)
+                .map_err(|e| ApiError::unprocessable("unsupported_by_channel", e.to_string()))?;
             let target = target_external_id(state, me, &c, message_id).await?;
             // Shown on its target at once; the hidden `reaction` row below is the send's own record.
             let shown = Some(emoji.as_str()).filter(|e| !e.is_empty());

@@ -178,3 +178,28 @@ async fn customer_profiles_by_psid_and_igsid_and_unknown_ids_refused() {
     let error = api.instagram_profile(fb.id(), demo::IG_TOKEN).await.expect_err("a Messenger customer");
     assert_eq!(error.code(), Some(100));
 }
+
+#[tokio::test]
+async fn instagram_refuses_ogg_and_webm_audio_but_takes_wav() {
+    let m = meta().await;
+    let api = m.graph.messenger();
+    let wav = Bytes::from_static(
+        b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\0\0\0\0",
+    );
+    let ogg = Bytes::from(samples::ogg_opus());
+    let webm = Bytes::from_static(&[0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01]);
+    for (bytes, mime) in [(ogg.clone(), "audio/ogg"), (webm, "audio/webm")] {
+        let error = api
+            .upload_attachment(demo::IG_ID, demo::IG_TOKEN, AttachmentKind::Audio, bytes, mime, "nota")
+            .await
+            .expect_err("Instagram plays no Ogg or WebM");
+        assert_eq!((error.code(), error.subcode()), (Some(100), Some(2018047)), "{error}");
+        assert_eq!(error.classify(), Retry::Permanent);
+    }
+    api.upload_attachment(demo::IG_ID, demo::IG_TOKEN, AttachmentKind::Audio, wav, "audio/wav", "nota.wav")
+        .await
+        .expect("WAV is one of Instagram's audio formats");
+    api.upload_attachment(demo::PAGE_ID, demo::PAGE_TOKEN, AttachmentKind::Audio, ogg, "audio/ogg", "nota.ogg")
+        .await
+        .expect("Messenger takes any audio file");
+}

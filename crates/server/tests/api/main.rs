@@ -18,6 +18,7 @@ mod realtime;
 mod search;
 mod templates;
 mod users_and_roles;
+mod voice_notes;
 mod web_ui;
 
 /// Waits until an outbound message leaves `pending`; returns it.

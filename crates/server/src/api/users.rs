@@ -1,4 +1,5 @@
-//! Users of the account: `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`.
+//! Users of the account: `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`, and
+//! `GET /api/v1/users/assignable` (who a conversation can be assigned to).
 
 use crate::audit::record;
 use crate::auth::password::{self, MIN_PASSWORD_LEN};
@@ -17,7 +18,10 @@ use store::{NewUser, RoleRef, User, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(update_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+        .routes(routes!(assignable_users))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -117,6 +121,37 @@ fn custom_role_missing(e: store::StoreError) -> ApiError {
 async fn list_users(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<UserList>> {
     let users = state.store.list_users(me.account_id()).await?;
     Ok(Json(UserList { items: users.iter().map(UserView::from).collect() }))
+}
+
+/// Someone a conversation can be assigned to: only what the "assign to…" menu shows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignableUser {
+    pub id: UserId,
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignableUserList {
+    /// Active users of the account, by name.
+    pub items: Vec<AssignableUser>,
+}
+
+/// The account's active users (id and name only), for assigning conversations; needs `assign`.
+#[utoipa::path(get, path = "/api/v1/users/assignable", tag = "users",
+    responses((status = 200, body = AssignableUserList), (status = 403, body = crate::error::ErrorBody)))]
+async fn assignable_users(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<AssignableUserList>> {
+    me.require_inbox()?;
+    me.require(Action::Assign)?;
+    let mut items: Vec<AssignableUser> = state
+        .store
+        .list_users(me.account_id())
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| AssignableUser { id: u.id, name: u.name })
+        .collect();
+    items.sort_by_cached_key(|u| (u.name.to_lowercase(), u.id));
+    Ok(Json(AssignableUserList { items }))
 }
 
 /// Create a user with a role (needs `manage_users`; only admins create admins).

@@ -6,6 +6,7 @@ extern crate inbox_server as server;
 mod harness;
 
 mod accounts_and_auth;
+mod assignees;
 mod attachments;
 mod channels;
 mod identity_and_history;

@@ -39,6 +39,9 @@ let failures = 0;
 export const env = {
   /** The inbox's base URL, e.g. http://127.0.0.1:41234 */
   url: '',
+  /** The demo's data directory and the `inbox` binary (to run CLI commands against it). */
+  dataDir: '',
+  bin: '',
   /** The Meta simulator. */
   sim: /** @type {Sim} */ (null),
   /** The API as the demo admin (for setting up state, never for asserting what the UI shows). */
@@ -74,6 +77,8 @@ function freePort() {
 async function startServer() {
   const bin = process.env.INBOX_BIN ?? path.join(repoDir, 'target/debug/inbox');
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'inbox-browser-data-'));
+  env.dataDir = dataDir;
+  env.bin = bin;
   artifactDir = await mkdtemp(path.join(os.tmpdir(), 'inbox-browser-tests-'));
   env.serverLog = path.join(artifactDir, 'server.log');
   const log = createWriteStream(env.serverLog);

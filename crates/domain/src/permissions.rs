@@ -107,6 +107,13 @@ impl Permissions {
         }
     }
 
+    /// Whether the grant may work with `channel` at all (its templates, its files, its name in
+    /// lists): a role scoped to some channels knows nothing of the others. A role that sees what is
+    /// assigned to it may be assigned a conversation of any channel, so it may use any.
+    pub fn may_use_channel(&self, channel: ChannelId) -> bool {
+        self.visibility != Visibility::Channels || self.channel_ids.contains(&channel)
+    }
+
     /// Whether this grant is no wider than `holder`'s: every action it allows, `holder` allows, and
     /// every conversation it may see, `holder` may see. Nobody may hand out more than they hold.
     ///
@@ -210,6 +217,21 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_channel_scoped_role_knows_only_its_channels() {
+        let (a, b) = (ChannelId::new(), ChannelId::new());
+        let scoped = Permissions {
+            visibility: Visibility::Channels,
+            channel_ids: vec![a],
+            unassigned: false,
+            actions: BTreeSet::new(),
+        };
+        assert!(scoped.may_use_channel(a));
+        assert!(!scoped.may_use_channel(b));
+        assert!(Permissions::seller().may_use_channel(b));
+        assert!(Permissions::admin().may_use_channel(b));
+    }
 
     #[test]
     fn nobody_grants_more_than_they_hold() {

@@ -129,7 +129,8 @@ fn address_for(req: &mut CreateChannel) -> ApiResult<ChannelAddress> {
 async fn list_channels(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<ChannelList>> {
     me.require_inbox()?;
     let channels = state.store.list_channels(me.account_id()).await?;
-    Ok(Json(ChannelList { items: channels.iter().map(ChannelView::from).collect() }))
+    let items = channels.iter().filter(|c| me.permissions.may_use_channel(c.id)).map(ChannelView::from).collect();
+    Ok(Json(ChannelList { items }))
 }
 
 /// Connect a channel (needs `manage_channels`; WhatsApp kinds need the WhatsApp add-on).

@@ -38,6 +38,10 @@ pub struct TemplateList {
 }
 
 async fn whatsapp_channel(state: &AppState, me: &CurrentUser, id: ChannelId) -> ApiResult<store::StoredChannel> {
+    // A channel outside a channel-scoped role does not exist for it.
+    if !me.permissions.may_use_channel(id) {
+        return Err(ApiError::NotFound);
+    }
     let stored = state.store.get_channel(me.account_id(), id).await?;
     if !stored.channel.kind.is_whatsapp() {
         return Err(ApiError::unprocessable("templates_not_supported", "templates exist only on WhatsApp channels"));

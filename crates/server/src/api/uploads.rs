@@ -56,6 +56,7 @@ async fn upload(
     me.require_inbox()?;
     me.require(Action::SendMessages)?;
     let channel_kind = match query.channel_id {
+        Some(id) if !me.permissions.may_use_channel(id) => return Err(ApiError::NotFound),
         Some(id) => Some(state.store.get_channel(me.account_id(), id).await?.channel.kind),
         None => None,
     };

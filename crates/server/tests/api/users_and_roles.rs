@@ -12,6 +12,7 @@ on_both_stores!(
     only_admins_hand_out_the_admin_role,
     user_may_toggle_their_own_availability,
     a_user_manager_grants_no_role_wider_than_its_own,
+    a_channel_scoped_role_knows_nothing_of_other_channels,
 );
 
 async fn admin_creates_users_of_each_role(app: TestApp) {
@@ -219,4 +220,34 @@ async fn a_user_manager_grants_no_role_wider_than_its_own(app: TestApp) {
         .post(&hr_token, "/api/v1/users", json!({"email": email, "name": "N", "password": PASSWORD, "role": narrower}))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// A role scoped to one channel sees only that channel in the list, and the templates (and upload
+/// checks) of any other channel are not there for it.
+async fn a_channel_scoped_role_knows_nothing_of_other_channels(app: TestApp) {
+    let acct = app.full_account().await;
+    let channels = app.connect_demo_channels(&acct.admin_token).await;
+    let cloud = channels.cloud["id"].as_str().unwrap();
+    let app_number = channels.app["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &acct.admin_token,
+            "/api/v1/roles",
+            json!({"name": "Solo Cloud", "permissions": {"visibility": "channels", "channel_ids": [cloud], "actions": ["send_messages", "send_templates"]}}),
+        )
+        .await;
+    let role: Value = res.json().await.unwrap();
+    let (_, scoped) = app.create_user(&acct.admin_token, role["id"].as_str().unwrap()).await;
+    let listed = app.get_json(&scoped, "/api/v1/channels").await;
+    let ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![cloud]);
+    assert_eq!(app.get(&scoped, &format!("/api/v1/channels/{cloud}/templates")).await.status(), StatusCode::OK);
+    assert_error(
+        app.get(&scoped, &format!("/api/v1/channels/{app_number}/templates")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // The administrator still sees every channel.
+    assert_eq!(app.get_json(&acct.admin_token, "/api/v1/channels").await["items"].as_array().unwrap().len(), 4);
 }

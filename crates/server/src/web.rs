@@ -35,7 +35,13 @@ pub async fn serve(uri: Uri) -> Response {
     match Assets::get("index.html") {
         Some(index) => asset(index, false),
         None => with_csp(
-            ([(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], MISSING_UI)
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+                ],
+                MISSING_UI,
+            )
                 .into_response(),
         ),
     }

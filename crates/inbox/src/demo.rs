@@ -1,15 +1,23 @@
 //! `inbox demo`: a seeded account, users of each role, channels of every kind, conversations with
 //! every message type, and the Meta simulator standing in for Meta (Graph API and customers), so a
 //! newcomer can click through every flow without Meta credentials.
+//!
+//! The conversations cover each messaging window: open (customers who just wrote), `human_agent` (a
+//! Messenger customer who wrote two days ago) and closed (a WhatsApp Cloud API and a WhatsApp Business
+//! App customer who wrote three days ago) — the simulator posts those webhooks with past timestamps.
+//! Messenger and Instagram customers get their names through the User Profile API, like real ones.
+//! Each seller has conversations assigned; some stay unassigned.
 
 use crate::cli::shutdown_signal;
 use domain::account::{Addon, Plan};
+use domain::ids::{AccountId, UserId};
 use secrecy::SecretString;
 use server::config::Config;
 use server::provisioning::{self, AccountSpec};
 use server::startup::{Application, Overrides};
 use simulator::{demo as sim_ids, SimConfig, SimHandle, Simulator};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 pub const ADMIN_EMAIL: &str = "admin@demo.escala.test";
 pub const SELLER_EMAILS: [&str; 2] = ["ana@demo.escala.test", "bruno@demo.escala.test"];
@@ -28,7 +36,7 @@ pub async fn run(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Resu
     let app = Application::build(config, Overrides::default()).await?;
     let url = format!("http://127.0.0.1:{}", app.port());
     sim.set_webhook_url(format!("{url}/webhooks/meta"));
-    let first_run = seed(&app).await?;
+    let seeded = seed(&app).await?;
     println!("Escala Inbox demo running at {url}");
     println!("  admin:   {ADMIN_EMAIL} / {DEMO_PASSWORD}");
     for seller in SELLER_EMAILS {
@@ -41,10 +49,14 @@ pub async fn run(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Resu
         sim.base_url(),
         sim_ids::CLOUD_PHONE_NUMBER_ID
     );
-    if first_run {
+    if let Some(seeded) = seeded {
+        let state = app.state().clone();
         tokio::spawn(async move {
             if let Err(e) = customers_write(&sim).await {
                 tracing::warn!(error = %e, "demo conversations could not all be seeded");
+            }
+            if let Err(e) = assign(&state, &seeded).await {
+                tracing::warn!(error = %e, "demo conversations could not all be assigned");
             }
             // The simulator lives as long as the demo.
             std::future::pending::<()>().await;
@@ -53,13 +65,19 @@ pub async fn run(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Resu
     app.run_until(shutdown_signal()).await
 }
 
-/// Creates the demo account the first time; returns whether it did.
-async fn seed(app: &Application) -> anyhow::Result<bool> {
+/// The account `seed` created, and its sellers (in `SELLER_EMAILS` order).
+struct Seeded {
+    account: AccountId,
+    sellers: Vec<UserId>,
+}
+
+/// Creates the demo account the first time; returns it when it did.
+async fn seed(app: &Application) -> anyhow::Result<Option<Seeded>> {
     let state = app.state();
     let store = &state.store;
     let admin_email = domain::email::Email::parse(ADMIN_EMAIL)?;
     if store.find_user_by_email(&admin_email).await.is_ok() {
-        return Ok(false);
+        return Ok(None);
     }
     let now = state.now_ms();
     let (account, _) = provisioning::create_account(
@@ -75,16 +93,18 @@ async fn seed(app: &Application) -> anyhow::Result<bool> {
         now,
     )
     .await?;
+    let mut sellers = vec![];
     for (email, name) in SELLER_EMAILS.iter().zip(["Ana Vendedora", "Bruno Vendedor"]) {
         let password_hash = server::auth::password::hash(SecretString::from(DEMO_PASSWORD)).await?;
         let email = domain::email::Email::parse(email)?;
-        store
+        let user = store
             .create_user(
                 account,
                 store::NewUser { email, name: name.into(), password_hash, role: store::RoleRef::Seller },
                 now,
             )
             .await?;
+        sellers.push(user.id);
     }
     for channel in demo_channels(state) {
         let token = state.secrets.open(&channel.access_token_enc)?;
@@ -109,7 +129,7 @@ async fn seed(app: &Application) -> anyhow::Result<bool> {
             store.replace_templates(account, created.id, &rows, now).await?;
         }
     }
-    Ok(true)
+    Ok(Some(Seeded { account, sellers }))
 }
 
 fn demo_channels(state: &server::state::AppState) -> Vec<store::NewChannel> {
@@ -151,8 +171,25 @@ fn demo_channels(state: &server::state::AppState) -> Vec<store::NewChannel> {
     ]
 }
 
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Who writes in the demo, and whose conversation goes to which seller (`SELLER_EMAILS` index;
+/// `None`: unassigned). Customers are told apart by their WhatsApp number, username or name.
+const ASSIGNMENTS: &[(&str, Option<usize>)] = &[
+    ("5215512345678", Some(0)),  // María López, WhatsApp: open
+    ("5491155556666", Some(1)),  // Luis Gómez, WhatsApp: open
+    ("carla.compras", None),     // a username customer, WhatsApp: open
+    ("5215598765432", Some(0)),  // Pedro Ruiz, Business App: open
+    ("5215587654321", Some(1)),  // Jorge Ramírez, WhatsApp: closed (3 days)
+    ("5215544332211", Some(0)),  // Lucía Herrera, Business App: closed (3 days)
+    ("Sofía Martínez", Some(1)), // Messenger: open
+    ("Valeria Torres", Some(0)), // Messenger: human_agent (2 days)
+    ("diego.mx", None),          // Instagram: open
+];
+
 /// Customers write on every channel, with every message type, through the simulator's signed
-/// webhooks — exactly the path real Meta deliveries take.
+/// webhooks — exactly the path real Meta deliveries take. Some wrote days ago (backdated webhooks), so
+/// every messaging window state is there.
 async fn customers_write(sim: &SimHandle) -> anyhow::Result<()> {
     use simulator::samples;
     let maria = sim.whatsapp_customer(sim_ids::CLOUD_PHONE_NUMBER_ID, "5215512345678")?.named("María López");
@@ -172,11 +209,57 @@ async fn customers_write(sim: &SimHandle) -> anyhow::Result<()> {
     app_customer.text("¿Ya salió mi pedido?").await?;
     app_customer.echo_text("¡Hola Pedro! Sale hoy por la tarde.").await?;
     app_customer.video(samples::mp4(), "video/mp4", Some("Así llegó la caja")).await?;
+    // Three days ago: WhatsApp's 24-hour window is closed, only templates reach them.
+    let jorge = sim.whatsapp_customer(sim_ids::CLOUD_PHONE_NUMBER_ID, "5215587654321")?.named("Jorge Ramírez");
+    jorge.backdated(3 * DAY).text("¿Me pueden cotizar 50 playeras con logo?").await?;
+    let lucia = sim.whatsapp_customer(sim_ids::APP_PHONE_NUMBER_ID, "5215544332211")?.named("Lucía Herrera");
+    lucia.backdated(3 * DAY + Duration::from_secs(600)).text("Buenas tardes, ¿tienen factura?").await?;
+    lucia.backdated(3 * DAY).echo_text("¡Claro, Lucía! Mándanos tus datos fiscales.").await?;
     let fb = sim.messenger_customer(sim_ids::PAGE_ID)?.named("Sofía Martínez");
     let mid = fb.text("¿Abren el domingo?").await?.message_id.unwrap_or_default();
     fb.react(&mid, "❤️").await?;
-    let ig = sim.instagram_customer(sim_ids::IG_ID)?.named("diego.mx");
+    // Two days ago on Messenger: only a human agent may still answer (HUMAN_AGENT tag, 7 days).
+    let valeria = sim.messenger_customer(sim_ids::PAGE_ID)?.named("Valeria Torres");
+    valeria.backdated(2 * DAY).text("Quiero cambiar la talla de mi pedido").await?;
+    let ig = sim.instagram_customer(sim_ids::IG_ID)?.named("Diego Hernández").with_username("diego.mx");
     ig.text("Me encantó el reel de ayer 🔥").await?;
     ig.attachment("image", samples::png(), "image/png").await?;
     Ok(())
+}
+
+/// Assigns the demo conversations to the sellers (`ASSIGNMENTS`) once the inbox has stored them and
+/// named the Messenger/Instagram customers (waits up to a minute).
+async fn assign(state: &server::state::AppState, seeded: &Seeded) -> anyhow::Result<()> {
+    use domain::permissions::ConversationScope;
+    let all = ConversationScope::All;
+    let filter = store::ConversationFilter { limit: 100, ..Default::default() };
+    let mut pending: Vec<(&str, UserId)> = ASSIGNMENTS
+        .iter()
+        .filter_map(|(who, seller)| Some((*who, *seller.and_then(|i| seeded.sellers.get(i))?)))
+        .collect();
+    for _ in 0..600 {
+        let conversations = state.store.list_conversations(seeded.account, seeded.sellers[0], &all, &filter).await?;
+        let mut left = vec![];
+        for (who, seller) in pending {
+            let found = conversations.iter().find(|c| {
+                let h = &c.handle;
+                [&h.wa_id, &h.username, &h.profile_name].into_iter().any(|v| v.as_deref() == Some(who))
+            });
+            match found {
+                Some(c) => {
+                    let patch = store::ConversationPatch { assignee: Some(Some(seller)), status: None };
+                    let record =
+                        state.store.update_conversation(seeded.account, &all, c.id, &patch, state.now_ms()).await?;
+                    state.events.publish(server::realtime::Event::conversation_updated(&record, state.clock.now()));
+                }
+                None => left.push((who, seller)),
+            }
+        }
+        if left.is_empty() {
+            return Ok(());
+        }
+        pending = left;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("conversations never appeared: {:?}", pending.iter().map(|p| p.0).collect::<Vec<_>>())
 }

@@ -156,3 +156,74 @@ async fn demo_starts_with_conversations_on_every_channel() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+async fn login(base: &str, email: &str) -> reqwest::Client {
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = browser
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": "demo-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(login.status().is_success(), "{email} logs in");
+    browser
+}
+
+async fn conversations(browser: &reqwest::Client, base: &str) -> Vec<serde_json::Value> {
+    let page: serde_json::Value =
+        browser.get(format!("{base}/api/v1/conversations?status=all")).send().await.unwrap().json().await.unwrap();
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn demo_sellers_have_conversations_and_every_window_state_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _demo = Server(
+        inbox(dir.path())
+            .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base).await;
+    let admin = login(&base, "admin@demo.escala.test").await;
+    let ana = login(&base, "ana@demo.escala.test").await;
+    let bruno = login(&base, "bruno@demo.escala.test").await;
+    let start = Instant::now();
+    loop {
+        let all = conversations(&admin, &base).await;
+        let (mine_ana, mine_bruno) = (conversations(&ana, &base).await, conversations(&bruno, &base).await);
+        let state_of =
+            |kind: &str, state: &str| all.iter().any(|c| c["channel"]["kind"] == kind && c["window"]["state"] == state);
+        let social_named = all
+            .iter()
+            .filter(|c| matches!(c["channel"]["kind"].as_str(), Some("messenger" | "instagram")))
+            .all(|c| c["handle"]["profile_name"].is_string());
+        let done = !mine_ana.is_empty()
+            && !mine_bruno.is_empty()
+            && all.iter().any(|c| c["assignee"].is_null())
+            && state_of("whatsapp_cloud", "open")
+            && (state_of("messenger", "human_agent") || state_of("instagram", "human_agent"))
+            && state_of("whatsapp_cloud", "closed")
+            && state_of("whatsapp_business_app", "closed")
+            && social_named;
+        if done {
+            let ana_id = ana_user_id(&ana, &base).await;
+            assert!(mine_ana.iter().all(|c| c["assignee"]["id"] == ana_id), "a seller sees only their own");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "sellers' lists, unassigned conversations, every window state and named social customers; got {all:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn ana_user_id(browser: &reqwest::Client, base: &str) -> serde_json::Value {
+    let me: serde_json::Value = browser.get(format!("{base}/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    me["user"]["id"].clone()
+}

@@ -20,5 +20,6 @@ pub mod provisioning;
 pub mod realtime;
 pub mod startup;
 pub mod state;
+pub mod supervisor;
 pub mod web;
 pub mod webhooks;

@@ -1,4 +1,5 @@
-//! Operations endpoints: `/healthz` (the process is up), `/readyz` (it can reach its database),
+//! Operations endpoints: `/healthz` (the process is up), `/readyz` (it can reach its database and
+//! no background worker is restarting),
 //! `/metrics` (Prometheus text format), and the middleware that counts HTTP requests.
 
 use crate::state::AppState;
@@ -36,6 +37,11 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    let down = state.workers.down();
+    if !down.is_empty() {
+        tracing::warn!(workers = ?down, "not ready: workers restarting");
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("workers restarting: {}", down.join(", "))).into_response();
+    }
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {

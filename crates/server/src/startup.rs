@@ -62,6 +62,7 @@ impl Application {
             media_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             profile_wakeup: Arc::new(tokio::sync::Notify::new()),
+            workers: Arc::new(crate::supervisor::WorkerHealth::default()),
         };
         let router = build_router(state.clone());
         Ok(Self { listener, router, state })
@@ -82,11 +83,21 @@ impl Application {
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
         let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
+        // Each worker under a supervisor: restarted if it panics, reported by /readyz meanwhile.
+        macro_rules! supervised {
+            ($name:literal, $run:path) => {{
+                let (state, stop) = (self.state.clone(), workers_stop.clone());
+                let health = self.state.workers.clone();
+                tokio::spawn(crate::supervisor::supervise($name, health, workers_stop.clone(), move || {
+                    $run(state.clone(), stop.clone())
+                }))
+            }};
+        }
         let workers = [
-            tokio::spawn(crate::inbound::worker::run(self.state.clone(), workers_stop.clone())),
-            tokio::spawn(crate::inbound::media_fetch::run(self.state.clone(), workers_stop.clone())),
-            tokio::spawn(crate::inbound::profile_fetch::run(self.state.clone(), workers_stop.clone())),
-            tokio::spawn(crate::outbound::worker::run(self.state.clone(), workers_stop)),
+            supervised!("inbound", crate::inbound::worker::run),
+            supervised!("media_fetch", crate::inbound::media_fetch::run),
+            supervised!("profile_fetch", crate::inbound::profile_fetch::run),
+            supervised!("outbox", crate::outbound::worker::run),
         ];
         // The peer address is what login throttling counts by.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -105,7 +105,9 @@ impl SimState {
     /// Records an inbound message to a number: (re)opens that number's customer service window.
     pub(crate) fn touch_wa_inbound(&self, phone_number_id: &str, user_id: &str, at: OffsetDateTime) {
         self.update_wa_customer(user_id, |c| {
-            c.last_inbound.insert(phone_number_id.to_string(), at);
+            let last = c.last_inbound.entry(phone_number_id.to_string()).or_insert(at);
+            // A late (backdated) message does not move the window back.
+            *last = (*last).max(at);
         });
     }
 }

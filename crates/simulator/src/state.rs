@@ -167,7 +167,8 @@ impl SimState {
     pub(crate) fn set_last_social_inbound(&self, asset_id: &str, user: &str, name: Option<&str>, at: OffsetDateTime) {
         let mut customers = lock(&self.social_customers);
         let record = customers.entry((asset_id.to_string(), user.to_string())).or_default();
-        record.last_inbound = Some(at);
+        // A late (backdated) message does not move the window back.
+        record.last_inbound = Some(record.last_inbound.map_or(at, |last| last.max(at)));
         if let Some(name) = name {
             record.name = Some(name.to_string());
         }

@@ -21,6 +21,8 @@ pub struct SocialCustomer {
     platform: SocialPlatform,
     asset_id: String,
     id: String,
+    /// How long ago the messages of this handle were written (see [`SocialCustomer::backdated`]).
+    ago: time::Duration,
 }
 
 impl SimState {
@@ -35,7 +37,14 @@ impl SimState {
 
 impl SocialCustomer {
     pub(crate) fn new(state: Arc<SimState>, platform: SocialPlatform, asset_id: String, id: String) -> Self {
-        Self { state, platform, asset_id, id }
+        Self { state, platform, asset_id, id, ago: time::Duration::ZERO }
+    }
+
+    /// The same customer writing `ago` in the past: their messages carry that timestamp and their
+    /// windows are anchored there (e.g. two days ago: only the `HUMAN_AGENT` tag still reaches them).
+    /// A later message never moves the window back.
+    pub fn backdated(&self, ago: std::time::Duration) -> Self {
+        Self { ago: time::Duration::try_from(ago).unwrap_or(time::Duration::ZERO), ..self.clone() }
     }
 
     /// The PSID or IGSID.
@@ -64,12 +73,17 @@ impl SocialCustomer {
         self
     }
 
+    /// When this customer's events happen: now, or `ago` in the past when backdated.
+    fn at(&self) -> time::OffsetDateTime {
+        self.state.clock.now() - self.ago
+    }
+
     fn now_ms(&self) -> i64 {
-        unix_millis(self.state.clock.now())
+        unix_millis(self.at())
     }
 
     fn touch(&self) {
-        self.state.set_last_social_inbound(&self.asset_id, &self.id, None, self.state.clock.now());
+        self.state.set_last_social_inbound(&self.asset_id, &self.id, None, self.at());
     }
 
     /// Sends a fully built message event from the customer (or, with `is_echo`, from the Page/account).

@@ -23,11 +23,25 @@ pub struct WhatsAppCustomer {
     state: Arc<SimState>,
     number: WhatsAppNumber,
     user_id: String,
+    /// How long ago the messages of this handle were written (see [`WhatsAppCustomer::backdated`]).
+    ago: time::Duration,
 }
 
 impl WhatsAppCustomer {
     pub(crate) fn new(state: Arc<SimState>, number: WhatsAppNumber, user_id: String) -> Self {
-        Self { state, number, user_id }
+        Self { state, number, user_id, ago: time::Duration::ZERO }
+    }
+
+    /// The same customer writing `ago` in the past: their messages carry that timestamp and their
+    /// window is anchored there (as when a webhook arrives late, or to seed conversations whose window
+    /// is already closing or closed). A later message never moves the window back.
+    pub fn backdated(&self, ago: std::time::Duration) -> Self {
+        Self { ago: time::Duration::try_from(ago).unwrap_or(time::Duration::ZERO), ..self.clone() }
+    }
+
+    /// When this customer's messages are written.
+    fn at(&self) -> time::OffsetDateTime {
+        self.state.clock.now() - self.ago
     }
 
     /// The customer's BSUID.
@@ -72,18 +86,18 @@ impl WhatsAppCustomer {
 
     /// Sends a fully built message (custom id, context, referral…).
     pub async fn send_message(&self, message: WaMessage) -> Result<Delivery, SimError> {
-        self.state.touch_wa_inbound(&self.number.phone_number_id, &self.user_id, self.state.clock.now());
+        self.state.touch_wa_inbound(&self.number.phone_number_id, &self.user_id, self.at());
         let payload = payloads::whatsapp_message(&self.business(), &self.user(), &message);
         self.state.deliver(payload, Some(message.id)).await
     }
 
-    /// Sends any content as a new message (fresh `wamid`, timestamp now).
+    /// Sends any content as a new message (fresh `wamid`, timestamp now, or `ago` when backdated).
     pub async fn send(&self, content: WaContent) -> Result<Delivery, SimError> {
         self.send_message(self.message(content)).await
     }
 
     fn message(&self, content: WaContent) -> WaMessage {
-        WaMessage::new(ids::wamid(), self.state.clock.now().unix_timestamp(), content)
+        WaMessage::new(ids::wamid(), self.at().unix_timestamp(), content)
     }
 
     pub async fn text(&self, body: &str) -> Result<Delivery, SimError> {

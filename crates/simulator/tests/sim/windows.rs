@@ -119,3 +119,29 @@ async fn instagram_human_agent_works_through_the_linked_page_too() {
         env.post(&direct, Some(demo::IG_TOKEN), &messenger(ig.id(), "MESSAGE_TAG", Some("POST_PURCHASE_UPDATE"))).await;
     assert_eq!((status, code(&body)), (400, 100), "only HUMAN_AGENT on Instagram");
 }
+
+#[tokio::test]
+async fn backdated_customers_write_in_the_past_and_their_windows_are_anchored_there() {
+    let env = env().await;
+    let jorge = env.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215587654321").expect("number");
+    let delivery = jorge.backdated(Duration::from_secs(72 * HOUR)).text("¿Siguen abiertos?").await.expect("delivered");
+    let sent_at = delivery.payload["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"].clone();
+    let expected = (env.sim.now().unix_timestamp() - 72 * 3600).to_string();
+    assert_eq!(sent_at, json!(expected), "the webhook carries the past timestamp");
+    env.wa_send(text_to("5215587654321", "¡Hola!")).await;
+    assert_eq!(env.sim.sent_messages()[0].outcome, SendOutcome::Failed { code: 131047 }, "closed three days ago");
+
+    let fb = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
+    fb.backdated(Duration::from_secs(48 * HOUR)).text("Hola").await.expect("delivered");
+    let send = |messaging_type: &str| json!({"recipient": {"id": fb.id()}, "messaging_type": messaging_type, "tag": "HUMAN_AGENT", "message": {"text": "Hola"}});
+    let path = format!("{}/messages", demo::PAGE_ID);
+    let (status, answer) = env.post(&path, Some(demo::PAGE_TOKEN), &send("RESPONSE")).await;
+    assert_eq!((status, code(&answer)), (400, 10), "outside the standard window: {answer}");
+    let (status, answer) = env.post(&path, Some(demo::PAGE_TOKEN), &send("MESSAGE_TAG")).await;
+    assert_eq!(status, 200, "the human agent may still answer: {answer}");
+    // A message written now reopens the window; a late one written before it does not close it again.
+    fb.text("¿Me ayudas?").await.expect("delivered");
+    fb.backdated(Duration::from_secs(48 * HOUR)).text("(atrasado)").await.expect("delivered");
+    let (status, _) = env.post(&path, Some(demo::PAGE_TOKEN), &send("RESPONSE")).await;
+    assert_eq!(status, 200);
+}

@@ -33,7 +33,8 @@
 //!   Instagram) and [`sign`]/[`verify`] for `X-Hub-Signature-256`.
 //! - [`WhatsAppCustomer`] and [`SocialCustomer`] — customers who write, react, share media (hosted by
 //!   the simulator so the inbox can download it), share their phone on request, edit and delete; the
-//!   business's phone-app echoes (coexistence).
+//!   business's phone-app echoes (coexistence). `backdated(ago)` makes a customer write in the past
+//!   (webhook timestamps and windows anchored there), e.g. to seed closed or human-agent windows.
 //! - Status webhooks after each send ([`StatusPolicy`]), or one at a time with
 //!   [`SimHandle::emit_status`].
 //! - Recorded requests ([`SimHandle::requests`]), fault injection ([`SimHandle::fail_next`]) and an

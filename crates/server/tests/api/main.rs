@@ -11,6 +11,7 @@ mod channels;
 mod identity_and_history;
 mod inbound;
 mod outbound;
+mod preferences_and_calls;
 mod quick_replies;
 mod realtime;
 mod templates;

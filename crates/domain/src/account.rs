@@ -65,14 +65,20 @@ pub enum PlanRefusal {
     InboxNeedsPro,
     #[error("WhatsApp channels need the WhatsApp add-on")]
     WhatsappNeedsAddon,
+    #[error("the omnichannel inbox needs the Pro plan with the WhatsApp add-on")]
+    InboxNeedsWhatsappAddon,
 }
 
 impl Account {
     /// The inbox (conversations, messages, contacts, channels) is a Pro feature.
+    ///
+    /// The product's help article: the omnichannel inbox is "disponible solo para clientes con Plan
+    /// Pro y el Add-on WhatsApp" — Messenger and Instagram included, not only WhatsApp numbers.
     pub fn check_inbox(&self) -> Result<(), PlanRefusal> {
         match self.plan {
-            Plan::Pro => Ok(()),
             Plan::Basic => Err(PlanRefusal::InboxNeedsPro),
+            Plan::Pro if !self.addons.contains(&Addon::Whatsapp) => Err(PlanRefusal::InboxNeedsWhatsappAddon),
+            Plan::Pro => Ok(()),
         }
     }
 
@@ -102,13 +108,26 @@ mod tests {
     }
 
     #[test]
-    fn whatsapp_needs_the_addon_but_meta_channels_do_not() {
+    fn the_whole_inbox_needs_pro_and_the_whatsapp_addon() {
         let a = account(Plan::Pro, &[]);
-        assert_eq!(a.check_channel_kind(ChannelKind::WhatsappCloud), Err(PlanRefusal::WhatsappNeedsAddon));
-        assert_eq!(a.check_channel_kind(ChannelKind::WhatsappBusinessApp), Err(PlanRefusal::WhatsappNeedsAddon));
-        assert_eq!(a.check_channel_kind(ChannelKind::Messenger), Ok(()));
-        assert_eq!(a.check_channel_kind(ChannelKind::Instagram), Ok(()));
+        assert_eq!(a.check_inbox(), Err(PlanRefusal::InboxNeedsWhatsappAddon));
+        for kind in [
+            ChannelKind::WhatsappCloud,
+            ChannelKind::WhatsappBusinessApp,
+            ChannelKind::Messenger,
+            ChannelKind::Instagram,
+        ] {
+            assert_eq!(a.check_channel_kind(kind), Err(PlanRefusal::InboxNeedsWhatsappAddon), "{kind:?}");
+        }
         let with_addon = account(Plan::Pro, &[Addon::Whatsapp]);
-        assert_eq!(with_addon.check_channel_kind(ChannelKind::WhatsappCloud), Ok(()));
+        assert_eq!(with_addon.check_inbox(), Ok(()));
+        for kind in [
+            ChannelKind::WhatsappCloud,
+            ChannelKind::WhatsappBusinessApp,
+            ChannelKind::Messenger,
+            ChannelKind::Instagram,
+        ] {
+            assert_eq!(with_addon.check_channel_kind(kind), Ok(()), "{kind:?}");
+        }
     }
 }

@@ -13,6 +13,8 @@ pub mod permissions;
 pub mod personalize;
 pub mod phone;
 pub mod pricing;
+pub mod reactions;
+pub mod search;
 pub mod template;
 pub mod time_util;
 pub mod window;

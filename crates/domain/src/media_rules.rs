@@ -152,6 +152,18 @@ fn instagram(m: &str) -> Option<(MediaKind, u64)> {
     })
 }
 
+/// The browser recordings `kind` takes as a voice message, in words for a refusal: Instagram plays
+/// AAC, M4A, WAV and MP4 audio only (§10), so neither WebM nor Ogg; WhatsApp plays no WAV (§5).
+pub fn recording_formats(kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp => {
+            "WebM/Opus or Ogg/Opus (sent as a voice note) or MP4/AAC"
+        }
+        ChannelKind::Messenger => "WebM/Opus, Ogg/Opus, MP4/AAC or WAV",
+        ChannelKind::Instagram => "WAV or MP4/AAC (Instagram plays AAC, M4A, WAV and MP4 audio only, no Ogg or WebM)",
+    }
+}
+
 /// Whether a file of `mime` and `size` bytes can be sent on `kind`, and as what.
 pub fn check_attachment(kind: ChannelKind, mime: &str, size: u64) -> Result<MediaKind, MediaRefusal> {
     let (media, limit) = media_rule(kind, mime)

@@ -107,6 +107,34 @@ impl Permissions {
         }
     }
 
+    /// Whether this grant is no wider than `holder`'s: every action it allows, `holder` allows, and
+    /// every conversation it may see, `holder` may see. Nobody may hand out more than they hold.
+    ///
+    /// "Assigned to me" without unassigned access is the narrowest visibility: its user sees only
+    /// what someone who could see it assigned to them.
+    pub fn within(&self, holder: &Permissions) -> bool {
+        if !self.actions.is_subset(&holder.actions) {
+            return false;
+        }
+        let subset = |mine: &[ChannelId], theirs: &[ChannelId]| mine.iter().all(|c| theirs.contains(c));
+        match (holder.visibility, self.visibility) {
+            (Visibility::All, _) => true,
+            (_, Visibility::All) => false,
+            (Visibility::Channels, Visibility::Channels) => subset(&self.channel_ids, &holder.channel_ids),
+            (Visibility::Assigned, Visibility::Channels) => false,
+            (_, Visibility::Assigned) if !self.unassigned => true,
+            // Unassigned conversations of every channel (no list) or of the listed ones.
+            (Visibility::Channels, Visibility::Assigned) => {
+                !self.channel_ids.is_empty() && subset(&self.channel_ids, &holder.channel_ids)
+            }
+            (Visibility::Assigned, Visibility::Assigned) => {
+                holder.unassigned
+                    && (holder.channel_ids.is_empty()
+                        || !self.channel_ids.is_empty() && subset(&self.channel_ids, &holder.channel_ids))
+            }
+        }
+    }
+
     /// Whether the grant can see a conversation whose channel is `channel` and assignee `assignee`.
     /// The store enforces the same rule in SQL; this form serves realtime event fan-out.
     pub fn can_see(&self, user: UserId, channel: ChannelId, assignee: Option<UserId>) -> bool {
@@ -182,6 +210,37 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nobody_grants_more_than_they_hold() {
+        let a = ChannelId::new();
+        let b = ChannelId::new();
+        let grant = |visibility, channel_ids: Vec<ChannelId>, unassigned, actions: &[Action]| Permissions {
+            visibility,
+            channel_ids,
+            unassigned,
+            actions: actions.iter().copied().collect(),
+        };
+        let manager = grant(Visibility::Channels, vec![a], false, &[Action::ManageUsers, Action::SendMessages]);
+        // Narrower or equal: allowed.
+        assert!(manager.within(&manager));
+        assert!(Permissions::seller().within(&Permissions::admin()));
+        assert!(grant(Visibility::Assigned, vec![], false, &[Action::SendMessages]).within(&manager));
+        assert!(grant(Visibility::Assigned, vec![a], true, &[]).within(&manager));
+        // Wider visibility: refused.
+        assert!(!grant(Visibility::All, vec![], false, &[]).within(&manager));
+        assert!(!grant(Visibility::Channels, vec![a, b], false, &[]).within(&manager));
+        assert!(!grant(Visibility::Assigned, vec![], true, &[]).within(&manager), "unassigned of every channel");
+        assert!(!grant(Visibility::Assigned, vec![b], true, &[]).within(&manager));
+        // More actions: refused.
+        assert!(!grant(Visibility::Channels, vec![a], false, &[Action::ManageChannels]).within(&manager));
+        assert!(!Permissions::seller().within(&manager), "the seller role may send templates; this manager may not");
+        // An assigned-only holder cannot hand out channel-wide visibility.
+        let assigned = grant(Visibility::Assigned, vec![a], true, &[Action::ManageUsers]);
+        assert!(!grant(Visibility::Channels, vec![a], false, &[]).within(&assigned));
+        assert!(grant(Visibility::Assigned, vec![a], true, &[]).within(&assigned));
+        assert!(!grant(Visibility::Assigned, vec![], true, &[]).within(&assigned));
+    }
 
     #[test]
     fn admin_sees_and_does_everything() {

@@ -65,11 +65,12 @@ impl PersonalizeError {
 /// A field the UI's Personalize menu offers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlaceholderInfo {
-    /// The name inside the braces, e.g. `contact.first_name`; the UI's catalogue labels it.
-    pub key: &'static str,
+    /// The name inside the braces, e.g. `contact.first_name` or `contact.custom.rfc`; the UI's
+    /// catalogue labels it.
+    pub key: String,
     /// What to insert: `{{contact.first_name}}`.
     pub token: String,
-    /// `contact` or `agent`, to group the menu.
+    /// `contact`, `custom` or `agent`, to group the menu.
     pub group: &'static str,
 }
 
@@ -89,15 +90,35 @@ pub const FIELDS: [&str; 9] = [
 
 const CUSTOM_PREFIX: &str = "contact.custom.";
 
+fn fixed(key: &str) -> PlaceholderInfo {
+    let group = if key.starts_with("agent.") { "agent" } else { "contact" };
+    PlaceholderInfo { key: key.to_string(), token: format!("{{{{{key}}}}}"), group }
+}
+
 pub fn placeholders() -> Vec<PlaceholderInfo> {
-    FIELDS
-        .iter()
-        .map(|key| PlaceholderInfo {
-            key,
-            token: format!("{{{{{key}}}}}"),
-            group: key.split('.').next().unwrap_or_default(),
-        })
-        .collect()
+    FIELDS.iter().map(|key| fixed(key)).collect()
+}
+
+/// The whole Personalize menu of an account: the contact fields, then one `contact.custom.KEY` per
+/// custom field key in use (sorted, each once, only those the renderer reads back as that key), then
+/// the agent fields.
+pub fn menu<'a>(custom_keys: impl IntoIterator<Item = &'a str>) -> Vec<PlaceholderInfo> {
+    let mut keys: Vec<&str> = custom_keys.into_iter().filter(|k| is_custom_key(k)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let (agent, contact): (Vec<&str>, Vec<&str>) = FIELDS.iter().partition(|k| k.starts_with("agent."));
+    let custom = keys.into_iter().map(|k| PlaceholderInfo {
+        key: format!("{CUSTOM_PREFIX}{k}"),
+        token: custom_placeholder(k),
+        group: "custom",
+    });
+    contact.into_iter().map(fixed).chain(custom).chain(agent.into_iter().map(fixed)).collect()
+}
+
+/// Whether `{{contact.custom.KEY}}` reads back as exactly this key: not empty, and free of
+/// whitespace and of the characters the placeholder syntax uses (`{`, `}`, `|`).
+pub fn is_custom_key(key: &str) -> bool {
+    !key.is_empty() && !key.chars().any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '|'))
 }
 
 /// The token that inserts the custom field `key`.

@@ -9,7 +9,7 @@ mod graph;
 mod model;
 mod parameters;
 
-pub use graph::to_graph_components;
+pub use graph::{set_header_media_id, to_graph_components};
 pub use model::{
     Button, ButtonType, Component, ComponentType, HeaderFormat, OtpType, ParameterFormat, Template, TemplateCategory,
     TemplateStatus,

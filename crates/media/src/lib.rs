@@ -20,6 +20,8 @@
 //!     }
 //!     // AAC cannot become Opus without re-encoding: an ordinary audio message.
 //!     RecordingFormat::Mp4Aac => send(upload, "audio/mp4", false),
+//!     // Instagram's voice notes (it plays no Opus); WhatsApp refuses WAV.
+//!     RecordingFormat::Wav => send(upload, "audio/wav", false),
 //!     RecordingFormat::Mp4Opus | RecordingFormat::Other => { /* 415 unsupported_media_type */ }
 //! }
 //! # Ok(()) }

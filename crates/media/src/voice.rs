@@ -7,7 +7,8 @@
 //!
 //! Safari records MP4/AAC. AAC cannot become Ogg/Opus without re-encoding, which we do not do: such
 //! a recording goes out as an ordinary `audio/mp4` audio message (WhatsApp accepts it, without the
-//! voice-note look). Chromium asked for `audio/mp4` may write Opus in MP4 (Debian's build does),
+//! voice-note look). Instagram plays neither Ogg nor WebM (only AAC, M4A, WAV and MP4 audio), so the UI
+//! records WAV for Instagram conversations: it goes out as it is, as `audio/wav`. Chromium asked for `audio/mp4` may write Opus in MP4 (Debian's build does),
 //! which is neither: the UI should ask for `audio/webm;codecs=opus` first (see [`RecordingFormat`]).
 //!
 //! Pre-skip: Chrome's OpusHead says 0 (its encoder's few ms of priming are kept as audio), and we
@@ -42,6 +43,9 @@ pub enum RecordingFormat {
     Mp4Aac,
     /// Chrome's `audio/mp4` (Opus in MP4): neither a voice note nor AAC; record WebM instead.
     Mp4Opus,
+    /// WAV (RIFF/WAVE; the UI records PCM 16-bit for Instagram, which plays no Opus): an ordinary
+    /// `audio/wav` audio message where the channel takes WAV (Instagram, Messenger; not WhatsApp).
+    Wav,
     /// Anything else, including video.
     Other,
 }
@@ -50,6 +54,9 @@ pub enum RecordingFormat {
 pub fn detect_recording(bytes: &[u8]) -> RecordingFormat {
     if ogg_is_opus(bytes) {
         return RecordingFormat::OggOpus;
+    }
+    if bytes.get(..4) == Some(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {
+        return RecordingFormat::Wav;
     }
     if let Ok(webm) = webm::probe(bytes) {
         let opus = webm.audio_track().is_some_and(|t| t.codec_id == "A_OPUS");

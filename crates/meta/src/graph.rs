@@ -44,7 +44,7 @@ pub use client::{AccessToken, GraphClient, GraphConfig, PRODUCTION_BASE_URL};
 pub use errors::{ApiError, GraphError};
 pub use media::MediaInfo;
 pub use messenger::{AttachmentKind, AttachmentSource, SenderAction};
-pub use messenger_api::{MessengerApi, SocialSendResult};
+pub use messenger_api::{InstagramProfile, MessengerApi, MessengerProfile, SocialSendResult};
 pub use templates::{parse_templates, UnreadableTemplate};
 pub use whatsapp::{MediaRef, WaMedia, WaRecipient};
 pub use whatsapp_api::{SendResult, WhatsAppApi};

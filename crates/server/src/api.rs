@@ -6,7 +6,9 @@ pub mod channels;
 pub mod contacts;
 pub mod conversations;
 pub mod me;
+pub mod message_versions;
 pub mod messages;
+pub mod personalize;
 pub mod quick_replies;
 pub mod rate_card;
 pub mod roles;
@@ -27,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(contacts::router())
         .merge(messages::router())
+        .merge(message_versions::router())
+        .merge(personalize::router())
         .merge(quick_replies::router())
         .merge(rate_card::router())
         .merge(templates::router())

@@ -23,6 +23,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Sends per second per channel (phone number, page); Meta's default for a number is 80.
     pub messages_per_second: u32,
+    /// Where the UI's upsell page sends an account whose plan lacks the inbox ("Hablar con un asesor").
+    pub advisor_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,7 @@ pub enum ConfigError {
     Invalid { name: &'static str, problem: String },
 }
 
+pub const DEFAULT_ADVISOR_URL: &str = "https://escala.com/contacto";
 pub const DEFAULT_GRAPH_API_BASE: &str = "https://graph.facebook.com/v24.0";
 
 impl Config {
@@ -51,6 +54,7 @@ impl Config {
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             max_body_bytes: 2 * 1024 * 1024,
             messages_per_second: 80,
+            advisor_url: DEFAULT_ADVISOR_URL.to_string(),
         }
     }
 
@@ -88,6 +92,15 @@ impl Config {
                 name: "INBOX_MESSAGES_PER_SECOND",
                 problem: format!("{rate:?} is not a positive whole number"),
             })?;
+        }
+        if let Some(url) = get("INBOX_ADVISOR_URL").filter(|s| !s.is_empty()) {
+            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:")) {
+                return Err(ConfigError::Invalid {
+                    name: "INBOX_ADVISOR_URL",
+                    problem: format!("{url:?} is not an http(s) or mailto: URL"),
+                });
+            }
+            c.advisor_url = url;
         }
         Ok(c)
     }

@@ -18,6 +18,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error(transparent)]
     PlanRequired(#[from] PlanRefusal),
+    /// A cookie-carrying write another site made the browser send (see `auth::csrf`).
+    #[error("this request came from another site; reload the inbox and try again")]
+    CrossSite,
     #[error("not found")]
     NotFound,
     /// The request is well-formed but breaks a rule (a refused send, an invalid value).
@@ -36,6 +39,9 @@ pub enum ApiError {
     BadGateway { code: &'static str, message: String },
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// Too many attempts (logins): try again after this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -71,6 +77,7 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::PlanRequired(_) => (StatusCode::FORBIDDEN, "plan_required"),
+            ApiError::CrossSite => (StatusCode::FORBIDDEN, "cross_site_request"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
@@ -79,6 +86,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
             ApiError::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -98,8 +106,17 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::Unavailable => Some(1),
+            _ => None,
+        };
         let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message } };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

@@ -3,9 +3,11 @@
 //!
 //! - [`mapping`] turns Meta's typed message content into what the inbox stores and shows;
 //! - [`apply`] applies one parsed event to the store (deferring events about unknown messages);
-//! - [`worker`] claims journaled deliveries and runs them through `apply`, and fetches media.
+//! - [`worker`] claims journaled deliveries and runs them through `apply`; [`media_fetch`] fetches media
+//!   and [`profile_fetch`] the names of new Messenger/Instagram customers.
 
 pub mod apply;
 pub mod mapping;
 pub mod media_fetch;
+pub mod profile_fetch;
 pub mod worker;

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod content_disposition;
 pub mod crypto;
 pub mod error;
 pub mod extract;

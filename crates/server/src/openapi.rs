@@ -33,3 +33,26 @@ impl Modify for Security {
             .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("inbox_session"))));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The web UI's TypeScript types are generated from `crates/server/openapi.json`
+    /// (`npm run gen:api` in `web/`). This keeps that file equal to what the routes describe:
+    /// run with `UPDATE_OPENAPI=1` to rewrite it after changing the API, then regenerate the types.
+    #[test]
+    fn committed_openapi_description_matches_the_routes() {
+        let (_, doc) = crate::startup::api_router(1024);
+        let generated = doc.to_pretty_json().expect("the OpenAPI document serialises") + "\n";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        if std::env::var_os("UPDATE_OPENAPI").is_some() {
+            std::fs::write(&path, &generated).expect("openapi.json is writable");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "crates/server/openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p inbox-server --lib openapi` \
+             and `npm run gen:api` in web/"
+        );
+    }
+}

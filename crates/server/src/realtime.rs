@@ -5,7 +5,9 @@
 //! increasing sequence number so that a client that reconnects can ask for a `resync` instead of
 //! silently missing what happened while it was away.
 
+use crate::auth::current_user::Credential;
 use crate::auth::CurrentUser;
+use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -55,9 +57,26 @@ impl Event {
     }
 }
 
+/// Something changed what a user may see or whether they may be connected at all: a role or its
+/// permissions, deactivation, a session ended, the account's plan. Open sockets of the users
+/// concerned check their credential again and adopt the new rights, or close.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessChange {
+    pub account_id: AccountId,
+    /// `None`: every user of the account (a plan change, a role's permissions edited).
+    pub user_id: Option<UserId>,
+}
+
+impl AccessChange {
+    fn concerns(&self, me: &CurrentUser) -> bool {
+        self.account_id == me.account_id() && self.user_id.is_none_or(|u| u == me.user_id())
+    }
+}
+
 #[derive(Clone)]
 pub struct EventHub {
     tx: broadcast::Sender<Arc<Event>>,
+    access: broadcast::Sender<AccessChange>,
     seq: Arc<AtomicU64>,
 }
 
@@ -70,7 +89,8 @@ impl Default for EventHub {
 impl EventHub {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(4096);
-        Self { tx, seq: Arc::new(AtomicU64::new(0)) }
+        let (access, _) = broadcast::channel(256);
+        Self { tx, access, seq: Arc::new(AtomicU64::new(0)) }
     }
 
     pub fn publish(&self, mut event: Event) {
@@ -82,16 +102,43 @@ impl EventHub {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.tx.subscribe()
     }
+
+    /// Tells open sockets that `user` (or, with `None`, every user of `account`) may have lost or
+    /// changed their rights.
+    pub fn access_changed(&self, account_id: AccountId, user_id: Option<UserId>) {
+        let _ = self.access.send(AccessChange { account_id, user_id });
+    }
 }
 
 /// `GET /api/v1/events`: a WebSocket of the events the caller may see. Sends `{"type":"hello"}` on
-/// connect and `{"type":"resync"}` if it fell behind (the client then reloads what it shows).
-pub async fn events_socket(State(state): State<AppState>, me: CurrentUser, ws: WebSocketUpgrade) -> Response {
+/// connect and `{"type":"resync"}` if it fell behind (the client then reloads what it shows). The
+/// socket follows its user's rights: narrowed at once when their role changes, closed when they are
+/// deactivated, their session ends or the plan no longer includes the inbox.
+pub async fn events_socket(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: axum::http::HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    me.require_inbox()?;
+    let credential = Credential::from_headers(&headers)?;
     let rx = state.events.subscribe();
-    ws.on_upgrade(move |socket| stream_events(socket, me, rx))
+    let access = state.events.access.subscribe();
+    Ok(ws.on_upgrade(move |socket| stream_events(socket, state, me, credential, rx, access)))
 }
 
-async fn stream_events(mut socket: WebSocket, me: CurrentUser, mut rx: broadcast::Receiver<Arc<Event>>) {
+/// Why a socket was closed by the server (WebSocket close code 4001 + this reason), so the UI can
+/// tell a revoked session from a network drop.
+const ACCESS_ENDED: &str = "access ended";
+
+async fn stream_events(
+    mut socket: WebSocket,
+    state: AppState,
+    mut me: CurrentUser,
+    credential: Credential,
+    mut rx: broadcast::Receiver<Arc<Event>>,
+    mut access: broadcast::Receiver<AccessChange>,
+) {
     let hello = serde_json::json!({"type": "hello", "user_id": me.user_id()}).to_string();
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
@@ -115,6 +162,34 @@ async fn stream_events(mut socket: WebSocket, me: CurrentUser, mut rx: broadcast
                     }
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
+            },
+            change = access.recv() => {
+                // A missed change (lagged) is treated as one that concerns us: check again.
+                let concerns = match change {
+                    Ok(change) => change.concerns(&me),
+                    Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if !concerns {
+                    continue;
+                }
+                match credential.current_user(&state).await {
+                    Ok(Some(now)) if now.require_inbox().is_ok() => {
+                        me = now;
+                        // What is shown may include what the user no longer may see: reload it.
+                        let resync = serde_json::json!({"type": "resync"}).to_string();
+                        if socket.send(Message::Text(resync.into())).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {
+                        let frame = axum::extract::ws::CloseFrame { code: 4001, reason: ACCESS_ENDED.into() };
+                        let _ = socket.send(Message::Close(Some(frame))).await;
+                        return;
+                    }
+                    // The database is unreachable: keep the old rights until it answers again.
+                    Err(e) => tracing::warn!(error = %e, "re-checking a socket's access failed"),
+                }
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,

@@ -61,6 +61,7 @@ impl Application {
             journal_wakeup: Arc::new(tokio::sync::Notify::new()),
             media_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+            profile_wakeup: Arc::new(tokio::sync::Notify::new()),
         };
         let router = build_router(state.clone());
         Ok(Self { listener, router, state })
@@ -84,9 +85,12 @@ impl Application {
         let workers = [
             tokio::spawn(crate::inbound::worker::run(self.state.clone(), workers_stop.clone())),
             tokio::spawn(crate::inbound::media_fetch::run(self.state.clone(), workers_stop.clone())),
+            tokio::spawn(crate::inbound::profile_fetch::run(self.state.clone(), workers_stop.clone())),
             tokio::spawn(crate::outbound::worker::run(self.state.clone(), workers_stop)),
         ];
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        // The peer address is what login throttling counts by.
+        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop_workers.send(true);
         for w in workers {
             let _ = w.await;
@@ -121,8 +125,10 @@ fn build_router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(max_body.max(WEBHOOK_MAX_BODY))),
         )
         .route("/api/v1/events", get(crate::realtime::events_socket))
-        .route("/", get(crate::web::index))
-        .fallback(|| async { crate::error::ApiError::NotFound })
+        // The API keeps answering JSON 404s; every other path is the web UI's.
+        .route("/api/{*rest}", axum::routing::any(|| async { crate::error::ApiError::NotFound }))
+        .fallback(crate::web::serve)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(crate::ops::track_http))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),

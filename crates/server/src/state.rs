@@ -23,6 +23,8 @@ pub struct AppState {
     pub media_wakeup: Arc<tokio::sync::Notify>,
     /// Wakes the outbox worker when a send was queued.
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
+    /// Wakes the profile worker when a new Messenger/Instagram customer needs a name.
+    pub profile_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

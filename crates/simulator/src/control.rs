@@ -27,7 +27,8 @@
 //! `text`), `unsupported`, `edit` (`message_id`, `text`), `revoke` (`message_id`), `button` (`payload`,
 //! `text`); Messenger/Instagram `text`, `image`/`video`/`audio`/`file`, `reply`, `reaction`, `unreact`,
 //! `read` (`message_id` on Instagram), `postback` (`title`, `payload`), `unsend`, `unsupported`, `echo`.
-//! Optional `name` sets the profile name and `username` the WhatsApp username of a BSUID customer.
+//! Optional `name` sets the profile name (WhatsApp webhooks; Messenger/Instagram User Profile API) and
+//! `username` the WhatsApp username of a BSUID customer or the Instagram username.
 //! Call bodies: `{}` or `{"duration": 125}` is a whole call from the customer (`connect`, then `terminate`;
 //! no duration is a missed call); `{"event": "connect"|"terminate", "call_id", "direction":
 //! "user_initiated"|"business_initiated", "status", "duration"}` is one step.

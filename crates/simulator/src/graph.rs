@@ -3,6 +3,7 @@
 //! answer type. Each endpoint lives in its own module.
 
 mod objects;
+mod profiles;
 mod social_attachments;
 mod social_send;
 mod wa_media;

@@ -131,6 +131,11 @@ impl SimHandle {
         lock(&self.state.faults).extend(std::iter::repeat_n(fault, n));
     }
 
+    /// The next `n` User Profile API lookups (`GET /{PSID}`, `GET /{IGSID}`) fail with `fault`.
+    pub fn fail_next_profile_lookups(&self, n: usize, fault: Fault) {
+        lock(&self.state.profile_faults).extend(std::iter::repeat_n(fault, n));
+    }
+
     pub fn now(&self) -> OffsetDateTime {
         self.state.clock.now()
     }

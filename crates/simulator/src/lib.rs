@@ -22,7 +22,9 @@
 //!   `POST /{PHONE_NUMBER_ID}/messages` (§4, §6, §7, §12), `POST /{PHONE_NUMBER_ID}/media`,
 //!   `GET`/`DELETE /{MEDIA_ID}` and the short-lived download URL (§4, §5),
 //!   `GET /{WABA_ID}/message_templates` with cursor paging (§4), `POST /{PAGE_ID}/messages`,
-//!   `/me/messages`, `/{IG_ID}/messages` and `/{PAGE_ID}/message_attachments` (§9, §10), and
+//!   `/me/messages`, `/{IG_ID}/messages` and `/{PAGE_ID}/message_attachments` (§9, §10), the User
+//!   Profile APIs `GET /{PSID}` and `GET /{IGSID}` (a customer's name, and Instagram username, for the
+//!   Page/account they wrote to; [`SocialCustomer::named`], [`SocialCustomer::with_username`]), and
 //!   `GET /{PHONE_NUMBER_ID}`, `/{PAGE_ID}`, `/{IG_ID}`, `/me`. Errors come in Meta's exact shape
 //!   (`graph_error`).
 //! - Access tokens: a missing or unknown token is 190 (HTTP 401); a known token that cannot reach the
@@ -46,14 +48,16 @@
 //!   (undeliverable): the Cloud API reads `to` as a phone number. `to` wins over `recipient`.
 //! - Template refusals are synchronous: 132001 (missing in that language, or not APPROVED and not
 //!   paused/disabled), 132015 (PAUSED), 132016 (DISABLED), 132000 (parameter count or names), 132012
-//!   (header media type), 131008 (missing values/button parameters), 131062 (code-button authentication
-//!   templates to a BSUID).
+//!   (header media type), 131009/131053 (a header media id not uploaded to the WABA, or of another
+//!   type), 131008 (missing values/button parameters), 131062 (code-button authentication templates to
+//!   a BSUID).
 //! - Voice notes (`audio.voice: true`) need media uploaded as `audio/ogg; codecs=opus` whose bytes are
 //!   Ogg/Opus, else 131053; links cannot be checked and are accepted.
 //! - Messenger/Instagram: unknown recipients are 100/2018001; outside the window (24 h for `RESPONSE`/
 //!   `UPDATE`/sender actions, 7 days for `HUMAN_AGENT`) is 10/2018278; text over 2000 characters
 //!   (Messenger) or 1000 bytes (Instagram) is 100.
-//! - Injected faults apply only to message sends (not to mark-as-read or sender actions). A timeout
+//! - Injected faults apply only to message sends (not to mark-as-read or sender actions); profile lookups
+//!   have their own ([`SimHandle::fail_next_profile_lookups`]). A timeout
 //!   fault holds the request and then answers 504 without sending anything.
 //! - Status webhooks: `sent`, `delivered` (both with pricing) and `read`; `played` after `read` for voice
 //!   notes; failures are a lone `failed`. Messenger gets `delivery` and `read`, Instagram `read`.

@@ -65,7 +65,10 @@ pub(crate) struct WaCustomerRecord {
 /// A Messenger/Instagram user of one Page or Instagram account.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SocialCustomerRecord {
+    /// The name the User Profile API answers (a made-up one when none was set).
     pub name: Option<String>,
+    /// Instagram: the `@username` the User Profile API answers.
+    pub username: Option<String>,
     pub last_inbound: Option<OffsetDateTime>,
 }
 
@@ -81,6 +84,8 @@ pub(crate) struct SimState {
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub webhooks: Mutex<Vec<WebhookRecord>>,
     pub faults: Mutex<VecDeque<Fault>>,
+    /// Faults for the next User Profile API lookups (`GET /{PSID}`, `GET /{IGSID}`).
+    pub profile_faults: Mutex<VecDeque<Fault>>,
     pub media: Mutex<HashMap<String, StoredMedia>>,
     /// Short-lived download URLs: hash → (media id, expiry).
     pub media_urls: Mutex<HashMap<String, (String, OffsetDateTime)>>,
@@ -112,6 +117,7 @@ impl SimState {
             requests: Mutex::default(),
             webhooks: Mutex::default(),
             faults: Mutex::default(),
+            profile_faults: Mutex::default(),
             media: Mutex::default(),
             media_urls: Mutex::default(),
             cdn: Mutex::default(),

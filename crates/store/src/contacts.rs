@@ -352,3 +352,25 @@ impl Store {
         Ok((parse_id(&out.0, "contact")?, out.1))
     }
 }
+
+impl Store {
+    /// The distinct keys of the custom fields of the account's contacts, sorted (at most `limit`).
+    /// Reading inside the JSON text differs by dialect: SQLite's `json_each`, PostgreSQL's
+    /// `jsonb_object_keys` (guarded, since it refuses anything but an object).
+    pub async fn custom_field_keys(&self, account: AccountId, limit: i64) -> StoreResult<Vec<String>> {
+        let sql = match self.db {
+            crate::db::Db::Sqlite { .. } => {
+                "SELECT DISTINCT j.key FROM contacts ct, json_each(ct.custom_fields) j \
+                 WHERE ct.account_id = $1 AND json_type(ct.custom_fields) = 'object' ORDER BY j.key LIMIT $2"
+            }
+            crate::db::Db::Postgres(_) => {
+                "SELECT DISTINCT k.key FROM contacts ct, jsonb_object_keys(CASE WHEN jsonb_typeof(ct.custom_fields::jsonb) = 'object' \
+                   THEN ct.custom_fields::jsonb ELSE '{}'::jsonb END) AS k(key) \
+                 WHERE ct.account_id = $1 ORDER BY k.key LIMIT $2"
+            }
+        };
+        let keys: Vec<String> =
+            on_reader!(self, p => sqlx::query_scalar(sql).bind(account.to_string()).bind(limit).fetch_all(p).await)?;
+        Ok(keys)
+    }
+}

@@ -42,7 +42,8 @@ pub enum AssigneeFilter {
 
 #[derive(Clone, Debug, Default)]
 pub struct ConversationFilter {
-    pub channel_kind: Option<ChannelKind>,
+    /// Any of these kinds (empty: every kind), e.g. both WhatsApp kinds for "WhatsApp".
+    pub channel_kinds: Vec<ChannelKind>,
     pub channel_id: Option<ChannelId>,
     pub assignee: Option<AssigneeFilter>,
     /// `None`: any status.
@@ -282,8 +283,8 @@ impl Store {
         let mut q = SqlBuilder::new(SELECT);
         q.push("WHERE c.account_id = ").bind_text(account.to_string());
         push_scope(&mut q, scope);
-        if let Some(kind) = f.channel_kind {
-            q.push(" AND ch.kind = ").bind_text(kind.as_str());
+        if !f.channel_kinds.is_empty() {
+            q.push(" AND ").in_list("ch.kind", f.channel_kinds.iter().map(|k| k.as_str().to_string()));
         }
         if let Some(channel) = f.channel_id {
             q.push(" AND c.channel_id = ").bind_text(channel.to_string());
@@ -334,6 +335,26 @@ impl Store {
             q.push(" AND c.id < ").bind_text(id.to_string()).push("))");
         }
         q.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ").bind_int(f.limit);
+        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        rows.into_iter().map(Row::into_record).collect()
+    }
+
+    /// The conversations with these ids that the caller may see (in no particular order).
+    pub(crate) async fn conversations_by_ids(
+        &self,
+        account: AccountId,
+        scope: &ConversationScope,
+        ids: &[ConversationId],
+    ) -> StoreResult<Vec<ConversationRecord>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut unique: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        unique.sort();
+        unique.dedup();
+        let mut q = SqlBuilder::new(SELECT);
+        q.push("WHERE c.account_id = ").bind_text(account.to_string()).push(" AND ").in_list("c.id", unique);
+        push_scope(&mut q, scope);
         let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
         rows.into_iter().map(Row::into_record).collect()
     }

@@ -126,6 +126,10 @@ impl Store {
             Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
+        let filled = self.backfill_search_text().await?;
+        if filled > 0 {
+            tracing::info!(messages = filled, "search text filled for messages stored before message search");
+        }
         Ok(())
     }
 

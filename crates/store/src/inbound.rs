@@ -22,6 +22,9 @@ pub struct CustomerIdentity {
     pub profile_name: Option<String>,
     /// Match keys of `wa_id` (domain::phone::match_keys), to find the CRM contact with this number.
     pub phone_keys: Vec<String>,
+    /// A new handle of this customer gets its profile (name) fetched from Meta later (Messenger and
+    /// Instagram, whose webhooks carry no name).
+    pub fetch_profile: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -164,7 +167,7 @@ macro_rules! resolve_conversation {
                 let id = HandleId::new().to_string();
                 sqlx::query(
                     "INSERT INTO handles (id, account_id, channel_id, wa_id, bsuid, parent_bsuid, scoped_id, username, profile_name, \
-                       contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                       contact_id, created_at, updated_at, profile_fetch_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
                 )
                 .bind(&id)
                 .bind($account.to_string())
@@ -177,6 +180,7 @@ macro_rules! resolve_conversation {
                 .bind(who.profile_name.as_deref())
                 .bind(contact.as_deref())
                 .bind($now)
+                .bind(who.fetch_profile.then_some($now))
                 .execute(&mut *$tx)
                 .await?;
                 if let (Some(contact), Some(wa)) = (contact.as_deref(), who.wa_id.as_deref()) {
@@ -236,8 +240,8 @@ impl Store {
             let message_id = MessageId::new().to_string();
             let inserted = sqlx::query(
                 "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-                   reply_to_external_id, status, status_rank, sent_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT DO NOTHING",
+                   reply_to_external_id, status, status_rank, sent_at, created_at, updated_at, search_text) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) ON CONFLICT DO NOTHING",
             )
             .bind(&message_id)
             .bind(account.to_string())
@@ -254,6 +258,7 @@ impl Store {
             .bind(msg.status_rank)
             .bind(msg.sent_at)
             .bind(now_ms)
+            .bind(crate::search::searchable(msg.text.as_deref()))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -413,12 +418,13 @@ impl Store {
                     .bind(now_ms).bind(reason).execute(&mut *tx).await?;
                 match &revision {
                     Revision::Edit { kind, text, content, at } => {
-                        sqlx::query("UPDATE messages SET kind = $2, text = $3, content = $4, edited_at = $5, updated_at = $6 WHERE id = $1")
+                        sqlx::query("UPDATE messages SET kind = $2, text = $3, content = $4, edited_at = $5, updated_at = $6, search_text = $7 WHERE id = $1")
                             .bind(message_id.to_string()).bind(*kind).bind(*text).bind(content.to_string()).bind(*at).bind(now_ms)
+                            .bind(crate::search::searchable(*text))
                             .execute(&mut *tx).await?;
                     }
                     Revision::Delete { .. } => {
-                        sqlx::query("UPDATE messages SET deleted = TRUE, text = NULL, content = '{}', updated_at = $2 WHERE id = $1")
+                        sqlx::query("UPDATE messages SET deleted = TRUE, text = NULL, search_text = NULL, content = '{}', updated_at = $2 WHERE id = $1")
                             .bind(message_id.to_string()).bind(now_ms).execute(&mut *tx).await?;
                     }
                 }

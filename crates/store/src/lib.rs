@@ -25,13 +25,16 @@ mod journal;
 mod messages;
 mod outbox;
 mod preferences;
+mod profiles;
 mod quick_replies;
 mod roles;
 mod rows;
+mod search;
 mod sql;
 mod templates;
 mod uploads;
 mod users;
+mod versions;
 
 pub use accounts::NewAccount;
 pub use audit::{AuditEntry, NewAuditEntry};
@@ -48,7 +51,10 @@ pub use inbound::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewAttachment, 
 pub use journal::{JournalEntry, JournalOutcome};
 pub use messages::{AttachmentRecord, MessageRecord, QuotedMessage};
 pub use outbox::{NewOutbound, OutboundAttachment, OutboxItem};
+pub use profiles::ProfileFetch;
 pub use quick_replies::QuickReply;
+pub use search::{MessageSearch, SearchHit};
 pub use templates::StoredTemplate;
 pub use uploads::UploadRecord;
 pub use users::{NewUser, RoleRef, User, UserPatch};
+pub use versions::MessageVersion;

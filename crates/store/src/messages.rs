@@ -55,7 +55,7 @@ pub struct MessageRecord {
     pub attachments: Vec<AttachmentRecord>,
 }
 
-const MESSAGE_SELECT: &str =
+pub(crate) const MESSAGE_SELECT: &str =
     "SELECT m.id, m.conversation_id, m.channel_id, m.external_id, m.direction, m.origin, m.kind, m.text, m.content, \
        m.reply_to_external_id, q.id AS q_id, q.kind AS q_kind, q.text AS q_text, q.deleted AS q_deleted, \
        m.status, m.error_code, m.error_title, m.error_message, m.pricing, m.sender_user_id, su.name AS sender_name, \
@@ -66,7 +66,7 @@ const MESSAGE_SELECT: &str =
      LEFT JOIN users su ON su.id = m.sender_user_id ";
 
 #[derive(sqlx::FromRow)]
-struct MessageRow {
+pub(crate) struct MessageRow {
     id: String,
     conversation_id: String,
     channel_id: String,
@@ -94,7 +94,7 @@ struct MessageRow {
 }
 
 impl MessageRow {
-    fn into_record(self) -> StoreResult<MessageRecord> {
+    pub(crate) fn into_record(self) -> StoreResult<MessageRecord> {
         let reply_to = match self.q_id {
             Some(id) => {
                 let deleted = self.q_deleted.unwrap_or(false);
@@ -222,7 +222,7 @@ impl Store {
         records.pop().ok_or(StoreError::NotFound)
     }
 
-    async fn attach_details(&self, records: &mut [MessageRecord]) -> StoreResult<()> {
+    pub(crate) async fn attach_details(&self, records: &mut [MessageRecord]) -> StoreResult<()> {
         if records.is_empty() {
             return Ok(());
         }

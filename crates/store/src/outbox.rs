@@ -68,11 +68,11 @@ impl Store {
         in_transaction!(self, tx => {
             sqlx::query(
                 "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-                   reply_to_external_id, status, status_rank, sender_user_id, sent_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, NULL, 'outbound', 'agent', $5, $6, $7, $8, 'pending', 0, $9, $10, $10, $10)")
+                   reply_to_external_id, status, status_rank, sender_user_id, sent_at, created_at, updated_at, search_text) \
+                 VALUES ($1, $2, $3, $4, NULL, 'outbound', 'agent', $5, $6, $7, $8, 'pending', 0, $9, $10, $10, $10, $11)")
                 .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(conversation.to_string())
                 .bind(&msg.kind).bind(msg.text.as_deref()).bind(msg.content.to_string()).bind(msg.reply_to_external_id.as_deref())
-                .bind(msg.sender.map(|u| u.to_string())).bind(now_ms)
+                .bind(msg.sender.map(|u| u.to_string())).bind(now_ms).bind(crate::search::searchable(msg.text.as_deref()))
                 .execute(&mut *tx).await?;
             for a in &msg.attachments {
                 sqlx::query(

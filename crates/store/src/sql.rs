@@ -44,7 +44,7 @@ impl SqlBuilder {
     /// `lower(e1) LIKE $n ESCAPE '\' OR lower(e2) LIKE …`: any of the expressions contains `text`,
     /// case-insensitively, with `%`, `_` and `\` in `text` taken literally.
     pub fn any_contains(&mut self, expressions: &[&str], text: &str) -> &mut Self {
-        let like = format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = like_pattern(&text.to_lowercase());
         for (i, e) in expressions.iter().enumerate() {
             if i > 0 {
                 self.push(" OR ");
@@ -52,6 +52,12 @@ impl SqlBuilder {
             self.push("lower(").push(e).push(") LIKE ").bind_text(like.clone()).push(" ESCAPE '\\'");
         }
         self
+    }
+
+    /// `expression LIKE $n ESCAPE '\'`: the expression contains `text` exactly as given (no case
+    /// folding: for columns and text already folded by `domain::search::fold`).
+    pub fn contains(&mut self, expression: &str, text: &str) -> &mut Self {
+        self.push(expression).push(" LIKE ").bind_text(like_pattern(text)).push(" ESCAPE '\\'")
     }
 
     /// `column IN (the contacts of the account having one of these phone match keys)`.
@@ -75,6 +81,11 @@ impl SqlBuilder {
         }
         self.push(")")
     }
+}
+
+/// `%text%` with `%`, `_` and `\` in `text` taken literally (escape character `\`).
+fn like_pattern(text: &str) -> String {
+    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
 /// Binds the builder's values onto a `sqlx::query_as` / `sqlx::query` in order.

@@ -61,7 +61,7 @@ const es = {
   'list.unread_one': '{n} mensaje sin leer',
   'list.unread_other': '{n} mensajes sin leer',
   'list.assigned_to': 'Asignada a {name}',
-  'list.you': 'Tú',
+  'list.assigned_to_you': 'Asignada a ti',
 
   'kind.whatsapp_cloud': 'WhatsApp API',
   'kind.whatsapp_business_app': 'WhatsApp Business App',
@@ -348,7 +348,7 @@ const en: Record<MessageKey, string> = {
   'list.unread_one': '{n} unread message',
   'list.unread_other': '{n} unread messages',
   'list.assigned_to': 'Assigned to {name}',
-  'list.you': 'You',
+  'list.assigned_to_you': 'Assigned to you',
 
   'kind.whatsapp_cloud': 'WhatsApp API',
   'kind.whatsapp_business_app': 'WhatsApp Business App',

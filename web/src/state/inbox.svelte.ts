@@ -51,7 +51,12 @@ export class InboxStore {
       this.conversations = page.items;
       this.nextCursor = page.next_cursor ?? null;
     } catch (e) {
-      if (generation === this.listGeneration) this.listError = e instanceof ApiError ? e.code : 'network';
+      if (generation === this.listGeneration) {
+        // Rows of the previous filters would be mistaken for this one's.
+        this.conversations = [];
+        this.nextCursor = null;
+        this.listError = e instanceof ApiError ? e.code : 'network';
+      }
     } finally {
       if (generation === this.listGeneration) this.loadingList = false;
     }

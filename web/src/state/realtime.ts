@@ -7,7 +7,12 @@ export interface RealtimeHandlers {
   /** Called on every connect after the first, and on `resync`: reload what is shown. */
   onResync: () => void;
   onStatus: (connected: boolean) => void;
+  /** The server closed the socket because the user's access ended (deactivated, signed out). */
+  onAccessEnded: () => void;
 }
+
+/** The close code the server uses when the user's access ended (crates/server/src/realtime.rs). */
+const ACCESS_ENDED = 4001;
 
 export function connectRealtime(handlers: RealtimeHandlers): () => void {
   let socket: WebSocket | null = null;
@@ -34,9 +39,13 @@ export function connectRealtime(handlers: RealtimeHandlers): () => void {
       } else if (event.type === 'resync') handlers.onResync();
       else handlers.onEvent(event);
     };
-    socket.onclose = () => {
+    socket.onclose = (e) => {
       handlers.onStatus(false);
       if (stopped) return;
+      if (e.code === ACCESS_ENDED) {
+        handlers.onAccessEnded();
+        return;
+      }
       // 0.5 s, 1 s, 2 s … up to 15 s, with jitter so many tabs do not reconnect in step.
       const delay = Math.min(15_000, 500 * 2 ** attempts) * (0.75 + Math.random() * 0.5);
       attempts++;

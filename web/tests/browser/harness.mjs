@@ -28,8 +28,12 @@ export const USERS = {
 export const TIMEOUT = 10_000;
 /** Screenshots of the main screens go here when SCREENSHOTS=1. */
 export const screenshotDir = path.join(repoDir, 'docs/screenshots');
-/** Where a failing test leaves its page's screenshot, and where the server's log goes. */
-export const artifactDir = path.join(os.tmpdir(), 'inbox-browser-tests');
+/**
+ * This run's directory for the server's log and the screenshots of failing tests (printed with each
+ * failure); removed at the end when every test passed.
+ */
+let artifactDir = '';
+let failures = 0;
 
 /** Everything a test needs; filled by `startSuite`. */
 export const env = {
@@ -70,7 +74,7 @@ function freePort() {
 async function startServer() {
   const bin = process.env.INBOX_BIN ?? path.join(repoDir, 'target/debug/inbox');
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'inbox-browser-data-'));
-  await mkdir(artifactDir, { recursive: true });
+  artifactDir = await mkdtemp(path.join(os.tmpdir(), 'inbox-browser-tests-'));
   env.serverLog = path.join(artifactDir, 'server.log');
   const log = createWriteStream(env.serverLog);
   const port = await freePort();
@@ -126,6 +130,15 @@ async function seeded(admin) {
 }
 
 export async function startSuite() {
+  try {
+    await start();
+  } catch (e) {
+    failures += 1; // keep the server's log
+    throw e;
+  }
+}
+
+async function start() {
   const started = Date.now();
   launching = chromium
     .launch({
@@ -164,6 +177,7 @@ export async function stopSuite() {
     clearTimeout(timer);
   }
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (artifactDir && failures === 0) await rm(artifactDir, { recursive: true, force: true });
 }
 
 // A crash of the test process must not leave the server running.
@@ -215,6 +229,7 @@ export function browserTest(test, name, fn, { timeout = 60_000 } = {}) {
     try {
       await fn({ t, context, page });
     } catch (e) {
+      failures += 1;
       const pages = context.pages();
       const alerts = [];
       for (const [i, p] of pages.entries()) {
@@ -312,7 +327,7 @@ export function uniquePhone() {
 /** A Messenger/Instagram scoped id no other test uses. */
 export function uniqueScopedId() {
   counter += 1;
-  return `7${Date.now()}${String(counter).padStart(3, '0')}`.slice(0, 16);
+  return `7${Date.now() % 1e10}${String(counter).padStart(4, '0')}`;
 }
 
 /**

@@ -23,7 +23,11 @@ async function templateOnClosedWindow(page, number, name, shots = false) {
   await openConversation(page, name);
   await disabled(composer(page), 'the text box is disabled outside the window');
   await visible(page.getByRole('status').filter({ hasText: 'La ventana de 24 h cerró' }), 'the banner says the window closed');
-  await visible(page.getByText('Solo plantillas: la ventana de 24 h está cerrada.').first(), 'the composer says why');
+  const reason = 'Solo plantillas: la ventana de 24 h está cerrada.';
+  const placeholder = await composer(page).getAttribute('placeholder');
+  if (placeholder !== reason) throw new Error(`the text box should say why it is disabled, says ${placeholder}`);
+  const described = await composer(page).evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent);
+  if (described !== reason) throw new Error(`screen readers should hear why the text box is disabled, hear ${described}`);
   if (shots) await screenshot(page, 'closed-window');
 
   await page.getByRole('button', { name: 'Plantilla', exact: true }).click();

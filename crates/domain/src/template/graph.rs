@@ -97,3 +97,23 @@ pub fn to_graph_components(template: &Template, params: &TemplateParameters) -> 
     }
     Ok(Value::Array(components))
 }
+
+/// Puts the WhatsApp media id of the header file into built `components` (header media given as an
+/// inbox upload is built with a placeholder id, then uploaded by the sender); false when the
+/// components have no header image, video or document to fill.
+pub fn set_header_media_id(components: &mut Value, media_id: &str) -> bool {
+    let Some(header) = components
+        .as_array_mut()
+        .and_then(|cs| cs.iter_mut().find(|c| c["type"] == "header"))
+        .and_then(|h| h["parameters"].as_array_mut())
+        .and_then(|ps| ps.first_mut())
+    else {
+        return false;
+    };
+    let kind = header["type"].as_str().unwrap_or_default().to_string();
+    if !["image", "video", "document"].contains(&kind.as_str()) || !header[&kind].is_object() {
+        return false;
+    }
+    header[&kind]["id"] = json!(media_id);
+    true
+}

@@ -162,6 +162,16 @@ fn document_headers_and_links_are_supported() {
     assert_eq!(validate_parameters(&t, &unresolved), Ok(()), "the API accepts an upload id");
     let err = to_graph_components(&t, &unresolved).unwrap_err();
     assert!(err.to_string().contains("media_id"), "{err}");
+    // Built with a placeholder id, the header gets the media id once the file reached WhatsApp.
+    let pending = params(json!({"header": {"type": "document", "media_id": "pending", "filename": "factura.pdf"}}));
+    let mut components = to_graph_components(&t, &pending).unwrap();
+    assert!(set_header_media_id(&mut components, "1234"));
+    assert_eq!(
+        components,
+        json!([{"type": "header", "parameters": [{"type": "document", "document": {"id": "1234", "filename": "factura.pdf"}}]}])
+    );
+    let mut no_header = json!([{"type": "body", "parameters": []}]);
+    assert!(!set_header_media_id(&mut no_header, "1234"));
 }
 
 #[test]

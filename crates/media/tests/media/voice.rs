@@ -218,6 +218,8 @@ fn recordings_are_told_apart() {
         (fixture("safari-like-aac.mp4"), RecordingFormat::Mp4Aac),
         (fixture("sniff/tone.m4a"), RecordingFormat::Mp4Aac),
         (fixture("chrome-opus.mp4"), RecordingFormat::Mp4Opus),
+        (fixture("sniff/tone.wav"), RecordingFormat::Wav),
+        (fixture("sniff/static.webp"), RecordingFormat::Other),
         (fixture("sniff/clip.webm"), RecordingFormat::Other),
         (fixture("sniff/clip.mp4"), RecordingFormat::Other),
         (fixture("sniff/tone-vorbis.ogg"), RecordingFormat::Other),

@@ -1,7 +1,7 @@
 //! Messenger and Instagram calls (meta-platform.md §9, §10): the Send API on a Page
 //! (`POST /{PAGE_ID}/messages` with the Page token) or an Instagram account (`POST /{IG_ID}/messages`),
-//! the Attachment Upload API, and downloads of the CDN URLs inbound attachments carry (public,
-//! expiring links: no token is sent to them).
+//! the Attachment Upload API, the User Profile APIs (a customer's name by PSID or IGSID), and downloads
+//! of the CDN URLs inbound attachments carry (public, expiring links: no token is sent to them).
 
 use bytes::Bytes;
 use reqwest::multipart::Form;
@@ -31,6 +31,48 @@ pub struct SocialSendResult {
     pub recipient_id: String,
     pub message_id: String,
 }
+
+/// A Messenger user's public profile: `GET /{PSID}?fields=first_name,last_name,profile_pic` with the
+/// Page token (User Profile API). Any field may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct MessengerProfile {
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Expires after a few days.
+    #[serde(default)]
+    pub profile_pic: Option<String>,
+}
+
+impl MessengerProfile {
+    /// "First Last", or whichever of the two is set.
+    pub fn full_name(&self) -> Option<String> {
+        let parts: Vec<&str> = [&self.first_name, &self.last_name]
+            .into_iter()
+            .flatten()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+}
+
+/// An Instagram user's profile: `GET /{IGSID}?fields=name,username,profile_pic` (Instagram User Profile
+/// API; `name` is null when the user set none).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct InstagramProfile {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub profile_pic: Option<String>,
+}
+
+/// The profile fields the inbox reads.
+const MESSENGER_PROFILE_FIELDS: &str = "first_name,last_name,profile_pic";
+const INSTAGRAM_PROFILE_FIELDS: &str = "name,username,profile_pic";
 
 #[derive(Deserialize)]
 struct AttachmentUploaded {
@@ -77,6 +119,28 @@ impl MessengerApi<'_> {
         let url = self.client.endpoint(&[page_id, "message_attachments"]);
         let uploaded: AttachmentUploaded = self.client.post_multipart(url, token, form).await?;
         Ok(uploaded.attachment_id)
+    }
+
+    /// The profile of a Messenger customer (by PSID), read with the Page token.
+    pub async fn messenger_profile(
+        &self,
+        psid: &str,
+        token: &(impl AccessToken + ?Sized),
+    ) -> Result<MessengerProfile, GraphError> {
+        let mut url = self.client.endpoint(&[psid]);
+        url.query_pairs_mut().append_pair("fields", MESSENGER_PROFILE_FIELDS);
+        self.client.get_json(url, token).await
+    }
+
+    /// The profile of an Instagram customer (by IGSID), read with the channel's token.
+    pub async fn instagram_profile(
+        &self,
+        igsid: &str,
+        token: &(impl AccessToken + ?Sized),
+    ) -> Result<InstagramProfile, GraphError> {
+        let mut url = self.client.endpoint(&[igsid]);
+        url.query_pairs_mut().append_pair("fields", INSTAGRAM_PROFILE_FIELDS);
+        self.client.get_json(url, token).await
     }
 
     /// Downloads an inbound attachment's CDN URL (no token: the URL is its own credential), refusing

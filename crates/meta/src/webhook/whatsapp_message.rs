@@ -126,6 +126,11 @@ pub(super) fn content(kind: &str, holder: &Value) -> MessageContent {
         "image" => media(MediaKind::Image, object),
         "video" => media(MediaKind::Video, object),
         "audio" => media(MediaKind::Audio, object),
+        // The older name of a recorded voice note: audio, shown as a voice note.
+        "voice" => media(MediaKind::Audio, object).map(|m| match m {
+            MessageContent::Media(media) => MessageContent::Media(Media { voice: true, ..media }),
+            other => other,
+        }),
         "document" => media(MediaKind::Document, object),
         "sticker" => media(MediaKind::Sticker, object),
         "location" => object.and_then(location),
@@ -150,7 +155,20 @@ pub(super) fn content(kind: &str, holder: &Value) -> MessageContent {
             let named = object.and_then(|o| str_of(o.get("type")));
             return unsupported(named.as_deref().unwrap_or("unsupported"), holder, None);
         }
-        _ => return unsupported(kind, holder, None),
+        // A type we do not know that carries a media object (a new kind of note, say) is kept with
+        // its file rather than dropped: typed by its MIME type.
+        _ => match object.and_then(|o| o.get("mime_type")).and_then(Value::as_str) {
+            Some(mime) if object.is_some_and(|o| o.get("id").is_some()) => {
+                let kind = match mime.split('/').next() {
+                    Some("image") => MediaKind::Image,
+                    Some("video") => MediaKind::Video,
+                    Some("audio") => MediaKind::Audio,
+                    _ => MediaKind::Document,
+                };
+                media(kind, object)
+            }
+            _ => return unsupported(kind, holder, None),
+        },
     };
     parsed.unwrap_or_else(|| unsupported(kind, holder, Some(format!("unreadable `{kind}` object"))))
 }

@@ -66,6 +66,29 @@ fn audio_knows_a_recorded_voice_note() {
 }
 
 #[test]
+fn a_message_of_type_voice_is_a_voice_note() {
+    let media = media_of("voice", json!({"id": "9", "mime_type": "audio/ogg; codecs=opus"}));
+    assert_eq!(media.kind, MediaKind::Audio);
+    assert!(media.voice);
+    assert_eq!(
+        media.source,
+        MediaSource::WhatsappId { id: "9".into(), mime_type: Some("audio/ogg; codecs=opus".into()), sha256: None }
+    );
+}
+
+#[test]
+fn an_unknown_type_carrying_media_keeps_its_file() {
+    let media = media_of("ptv", json!({"id": "5", "mime_type": "video/mp4"}));
+    assert_eq!(media.kind, MediaKind::Video);
+    assert_eq!(media_of("new_kind", json!({"id": "6", "mime_type": "application/zip"})).kind, MediaKind::Document);
+    // Without a media object it is still an "unsupported" notice, never an error.
+    assert!(matches!(
+        only_content(&wa_inbound(wa_msg("wamid.p", "poll", json!({"question": "¿Color?"})))),
+        MessageContent::Unsupported(_)
+    ));
+}
+
+#[test]
 fn document_keeps_its_filename() {
     let media = media_of("document", json!({"id": "1", "mime_type": "application/pdf", "filename": "cotización.pdf"}));
     assert_eq!(media.kind, MediaKind::Document);

@@ -146,3 +146,60 @@ async fn cdn_attachments_download_without_a_token_within_the_limit() {
     let error = api.download(&url, png.len() as u64 - 1).await.expect_err("too large");
     assert_eq!(error.classify(), Retry::Permanent);
 }
+
+#[tokio::test]
+async fn customer_profiles_by_psid_and_igsid_and_unknown_ids_refused() {
+    let m = meta().await;
+    let api = m.graph.messenger();
+    let fb = m.sim.messenger_customer(demo::PAGE_ID).expect("customer").named("Sofía Martínez López");
+    fb.text("Hola").await.expect("customer writes");
+    let profile = api.messenger_profile(fb.id(), demo::PAGE_TOKEN).await.expect("profile");
+    assert_eq!(profile.first_name.as_deref(), Some("Sofía"));
+    assert_eq!(profile.last_name.as_deref(), Some("Martínez López"));
+    assert_eq!(profile.full_name().as_deref(), Some("Sofía Martínez López"));
+    assert!(profile.profile_pic.is_some());
+    let request = m.sim.requests().pop().expect("request");
+    assert_eq!(request.path, format!("/v24.0/{}", fb.id()));
+    assert_eq!(request.query.as_deref(), Some("fields=first_name%2Clast_name%2Cprofile_pic"));
+
+    let ig =
+        m.sim.instagram_customer(demo::IG_ID).expect("customer").named("Diego Hernández").with_username("diego.mx");
+    ig.text("Hola").await.expect("customer writes");
+    let profile = api.instagram_profile(ig.id(), demo::IG_TOKEN).await.expect("profile");
+    assert_eq!((profile.name.as_deref(), profile.username.as_deref()), (Some("Diego Hernández"), Some("diego.mx")));
+    let unnamed = m.sim.instagram_customer(demo::IG_ID).expect("customer");
+    let profile = api.instagram_profile(unnamed.id(), demo::IG_TOKEN).await.expect("Meta always has a name");
+    assert!(profile.name.is_some() && profile.username.is_some());
+
+    // An id that is nobody's, or a customer of another Page's token, does not exist for the caller.
+    let error = api.messenger_profile("1234567890123456", demo::PAGE_TOKEN).await.expect_err("unknown id");
+    assert_eq!((error.code(), error.subcode()), (Some(100), Some(33)));
+    assert_eq!(error.classify(), Retry::Permanent);
+    let error = api.instagram_profile(fb.id(), demo::IG_TOKEN).await.expect_err("a Messenger customer");
+    assert_eq!(error.code(), Some(100));
+}
+
+#[tokio::test]
+async fn instagram_refuses_ogg_and_webm_audio_but_takes_wav() {
+    let m = meta().await;
+    let api = m.graph.messenger();
+    let wav = Bytes::from_static(
+        b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\0\0\0\0",
+    );
+    let ogg = Bytes::from(samples::ogg_opus());
+    let webm = Bytes::from_static(&[0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01]);
+    for (bytes, mime) in [(ogg.clone(), "audio/ogg"), (webm, "audio/webm")] {
+        let error = api
+            .upload_attachment(demo::IG_ID, demo::IG_TOKEN, AttachmentKind::Audio, bytes, mime, "nota")
+            .await
+            .expect_err("Instagram plays no Ogg or WebM");
+        assert_eq!((error.code(), error.subcode()), (Some(100), Some(2018047)), "{error}");
+        assert_eq!(error.classify(), Retry::Permanent);
+    }
+    api.upload_attachment(demo::IG_ID, demo::IG_TOKEN, AttachmentKind::Audio, wav, "audio/wav", "nota.wav")
+        .await
+        .expect("WAV is one of Instagram's audio formats");
+    api.upload_attachment(demo::PAGE_ID, demo::PAGE_TOKEN, AttachmentKind::Audio, ogg, "audio/ogg", "nota.ogg")
+        .await
+        .expect("Messenger takes any audio file");
+}

@@ -163,7 +163,8 @@ pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> Conversa
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
-    /// A channel kind: `whatsapp_cloud`, `whatsapp_business_app`, `messenger`, `instagram`.
+    /// A channel kind: `whatsapp_cloud`, `whatsapp_business_app`, `messenger`, `instagram`, or
+    /// `whatsapp` for both WhatsApp kinds (Cloud API and Business App numbers together).
     channel: Option<String>,
     channel_id: Option<String>,
     /// `me`, `unassigned` or a user id.
@@ -189,11 +190,11 @@ fn invalid(field: &str, msg: &str) -> ApiError {
 }
 
 fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
-    let channel_kind = q
-        .channel
-        .as_deref()
-        .map(|k| ChannelKind::parse(k).ok_or_else(|| invalid("channel", "unknown channel kind")))
-        .transpose()?;
+    let channel_kinds = match q.channel.as_deref() {
+        None | Some("") => vec![],
+        Some("whatsapp") => vec![ChannelKind::WhatsappCloud, ChannelKind::WhatsappBusinessApp],
+        Some(k) => vec![ChannelKind::parse(k).ok_or_else(|| invalid("channel", "unknown channel kind"))?],
+    };
     let channel_id = q
         .channel_id
         .as_deref()
@@ -219,7 +220,7 @@ fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
     // (LatAm equivalences included), whatever format the agent typed.
     let phone_keys = query.as_deref().map(crate::api::contacts::search_keys).unwrap_or_default();
     Ok(ConversationFilter {
-        channel_kind,
+        channel_kinds,
         channel_id,
         assignee,
         status,

@@ -3,6 +3,7 @@
 use crate::auth::CurrentUser;
 use crate::extract::Json;
 use crate::state::AppState;
+use axum::extract::State;
 use domain::account::{Addon, Plan};
 use domain::ids::{AccountId, UserId};
 use domain::permissions::Permissions;
@@ -40,9 +41,11 @@ pub struct MeAccount {
     pub inbox_enabled: bool,
     /// Whether WhatsApp channels may be connected (the WhatsApp add-on).
     pub whatsapp_enabled: bool,
+    /// Where to talk to an advisor about the plan (`INBOX_ADVISOR_URL`), for the UI's upsell page.
+    pub advisor_url: String,
 }
 
-pub fn me_view(me: &CurrentUser) -> MeView {
+pub fn me_view(me: &CurrentUser, advisor_url: &str) -> MeView {
     MeView {
         user: MeUser {
             id: me.user.id,
@@ -57,6 +60,7 @@ pub fn me_view(me: &CurrentUser) -> MeView {
             addons: me.account.addons.iter().copied().collect(),
             inbox_enabled: me.account.check_inbox().is_ok(),
             whatsapp_enabled: me.account.check_channel_kind(domain::channel::ChannelKind::WhatsappCloud).is_ok(),
+            advisor_url: advisor_url.to_string(),
         },
         role: me.user.role.api_value(),
         permissions: me.permissions.clone(),
@@ -65,6 +69,6 @@ pub fn me_view(me: &CurrentUser) -> MeView {
 
 /// The authenticated user, their role, permissions and the account's plan.
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
-async fn me(me: CurrentUser) -> Json<MeView> {
-    Json(me_view(&me))
+async fn me(State(state): State<AppState>, me: CurrentUser) -> Json<MeView> {
+    Json(me_view(&me, &state.config.advisor_url))
 }

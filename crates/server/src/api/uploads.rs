@@ -1,17 +1,18 @@
 //! `POST /api/v1/uploads`: a file an agent will send. It is streamed to the media store (never held
 //! whole in memory), its type is decided from its bytes — not its name — and executables are refused.
-//! Whether a given channel accepts it is checked when it is sent.
+//! Whether a given channel accepts it is checked when it is sent, and also at once when the upload
+//! names the channel (`?channel_id=`), so the composer can show the refusal before anything is sent.
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
-use domain::ids::UploadId;
+use domain::ids::{ChannelId, UploadId};
 use domain::permissions::Action;
 use futures::TryStreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use store::UploadRecord;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -34,17 +35,30 @@ pub struct UploadView {
     pub kind: Option<String>,
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// Check at once that this channel accepts the file as an attachment (type and size):
+    /// `422 unsupported_media_type` / `media_too_large` otherwise, and nothing is kept.
+    channel_id: Option<ChannelId>,
+}
+
 /// Upload a file (multipart field `file`) to send as an attachment or voice note.
-#[utoipa::path(post, path = "/api/v1/uploads", tag = "conversations",
+#[utoipa::path(post, path = "/api/v1/uploads", tag = "conversations", params(UploadQuery),
     request_body(content_type = "multipart/form-data", description = "field `file`"),
-    responses((status = 201, body = UploadView), (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = UploadView), (status = 413, body = crate::error::ErrorBody),
+        (status = 415, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn upload(
     State(state): State<AppState>,
     me: CurrentUser,
+    Query(query): Query<UploadQuery>,
     mut multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<UploadView>)> {
     me.require_inbox()?;
     me.require(Action::SendMessages)?;
+    let channel_kind = match query.channel_id {
+        Some(id) => Some(state.store.get_channel(me.account_id(), id).await?.channel.kind),
+        None => None,
+    };
     let bad = |m: String| ApiError::bad_request("invalid_upload", m);
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.body_text()))? {
         if field.name() != Some("file") {
@@ -81,6 +95,12 @@ async fn upload(
                 });
             }
         };
+        if let Some(kind) = channel_kind {
+            if let Err(refusal) = domain::media_rules::check_attachment(kind, &sniffed.mime, stored.size) {
+                let _ = state.media.delete(&stored.key).await;
+                return Err(ApiError::unprocessable(refusal.code(), refusal.to_string()));
+            }
+        }
         let record = UploadRecord {
             id: UploadId::new(),
             storage_key: stored.key,

@@ -1,4 +1,5 @@
-//! Users of the account: `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`.
+//! Users of the account: `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`, and
+//! `GET /api/v1/users/assignable` (who a conversation can be assigned to).
 
 use crate::audit::record;
 use crate::auth::password::{self, MIN_PASSWORD_LEN};
@@ -10,14 +11,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use domain::email::Email;
 use domain::ids::{RoleId, UserId};
-use domain::permissions::{Action, Role};
+use domain::permissions::{Action, Permissions, Role};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use store::{NewUser, RoleRef, User, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(update_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+        .routes(routes!(assignable_users))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -84,13 +88,25 @@ pub(crate) fn parse_role(raw: &str) -> ApiResult<RoleRef> {
     }
 }
 
-/// Only an administrator may hand out the administrator role: a custom role allowed to manage
-/// users must not be able to promote anyone (itself included) above its own grant.
-fn check_role_grant(me: &CurrentUser, role: &RoleRef) -> ApiResult<()> {
-    if *role == RoleRef::Admin {
-        me.require_admin()?;
+/// Nobody hands out more than they hold: only an administrator may give the administrator role, and
+/// a custom role allowed to manage users may give (anyone, itself included) only a role whose
+/// visibility and actions are within its own.
+async fn check_role_grant(state: &AppState, me: &CurrentUser, role: &RoleRef) -> ApiResult<()> {
+    if me.user.role.is_admin() {
+        return Ok(());
     }
-    Ok(())
+    let granted = match role {
+        RoleRef::Admin => return me.require_admin(),
+        RoleRef::Seller => Permissions::seller(),
+        RoleRef::Custom(id) => {
+            state.store.get_role(me.account_id(), *id).await.map_err(custom_role_missing)?.permissions()
+        }
+    };
+    if granted.within(&me.permissions) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("you cannot grant a role that sees or does more than your own"))
+    }
 }
 
 fn custom_role_missing(e: store::StoreError) -> ApiError {
@@ -105,6 +121,37 @@ fn custom_role_missing(e: store::StoreError) -> ApiError {
 async fn list_users(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<UserList>> {
     let users = state.store.list_users(me.account_id()).await?;
     Ok(Json(UserList { items: users.iter().map(UserView::from).collect() }))
+}
+
+/// Someone a conversation can be assigned to: only what the "assign to…" menu shows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignableUser {
+    pub id: UserId,
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignableUserList {
+    /// Active users of the account, by name.
+    pub items: Vec<AssignableUser>,
+}
+
+/// The account's active users (id and name only), for assigning conversations; needs `assign`.
+#[utoipa::path(get, path = "/api/v1/users/assignable", tag = "users",
+    responses((status = 200, body = AssignableUserList), (status = 403, body = crate::error::ErrorBody)))]
+async fn assignable_users(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<AssignableUserList>> {
+    me.require_inbox()?;
+    me.require(Action::Assign)?;
+    let mut items: Vec<AssignableUser> = state
+        .store
+        .list_users(me.account_id())
+        .await?
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| AssignableUser { id: u.id, name: u.name })
+        .collect();
+    items.sort_by_cached_key(|u| (u.name.to_lowercase(), u.id));
+    Ok(Json(AssignableUserList { items }))
 }
 
 /// Create a user with a role (needs `manage_users`; only admins create admins).
@@ -128,7 +175,7 @@ async fn create_user(
         ));
     }
     let role = parse_role(&req.role)?;
-    check_role_grant(&me, &role)?;
+    check_role_grant(&state, &me, &role).await?;
     let password_hash = password::hash(req.password).await?;
     let user = state
         .store
@@ -169,7 +216,7 @@ async fn update_user(
     }
     let role = req.role.as_deref().map(parse_role).transpose()?;
     if let Some(role) = &role {
-        check_role_grant(&me, role)?;
+        check_role_grant(&state, &me, role).await?;
     }
     let target = state.store.get_user(me.account_id(), id).await?;
     if target.role.is_admin() && !me.user.role.is_admin() {
@@ -185,7 +232,12 @@ async fn update_user(
     }
     let name = req.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     let patch = UserPatch { role, active: req.active, available: req.available, name };
+    let access_changes = patch.role.is_some() || patch.active.is_some();
     let user = state.store.update_user(me.account_id(), id, patch).await.map_err(custom_role_missing)?;
+    if access_changes {
+        // Open sockets of this user adopt the new role at once, or close if deactivated.
+        state.events.access_changed(me.account_id(), Some(id));
+    }
     record(
         &state,
         me.account_id(),

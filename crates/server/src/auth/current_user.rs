@@ -62,28 +62,54 @@ impl CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = ApiError;
+/// How a request proves who it is, in the stored (hashed) form: kept by long-lived connections
+/// (the events WebSocket) so they can check again later that it still holds.
+#[derive(Clone, Debug)]
+pub enum Credential {
+    Session(String),
+    Token(String),
+}
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(auth) = parts.headers.get(AUTHORIZATION) {
+impl Credential {
+    /// The credential a request carries: a bearer token first, else the session cookie.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Result<Self, ApiError> {
+        if let Some(auth) = headers.get(AUTHORIZATION) {
             let token = auth
                 .to_str()
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
                 .map(str::trim)
                 .ok_or(ApiError::Unauthorized)?;
-            let principal = state.store.principal_by_api_token(&hash_secret(token)).await?;
-            return principal.map(|p| CurrentUser::from_principal(p, false)).ok_or(ApiError::Unauthorized);
+            return Ok(Credential::Token(hash_secret(token)));
         }
-        let session = parts
-            .headers
+        headers
             .get_all(COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(session_from_cookie_header)
-            .ok_or(ApiError::Unauthorized)?;
-        let principal = state.store.principal_by_session(&hash_secret(session), state.clock.now_ms()).await?;
-        principal.map(|p| CurrentUser::from_principal(p, true)).ok_or(ApiError::Unauthorized)
+            .map(|session| Credential::Session(hash_secret(session)))
+            .ok_or(ApiError::Unauthorized)
+    }
+
+    /// Who the credential belongs to now: `None` once it is revoked, expired or its user deactivated.
+    pub async fn current_user(&self, state: &AppState) -> Result<Option<CurrentUser>, ApiError> {
+        Ok(match self {
+            Credential::Token(hash) => {
+                state.store.principal_by_api_token(hash).await?.map(|p| CurrentUser::from_principal(p, false))
+            }
+            Credential::Session(hash) => state
+                .store
+                .principal_by_session(hash, state.clock.now_ms())
+                .await?
+                .map(|p| CurrentUser::from_principal(p, true)),
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Credential::from_headers(&parts.headers)?.current_user(state).await?.ok_or(ApiError::Unauthorized)
     }
 }

@@ -1,5 +1,7 @@
 //! Password hashing with argon2id (default OWASP-grade parameters). Hashing is CPU-heavy, so it runs
-//! on the blocking pool and never stalls the async workers.
+//! on the blocking pool and never stalls the async workers. It is also memory-heavy (~19 MiB each):
+//! the login, the one place anyone can make the server hash, bounds how many run at once
+//! (`auth::throttle`).
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

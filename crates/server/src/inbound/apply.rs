@@ -75,11 +75,14 @@ pub fn identity(c: &CustomerRef, is_whatsapp: bool) -> CustomerIdentity {
             username: c.username.clone(),
             profile_name: c.profile_name.clone(),
             phone_keys: c.wa_id.as_deref().map(domain::phone::match_keys).unwrap_or_default(),
+            fetch_profile: false,
         }
     } else {
         CustomerIdentity {
             scoped_id: Some(c.external_id.clone()),
             profile_name: c.profile_name.clone(),
+            // Messenger/Instagram webhooks carry no name: a new customer's profile is fetched later.
+            fetch_profile: true,
             ..Default::default()
         }
     }
@@ -354,6 +357,9 @@ impl Applier<'_> {
             metrics::counter!("inbox_messages_ingested_total", "channel_kind" => channel.kind.as_str()).increment(1);
             if new_conversation {
                 self.publish_conversation(channel, conversation_id, "conversation.created").await?;
+                if !channel.kind.is_whatsapp() {
+                    self.state.profile_wakeup.notify_one();
+                }
             }
             self.publish_message(channel, message_id, conversation_id, "message.created").await?;
             if from_customer && channel.kind.is_whatsapp() {

@@ -1,6 +1,7 @@
 //! Attachments and voice notes: an upload checked against the target channel's formats and size
 //! limits before anything is queued, and browser recordings turned into what each channel plays as a
-//! voice note (WhatsApp: Ogg/Opus, remuxed from WebM without re-encoding).
+//! voice note (WhatsApp: Ogg/Opus, remuxed from WebM without re-encoding; Instagram, which plays no
+//! Opus: the WAV the UI records for it).
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
@@ -84,6 +85,9 @@ pub async fn attachment(
 }
 
 /// A recording from the browser's microphone, sent so that the channel shows it as a voice note.
+/// Whether the channel plays the recording's format is decided before anything is converted or
+/// queued, so an unplayable recording (WebM or Ogg to Instagram, WAV to WhatsApp) is a `422` with
+/// the formats the channel takes, never a failed message later.
 pub async fn voice_note(
     state: &AppState,
     me: &CurrentUser,
@@ -92,34 +96,58 @@ pub async fn voice_note(
 ) -> ApiResult<NewOutbound> {
     let u = load_upload(state, me, upload).await?;
     let bytes = state.media.get(&u.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?;
-    let (storage_key, mime, size, sha256, voice) = match detect_recording(&bytes) {
+    let format = detect_recording(&bytes);
+    // What the recording goes out as: (MIME, what it is in words, file extension, a voice note).
+    let (mime, described, extension, voice) = match format {
         // Chrome and Firefox record WebM/Opus: the same Opus packets in an Ogg container are a
         // WhatsApp voice note (meta-platform.md §4), and an Ogg file for Messenger.
-        RecordingFormat::WebmOpus => {
-            let ogg = webm_opus_to_ogg(&bytes).map_err(|e| ApiError::UnsupportedMediaType {
-                code: "unsupported_media_type",
-                message: format!("the recording cannot be read: {e}"),
-            })?;
-            let stored = state.media.put(ogg.into()).await.map_err(|e| ApiError::Internal(e.into()))?;
-            (stored.key, VOICE_NOTE_MIME.to_string(), stored.size as i64, stored.sha256_hex, true)
-        }
-        RecordingFormat::OggOpus => (u.storage_key, VOICE_NOTE_MIME.to_string(), u.size, u.sha256, true),
+        RecordingFormat::WebmOpus => (VOICE_NOTE_MIME, "WebM/Opus", "ogg", true),
+        RecordingFormat::OggOpus => (VOICE_NOTE_MIME, "Ogg/Opus", "ogg", true),
         // Safari records MP4/AAC: WhatsApp plays it as an ordinary audio message (a voice note would
         // need re-encoding to Opus, which the inbox does not do).
-        RecordingFormat::Mp4Aac => (u.storage_key, "audio/mp4".to_string(), u.size, u.sha256, false),
+        RecordingFormat::Mp4Aac => ("audio/mp4", "MP4/AAC", "m4a", false),
+        // What the UI records for Instagram, which plays no Opus.
+        RecordingFormat::Wav => ("audio/wav", "WAV", "wav", false),
         RecordingFormat::Mp4Opus | RecordingFormat::Other => {
             return Err(ApiError::unprocessable(
                 "unsupported_media_type",
-                "the recording must be WebM/Opus, Ogg/Opus or MP4/AAC (what browsers record)",
+                format!(
+                    "the recording must be WebM/Opus, Ogg/Opus, MP4/AAC or WAV (what browsers record); {} takes {}",
+                    channel.as_str(),
+                    domain::media_rules::recording_formats(channel)
+                ),
             ))
         }
     };
-    let kind = check_attachment(channel, &mime, size as u64).map_err(refused)?;
-    if kind != MediaKind::Audio {
-        return Err(ApiError::unprocessable("unsupported_media_type", "the recording is not audio"));
+    let unplayable = || {
+        ApiError::unprocessable(
+            "unsupported_media_type",
+            format!(
+                "{} does not play {described} recordings; record {}",
+                channel.as_str(),
+                domain::media_rules::recording_formats(channel)
+            ),
+        )
+    };
+    match check_attachment(channel, mime, u.size as u64) {
+        Ok(MediaKind::Audio) => {}
+        Ok(_) | Err(domain::media_rules::MediaRefusal::UnsupportedMediaType { .. }) => return Err(unplayable()),
+        Err(e) => return Err(refused(e)),
     }
+    let (storage_key, size, sha256) = if format == RecordingFormat::WebmOpus {
+        let ogg = webm_opus_to_ogg(&bytes).map_err(|e| ApiError::UnsupportedMediaType {
+            code: "unsupported_media_type",
+            message: format!("the recording cannot be read: {e}"),
+        })?;
+        let stored = state.media.put(ogg.into()).await.map_err(|e| ApiError::Internal(e.into()))?;
+        (stored.key, stored.size as i64, stored.sha256_hex)
+    } else {
+        (u.storage_key, u.size, u.sha256)
+    };
+    let kind = check_attachment(channel, mime, size as u64).map_err(refused)?;
     // Only WhatsApp has voice notes as such; elsewhere the audio is a plain audio attachment.
     let voice = voice && channel.is_whatsapp();
-    let p = Prepared { kind, storage_key, mime, size, sha256, filename: Some("nota-de-voz.ogg".into()), voice };
+    let filename = Some(format!("nota-de-voz.{extension}"));
+    let p = Prepared { kind, storage_key, mime: mime.to_string(), size, sha256, filename, voice };
     Ok(outbound(p, None, None, me))
 }

@@ -5,15 +5,17 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use domain::ids::{ConversationId, MessageId, QuickReplyId, UploadId};
+use domain::media_rules::MediaKind;
 use domain::permissions::{Action, ConversationScope};
 use domain::personalize::{self, PersonalizeContext};
 use domain::template::{
-    render_body, requires_phone_recipient, to_graph_components, validate_parameters, Template, TemplateParameters,
+    render_body, requires_phone_recipient, to_graph_components, validate_parameters, HeaderParameter, MediaSource,
+    Template, TemplateParameters,
 };
 use domain::window::{check_send, SendKind, Window};
 use serde::Deserialize;
 use serde_json::json;
-use store::{ConversationRecord, NewOutbound};
+use store::{ConversationRecord, NewOutbound, OutboundAttachment};
 
 /// The body of `POST /api/v1/conversations/{id}/messages`.
 #[derive(Deserialize, utoipa::ToSchema, Debug)]
@@ -107,17 +109,16 @@ pub async fn template_outbound(
             "authentication templates with one-tap, zero-tap or copy-code buttons need the customer's phone number; this customer is known only by username (Meta error 131062)",
         ));
     }
-    if matches!(&params.header, Some(h) if serde_json::to_value(h).map(|v| v.get("upload_id").is_some()).unwrap_or(false))
-    {
-        return Err(ApiError::unprocessable(
-            "template_parameters",
-            "header media must be given as a link or a WhatsApp media_id",
-        ));
-    }
-    let components = to_graph_components(&template, params).map_err(refusal)?;
+    let header_file = header_upload(state, me, params).await?;
+    let graph_params = header_file.as_ref().map(|f| &f.params).unwrap_or(params);
+    let components = to_graph_components(&template, graph_params).map_err(refusal)?;
     let body = render_body(&template, params);
-    let request =
+    let mut request =
         json!({"type": "template", "name": template.name, "language": template.language, "components": components});
+    if let Some(f) = &header_file {
+        // The outbox uploads the file to WhatsApp and puts its media id into the header.
+        request["header_media"] = json!({"storage_key": f.attachment.storage_key, "mime": f.attachment.mime, "filename": f.attachment.filename});
+    }
     let rates = state.store.rate_card(me.account_id()).await?;
     let cost = domain::pricing::estimate(&rates, template.category.as_str(), market.as_deref(), window);
     let content = json!({"template": {"name": template.name, "language": template.language, "category": template.category.as_str(), "parameters": params, "estimated_cost": cost}});
@@ -128,8 +129,76 @@ pub async fn template_outbound(
         reply_to_external_id: None,
         sender: Some(me.user_id()),
         request,
-        attachments: vec![],
+        // The header file is shown with the message, as the customer sees it.
+        attachments: header_file.map(|f| vec![f.attachment]).unwrap_or_default(),
     })
+}
+
+/// A template header file given as an inbox upload.
+struct HeaderFile {
+    /// The parameters with the header as a WhatsApp media id still to be filled in (a placeholder).
+    params: TemplateParameters,
+    attachment: OutboundAttachment,
+}
+
+/// Checks a header image, video or document given as `upload_id` (it exists and its bytes are the
+/// header's kind within WhatsApp's limits) so a refusal comes before anything is queued; the outbox
+/// uploads it to WhatsApp when sending. Headers given as a link or a media id need nothing.
+async fn header_upload(
+    state: &AppState,
+    me: &CurrentUser,
+    params: &TemplateParameters,
+) -> ApiResult<Option<HeaderFile>> {
+    let (expected, source) = match &params.header {
+        Some(HeaderParameter::Image { source }) => (MediaKind::Image, source),
+        Some(HeaderParameter::Video { source }) => (MediaKind::Video, source),
+        Some(HeaderParameter::Document { source, .. }) => (MediaKind::Document, source),
+        _ => return Ok(None),
+    };
+    let MediaSource::UploadId(raw) = source else { return Ok(None) };
+    let not_found = || ApiError::unprocessable("upload_not_found", "no such upload");
+    let id: UploadId = raw.parse().map_err(|_| not_found())?;
+    let u = state.store.get_upload(me.account_id(), id).await.map_err(|e| match e {
+        store::StoreError::NotFound => not_found(),
+        other => other.into(),
+    })?;
+    // Template headers follow WhatsApp's media rules, the same for Cloud API and Business App numbers.
+    let kind =
+        domain::media_rules::check_attachment(domain::channel::ChannelKind::WhatsappCloud, &u.mime, u.size as u64)
+            .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
+    if kind != expected {
+        return Err(ApiError::unprocessable(
+            "template_parameters",
+            format!(
+                "the template's header needs a {} file; this one is {} ({})",
+                expected.as_str(),
+                kind.as_str(),
+                u.mime
+            ),
+        ));
+    }
+    let filename = match &params.header {
+        Some(HeaderParameter::Document { filename: Some(f), .. }) => Some(f.clone()),
+        _ => u.filename.clone(),
+    };
+    // A placeholder until the outbox has uploaded the file (`set_header_media_id`).
+    let pending = MediaSource::MediaId(id.to_string());
+    let header = match expected {
+        MediaKind::Image => HeaderParameter::Image { source: pending },
+        MediaKind::Video => HeaderParameter::Video { source: pending },
+        _ => HeaderParameter::Document { source: pending, filename: filename.clone() },
+    };
+    Ok(Some(HeaderFile {
+        params: TemplateParameters { header: Some(header), ..params.clone() },
+        attachment: OutboundAttachment {
+            kind: expected.as_str().to_string(),
+            mime: u.mime,
+            size: u.size,
+            sha256: u.sha256,
+            filename,
+            storage_key: u.storage_key,
+        },
+    }))
 }
 
 fn refuse(e: domain::window::SendRefusal) -> ApiError {
@@ -227,13 +296,9 @@ pub async fn send(
         }
         SendRequest::Reaction { message_id, emoji } => {
             check_send(kind, &window, SendKind::Reaction).map_err(refuse)?;
-            if kind == domain::channel::ChannelKind::Messenger {
-                // Messenger's Send API has no reactions for pages (Instagram and WhatsApp do).
-                return Err(ApiError::unprocessable(
-                    "unsupported_by_channel",
-                    "Messenger does not let a page react to messages",
-                ));
-            }
+            // Only what the channel delivers: the agent must see what the customer sees.
+            domain::reactions::check_reaction(kind, &emoji)
+                .map_err(|e| ApiError::unprocessable("unsupported_by_channel", e.to_string()))?;
             let target = target_external_id(state, me, &c, message_id).await?;
             // Shown on its target at once; the hidden `reaction` row below is the send's own record.
             let shown = Some(emoji.as_str()).filter(|e| !e.is_empty());

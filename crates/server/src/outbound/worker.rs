@@ -5,6 +5,8 @@
 //! - Transient Graph errors (5xx, timeouts, rate limits 130429/131056/4/80007) are retried with
 //!   exponential backoff and jitter from `INBOX_RETRY_BASE_MS`; permanent ones end the message `failed`
 //!   with Meta's code and a readable reason.
+//! - Media (attachments, and template header files given as uploads) are uploaded to WhatsApp first
+//!   (`POST /{PHONE_NUMBER_ID}/media`) and sent by id.
 //! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, meta-platform.md §7).
 //! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent.
 
@@ -160,6 +162,23 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
                         Err(e) => return e.into(),
                     };
                 whatsapp_media_body(&to, r, id)
+            } else if let Some(header) = r.get("header_media").filter(|h| h.is_object()) {
+                // A template whose header file is an inbox upload: to WhatsApp first, then its id goes
+                // into the header.
+                let (bytes, mime, filename) = match media_bytes(state, header).await {
+                    Ok(m) => m,
+                    Err(o) => return o,
+                };
+                let id =
+                    match state.graph.whatsapp().upload_media(phone_number_id, &token, bytes, &mime, &filename).await {
+                        Ok(id) => id,
+                        Err(e) => return e.into(),
+                    };
+                let mut components = r.get("components").cloned().unwrap_or_default();
+                if !domain::template::set_header_media_id(&mut components, &id) {
+                    return permanent("the template has no header file to fill");
+                }
+                whatsapp::template(&to, &text_of(r, "name"), &text_of(r, "language"), &components)
             } else {
                 match whatsapp_body(&to, r) {
                     Some(body) => body,

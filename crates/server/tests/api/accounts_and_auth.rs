@@ -13,6 +13,8 @@ on_both_stores!(
     basic_plan_gets_plan_required_on_the_inbox,
     accounts_see_nothing_of_each_other,
     health_readiness_metrics_and_openapi,
+    password_guessing_locks_the_email_not_its_owner_elsewhere,
+    a_flood_of_logins_from_one_address_is_cut_off_before_hashing,
 );
 
 async fn login_sets_an_httponly_session_cookie_and_logout_ends_it(app: TestApp) {
@@ -85,7 +87,8 @@ async fn me_describes_user_role_permissions_and_plan(app: TestApp) {
     assert_eq!(me["account"]["id"], acct.account_id);
     assert_eq!(me["account"]["plan"], "pro");
     assert_eq!(me["account"]["addons"], json!([]));
-    assert_eq!(me["account"]["inbox_enabled"], true);
+    // Pro without the WhatsApp add-on: no inbox at all (the seed's rule), so the UI shows the upsell.
+    assert_eq!(me["account"]["inbox_enabled"], false);
     assert_eq!(me["account"]["whatsapp_enabled"], false);
     assert_eq!(me["permissions"]["visibility"], "all");
 
@@ -119,8 +122,14 @@ async fn basic_plan_gets_plan_required_on_the_inbox(app: TestApp) {
     let res = app.post(&basic.admin_token, "/api/v1/channels", crate::harness::channel_body("instagram")).await;
     assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
 
+    // Pro alone is not enough either: the inbox (Messenger and Instagram too) needs the WhatsApp add-on.
     let pro = app.create_account("pro", &[]).await;
     let res = app.get(&pro.admin_token, "/api/v1/conversations").await;
+    assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
+    let res = app.post(&pro.admin_token, "/api/v1/channels", crate::harness::channel_body("messenger")).await;
+    assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
+    let full = app.full_account().await;
+    let res = app.get(&full.admin_token, "/api/v1/conversations").await;
     assert_eq!(res.status(), StatusCode::OK);
     let page: Value = res.json().await.unwrap();
     assert_eq!(page["items"], json!([]));
@@ -196,4 +205,51 @@ async fn health_readiness_metrics_and_openapi(app: TestApp) {
     assert!(page.text().await.unwrap().contains("Escala Inbox"));
     let res = app.http.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Ten wrong passwords lock the e-mail for a while (429 with Retry-After), even with the right one;
+/// other users are not affected, and the owner's existing sessions and tokens keep working.
+async fn password_guessing_locks_the_email_not_its_owner_elsewhere(app: TestApp) {
+    let acct = app.full_account().await;
+    let other = app.full_account().await;
+    for _ in 0..10 {
+        assert_eq!(login(&app, &acct.admin_email, "not-the-password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = login(&app, &acct.admin_email, PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = locked.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+    assert_error(locked, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts").await;
+    assert_eq!(login(&app, &other.admin_email, PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(app.get(&acct.admin_token, "/api/v1/me").await.status(), StatusCode::OK);
+}
+
+/// Random e-mails from one address: a bounded number are even checked (each costs a password hash),
+/// then the address is told to wait, without any hash.
+async fn a_flood_of_logins_from_one_address_is_cut_off_before_hashing(app: TestApp) {
+    let attempts = futures::future::join_all((0..130).map(|i| {
+        let app = &app;
+        async move {
+            login(app, &format!("random-{i}-{}@example.com", uuid::Uuid::new_v4().simple()), "x-password")
+                .await
+                .status()
+        }
+    }))
+    .await;
+    let count = |status| attempts.iter().filter(|s| **s == status).count();
+    // 100 were checked — refused, or told to retry (503) when the line of hashes was too long on this
+    // machine — and the other 30 were throttled without a hash.
+    let checked = count(StatusCode::UNAUTHORIZED) + count(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!((checked, count(StatusCode::TOO_MANY_REQUESTS)), (100, 30), "{attempts:?}");
+    // The API still answers.
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 on_both_stores!(
     admin_connects_a_channel_of_each_kind_and_the_token_never_comes_back,
     seller_is_refused_channel_creation,
-    whatsapp_needs_the_addon_but_instagram_does_not,
+    every_channel_needs_pro_and_the_whatsapp_addon,
     a_meta_id_can_be_connected_only_once,
     channel_fields_are_validated_per_kind,
     channel_can_be_renamed_disabled_and_set_to_auto_assign,
@@ -54,20 +54,19 @@ async fn seller_is_refused_channel_creation(app: TestApp) {
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "sellers may still list channels to filter by them");
 }
 
-async fn whatsapp_needs_the_addon_but_instagram_does_not(app: TestApp) {
+async fn every_channel_needs_pro_and_the_whatsapp_addon(app: TestApp) {
     let acct = app.create_account("pro", &[]).await;
-    for kind in ["whatsapp_cloud", "whatsapp_business_app"] {
+    for kind in ["whatsapp_cloud", "whatsapp_business_app", "messenger", "instagram"] {
         let res = app.post(&acct.admin_token, "/api/v1/channels", channel_body(kind)).await;
         assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
     }
-    assert_eq!(
-        app.post(&acct.admin_token, "/api/v1/channels", channel_body("instagram")).await.status(),
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        app.post(&acct.admin_token, "/api/v1/channels", channel_body("messenger")).await.status(),
-        StatusCode::CREATED
-    );
+    let full = app.full_account().await;
+    for kind in ["whatsapp_cloud", "messenger", "instagram"] {
+        assert_eq!(
+            app.post(&full.admin_token, "/api/v1/channels", channel_body(kind)).await.status(),
+            StatusCode::CREATED
+        );
+    }
 }
 
 async fn a_meta_id_can_be_connected_only_once(app: TestApp) {

@@ -457,6 +457,12 @@ async fn filters_by_channel_kind_channel_and_unread(app: TestApp) {
         kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp_business_app").await),
         Vec::<String>::new()
     );
+    // "WhatsApp" in the UI's filter: Cloud API and Business App numbers together, nothing else.
+    app.sim.whatsapp_customer(demo::APP_PHONE_NUMBER_ID, "5215511112222").unwrap().text("app").await.unwrap();
+    app.settle().await;
+    let mut both = kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp").await);
+    both.sort();
+    assert_eq!(both, vec!["whatsapp_business_app", "whatsapp_cloud"]);
     let wa = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=whatsapp_cloud").await;
     app.post(
         &acct.admin_token,
@@ -464,12 +470,12 @@ async fn filters_by_channel_kind_channel_and_unread(app: TestApp) {
         json!({}),
     )
     .await;
-    assert_eq!(kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?unread=true").await).len(), 2);
+    assert_eq!(kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?unread=true").await).len(), 3);
     assert_eq!(
         kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?q=5512345678").await),
         vec!["whatsapp_cloud"]
     );
-    assert_eq!(kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?assignee=unassigned").await).len(), 3);
+    assert_eq!(kinds(app.get_json(&acct.admin_token, "/api/v1/conversations?assignee=unassigned").await).len(), 4);
     assert_error(
         app.get(&acct.admin_token, "/api/v1/conversations?channel=telegram").await,
         StatusCode::BAD_REQUEST,
@@ -487,9 +493,9 @@ async fn filters_by_channel_kind_channel_and_unread(app: TestApp) {
             None => break,
         }
     }
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 4);
     seen.dedup();
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 4);
 }
 
 async fn resolved_conversation_reopens_on_a_customer_message_but_not_on_an_echo(app: TestApp) {

@@ -6,16 +6,22 @@ extern crate inbox_server as server;
 mod harness;
 
 mod accounts_and_auth;
+mod assignees;
 mod attachments;
 mod channels;
 mod identity_and_history;
 mod inbound;
 mod outbound;
+mod personalize;
+mod profiles;
 mod preferences_and_calls;
 mod quick_replies;
 mod realtime;
+mod search;
 mod templates;
 mod users_and_roles;
+mod voice_notes;
+mod web_ui;
 
 /// Waits until an outbound message leaves `pending`; returns it.
 pub async fn outbound_wait(

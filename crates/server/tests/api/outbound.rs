@@ -333,4 +333,27 @@ async fn reaction_goes_to_meta_and_shows_on_its_target(app: TestApp) {
     let msgs = app.messages(&acct.admin_token, id).await;
     assert_eq!(msgs.len(), 1, "a reaction is not a message row");
     assert_eq!(msgs[0]["reactions"], json!([{"actor": "business", "emoji": "👍"}]));
+
+    // Instagram delivers only ❤️ ("love"): another emoji is refused up front, never shown as sent.
+    let ig = app.sim.instagram_customer(demo::IG_ID).unwrap();
+    ig.text("hola").await.unwrap();
+    app.settle().await;
+    let ig_conv = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=instagram").await["items"][0].clone();
+    let ig_id = ig_conv["id"].as_str().unwrap();
+    let ig_first = app.messages(&acct.admin_token, ig_id).await[0].clone();
+    let ig_path = format!("/api/v1/conversations/{ig_id}/messages");
+    let react = |emoji: &str| {
+        app.post(&acct.admin_token, &ig_path, json!({"type": "reaction", "message_id": ig_first["id"], "emoji": emoji}))
+    };
+    assert_error(react("👍").await, StatusCode::UNPROCESSABLE_ENTITY, "unsupported_by_channel").await;
+    assert_eq!(app.messages(&acct.admin_token, ig_id).await[0]["reactions"], json!([]));
+    assert_eq!(react("❤️").await.status(), StatusCode::ACCEPTED);
+    let sent = app.wait_for_sends(2).await;
+    let love =
+        sent.iter().map(|r| r.json()).find(|b| b["sender_action"] == "react").expect("the reaction reached Instagram");
+    assert_eq!(love["payload"]["reaction"], "love");
+    assert_eq!(
+        app.messages(&acct.admin_token, ig_id).await[0]["reactions"],
+        json!([{"actor": "business", "emoji": "❤️"}])
+    );
 }

@@ -8,7 +8,25 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-on_both_stores!(websocket_delivers_only_what_the_user_may_see, websocket_refuses_without_credentials);
+on_both_stores!(
+    websocket_delivers_only_what_the_user_may_see,
+    websocket_refuses_without_credentials,
+    a_deactivated_users_socket_closes_at_once,
+    a_narrowed_role_narrows_the_open_socket,
+    logging_out_closes_that_sessions_socket,
+);
+
+/// Waits for the server to close the socket (a close frame or the end of the stream).
+async fn closed_by_server(ws: &mut Socket) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => return false,
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -84,4 +102,68 @@ async fn websocket_refuses_without_credentials(app: TestApp) {
     let req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
     let err = tokio_tungstenite::connect_async(req).await.expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
+}
+
+async fn a_deactivated_users_socket_closes_at_once(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let (seller_id, seller_token) = app.create_user(&acct.admin_token, "seller").await;
+    let mut seller = connect(&app, &seller_token).await;
+    let res = app.patch(&acct.admin_token, &format!("/api/v1/users/{seller_id}"), json!({"active": false})).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert!(closed_by_server(&mut seller).await, "the deactivated seller's socket stays open");
+}
+
+async fn a_narrowed_role_narrows_the_open_socket(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let res = app
+        .post(
+            &acct.admin_token,
+            "/api/v1/roles",
+            json!({"name": "Supervisor", "permissions": {"visibility": "all", "actions": []}}),
+        )
+        .await;
+    let role: Value = res.json().await.unwrap();
+    let (user_id, token) = app.create_user(&acct.admin_token, role["id"].as_str().unwrap()).await;
+    let mut ws = connect(&app, &token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.text("primero").await.unwrap();
+    app.settle().await;
+    assert!(
+        events_until_quiet(&mut ws).await.iter().any(|e| e["type"] == "message.created"),
+        "sees everything at first"
+    );
+    // Narrowed to a seller: told to reload, then nothing unassigned reaches it.
+    app.patch(&acct.admin_token, &format!("/api/v1/users/{user_id}"), json!({"role": "seller"})).await;
+    let after_change = events_until_quiet(&mut ws).await;
+    assert!(after_change.iter().any(|e| e["type"] == "resync"), "{after_change:?}");
+    c.text("segundo").await.unwrap();
+    app.settle().await;
+    assert_eq!(events_until_quiet(&mut ws).await, Vec::<Value>::new());
+}
+
+async fn logging_out_closes_that_sessions_socket(app: TestApp) {
+    let acct = app.full_account().await;
+    let browser = app.session_client();
+    let login = browser
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": acct.admin_email, "password": crate::harness::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let mut req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
+    req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket");
+    assert_eq!(next_event(&mut ws).await.unwrap()["type"], "hello");
+    let res = browser.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::NO_CONTENT);
+    assert!(closed_by_server(&mut ws).await, "the socket of the ended session stays open");
 }

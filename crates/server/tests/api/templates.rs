@@ -13,6 +13,7 @@ on_both_stores!(
     authentication_template_to_a_username_customer_is_refused_before_sending,
     templates_do_not_exist_on_messenger,
     template_cost_is_estimated_from_the_rate_card_and_never_invented,
+    template_header_image_from_an_upload_goes_to_whatsapp_media_and_is_delivered,
 );
 
 async fn synced(app: &TestApp) -> (crate::harness::TestAccount, crate::harness::DemoChannels) {
@@ -226,4 +227,81 @@ async fn template_cost_is_estimated_from_the_rate_card_and_never_invented(app: T
         json!({"type": "template", "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": ["Ana"]}})).await;
     let m: Value = res.json().await.unwrap();
     assert_eq!(m["template"]["estimated_cost"]["price"], "0.0436");
+}
+
+async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>, filename: &str, mime: &str) -> Value {
+    use reqwest::multipart::{Form, Part};
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(filename.to_string()).mime_str(mime).unwrap());
+    let res = app.http.post(app.url("/api/v1/uploads")).bearer_auth(token).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.unwrap()
+}
+
+async fn template_header_image_from_an_upload_goes_to_whatsapp_media_and_is_delivered(app: TestApp) {
+    // Delivered is the end of the road here: the customer never reads it.
+    app.sim.set_status_policy(simulator::StatusPolicy { read_after: None, ..Default::default() });
+    let (acct, _) = synced(&app).await;
+    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().text("¿mi pedido?").await.unwrap();
+    app.settle().await;
+    let id = app.only_conversation(&acct.admin_token).await["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let send = |header: Value| {
+        json!({"type": "template", "template": {"name": "seguimiento_pedido", "language": "es_MX"},
+            "parameters": {"header": header, "body": ["Ana", "A-100"], "buttons": [{"index": 0, "text": "A-100"}]}})
+    };
+
+    // Refused before anything is queued: a file that is not the header's kind, too big, or unknown.
+    let pdf = upload(&app, &acct.admin_token, simulator::samples::pdf(), "pedido.pdf", "application/pdf").await;
+    let mut huge = simulator::samples::png();
+    huge.resize(5_000_001, 0);
+    let huge = upload(&app, &acct.admin_token, huge, "enorme.png", "image/png").await;
+    for (header, code) in [
+        (json!({"type": "image", "upload_id": pdf["id"]}), "template_parameters"),
+        (json!({"type": "image", "upload_id": huge["id"]}), "media_too_large"),
+        (json!({"type": "image", "upload_id": uuid::Uuid::now_v7()}), "upload_not_found"),
+        (json!({"type": "image", "upload_id": "not-an-id"}), "upload_not_found"),
+    ] {
+        assert_error(app.post(&acct.admin_token, &path, send(header)).await, StatusCode::UNPROCESSABLE_ENTITY, code)
+            .await;
+    }
+
+    let png = upload(&app, &acct.admin_token, simulator::samples::png(), "pedido.png", "image/png").await;
+    let res = app.post(&acct.admin_token, &path, send(json!({"type": "image", "upload_id": png["id"]}))).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["kind"], "template");
+    assert_eq!(m["attachment"]["kind"], "image", "the header file is shown with the message");
+    let mut last = Value::Null;
+    for _ in 0..400 {
+        last = app.messages(&acct.admin_token, &id).await.into_iter().find(|x| x["id"] == m["id"]).unwrap();
+        if last["status"] == "delivered" || last["status"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(last["status"], "delivered", "{last}");
+
+    let uploads = app.sim.requests_to("/media");
+    assert_eq!(uploads.len(), 1, "the file went to WhatsApp once");
+    assert_eq!(uploads[0].path, format!("/v24.0/{}/media", demo::CLOUD_PHONE_NUMBER_ID));
+    let sends = app.wait_for_sends(1).await;
+    assert_eq!(sends.len(), 1, "the refused sends sent nothing");
+    let header = &sends[0].json()["template"]["components"][0];
+    assert_eq!(header["type"], "header");
+    let media_id = header["parameters"][0]["image"]["id"].as_str().unwrap().to_string();
+    assert!(!media_id.is_empty(), "{header}");
+    // The simulator holds exactly the uploaded bytes under that id.
+    let info: Value = app
+        .http
+        .get(format!("{}/{media_id}", app.sim.graph_base()))
+        .bearer_auth(demo::CLOUD_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["mime_type"], "image/png");
+    let bytes = app.http.get(info["url"].as_str().unwrap()).bearer_auth(demo::CLOUD_TOKEN).send().await.unwrap();
+    assert_eq!(bytes.bytes().await.unwrap().as_ref(), simulator::samples::png().as_slice());
 }

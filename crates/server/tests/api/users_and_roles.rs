@@ -11,6 +11,7 @@ on_both_stores!(
     user_input_is_validated,
     only_admins_hand_out_the_admin_role,
     user_may_toggle_their_own_availability,
+    a_user_manager_grants_no_role_wider_than_its_own,
 );
 
 async fn admin_creates_users_of_each_role(app: TestApp) {
@@ -176,4 +177,46 @@ async fn user_may_toggle_their_own_availability(app: TestApp) {
     assert_eq!(body["available"], false);
     let res = app.patch(&seller, &format!("/api/v1/users/{seller_id}"), json!({"role": "admin"})).await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+/// A custom role allowed to manage users may give itself or others only roles within its own grant.
+async fn a_user_manager_grants_no_role_wider_than_its_own(app: TestApp) {
+    let acct = app.full_account().await;
+    let role = |name: &str, permissions: Value| {
+        let body = json!({"name": name, "permissions": permissions});
+        let app = &app;
+        let token = acct.admin_token.clone();
+        async move {
+            let res = app.post(&token, "/api/v1/roles", body).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+        }
+    };
+    let hr = role("RRHH", json!({"visibility": "assigned", "actions": ["manage_users", "send_messages"]})).await;
+    let everything = role("Supervisor", json!({"visibility": "all", "actions": ["send_messages"]})).await;
+    let more_actions = role("Canales", json!({"visibility": "assigned", "actions": ["manage_channels"]})).await;
+    let narrower = role("Solo envía", json!({"visibility": "assigned", "actions": ["send_messages"]})).await;
+    let (hr_id, hr_token) = app.create_user(&acct.admin_token, &hr).await;
+    let (other_id, _) = app.create_user(&acct.admin_token, &narrower).await;
+    for wider in [&everything, &more_actions, &"seller".to_string()] {
+        // Not to itself…
+        let res = app.patch(&hr_token, &format!("/api/v1/users/{hr_id}"), json!({"role": wider})).await;
+        assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+        // …nor to someone else…
+        let res = app.patch(&hr_token, &format!("/api/v1/users/{other_id}"), json!({"role": wider})).await;
+        assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+        // …nor to a new user.
+        let email = format!("nuevo-{}@example.com", uuid::Uuid::new_v4().simple());
+        let res = app
+            .post(&hr_token, "/api/v1/users", json!({"email": email, "name": "N", "password": PASSWORD, "role": wider}))
+            .await;
+        assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    // Nothing changed, and a role within its own grant can be given.
+    assert_eq!(app.get_json(&hr_token, "/api/v1/me").await["role"], hr.as_str());
+    let email = format!("nuevo-{}@example.com", uuid::Uuid::new_v4().simple());
+    let res = app
+        .post(&hr_token, "/api/v1/users", json!({"email": email, "name": "N", "password": PASSWORD, "role": narrower}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
 }

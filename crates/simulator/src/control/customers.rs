@@ -185,6 +185,10 @@ async fn social_action(customer: SocialCustomer, a: &Action) -> Result<Result<De
         Some(name) => customer.named(name),
         None => customer,
     };
+    let customer = match &a.username {
+        Some(username) => customer.with_username(username),
+        None => customer,
+    };
     Ok(match a.kind() {
         "text" => customer.text(a.required(&a.text, "text")?).await,
         "echo" => customer.page_echo(a.required(&a.text, "text")?).await,

@@ -47,10 +47,19 @@ impl SocialCustomer {
         self.platform
     }
 
-    /// Sets the name Meta would show for this user (kept by the simulator for the control API).
+    /// Sets the name Meta shows for this user: what the User Profile API answers (`GET /{PSID}`
+    /// `first_name`/`last_name`, `GET /{IGSID}` `name`). Without it the simulator makes one up.
     pub fn named(self, name: &str) -> Self {
         let mut customers = lock(&self.state.social_customers);
         customers.entry((self.asset_id.clone(), self.id.clone())).or_default().name = Some(name.to_string());
+        drop(customers);
+        self
+    }
+
+    /// Instagram: sets the `username` the User Profile API answers (else one made from the name).
+    pub fn with_username(self, username: &str) -> Self {
+        let mut customers = lock(&self.state.social_customers);
+        customers.entry((self.asset_id.clone(), self.id.clone())).or_default().username = Some(username.to_string());
         drop(customers);
         self
     }

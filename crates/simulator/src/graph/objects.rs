@@ -1,6 +1,7 @@
 //! `GET /{ID}` and `DELETE /{ID}` on the objects the simulator knows: media (URL and metadata, or
-//! deletion), WhatsApp phone numbers and WABAs, Pages, Instagram accounts and `me`. Inboxes call these to
-//! download media and to check a channel's credentials.
+//! deletion), Messenger and Instagram customers (the User Profile API, in `profiles`), WhatsApp phone
+//! numbers and WABAs, Pages, Instagram accounts and `me`. Inboxes call these to download media, to name
+//! their customers and to check a channel's credentials.
 
 use std::sync::Arc;
 
@@ -40,6 +41,9 @@ fn get_inner(state: &SimState, id: &str, query: Option<&str>, headers: &HeaderMa
             return Ok(state.media_info(&media));
         }
         return Err(GraphError::unsupported("get", id));
+    }
+    if let Some(profile) = super::profiles::lookup(state, id, &token, query) {
+        return profile;
     }
     if state.config.whatsapp_numbers.iter().any(|n| n.waba_id == id) {
         if !state.token_covers_waba(&token, id) {

@@ -1,5 +1,6 @@
 //! `POST /{PAGE_ID}/message_attachments` (Messenger Attachment Upload API): a reusable attachment from a
 //! `url` or a multipart `filedata`, answered `{"attachment_id"}`; sends then use `payload.attachment_id`.
+//! Instagram accounts cannot upload Ogg or WebM audio (100/2018047).
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::social_send::parse_body;
+use super::social_send::{check_instagram_audio, parse_body};
 use super::{access_token, answer, authenticate, resolve, Sender};
 use crate::graph_error::{GraphError, GraphResult};
 use crate::ids;
@@ -33,14 +34,18 @@ fn upload_inner(
     body: &Bytes,
 ) -> GraphResult<Value> {
     let token = authenticate(state, access_token(headers, query))?;
-    let owner_id = match resolve(state, &Method::POST, id, &token)? {
-        Sender::Page(p) => p.page_id,
-        Sender::Instagram(a) => a.ig_id,
+    let (owner_id, instagram) = match resolve(state, &Method::POST, id, &token)? {
+        Sender::Page(p) => (p.page_id, false),
+        Sender::Instagram(a) => (a.ig_id, true),
         Sender::WhatsApp(_) => return Err(GraphError::unsupported("post", id)),
     };
-    let (request, has_file) = parse_body(headers, body)?;
+    let (request, file) = parse_body(headers, body)?;
+    let has_file = file.is_some();
     let attachment = &request["message"]["attachment"];
     let kind = attachment["type"].as_str().unwrap_or_default();
+    if instagram {
+        check_instagram_audio(kind, file.as_ref())?;
+    }
     if !["image", "video", "audio", "file"].contains(&kind) {
         return Err(GraphError::messenger(
             100,

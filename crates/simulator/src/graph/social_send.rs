@@ -5,7 +5,7 @@
 //! user found"); `RESPONSE`/`UPDATE` (and sender actions) only within 24 h of the customer's last message,
 //! `MESSAGE_TAG` + `HUMAN_AGENT` within 7 days, otherwise code 10 subcode 2018278; other tags are
 //! Messenger-only; text ≤ 2000 characters (Messenger) or 1000 UTF-8 bytes (Instagram); attachments by
-//! `url`, `attachment_id` or multipart `filedata`. Answers `{"recipient_id","message_id"}`.
+//! `url`, `attachment_id` or multipart `filedata` (Instagram refuses Ogg and WebM audio files). Answers `{"recipient_id","message_id"}`.
 //! A missing `messaging_type` is read as `RESPONSE`, as Graph still does.
 
 use std::sync::Arc;
@@ -41,27 +41,51 @@ fn outside_window() -> GraphError {
     .with_subcode(2018278)
 }
 
-/// The body as JSON: a JSON request, or multipart fields (JSON-decoded when they are JSON) plus whether
-/// a `filedata` file came along.
-pub(super) fn parse_body(headers: &HeaderMap, body: &Bytes) -> GraphResult<(Value, bool)> {
+/// The body as JSON: a JSON request, or multipart fields (JSON-decoded when they are JSON) plus the
+/// `filedata` file when one came along.
+pub(super) fn parse_body(headers: &HeaderMap, body: &Bytes) -> GraphResult<(Value, Option<multipart::Part>)> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if let Some(boundary) = multipart::boundary(content_type) {
         let parts = multipart::parse(body, &boundary).ok_or_else(|| invalid("Invalid multipart body"))?;
         let mut obj = Map::new();
-        let mut has_file = false;
+        let mut file = None;
         for part in parts {
             if part.file_name.is_some() || part.name == "filedata" {
-                has_file |= part.name == "filedata";
+                if part.name == "filedata" {
+                    file = Some(part);
+                }
                 continue;
             }
             let text = part.text().unwrap_or_default();
             let value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()));
             obj.insert(part.name.clone(), value);
         }
-        return Ok((Value::Object(obj), has_file));
+        return Ok((Value::Object(obj), file));
     }
     let value = serde_json::from_slice(body).map_err(|_| invalid("Request body is not valid JSON"))?;
-    Ok((value, false))
+    Ok((value, None))
+}
+
+/// Instagram plays audio only as AAC, M4A, WAV or MP4 (meta-platform §10): an Ogg or WebM file — what
+/// browsers record as Opus voice notes — is refused when uploaded, as Meta does ("Upload attachment
+/// failure", 100/2018047). Linked files are not fetched, so they cannot be checked.
+pub(super) fn check_instagram_audio(kind: &str, file: Option<&multipart::Part>) -> GraphResult<()> {
+    let Some(file) = file.filter(|_| kind == "audio") else { return Ok(()) };
+    let mime = file
+        .content_type
+        .as_deref()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let refused_mime = ["audio/ogg", "audio/opus", "audio/webm", "video/webm", "video/ogg"].contains(&mime.as_str());
+    let refused_bytes = file.data.starts_with(b"OggS") || file.data.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]);
+    if refused_mime || refused_bytes {
+        return Err(invalid("Upload attachment failure.").with_subcode(2018047));
+    }
+    Ok(())
 }
 
 /// The platform and the Page/account whose customer `recipient` is.
@@ -88,7 +112,8 @@ pub(super) async fn send(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> GraphResult<Value> {
-    let (request, has_file) = parse_body(headers, body)?;
+    let (request, file) = parse_body(headers, body)?;
+    let has_file = file.is_some();
     let obj = request.as_object().ok_or_else(|| invalid("Request body must be an object"))?;
     let recipient = obj
         .get("recipient")
@@ -134,6 +159,10 @@ pub(super) async fn send(
     }
     if let Some(fault) = state.next_fault() {
         return Err(fault.strike(Product::Messenger).await);
+    }
+    if platform == SocialPlatform::Instagram {
+        let kind = message.get("attachment").and_then(|a| a["type"].as_str()).unwrap_or_default();
+        check_instagram_audio(kind, file.as_ref())?;
     }
     let echo = content(state, platform, &asset_id, message, has_file)?;
 

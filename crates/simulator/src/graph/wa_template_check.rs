@@ -1,7 +1,8 @@
 //! The checks Meta makes on a template send (meta-platform §4, §6, §12): the template must exist in the
 //! WABA in that language and be APPROVED (PAUSED → 132015, DISABLED → 132016, any other state is not a
 //! usable translation → 132001); each component must carry the parameters its placeholders need (count →
-//! 132000, header media type → 132012, missing values/button parameters → 131008); NAMED templates need
+//! 132000, header media type → 132012, missing values/button parameters → 131008; a header media id must
+//! have been uploaded to the WABA → 131009, and be of the header's type → 131053); NAMED templates need
 //! matching `parameter_name`s; authentication templates with code buttons cannot go to a BSUID (131062).
 
 use serde_json::{Map, Value};
@@ -59,7 +60,7 @@ pub(super) fn check(
 
     let header = params_of("header");
     match &exp.header_media {
-        Some(format) => header_media(format, &header)?,
+        Some(format) => header_media(state, number, format, &header)?,
         None => text_params("header", &header, &exp.header_text, named)?,
     }
     text_params("body", &params_of("body"), &exp.body, named)?;
@@ -113,7 +114,7 @@ fn text_params(component: &str, params: &[Value], expected: &[String], named: bo
     Ok(())
 }
 
-fn header_media(format: &str, params: &[Value]) -> GraphResult<()> {
+fn header_media(state: &SimState, number: &WhatsAppNumber, format: &str, params: &[Value]) -> GraphResult<()> {
     let [param] = params else {
         return Err(count_mismatch("header", params.len(), 1));
     };
@@ -134,6 +135,18 @@ fn header_media(format: &str, params: &[Value]) -> GraphResult<()> {
         return Err(
             GraphError::whatsapp_code(131008).with_details(format!("header: {kind} parameter needs an id or a link."))
         );
+    }
+    // A media id must be one uploaded to this WABA, of the header's type (documents take any file).
+    if let Some(id) = object["id"].as_str() {
+        let stored = lock(&state.media).get(id).cloned().filter(|m| m.waba_id == number.waba_id).ok_or_else(|| {
+            GraphError::whatsapp(131009, "Parameter value is not valid").with_details(format!("Invalid media id {id}."))
+        })?;
+        let kind = kind.to_ascii_lowercase();
+        let family = super::wa_media::family(&stored.mime_type);
+        if kind != "document" && family != Some(kind.as_str()) {
+            return Err(GraphError::whatsapp_code(131053)
+                .with_details(format!("Media of type {} cannot be sent as {kind}.", stored.mime_type)));
+        }
     }
     Ok(())
 }

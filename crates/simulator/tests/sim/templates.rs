@@ -114,6 +114,14 @@ async fn parameters_must_match_the_template() {
         (template("seguimiento_pedido", json!([header, body_params(&["Ana", "A-100"])])), 131008),
         (template("seguimiento_pedido", json!([header, body_params(&["Ana", ""]), button])), 131008),
         (template("bienvenida", json!([])), 132000),
+        (
+            template(
+                "seguimiento_pedido",
+                json!([{"type": "header", "parameters": [{"type": "image", "image": {"id": "1234567890"}}]},
+                body_params(&["Ana", "A-100"]), button]),
+            ),
+            131009,
+        ),
     ];
     for (body, expected) in cases {
         let (status, answer) = env.wa_send(body).await;

@@ -4,6 +4,7 @@
 //! That keeps every rule testable at its exact boundary (24 h, 7 days, …).
 
 pub mod account;
+pub mod call;
 pub mod channel;
 pub mod email;
 pub mod ids;

@@ -203,6 +203,13 @@ async fn customers_write(sim: &SimHandle) -> anyhow::Result<()> {
     luis.document(samples::pdf(), "application/pdf", "orden-de-compra.pdf", Some("Mi orden")).await?;
     luis.sticker(samples::webp(), false).await?;
     luis.unsupported().await?;
+    // Calls are shown as notices (the inbox does not answer them): one missed, one of 2 min 5 s.
+    luis.call(0).await?;
+    maria.call(125).await?;
+    // A customer who stopped marketing messages: marketing templates to her are refused up front.
+    let ana = sim.whatsapp_customer(sim_ids::CLOUD_PHONE_NUMBER_ID, "5215544445555")?.named("Ana Torres");
+    ana.text("Gracias, pero ya no me manden promociones.").await?;
+    ana.set_marketing(true).await?;
     let username = sim.username_customer(sim_ids::CLOUD_PHONE_NUMBER_ID, "carla.compras")?;
     username.text("Hola, vi su anuncio. ¿Hacen envíos?").await?;
     let app_customer = sim.whatsapp_customer(sim_ids::APP_PHONE_NUMBER_ID, "5215598765432")?.named("Pedro Ruiz");

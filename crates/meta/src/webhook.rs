@@ -14,6 +14,7 @@
 //! The products are parsed by [`whatsapp`] (`whatsapp_business_account`, §2, §3, §8, §12, §13) and
 //! [`messenger`] (`page` and `instagram`, which share the `entry[].messaging[]` shape, §9, §10).
 
+mod calls;
 mod content;
 mod events;
 mod messenger;
@@ -22,6 +23,8 @@ mod whatsapp;
 mod whatsapp_identity;
 mod whatsapp_message;
 
+#[cfg(test)]
+mod calls_tests;
 #[cfg(test)]
 mod messenger_tests;
 #[cfg(test)]

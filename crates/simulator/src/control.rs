@@ -13,7 +13,10 @@
 //! | `POST /_sim/statuses/{message_id}` `{"status": "sent"\|"delivered"\|"read"\|"played"\|"failed"}` | emit one status webhook |
 //! | `POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id or BSUID}/messages` | a WhatsApp customer writes (body below) |
 //! | `POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id or BSUID}/echoes` | the business writes from the phone app (coexistence) |
+//! | `POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id or BSUID}/preferences` `{"value": "stop"\|"resume"}` | the customer stops/resumes marketing messages (`user_preferences`) |
+//! | `POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id or BSUID}/calls` (call body below) | the customer calls, or one step of a call (`calls`) |
 //! | `POST /_sim/messenger/{page_id}/customers/{psid}/messages` | a Messenger customer acts |
+//! | `POST /_sim/messenger/{page_id}/customers/{psid}/calls` (call body below) | a Messenger call (`calls`) |
 //! | `POST /_sim/instagram/{ig_id}/customers/{igsid}/messages` | an Instagram customer acts |
 //! | `POST /_sim/webhooks` (any JSON) | sign and POST that payload as is |
 //!
@@ -26,6 +29,9 @@
 //! `read` (`message_id` on Instagram), `postback` (`title`, `payload`), `unsend`, `unsupported`, `echo`.
 //! Optional `name` sets the profile name (WhatsApp webhooks; Messenger/Instagram User Profile API) and
 //! `username` the WhatsApp username of a BSUID customer or the Instagram username.
+//! Call bodies: `{}` or `{"duration": 125}` is a whole call from the customer (`connect`, then `terminate`;
+//! no duration is a missed call); `{"event": "connect"|"terminate", "call_id", "direction":
+//! "user_initiated"|"business_initiated", "status", "duration"}` is one step.
 //! Answers `{"status": <webhook receiver's HTTP status>, "message_id", "payload"}`.
 
 use std::sync::Arc;
@@ -48,7 +54,10 @@ use crate::webhook::Delivery;
 
 mod customers;
 
-use customers::{instagram_message, messenger_message, whatsapp_echo, whatsapp_message};
+use customers::{
+    instagram_message, messenger_call, messenger_message, whatsapp_call, whatsapp_echo, whatsapp_message,
+    whatsapp_preference,
+};
 
 pub(crate) fn router() -> Router<Arc<SimState>> {
     Router::new()
@@ -63,7 +72,10 @@ pub(crate) fn router() -> Router<Arc<SimState>> {
         .route("/statuses/{message_id}", post(status))
         .route("/whatsapp/{phone_number_id}/customers/{who}/messages", post(whatsapp_message))
         .route("/whatsapp/{phone_number_id}/customers/{who}/echoes", post(whatsapp_echo))
+        .route("/whatsapp/{phone_number_id}/customers/{who}/preferences", post(whatsapp_preference))
+        .route("/whatsapp/{phone_number_id}/customers/{who}/calls", post(whatsapp_call))
         .route("/messenger/{page_id}/customers/{psid}/messages", post(messenger_message))
+        .route("/messenger/{page_id}/customers/{psid}/calls", post(messenger_call))
         .route("/instagram/{ig_id}/customers/{igsid}/messages", post(instagram_message))
 }
 
@@ -114,7 +126,10 @@ async fn index(State(state): State<Arc<SimState>>) -> Json<Value> {
             "POST /_sim/statuses/{message_id}",
             "POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id_or_bsuid}/messages",
             "POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id_or_bsuid}/echoes",
+            "POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id_or_bsuid}/preferences",
+            "POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id_or_bsuid}/calls",
             "POST /_sim/messenger/{page_id}/customers/{psid}/messages",
+            "POST /_sim/messenger/{page_id}/customers/{psid}/calls",
             "POST /_sim/instagram/{ig_id}/customers/{igsid}/messages",
         ],
     }))

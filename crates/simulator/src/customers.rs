@@ -6,4 +6,5 @@ mod social;
 mod whatsapp;
 
 pub use social::SocialCustomer;
+pub(crate) use whatsapp::call_steps;
 pub use whatsapp::WhatsAppCustomer;

@@ -56,6 +56,7 @@ impl SimState {
             username: None,
             name: name.map(str::to_string),
             last_inbound: Default::default(),
+            marketing_stopped: Default::default(),
         };
         customers.push(record.clone());
         record
@@ -85,6 +86,7 @@ impl SimState {
             username: username.map(str::to_string),
             name: name.map(str::to_string),
             last_inbound: Default::default(),
+            marketing_stopped: Default::default(),
         };
         customers.push(record.clone());
         record

@@ -197,6 +197,7 @@ pub fn whatsapp_title(code: i64) -> &'static str {
         131047 => "Re-engagement message",
         131048 => "Spam rate limit hit",
         131049 => "Meta chose not to deliver",
+        131050 => "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
         131051 => "Message type unknown",
         131052 => "Media download error",
         131053 => "Media upload error",

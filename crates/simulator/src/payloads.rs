@@ -5,13 +5,16 @@
 //! - [`whatsapp`]: `object: "whatsapp_business_account"`, `field: "messages"` inbound messages (§2, §12, §13).
 //! - [`status`]: WhatsApp `statuses[]` with per-message pricing (§3).
 //! - [`coexistence`]: `smb_message_echoes`, `history`, `smb_app_state_sync` (§8).
+//! - [`calls`]: WhatsApp `user_preferences` and `calls`, Messenger `calls`.
 //! - [`social`]: Messenger (`object: "page"`) and Instagram (`object: "instagram"`) `messaging[]` (§9, §10).
 
+pub mod calls;
 pub mod coexistence;
 pub mod social;
 pub mod status;
 pub mod whatsapp;
 
+pub use calls::{messenger_call, whatsapp_call, whatsapp_user_preference, CallStep};
 pub use coexistence::{
     whatsapp_echo, whatsapp_history, whatsapp_history_declined, whatsapp_state_sync, HistoryMessage, HistoryThread,
     StateSyncContact,

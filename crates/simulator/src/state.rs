@@ -57,6 +57,9 @@ pub(crate) struct WaCustomerRecord {
     pub name: Option<String>,
     /// Last inbound message per phone_number_id: the customer service window.
     pub last_inbound: HashMap<String, OffsetDateTime>,
+    /// Phone number ids whose marketing messages this user stopped: marketing templates from them fail
+    /// with 131050.
+    pub marketing_stopped: std::collections::HashSet<String>,
 }
 
 /// A Messenger/Instagram user of one Page or Instagram account.

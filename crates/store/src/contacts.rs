@@ -32,6 +32,8 @@ pub struct ContactFields {
 pub struct ContactRecord {
     pub id: ContactId,
     pub fields: ContactFields,
+    /// Since when this customer refuses marketing templates (WhatsApp `user_preferences` or a 131050).
+    pub marketing_opt_out_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -60,6 +62,7 @@ struct ContactRow {
     whatsapp_user_id: Option<String>,
     whatsapp_username: Option<String>,
     custom_fields: String,
+    marketing_opt_out_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -79,6 +82,7 @@ impl ContactRow {
                 whatsapp_username: self.whatsapp_username,
                 custom_fields: parse_json(&self.custom_fields, "custom fields")?,
             },
+            marketing_opt_out_at: self.marketing_opt_out_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -87,7 +91,7 @@ impl ContactRow {
 
 const CONTACT_COLUMNS: &str =
     "ct.id, ct.first_name, ct.last_name, ct.email, ct.phone_primary, ct.phone_alternate, ct.phone_whatsapp, \
-     ct.whatsapp_user_id, ct.whatsapp_username, ct.custom_fields, ct.created_at, ct.updated_at";
+     ct.whatsapp_user_id, ct.whatsapp_username, ct.custom_fields, ct.marketing_opt_out_at, ct.created_at, ct.updated_at";
 
 /// The identity columns of the handle behind a conversation.
 #[derive(sqlx::FromRow)]

@@ -69,6 +69,8 @@ pub struct HandleRecord {
     pub profile_name: Option<String>,
     /// The name the business saved for this number in the WhatsApp Business App (coexistence).
     pub saved_name: Option<String>,
+    /// Since when this customer refuses marketing templates on this number (`None`: they accept them).
+    pub marketing_opt_out_at: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -82,6 +84,7 @@ pub struct ContactSummary {
     pub phone_whatsapp: Option<String>,
     pub whatsapp_user_id: Option<String>,
     pub whatsapp_username: Option<String>,
+    pub marketing_opt_out_at: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -115,9 +118,9 @@ pub struct ConversationRecord {
 }
 
 const SELECT: &str = "SELECT c.id, c.account_id, c.channel_id, ch.kind AS channel_kind, ch.name AS channel_name, \
-       h.id AS h_id, h.wa_id, h.bsuid, h.parent_bsuid, h.scoped_id, h.username, h.profile_name, h.saved_name, \
+       h.id AS h_id, h.wa_id, h.bsuid, h.parent_bsuid, h.scoped_id, h.username, h.profile_name, h.saved_name, h.marketing_opt_out_at AS h_marketing_opt_out_at, \
        ct.id AS ct_id, ct.first_name, ct.last_name, ct.email, ct.phone_primary, ct.phone_alternate, ct.phone_whatsapp, \
-       ct.whatsapp_user_id, ct.whatsapp_username, \
+       ct.whatsapp_user_id, ct.whatsapp_username, ct.marketing_opt_out_at AS ct_marketing_opt_out_at, \
        c.assignee_id, u.name AS assignee_name, c.status, c.unread_count, \
        m.id AS m_id, m.direction AS m_direction, m.kind AS m_kind, m.text AS m_text, m.status AS m_status, m.deleted AS m_deleted, m.sent_at AS m_sent_at, \
        c.last_inbound_at, c.last_activity_at, c.created_at, c.updated_at \
@@ -143,6 +146,7 @@ struct Row {
     username: Option<String>,
     profile_name: Option<String>,
     saved_name: Option<String>,
+    h_marketing_opt_out_at: Option<i64>,
     ct_id: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -152,6 +156,7 @@ struct Row {
     phone_whatsapp: Option<String>,
     whatsapp_user_id: Option<String>,
     whatsapp_username: Option<String>,
+    ct_marketing_opt_out_at: Option<i64>,
     assignee_id: Option<String>,
     assignee_name: Option<String>,
     status: String,
@@ -182,6 +187,7 @@ impl Row {
                 phone_whatsapp: self.phone_whatsapp,
                 whatsapp_user_id: self.whatsapp_user_id,
                 whatsapp_username: self.whatsapp_username,
+                marketing_opt_out_at: self.ct_marketing_opt_out_at,
             }),
             None => None,
         };
@@ -221,6 +227,7 @@ impl Row {
                 username: self.username,
                 profile_name: self.profile_name,
                 saved_name: self.saved_name,
+                marketing_opt_out_at: self.h_marketing_opt_out_at,
             },
             contact,
             assignee,

@@ -24,6 +24,7 @@ mod inbound;
 mod journal;
 mod messages;
 mod outbox;
+mod preferences;
 mod profiles;
 mod quick_replies;
 mod roles;

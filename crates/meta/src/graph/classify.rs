@@ -6,7 +6,7 @@
 //!
 //! | code | meaning | decision |
 //! | --- | --- | --- |
-//! | 131047, 131026, 131042, 131062, 132xxx, 190, 100 | window, undeliverable, payment, BSUID, template, token, parameter | permanent |
+//! | 131047, 131026, 131042, 131050, 131062, 132xxx, 190, 100 | window, undeliverable, payment, marketing opt-out, BSUID, template, token, parameter | permanent |
 //! | 10 (with or without 2018278), 551 | Messenger/Instagram outside the window / person unavailable | permanent |
 //! | 130429, 131056, 4, 80007 (and Graph's 17, 32, 613) | rate limits | transient |
 //! | 1, 2, 131000 (and 131016, 131057) | Meta-side failures | transient |
@@ -116,7 +116,8 @@ fn classify_api(e: &ApiError) -> Retry {
         130429 | 131056 | 4 | 80007 | 17 | 32 | 613 => Retry::BACKOFF,
         // Meta-side failures: unknown, service, generic, service unavailable, maintenance mode.
         1 | 2 | 131000 | 131016 | 131057 => Retry::BACKOFF,
-        131047 | 131026 | 131042 | 131062 | 132000..=132999 | 190 | 100 => Retry::Permanent,
+        // 131050: the customer stopped marketing messages; retrying cannot change their mind.
+        131047 | 131026 | 131042 | 131050 | 131062 | 132000..=132999 | 190 | 100 => Retry::Permanent,
         // Messenger/Instagram: outside the allowed window (10/2018278), other permission denials,
         // and "this person isn't available right now".
         10 | 551 => Retry::Permanent,
@@ -130,6 +131,7 @@ fn api_reason(e: &ApiError) -> String {
     let known = match (e.code, e.subcode) {
         (131047, _) => "More than 24 hours since the customer's last message: only a template can be sent",
         (131026, _) => "Message undeliverable: the number may not be on WhatsApp, use an outdated app, or have blocked the business",
+        (131050, _) => "The customer stopped marketing messages from this business: only utility and authentication templates, or replies inside the window, reach them",
         (131051, _) => "WhatsApp does not support this message type",
         (131052, _) => "WhatsApp could not download the file: check that the link works and the file is valid",
         (131053, _) => "WhatsApp could not process the file: check its type and size (voice notes must be Ogg/Opus)",

@@ -16,7 +16,9 @@ const BACKOFF: Retry = Retry::Transient { after: None, max_retries: None };
 
 #[test]
 fn permanent_whatsapp_codes() {
-    for code in [131047, 131026, 131042, 131062, 132000, 132001, 132005, 132007, 132012, 132015, 132016, 190, 100] {
+    for code in
+        [131047, 131026, 131042, 131050, 131062, 132000, 132001, 132005, 132007, 132012, 132015, 132016, 190, 100]
+    {
         assert_eq!(error(code).classify(), Retry::Permanent, "code {code}");
     }
 }
@@ -122,8 +124,8 @@ fn reasons_explain_each_code() {
     assert!(error(131048).reason().contains("Spam"));
     assert!(error(131053).reason().contains("Ogg/Opus"));
     for code in [
-        131051, 131052, 131042, 131056, 130429, 132001, 132005, 132007, 132012, 132015, 132016, 4, 80007, 1, 2, 131000,
-        10, 551, 613,
+        131050, 131051, 131052, 131042, 131056, 130429, 132001, 132005, 132007, 132012, 132015, 132016, 4, 80007, 1, 2,
+        131000, 10, 551, 613,
     ] {
         let reason = error(code).reason();
         assert!(!reason.is_empty() && !reason.contains("(#"), "code {code}: {reason}");

@@ -80,6 +80,10 @@ pub enum EventKind {
     DeliveryWatermark(DeliveryWatermark),
     ContactSync(ContactSync),
     TemplateStatus(TemplateStatus),
+    /// WhatsApp `user_preferences`: the customer stopped or resumed marketing messages.
+    MarketingPreference(MarketingPreference),
+    /// WhatsApp or Messenger `calls`: a call started (`connect`) or ended (`terminate`).
+    Call(Call),
     /// Acknowledged and stored raw, but nothing to apply.
     Ignored(Ignored),
 }
@@ -305,6 +309,60 @@ pub struct TemplateStatus {
     /// `event`: `APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`, …
     pub status: String,
     pub reason: Option<String>,
+}
+
+/// What the customer chose for marketing messages from this business.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarketingChoice {
+    /// `stop`: marketing templates to this customer fail with 131050 from now on.
+    Stop,
+    /// `resume`: they are accepted again.
+    Resume,
+}
+
+/// One `user_preferences[]` item of category `marketing_messages`
+/// (<https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/user_preferences>).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarketingPreference {
+    pub customer: CustomerRef,
+    pub choice: MarketingChoice,
+    /// Meta's sentence, e.g. "User requested to stop marketing messages".
+    pub detail: Option<String>,
+    /// When Meta recorded the choice (Unix seconds on the wire).
+    pub timestamp: OffsetDateTime,
+}
+
+/// Which step of a call a `calls[]` item reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallEvent {
+    /// The call started ringing (user-initiated) or was answered (business-initiated).
+    Connect,
+    /// The call ended; carries the outcome and, when it was answered, the duration.
+    Terminate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallDirection {
+    /// The customer called the business.
+    UserInitiated,
+    /// The business called the customer (from another tool: this product places no calls).
+    BusinessInitiated,
+}
+
+/// One `calls[]` item: WhatsApp `changes[].value.calls[]` or Messenger `entry[].calls[]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// `wacid.…` on WhatsApp, the call id on Messenger: the same for every event of one call.
+    pub call_id: String,
+    pub customer: CustomerRef,
+    pub event: CallEvent,
+    pub direction: CallDirection,
+    pub timestamp: OffsetDateTime,
+    /// Terminate only: Meta's `status` as sent (`COMPLETED`, `FAILED`, …).
+    pub status: Option<String>,
+    pub started_at: Option<OffsetDateTime>,
+    pub ended_at: Option<OffsetDateTime>,
+    pub duration_seconds: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

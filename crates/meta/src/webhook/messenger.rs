@@ -7,6 +7,7 @@
 //! kinds (optins, standalone referrals, …), `changes[]` (comments, mentions) and `standby[]` are
 //! acknowledged as ignored.
 
+use super::calls;
 use super::content::{Location, Media, MediaKind, MediaSource, MessageContent, SharedContent, SharedKind};
 use super::events::{
     CustomerRef, DeliveryWatermark, Edit, EventKind, IgnoreReason, InboundMessage, Origin, Reaction, ReadWatermark,
@@ -31,6 +32,8 @@ pub(super) fn parse_entry(entry: &Value, kind: RoutingKind, out: &mut Delivery) 
         let field = str_of(change.get("field")).unwrap_or_default();
         out.ignore(&key, change, IgnoreReason::UnhandledField(field));
     }
+    // Messenger calls arrive beside `messaging[]`, as `entry[].calls[]` (only `object: "page"` has them).
+    calls::messenger_calls(array_of(entry.get("calls")), &key, entry_time, out);
     for item in array_of(entry.get("standby")) {
         out.ignore(&key, item, IgnoreReason::UnhandledEvent("standby".into()));
     }

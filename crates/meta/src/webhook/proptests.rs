@@ -245,6 +245,25 @@ proptest! {
     }
 
     #[test]
+    fn every_call_or_preference_item_is_an_event_or_unroutable(
+        field in proptest::sample::select(&["calls", "user_preferences"][..]),
+        items in proptest::collection::vec(json_value(), 1..5),
+        contacts in proptest::collection::vec(json_value(), 0..3),
+    ) {
+        // Never dropped silently: each item is applied, acknowledged as ignored, or kept as unroutable.
+        let value = wa_value(json!({"contacts": contacts, field: items}));
+        let delivery = parse(&wa_body(vec![wa_entry(vec![wa_change(field, value)])]));
+        prop_assert_eq!(delivery.events.len() + delivery.unroutable.len(), items.len());
+    }
+
+    #[test]
+    fn messenger_calls_never_break_a_delivery(items in proptest::collection::vec(json_value(), 1..5)) {
+        let body = json!({"object": "page", "entry": [{"id": PAGE_ID, "time": TS * 1000, "calls": items}]});
+        let delivery = parse(&body);
+        prop_assert!(delivery.events.len() + delivery.unroutable.len() >= items.len());
+    }
+
+    #[test]
     fn every_messaging_item_yields_exactly_one_event(
         object in known_object().prop_filter("messenger shape", |o| *o != "whatsapp_business_account"),
         items in proptest::collection::vec(json_value(), 1..6),

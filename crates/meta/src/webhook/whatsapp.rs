@@ -5,11 +5,13 @@
 //! - `smb_message_echoes` (§8): what the business typed in the WhatsApp Business App;
 //! - `history` (§8): past chats shared at coexistence onboarding;
 //! - `smb_app_state_sync` (§8): the phone's address book;
-//! - `message_template_status_update`: routed to the WABA, since a template belongs to all its numbers.
+//! - `message_template_status_update`: routed to the WABA, since a template belongs to all its numbers;
+//! - `user_preferences` and `calls`: see [`super::calls`].
 //!
 //! Every other field is acknowledged as [`IgnoreReason::UnhandledField`]. Customers are identified by
 //! `wa_id` and/or BSUID (§12): either may be missing, a phone number is never made up from a BSUID.
 
+use super::calls;
 use super::events::{
     ContactSync, CustomerRef, DeliveryState, EventKind, HistoryMessage, IgnoreReason, Origin, Pricing, RoutingKey,
     RoutingKind, Status, SyncAction, TemplateStatus,
@@ -40,7 +42,13 @@ pub(super) fn parse_entry(entry: &Value, out: &mut Delivery) {
             ("smb_message_echoes", Some(key), _) => echoes(value, &key, out),
             ("history", Some(key), _) => history(value, &key, out),
             ("smb_app_state_sync", Some(key), _) => state_sync(value, &key, out),
-            ("messages" | "smb_message_echoes" | "history" | "smb_app_state_sync", None, _) => {
+            ("user_preferences", Some(key), _) => calls::user_preferences(value, &key, out),
+            ("calls", Some(key), _) => calls::whatsapp_calls(value, &key, out),
+            (
+                "messages" | "smb_message_echoes" | "history" | "smb_app_state_sync" | "user_preferences" | "calls",
+                None,
+                _,
+            ) => {
                 out.unroutable("WhatsApp change without metadata.phone_number_id", change);
             }
             (other, phone, waba) => match phone.as_ref().or(waba.as_ref()) {

@@ -33,6 +33,9 @@ pub struct ContactView {
     pub whatsapp_user_id: Option<String>,
     pub whatsapp_username: Option<String>,
     pub custom_fields: BTreeMap<String, String>,
+    /// Set when the customer stopped marketing messages (WhatsApp `user_preferences`, or a marketing
+    /// template Meta refused with 131050); `null` when they accept them.
+    pub marketing_opt_out: Option<crate::api::conversations::MarketingOptOut>,
     /// Other contacts that have one of this contact's numbers: an identity conflict for a person to
     /// resolve (contacts are never merged automatically).
     pub conflicts: Vec<ContactId>,
@@ -51,6 +54,7 @@ fn view(c: ContactRecord, conflicts: Vec<ContactId>) -> ContactView {
         whatsapp_user_id: f.whatsapp_user_id,
         whatsapp_username: f.whatsapp_username,
         custom_fields: f.custom_fields,
+        marketing_opt_out: crate::api::conversations::MarketingOptOut::from_millis(c.marketing_opt_out_at),
         conflicts,
     }
 }

@@ -45,6 +45,22 @@ pub struct HandleView {
     pub profile_name: Option<String>,
     /// The name the business saved for this number in the WhatsApp Business App.
     pub saved_name: Option<String>,
+    /// Set when the customer stopped marketing messages on this number (WhatsApp `user_preferences`, or
+    /// a marketing template Meta refused with 131050): marketing templates are then refused up front.
+    pub marketing_opt_out: Option<MarketingOptOut>,
+}
+
+/// A customer who refuses marketing templates, and since when.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MarketingOptOut {
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
+impl MarketingOptOut {
+    pub fn from_millis(at: Option<i64>) -> Option<Self> {
+        at.map(|ms| MarketingOptOut { since: from_millis(ms) })
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -58,6 +74,8 @@ pub struct ContactRef {
     pub phone_whatsapp: Option<String>,
     pub whatsapp_user_id: Option<String>,
     pub whatsapp_username: Option<String>,
+    /// Set when the customer stopped marketing messages (on any of the business's WhatsApp numbers).
+    pub marketing_opt_out: Option<MarketingOptOut>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -112,6 +130,7 @@ pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> Conversa
             username: h.username,
             profile_name: h.profile_name,
             saved_name: h.saved_name,
+            marketing_opt_out: MarketingOptOut::from_millis(h.marketing_opt_out_at),
         },
         contact: r.contact.map(|c| ContactRef {
             id: c.id,
@@ -123,6 +142,7 @@ pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> Conversa
             phone_whatsapp: c.phone_whatsapp,
             whatsapp_user_id: c.whatsapp_user_id,
             whatsapp_username: c.whatsapp_username,
+            marketing_opt_out: MarketingOptOut::from_millis(c.marketing_opt_out_at),
         }),
         assignee: r.assignee.map(|(id, name)| UserRef { id, name }),
         status: r.status.as_str().to_string(),
@@ -372,6 +392,7 @@ async fn start_conversation(
         // A role limited to other channels cannot write on this one (nor see it).
         return Err(ApiError::unprocessable("invalid_channel", "no such channel"));
     }
+    let mut contact_opt_out = None;
     let who = match (req.phone.as_deref(), req.contact_id) {
         (Some(raw), None) => {
             let phone = domain::phone::PhoneE164::parse(raw, None).map_err(|_| {
@@ -385,7 +406,8 @@ async fn start_conversation(
             }
         }
         (None, Some(contact)) => {
-            let c = state.store.get_contact(me.account_id(), &me.scope(), contact).await?.fields;
+            let contact_record = state.store.get_contact(me.account_id(), &me.scope(), contact).await?;
+            let c = contact_record.fields.clone();
             let phone = c.phone_whatsapp.as_deref().and_then(|p| domain::phone::PhoneE164::parse(p, None).ok());
             let wa_id = phone.as_ref().map(domain::phone::to_wa_recipient);
             if wa_id.is_none() && c.whatsapp_user_id.is_none() {
@@ -394,6 +416,7 @@ async fn start_conversation(
                     "the contact has neither a WhatsApp number nor a WhatsApp user id",
                 ));
             }
+            contact_opt_out = contact_record.marketing_opt_out_at;
             store::CustomerIdentity {
                 phone_keys: wa_id.as_deref().map(domain::phone::match_keys).unwrap_or_default(),
                 wa_id,
@@ -403,6 +426,23 @@ async fn start_conversation(
             }
         }
         _ => return Err(ApiError::unprocessable("invalid_request", "give exactly one of phone or contact_id")),
+    };
+    let mut wa_forms = who.phone_keys.clone();
+    wa_forms.extend(who.wa_id.clone());
+    let marketing_opt_out_at = match contact_opt_out {
+        Some(at) => Some(at),
+        None => {
+            state
+                .store
+                .marketing_opt_out_of(
+                    me.account_id(),
+                    stored.channel.id,
+                    &wa_forms,
+                    who.bsuid.as_deref(),
+                    &who.phone_keys,
+                )
+                .await?
+        }
     };
     // Checked before anything is stored: a refused template leaves no empty conversation behind.
     let outbound = crate::outbound::compose::template_outbound(
@@ -414,6 +454,7 @@ async fn start_conversation(
             market: who.wa_id.as_deref().and_then(domain::phone::country_of),
             // A conversation the business starts has no open window yet.
             window: Window::compute(stored.channel.kind, None, state.clock.now()),
+            marketing_opt_out_at,
         },
         &req.template,
         &req.parameters,

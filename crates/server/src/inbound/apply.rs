@@ -13,9 +13,11 @@ use domain::ids::{ConversationId, MessageId};
 use domain::permissions::ConversationScope;
 use domain::time_util::to_millis;
 use meta::webhook::{
-    CustomerRef, DeliveryState, Event, EventKind, InboundMessage, MessageContent, Origin, RoutingKind, SyncAction,
+    Call, CallDirection, CallEvent, CustomerRef, DeliveryState, Event, EventKind, InboundMessage, MarketingChoice,
+    MarketingPreference, MessageContent, Origin, RoutingKind, SyncAction,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use store::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewMessage, Revision, StoreError};
 
 /// An event kept until its message exists.
@@ -200,11 +202,118 @@ impl Applier<'_> {
                 tracing::info!(name = ?t.name, status = %t.status, "template status update");
                 Ok(())
             }
+            EventKind::MarketingPreference(p) => self.marketing_preference(&channel, p).await,
+            EventKind::Call(c) => self.call(&channel, c).await,
             EventKind::Ignored(i) => {
                 tracing::debug!(reason = ?i.reason, "webhook item ignored");
                 Ok(())
             }
         }
+    }
+
+    /// Stores a notice that is not a message (a marketing preference, a call) once per `external_id`,
+    /// creating the customer's handle and conversation when they had none, and tells the agents.
+    /// Returns the notice, its conversation, and whether it is new.
+    async fn notice(
+        &self,
+        channel: &Channel,
+        customer: &CustomerRef,
+        notice: NewMessage,
+    ) -> Result<(MessageId, ConversationId, bool), StoreError> {
+        let now = self.state.now_ms();
+        let who = identity(customer, channel.kind.is_whatsapp());
+        match self.state.store.ingest_message(channel.account_id, channel.id, &who, &notice, now).await? {
+            IngestOutcome::Created { message_id, conversation_id, new_conversation } => {
+                if new_conversation {
+                    self.publish_conversation(channel, conversation_id, "conversation.created").await?;
+                }
+                self.publish_message(channel, message_id, conversation_id, "message.created").await?;
+                self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
+                Ok((message_id, conversation_id, true))
+            }
+            IngestOutcome::Duplicate { message_id, conversation_id } => Ok((message_id, conversation_id, false)),
+        }
+    }
+
+    /// `user_preferences`: the customer stopped or resumed marketing messages. Recorded on the handle and
+    /// its contact (ordered by Meta's timestamp) and shown once as a notice.
+    async fn marketing_preference(&self, channel: &Channel, p: &MarketingPreference) -> Result<(), StoreError> {
+        let stop = p.choice == MarketingChoice::Stop;
+        let value = if stop { "stop" } else { "resume" };
+        let at = to_millis(p.timestamp);
+        let notice = system_notice(
+            // Meta's timestamp makes a redelivered preference the same notice, not a second one.
+            format!("marketing_preference.{}.{value}.{}", p.customer.external_id, p.timestamp.unix_timestamp()),
+            json!({"type": "marketing_preference", "value": value, "opted_out": stop, "source": "customer",
+                   "detail": p.detail, "at": rfc3339(at)}),
+            at,
+        );
+        let (_, conversation, _) = self.notice(channel, &p.customer, notice).await?;
+        if self.state.store.apply_marketing_preference(conversation, stop, at, self.state.now_ms()).await? {
+            self.publish_conversation(channel, conversation, "conversation.updated").await?;
+        }
+        Ok(())
+    }
+
+    /// Meta refused a marketing template because the customer stopped marketing messages (131050): that
+    /// is the final word on their preference even when no `user_preferences` webhook told us.
+    pub async fn opted_out_by_meta(
+        &self,
+        channel: &Channel,
+        conversation: ConversationId,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        if !self.state.store.apply_marketing_preference(conversation, true, at, self.state.now_ms()).await? {
+            return Ok(());
+        }
+        let notice = json!({"system": {"type": "marketing_preference", "value": "stop", "opted_out": true,
+            "source": "meta_error_131050", "detail": null, "at": rfc3339(at)}});
+        let id =
+            self.state.store.insert_system_notice(channel.account_id, channel.id, conversation, &notice, at).await?;
+        self.publish_message(channel, id, conversation, "message.created").await?;
+        self.publish_conversation(channel, conversation, "conversation.updated").await
+    }
+
+    /// `calls`: one notice per call id, showing the latest step seen (a `terminate` updates the notice a
+    /// `connect` created; a late `connect` changes nothing).
+    async fn call(&self, channel: &Channel, c: &Call) -> Result<(), StoreError> {
+        use domain::call::{self, Direction, Step};
+        let direction = match c.direction {
+            CallDirection::UserInitiated => Direction::Inbound,
+            CallDirection::BusinessInitiated => Direction::Outbound,
+        };
+        let step = match c.event {
+            CallEvent::Connect => Step::Connect,
+            CallEvent::Terminate => Step::Terminate,
+        };
+        let outcome = call::outcome(step, direction, c.status.as_deref(), c.duration_seconds);
+        let rank = call::stage_rank(step);
+        let started = to_millis(c.started_at.unwrap_or(c.timestamp));
+        let content = json!({"type": "call", "call_id": c.call_id, "direction": direction.as_str(),
+            "outcome": outcome.as_str(), "duration_seconds": if step == Step::Terminate { c.duration_seconds } else { None },
+            "meta_status": c.status, "started_at": rfc3339(started), "ended_at": c.ended_at.map(|t| rfc3339(to_millis(t))),
+            "stage": if step == Step::Terminate { "terminate" } else { "connect" }, "stage_rank": rank});
+        let opens = call::opens_window(channel.kind, direction, outcome);
+        let from_customer = direction == Direction::Inbound;
+        let mut notice = system_notice(c.call_id.clone(), content.clone(), started);
+        notice.anchors_window = opens;
+        // A call from the customer asks for attention like a message does (a missed call most of all).
+        notice.counts_as_unread = from_customer;
+        notice.reopens = from_customer;
+        let (message, conversation, created) = self.notice(channel, &c.customer, notice).await?;
+        if !created {
+            let anchor = opens.then_some(started);
+            let changed = self
+                .state
+                .store
+                .revise_call_notice(message, &json!({"system": content}), rank, anchor, self.state.now_ms())
+                .await?;
+            if changed {
+                self.publish_message(channel, message, conversation, "message.updated").await?;
+                self.publish_conversation(channel, conversation, "conversation.updated").await?;
+            }
+        }
+        Ok(())
     }
 
     async fn message(&self, channel: &Channel, m: &InboundMessage, history: bool) -> Result<(), StoreError> {
@@ -346,6 +455,11 @@ impl Applier<'_> {
             }
         };
         if let ApplyOutcome::Applied { message_id, conversation_id } = outcome {
+            if let Deferred::Status { error: Some((Some(code), _, _)), .. } = d {
+                if code == MARKETING_OPT_OUT_CODE {
+                    self.opted_out_by_meta(channel, conversation_id, now).await?;
+                }
+            }
             self.publish_message(channel, message_id, conversation_id, "message.updated").await?;
             if matches!(d, Deferred::Edit { .. } | Deferred::Revoke { .. }) {
                 self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
@@ -380,6 +494,34 @@ impl Applier<'_> {
         self.state.events.publish(RealtimeEvent::conversation(kind, &record, self.state.clock.now()));
         Ok(())
     }
+}
+
+/// Meta's error for a marketing template to a customer who stopped marketing messages.
+pub const MARKETING_OPT_OUT_CODE: &str = "131050";
+
+/// A notice of the inbox (kind and origin `system`) with `system` as its structured content. It opens no
+/// window, counts as no unread and reopens nothing unless the caller says so.
+fn system_notice(external_id: String, system: serde_json::Value, at: i64) -> NewMessage {
+    NewMessage {
+        external_id,
+        direction: "inbound",
+        origin: "system",
+        kind: "system".into(),
+        text: None,
+        content: json!({"system": system}),
+        reply_to_external_id: None,
+        status: "received",
+        status_rank: 0,
+        sent_at: at,
+        attachments: vec![],
+        anchors_window: false,
+        counts_as_unread: false,
+        reopens: false,
+    }
+}
+
+fn rfc3339(ms: i64) -> Option<String> {
+    domain::time_util::from_millis(ms).format(&time::format_description::well_known::Rfc3339).ok()
 }
 
 pub struct SharedNumber {

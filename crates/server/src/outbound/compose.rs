@@ -56,6 +56,8 @@ pub struct TemplateRecipient {
     /// The customer's market (country), for the cost estimate.
     pub market: Option<String>,
     pub window: Window,
+    /// Since when the customer refuses marketing templates (their handle or their CRM contact).
+    pub marketing_opt_out_at: Option<i64>,
 }
 
 impl TemplateRecipient {
@@ -65,6 +67,10 @@ impl TemplateRecipient {
             has_phone: c.handle.wa_id.is_some(),
             market: c.handle.wa_id.as_deref().and_then(domain::phone::country_of),
             window: window_of(state, c),
+            marketing_opt_out_at: c
+                .handle
+                .marketing_opt_out_at
+                .or(c.contact.as_ref().and_then(|contact| contact.marketing_opt_out_at)),
         }
     }
 }
@@ -77,7 +83,7 @@ pub async fn template_outbound(
     tref: &TemplateRef,
     params: &TemplateParameters,
 ) -> ApiResult<NewOutbound> {
-    let TemplateRecipient { channel, has_phone, market, window } = to;
+    let TemplateRecipient { channel, has_phone, market, window, marketing_opt_out_at } = to;
     let (channel, has_phone) = (*channel, *has_phone);
     me.require(Action::SendTemplates)?;
     let stored =
@@ -88,6 +94,13 @@ pub async fn template_outbound(
             )
         })?;
     let template: Template = serde_json::from_value(stored.definition).map_err(|e| ApiError::Internal(e.into()))?;
+    if template.category == domain::template::TemplateCategory::Marketing && marketing_opt_out_at.is_some() {
+        // Meta would accept the send and fail it with 131050; refusing here saves a paid, doomed call.
+        return Err(ApiError::unprocessable(
+            "marketing_opted_out",
+            "this customer stopped marketing messages from the business; utility and authentication templates and replies inside the window are still allowed",
+        ));
+    }
     let refusal = |e: domain::template::TemplateRefusal| ApiError::unprocessable(e.code(), e.to_string());
     validate_parameters(&template, params).map_err(refusal)?;
     if !has_phone && requires_phone_recipient(&template) {

@@ -330,7 +330,14 @@ async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result
         }
         Outcome::Permanent { code, title, reason } => {
             tracing::info!(message = %item.message_id, ?code, %reason, "send failed permanently");
+            let opted_out = code.as_deref() == Some(crate::inbound::apply::MARKETING_OPT_OUT_CODE);
             state.store.outbox_failed(item.message_id, code, &title, &reason, now).await?;
+            if opted_out {
+                if let Ok(Some(stored)) = state.store.channel_by_id(item.channel_id).await {
+                    let m = state.store.get_message(item.account_id, &ConversationScope::All, item.message_id).await?;
+                    Applier { state }.opted_out_by_meta(&stored.channel, m.conversation_id, now).await?;
+                }
+            }
         }
     }
     // Tell the agents, and apply any status that arrived before Meta's answer was stored.

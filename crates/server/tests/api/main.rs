@@ -14,6 +14,7 @@ mod inbound;
 mod outbound;
 mod personalize;
 mod profiles;
+mod preferences_and_calls;
 mod quick_replies;
 mod realtime;
 mod search;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{delivered, error, handle, sim_error};
 use crate::customers::{SocialCustomer, WhatsAppCustomer};
 use crate::error::SimError;
-use crate::payloads::{ContactCard, ContactPhone, WaContent};
+use crate::payloads::{CallStep, ContactCard, ContactPhone, WaContent};
 use crate::phones;
 use crate::samples;
 use crate::state::SimState;
@@ -210,4 +210,114 @@ async fn social_action(customer: SocialCustomer, a: &Action) -> Result<Result<De
         "unsupported" => customer.unsupported().await,
         other => return Err(BadRequest(format!("unknown Messenger/Instagram action '{other}'"))),
     })
+}
+
+/// `{"value": "stop" | "resume"}`: a marketing preference.
+#[derive(Debug, Deserialize)]
+pub(super) struct PreferenceAction {
+    value: String,
+}
+
+pub(super) async fn whatsapp_preference(
+    State(state): State<Arc<SimState>>,
+    Path((number, who)): Path<(String, String)>,
+    Json(action): Json<PreferenceAction>,
+) -> Response {
+    let stop = match action.value.as_str() {
+        "stop" => true,
+        "resume" => false,
+        other => return error(StatusCode::BAD_REQUEST, format!("value must be stop or resume, not '{other}'")),
+    };
+    match wa_customer(&state, &number, &who, &Action::default()) {
+        Ok(customer) => delivered(customer.set_marketing(stop).await),
+        Err(e) => sim_error(e),
+    }
+}
+
+/// A call: without `event`, a whole call (`connect` then `terminate`, `duration` seconds of talk, 0 or
+/// absent for a missed call); with `event`, that one step (`call_id` ties steps together).
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CallAction {
+    event: Option<String>,
+    call_id: Option<String>,
+    /// `user_initiated` (the default) or `business_initiated`.
+    direction: Option<String>,
+    status: Option<String>,
+    duration: Option<i64>,
+}
+
+impl CallAction {
+    fn steps(&self, default_id: String, now: i64) -> Result<Vec<CallStep>, BadRequest> {
+        let user_initiated = match self.direction.as_deref() {
+            None | Some("user_initiated") => true,
+            Some("business_initiated") => false,
+            Some(other) => return Err(BadRequest(format!("unknown call direction '{other}'"))),
+        };
+        let call_id = self.call_id.clone().unwrap_or(default_id);
+        let duration = self.duration.unwrap_or(0);
+        Ok(match self.event.as_deref() {
+            None => crate::customers::call_steps(call_id, user_initiated, now, duration).to_vec(),
+            Some(event @ ("connect" | "terminate")) => vec![CallStep {
+                call_id,
+                event: event.into(),
+                user_initiated,
+                timestamp: now,
+                status: if event == "terminate" {
+                    Some(
+                        self.status.clone().unwrap_or_else(|| if duration > 0 { "COMPLETED" } else { "FAILED" }.into()),
+                    )
+                } else {
+                    None
+                },
+                duration: (event == "terminate").then_some(duration),
+            }],
+            Some(other) => return Err(BadRequest(format!("unknown call event '{other}'"))),
+        })
+    }
+}
+
+pub(super) async fn whatsapp_call(
+    State(state): State<Arc<SimState>>,
+    Path((number, who)): Path<(String, String)>,
+    Json(action): Json<CallAction>,
+) -> Response {
+    let customer = match wa_customer(&state, &number, &who, &Action::default()) {
+        Ok(c) => c,
+        Err(e) => return sim_error(e),
+    };
+    let steps = match action.steps(format!("wacid.{}", crate::ids::token()), state.clock.now().unix_timestamp()) {
+        Ok(s) => s,
+        Err(bad) => return outcome(Err(bad)),
+    };
+    let mut last = Err(SimError::Payload("no call step".into()));
+    for step in &steps {
+        last = customer.call_step(step).await;
+        if last.is_err() {
+            break;
+        }
+    }
+    delivered(last)
+}
+
+pub(super) async fn messenger_call(
+    State(state): State<Arc<SimState>>,
+    Path((page, psid)): Path<(String, String)>,
+    Json(action): Json<CallAction>,
+) -> Response {
+    let customer = match handle(&state).messenger_customer_with_id(&page, &psid) {
+        Ok(c) => c,
+        Err(e) => return sim_error(e),
+    };
+    let steps = match action.steps(format!("c_{}", crate::ids::token()), state.clock.now().unix_timestamp()) {
+        Ok(s) => s,
+        Err(bad) => return outcome(Err(bad)),
+    };
+    let mut last = Err(SimError::Payload("no call step".into()));
+    for step in &steps {
+        last = customer.call_step(step).await;
+        if last.is_err() {
+            break;
+        }
+    }
+    delivered(last)
 }

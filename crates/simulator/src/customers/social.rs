@@ -182,4 +182,21 @@ impl SocialCustomer {
     pub async fn page_echo(&self, text: &str) -> Result<Delivery, SimError> {
         self.send_message(SocialMessage { is_echo: true, ..SocialMessage::text(self.new_mid(), text) }).await
     }
+
+    /// One step of a Messenger call (`calls` webhook); Instagram has no calling webhooks.
+    pub async fn call_step(&self, step: &payloads::CallStep) -> Result<Delivery, SimError> {
+        if self.platform != SocialPlatform::Messenger {
+            return Err(SimError::Payload("calls are a Messenger webhook; Instagram sends none".into()));
+        }
+        let payload = payloads::messenger_call(&self.asset_id, &self.id, step);
+        self.state.deliver(payload, Some(step.call_id.clone())).await
+    }
+
+    /// A whole call from the customer (see `WhatsAppCustomer::call`).
+    pub async fn call(&self, duration: i64) -> Result<Delivery, SimError> {
+        let id = format!("c_{}", ids::token());
+        let steps = super::whatsapp::call_steps(id, true, self.state.clock.now().unix_timestamp(), duration);
+        self.call_step(&steps[0]).await?;
+        self.call_step(&steps[1]).await
+    }
 }

@@ -248,4 +248,61 @@ impl WhatsAppCustomer {
     pub async fn echo_text(&self, body: &str) -> Result<Delivery, SimError> {
         self.echo(WaContent::Text(body.into())).await
     }
+
+    /// The customer stops (`stop: true`) or resumes marketing messages from this number: Meta's
+    /// `user_preferences` webhook. While stopped, marketing templates to them fail with 131050.
+    pub async fn set_marketing(&self, stop: bool) -> Result<Delivery, SimError> {
+        let number = self.number.phone_number_id.clone();
+        self.state.update_wa_customer(&self.user_id, |c| {
+            if stop {
+                c.marketing_stopped.insert(number);
+            } else {
+                c.marketing_stopped.remove(&number);
+            }
+        });
+        let now = self.state.clock.now().unix_timestamp();
+        let payload = payloads::whatsapp_user_preference(&self.business(), &self.user(), stop, now);
+        self.state.deliver(payload, None).await
+    }
+
+    /// One step of a call between this customer and the number (`calls` webhook). A call the customer
+    /// places refreshes the customer service window, as Meta's calling pricing page says.
+    pub async fn call_step(&self, step: &payloads::CallStep) -> Result<Delivery, SimError> {
+        if step.user_initiated && step.event == "connect" {
+            self.state.touch_wa_inbound(&self.number.phone_number_id, &self.user_id, self.state.clock.now());
+        }
+        let payload = payloads::whatsapp_call(&self.business(), &self.user(), step);
+        self.state.deliver(payload, Some(step.call_id.clone())).await
+    }
+
+    /// A whole call from the customer: `connect`, then `terminate` with `duration` seconds of talk
+    /// (0: nobody answered, a missed call). Returns the terminate's delivery (its `message_id` is the call id).
+    pub async fn call(&self, duration: i64) -> Result<Delivery, SimError> {
+        let steps =
+            call_steps(format!("wacid.{}", ids::token()), true, self.state.clock.now().unix_timestamp(), duration);
+        self.call_step(&steps[0]).await?;
+        self.call_step(&steps[1]).await
+    }
+}
+
+/// The `connect` and `terminate` of one call that ends `duration` seconds after `now`.
+pub(crate) fn call_steps(call_id: String, user_initiated: bool, now: i64, duration: i64) -> [payloads::CallStep; 2] {
+    let connect = payloads::CallStep {
+        call_id: call_id.clone(),
+        event: "connect".into(),
+        user_initiated,
+        timestamp: now,
+        status: None,
+        duration: None,
+    };
+    let terminate = payloads::CallStep {
+        call_id,
+        event: "terminate".into(),
+        user_initiated,
+        // An unanswered call rings for about half a minute before it ends.
+        timestamp: now + if duration > 0 { duration } else { 30 },
+        status: Some(if duration > 0 { "COMPLETED" } else { "FAILED" }.into()),
+        duration: Some(duration.max(0)),
+    };
+    [connect, terminate]
 }

@@ -6,6 +6,8 @@
 //!   Ogg/Opus (131053) and authentication templates with code buttons to a BSUID (131062).
 //! - Free-form messages outside the 24 h customer service window are *accepted* (200 with a `wamid`) and
 //!   then fail with a `failed` status webhook carrying 131047, as the real Cloud API does.
+//! - A marketing template to a customer who stopped marketing messages from the number (their
+//!   `user_preferences` stop) is accepted and then fails with 131050, the same asynchronous way.
 //! - A `to` that is not a phone (e.g. a BSUID put in `to`) is accepted and fails with 131026
 //!   (undeliverable): Meta reads `to` as digits, and such a message "does not reach the user".
 //! - `to` wins over `recipient` when both are present.
@@ -76,8 +78,12 @@ pub(super) async fn send(state: &Arc<SimState>, number: &WhatsAppNumber, body: &
     let now = state.clock.now();
     let last = customer.as_ref().and_then(|c| c.last_inbound.get(&number.phone_number_id).copied());
     let window_open = within(last, now, WHATSAPP_WINDOW);
+    let marketing_stopped = checked.template.as_ref().is_some_and(|t| t.category == TemplateCategory::Marketing)
+        && customer.as_ref().is_some_and(|c| c.marketing_stopped.contains(&number.phone_number_id));
     let outcome = match &recipient {
         Recipient::Undeliverable { .. } => SendOutcome::Failed { code: 131026 },
+        // Accepted with an id, then failed by a status webhook, as Meta does for 131047.
+        _ if marketing_stopped => SendOutcome::Failed { code: 131050 },
         _ if checked.template.is_none() && !window_open => SendOutcome::Failed { code: 131047 },
         _ => SendOutcome::Delivered,
     };

@@ -80,6 +80,7 @@ impl WaStatusError {
         let details = match code {
             131047 => "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
             131026 => "Message Undeliverable.",
+            131050 => "The user has stopped marketing messages from this business.",
             131053 => "Unable to upload the media used in the message.",
             _ => crate::graph_error::whatsapp_title(code),
         };

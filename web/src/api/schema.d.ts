@@ -273,6 +273,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages whose text or caption contains every word of `q`, in the conversations the caller may
+         *     see, newest first, each with its conversation.
+         */
+        get: operations["search_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/{id}/versions": {
         parameters: {
             query?: never;
@@ -418,6 +438,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/assignable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's active users (id and name only), for assigning conversations; needs `assign`. */
+        get: operations["assignable_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}": {
         parameters: {
             query?: never;
@@ -448,6 +485,15 @@ export interface components {
         Action: "send_messages" | "send_templates" | "assign" | "manage_contacts" | "manage_quick_replies" | "manage_channels" | "manage_users";
         /** @enum {string} */
         Addon: "whatsapp";
+        /** @description Someone a conversation can be assigned to: only what the "assign to…" menu shows. */
+        AssignableUser: {
+            id: components["schemas"]["UserId"];
+            name: string;
+        };
+        AssignableUserList: {
+            /** @description Active users of the account, by name. */
+            items: components["schemas"]["AssignableUser"][];
+        };
         /** Format: uuid */
         AttachmentId: string;
         AttachmentView: {
@@ -557,6 +603,7 @@ export interface components {
             first_name?: string | null;
             id: components["schemas"]["ContactId"];
             last_name?: string | null;
+            marketing_opt_out?: null | components["schemas"]["MarketingOptOut"];
             phone_alternate?: string | null;
             phone_primary?: string | null;
             phone_whatsapp?: string | null;
@@ -576,6 +623,7 @@ export interface components {
             first_name?: string | null;
             id: components["schemas"]["ContactId"];
             last_name?: string | null;
+            marketing_opt_out?: null | components["schemas"]["MarketingOptOut"];
             phone_alternate?: string | null;
             phone_primary?: string | null;
             /** @description The number WhatsApp uses for this customer (filled from the channel's `wa_id`). */
@@ -680,6 +728,7 @@ export interface components {
         HandleView: {
             external_id: string;
             id: components["schemas"]["HandleId"];
+            marketing_opt_out?: null | components["schemas"]["MarketingOptOut"];
             parent_user_id?: string | null;
             profile_name?: string | null;
             /** @description The name the business saved for this number in the WhatsApp Business App. */
@@ -745,6 +794,11 @@ export interface components {
             email: string;
             /** Format: password */
             password: string;
+        };
+        /** @description A customer who refuses marketing templates, and since when. */
+        MarketingOptOut: {
+            /** Format: date-time */
+            since: string;
         };
         MeAccount: {
             addons: components["schemas"]["Addon"][];
@@ -950,6 +1004,16 @@ export interface components {
             id: string;
             name: string;
             permissions: components["schemas"]["Permissions"];
+        };
+        SearchHitView: {
+            conversation: components["schemas"]["ConversationView"];
+            message: components["schemas"]["MessageView"];
+        };
+        SearchPage: {
+            /** @description Newest first. */
+            items: components["schemas"]["SearchHitView"][];
+            /** @description Pass as `cursor` for the next (older) page. */
+            next_cursor?: string | null;
         };
         /** @description The body of `POST /api/v1/conversations/{id}/messages`. */
         SendRequest: {
@@ -1234,6 +1298,22 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1898,6 +1978,51 @@ export interface operations {
             };
         };
     };
+    search_messages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Words to find in a message's text or caption; every word must appear, case and accents
+                 *     ignored (`precios` finds "PRECIOS", `cancion` finds "Canción").
+                 */
+                q?: string | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size 1–100 (default 30). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_versions: {
         parameters: {
             query?: never;
@@ -2315,6 +2440,33 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assignable_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignableUserList"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -96,6 +96,8 @@ pub struct LastMessage {
     pub status: String,
     pub deleted: bool,
     pub sent_at: i64,
+    /// For a notice of the inbox (kind `system`): what happened (`{"type": "call", …}`).
+    pub system: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -123,6 +125,7 @@ const SELECT: &str = "SELECT c.id, c.account_id, c.channel_id, ch.kind AS channe
        ct.whatsapp_user_id, ct.whatsapp_username, ct.marketing_opt_out_at AS ct_marketing_opt_out_at, \
        c.assignee_id, u.name AS assignee_name, c.status, c.unread_count, \
        m.id AS m_id, m.direction AS m_direction, m.kind AS m_kind, m.text AS m_text, m.status AS m_status, m.deleted AS m_deleted, m.sent_at AS m_sent_at, \
+       CASE WHEN m.kind = 'system' THEN m.content END AS m_notice, \
        c.last_inbound_at, c.last_activity_at, c.created_at, c.updated_at \
      FROM conversations c \
      JOIN channels ch ON ch.id = c.channel_id \
@@ -168,6 +171,8 @@ struct Row {
     m_status: Option<String>,
     m_deleted: Option<bool>,
     m_sent_at: Option<i64>,
+    /// The content of a `system` notice (small), so previews can word it.
+    m_notice: Option<String>,
     last_inbound_at: Option<i64>,
     last_activity_at: i64,
     created_at: i64,
@@ -203,6 +208,11 @@ impl Row {
                     status: self.m_status.unwrap_or_default(),
                     deleted,
                     sent_at: self.m_sent_at.unwrap_or_default(),
+                    system: self
+                        .m_notice
+                        .as_deref()
+                        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+                        .and_then(|mut c| c.get_mut("system").map(serde_json::Value::take)),
                 })
             }
             None => None,

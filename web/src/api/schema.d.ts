@@ -788,6 +788,8 @@ export interface components {
             id: components["schemas"]["MessageId"];
             kind: string;
             status: string;
+            /** @description For a notice of the inbox (kind `system`): what happened, as in the message's `system`. */
+            system?: Record<string, never> | null;
             text?: string | null;
         };
         LoginRequest: {

@@ -1,6 +1,7 @@
 // The one-line preview of a conversation's last message in the list: the text, or "🎤 Audio",
 // "📷 Foto"… for media, prefixed with "Tú:" for our own messages.
 import type { MessageKey } from '../i18n/catalogue';
+import { noticeText } from './notices';
 
 export interface LastMessage {
   direction: string;
@@ -8,6 +9,8 @@ export interface LastMessage {
   text?: string | null;
   deleted: boolean;
   voice?: boolean;
+  /** For a notice (kind `system`): what happened, worded like in the conversation. */
+  system?: Record<string, unknown> | null;
 }
 
 type Translate = (key: MessageKey, params?: Record<string, string>) => string;
@@ -27,6 +30,10 @@ const MEDIA: Record<string, MessageKey> = {
 
 export function excerpt(t: Translate, m: LastMessage): string {
   if (m.deleted) return t('excerpt.deleted');
+  if (m.kind === 'system' && m.system) {
+    const icon = m.system.type === 'call' ? '📞 ' : m.system.type === 'marketing_preference' ? '🔕 ' : '';
+    return icon + noticeText(t, m.system, m.text);
+  }
   const text = m.text?.replace(/\s+/g, ' ').trim() ?? '';
   let body: string;
   if (m.kind === 'audio' && m.voice) body = t('excerpt.voice');

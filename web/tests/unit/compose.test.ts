@@ -14,6 +14,12 @@ describe('list excerpts', () => {
     expect(excerpt(t, { direction: 'inbound', kind: 'image', deleted: false })).toBe('📷 Foto');
     expect(excerpt(t, { direction: 'inbound', kind: 'image', text: 'mira', deleted: false })).toBe('📷 Foto mira');
   });
+  it('words notices as the conversation does', () => {
+    expect(
+      excerpt(t, { direction: 'inbound', kind: 'system', deleted: false, system: { type: 'call', direction: 'inbound', outcome: 'missed' } }),
+    ).toBe('📞 Llamada perdida');
+    expect(excerpt(t, { direction: 'inbound', kind: 'system', deleted: false })).toBe('Aviso');
+  });
   it('marks our own messages and deleted ones', () => {
     expect(excerpt(t, { direction: 'outbound', kind: 'text', text: 'Hola\nqué tal', deleted: false })).toBe('Tú: Hola qué tal');
     expect(excerpt(t, { direction: 'inbound', kind: 'text', text: 'x', deleted: true })).toBe('Mensaje eliminado');

@@ -92,6 +92,9 @@ pub struct LastMessageView {
     pub text: Option<String>,
     pub status: String,
     pub deleted: bool,
+    /// For a notice of the inbox (kind `system`): what happened, as in the message's `system`.
+    #[schema(value_type = Option<Object>)]
+    pub system: Option<serde_json::Value>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -154,6 +157,7 @@ pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> Conversa
             text: m.text,
             status: m.status,
             deleted: m.deleted,
+            system: m.system,
             created_at: from_millis(m.sent_at),
         }),
         created_at: from_millis(r.created_at),

@@ -233,6 +233,10 @@ async fn a_call_from_a_new_customer_creates_the_conversation_with_one_notice(app
     assert_eq!(call["direction"], "inbound");
     assert_eq!(call["outcome"], "completed");
     assert_eq!(call["duration_seconds"], 125);
+    // The list's preview carries the notice too, so it can say "Llamada de 2 min 5 s".
+    assert_eq!(conv["last_message"]["kind"], "system");
+    assert_eq!(conv["last_message"]["system"]["type"], "call");
+    assert_eq!(conv["last_message"]["system"]["outcome"], "completed");
 
     // Messenger: a missed call, shown the same way; Messenger's docs do not say calls open its window.
     let fb = app.sim.messenger_customer(demo::PAGE_ID).unwrap();

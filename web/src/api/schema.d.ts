@@ -427,7 +427,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every user of the account (names are needed to show assignees). */
+        /** Every user of the account, with e-mail, role and availability (needs `manage_users`). */
         get: operations["list_users"];
         put?: never;
         /** Create a user with a role (needs `manage_users`; only admins create admins). */
@@ -2400,6 +2400,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

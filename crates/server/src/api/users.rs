@@ -116,9 +116,12 @@ fn custom_role_missing(e: store::StoreError) -> ApiError {
     }
 }
 
-/// Every user of the account (names are needed to show assignees).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList)))]
+/// Every user of the account, with e-mail, role and availability (needs `manage_users`).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_users(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<UserList>> {
+    // E-mails, roles and availability are for those who manage users; everyone else who needs names
+    // (the "assign to…" menu) has `/api/v1/users/assignable`.
+    me.require(Action::ManageUsers)?;
     let users = state.store.list_users(me.account_id()).await?;
     Ok(Json(UserList { items: users.iter().map(UserView::from).collect() }))
 }

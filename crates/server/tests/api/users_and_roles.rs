@@ -95,6 +95,8 @@ async fn seller_cannot_manage_users_or_roles(app: TestApp) {
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
     assert_error(app.get(&seller, "/api/v1/audit").await, StatusCode::FORBIDDEN, "forbidden").await;
+    // Nor read every user's e-mail and role.
+    assert_error(app.get(&seller, "/api/v1/users").await, StatusCode::FORBIDDEN, "forbidden").await;
     let res = app.patch(&seller, &format!("/api/v1/users/{}", acct.admin_id), json!({"active": false})).await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
 }

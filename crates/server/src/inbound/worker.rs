@@ -55,11 +55,17 @@ pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError>
             tracing::warn!(reason = u.reason, "webhook item without a destination");
             state.store.record_unrouted("unknown", "", &u.raw, state.now_ms()).await?;
         }
+        // Every event gets its chance: one that fails does not hold back the others of the same
+        // delivery (they are applied now, and applying again on a retry changes nothing).
         let mut failure = None;
         for event in &delivery.events {
-            if let Err(e) = applier.apply(event).await {
-                failure = Some(e);
-                break;
+            match applier.apply(event).await {
+                Ok(_) => {}
+                Err(e) if e.is_unavailable() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, id = %entry.id, "webhook event failed; the others still apply");
+                    failure.get_or_insert(e);
+                }
             }
         }
         match failure {

@@ -13,6 +13,7 @@ on_both_stores!(
     whatsapp_text_opens_a_conversation_with_an_open_window,
     the_same_delivery_three_times_stores_one_message,
     batched_delivery_stores_every_message_in_order,
+    one_failing_event_does_not_hold_back_the_others_of_its_delivery,
     every_message_type_is_stored_and_unknown_types_become_unsupported,
     reactions_attach_to_their_message_and_can_be_removed,
     replies_keep_their_quote_even_when_it_arrives_later,
@@ -623,4 +624,41 @@ async fn group_events_are_acknowledged_and_ignored(app: TestApp) {
     assert_eq!(app.post_webhook(&status).await, StatusCode::OK);
     app.settle().await;
     assert_eq!(app.get_json(&acct.admin_token, "/api/v1/conversations?status=all").await["items"], json!([]));
+}
+
+/// A delivery whose one event cannot be applied (PostgreSQL refuses a NUL character in text) still
+/// applies its other events at once, instead of leaving them to the failing event's retries.
+async fn one_failing_event_does_not_hold_back_the_others_of_its_delivery(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let t = now_s();
+    let ana = WaUser::phone("5215511111111").with_name("Ana");
+    let delivery = payloads::whatsapp_messages(
+        &cloud(),
+        &ana,
+        &[
+            WaMessage::new("wamid.NUL", t - 2, WaContent::Text("antes\u{0}después".into())),
+            WaMessage::new("wamid.OK", t - 1, WaContent::Text("este sí llega".into())),
+        ],
+    );
+    assert_eq!(app.post_webhook(&delivery).await, StatusCode::OK);
+    let mut texts = vec![];
+    for _ in 0..200 {
+        if let Some(conv) = app.get_json(&acct.admin_token, "/api/v1/conversations").await["items"]
+            .as_array()
+            .and_then(|i| i.first().cloned())
+        {
+            texts = app
+                .messages(&acct.admin_token, conv["id"].as_str().unwrap())
+                .await
+                .iter()
+                .filter_map(|m| m["text"].as_str().map(str::to_string))
+                .collect();
+            if texts.iter().any(|t| t == "este sí llega") {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(texts.iter().any(|t| t == "este sí llega"), "{texts:?}");
 }

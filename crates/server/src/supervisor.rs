@@ -59,6 +59,33 @@ where
     }
 }
 
+/// The loop of a polling worker: run `step` while it finds work (it returns how many items it
+/// handled), then wait for `wakeup`, for `idle` (work left by a crashed process, retries coming due)
+/// or for `shutdown`, whichever comes first.
+pub async fn poll<F, Fut>(
+    worker: &'static str,
+    wakeup: &tokio::sync::Notify,
+    idle: Duration,
+    mut shutdown: watch::Receiver<bool>,
+    mut step: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, store::StoreError>>,
+{
+    loop {
+        match step().await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, worker, "worker: store error"),
+        }
+        tokio::select! {
+            _ = wakeup.notified() => {}
+            _ = tokio::time::sleep(idle) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

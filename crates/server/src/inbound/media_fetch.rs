@@ -13,19 +13,9 @@ const MAX_ATTEMPTS: i64 = 6;
 /// WhatsApp's largest media (documents) is 100 MB; nothing larger is accepted from Meta.
 const MAX_MEDIA_BYTES: u64 = 100 * 1024 * 1024;
 
-pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        match fetch_due(&state).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "media worker: store error"),
-        }
-        tokio::select! {
-            _ = state.media_wakeup.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = shutdown.changed() => return,
-        }
-    }
+pub async fn run(state: AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    let wakeup = state.media_wakeup.clone();
+    crate::supervisor::poll("media_fetch", &wakeup, Duration::from_secs(2), shutdown, || fetch_due(&state)).await
 }
 
 async fn fetch_due(state: &AppState) -> Result<usize, store::StoreError> {

@@ -18,19 +18,9 @@ const MAX_ATTEMPTS: i64 = 5;
 const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 16;
 
-pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        match fetch_due(&state).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "profile worker: store error"),
-        }
-        tokio::select! {
-            _ = state.profile_wakeup.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = shutdown.changed() => return,
-        }
-    }
+pub async fn run(state: AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    let wakeup = state.profile_wakeup.clone();
+    crate::supervisor::poll("profile_fetch", &wakeup, Duration::from_secs(1), shutdown, || fetch_due(&state)).await
 }
 
 /// What a profile fetch found.

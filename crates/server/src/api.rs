@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod me;
 pub mod message_versions;
 pub mod messages;
+pub mod meta_setup;
 pub mod personalize;
 pub mod quick_replies;
 pub mod rate_card;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(roles::router())
         .merge(channels::router())
+        .merge(meta_setup::router())
         .merge(conversations::router())
         .merge(contacts::router())
         .merge(messages::router())

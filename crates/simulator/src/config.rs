@@ -190,10 +190,13 @@ impl SimConfig {
                 WhatsAppNumber::new(APP_PHONE_NUMBER_ID, WABA_ID, APP_DISPLAY_NUMBER, APP_TOKEN).coexistence(),
             )
             .page(PageAsset::new(PAGE_ID, "Escala Demo", PAGE_TOKEN))
+            // Not connected by `inbox demo`: what an administrator connects from the channels page.
+            .page(PageAsset::new(SPARE_PAGE_ID, "Escala Sucursal Norte", SPARE_PAGE_TOKEN))
             .instagram(InstagramAccount::new(IG_ID, "escala.demo", IG_TOKEN).linked_page(PAGE_ID))
             .template(
                 WABA_ID,
-                body("bienvenida", "es_MX", TemplateCategory::Marketing, "¡Hola {{1}}! Gracias por escribirnos."),
+                body("bienvenida", "es_MX", TemplateCategory::Marketing, "¡Hola {{1}}! Gracias por escribirnos.")
+                    .with_quality("GREEN"),
             )
             .template(
                 WABA_ID,
@@ -204,7 +207,8 @@ impl SimConfig {
                     "Hola {{1}}, tu pedido {{2}} va en camino.",
                 )
                 .header_media("IMAGE")
-                .url_button("Ver pedido", "https://example.com/pedidos/{{1}}"),
+                .url_button("Ver pedido", "https://example.com/pedidos/{{1}}")
+                .with_quality("GREEN"),
             )
             .template(
                 WABA_ID,
@@ -213,22 +217,26 @@ impl SimConfig {
                     "es_MX",
                     TemplateCategory::Utility,
                     "Hola {{first_name}}, te esperamos el {{date}}.",
-                ),
+                )
+                .with_quality("YELLOW"),
             )
             .template(
                 WABA_ID,
                 body("codigo_acceso", "es_MX", TemplateCategory::Authentication, "*{{1}}* es tu código.")
-                    .otp_copy_code_button(),
+                    .otp_copy_code_button()
+                    .with_quality("GREEN"),
             )
             .template(
                 WABA_ID,
                 body("promo_pausada", "es_MX", TemplateCategory::Marketing, "Promo {{1}}")
-                    .with_status(TemplateStatus::Paused),
+                    .with_status(TemplateStatus::Paused)
+                    .with_quality("RED"),
             )
             .template(
                 WABA_ID,
                 body("promo_desactivada", "es_MX", TemplateCategory::Marketing, "Promo")
-                    .with_status(TemplateStatus::Disabled),
+                    .with_status(TemplateStatus::Disabled)
+                    .with_quality("RED"),
             )
             .template(
                 WABA_ID,
@@ -249,6 +257,9 @@ pub mod demo {
     pub const APP_TOKEN: &str = "EAAsim-coexistence-token";
     pub const PAGE_ID: &str = "110200345678901";
     pub const PAGE_TOKEN: &str = "EAAsim-page-token";
+    /// A second page the demo leaves unconnected, to connect from the settings screen.
+    pub const SPARE_PAGE_ID: &str = "110200345678902";
+    pub const SPARE_PAGE_TOKEN: &str = "EAAsim-spare-page-token";
     pub const IG_ID: &str = "17841400000000001";
     pub const IG_TOKEN: &str = "IGAAsim-instagram-token";
 }

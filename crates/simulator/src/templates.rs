@@ -73,6 +73,8 @@ pub struct Template {
     pub parameter_format: ParameterFormat,
     /// Meta's component objects (`HEADER`, `BODY`, `FOOTER`, `BUTTONS`).
     pub components: Vec<Value>,
+    /// `quality_score.score`: `GREEN`, `YELLOW`, `RED`, or `UNKNOWN` for a template too new to rate.
+    pub quality: &'static str,
 }
 
 /// What a send of a template must carry, derived from its components.
@@ -110,7 +112,13 @@ impl Template {
             category,
             parameter_format: if named { ParameterFormat::Named } else { ParameterFormat::Positional },
             components: vec![body_component],
+            quality: "UNKNOWN",
         }
+    }
+
+    pub fn with_quality(mut self, score: &'static str) -> Self {
+        self.quality = score;
+        self
     }
 
     pub fn with_status(mut self, status: TemplateStatus) -> Self {
@@ -177,6 +185,7 @@ impl Template {
             "language": self.language,
             "status": self.status.as_str(),
             "category": self.category.as_str(),
+            "quality_score": {"score": self.quality},
             "id": self.id,
         });
         let Some(fields) = fields else { return full };

@@ -15,6 +15,18 @@ pub struct NewAuditEntry<'a> {
     pub details: serde_json::Value,
 }
 
+/// What an audit listing is narrowed to; `None` fields match everything.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub user: Option<UserId>,
+    /// An action (`channel.created`) or a family of them (`channel`).
+    pub action: Option<String>,
+    /// From this instant, included (Unix milliseconds).
+    pub from_ms: Option<i64>,
+    /// Until this instant, excluded (Unix milliseconds).
+    pub until_ms: Option<i64>,
+}
+
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AuditEntry {
     pub id: String,
@@ -54,17 +66,30 @@ impl Store {
         Ok(())
     }
 
-    /// Newest first; `before` is the id of the last entry of the previous page.
+    /// Newest first; `before` is the id of the last entry of the previous page. Entries are kept to
+    /// those matching every set field of `filter`.
     pub async fn list_audit(
         &self,
         account: AccountId,
+        filter: &AuditFilter,
         before: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>> {
+        // `action` matches itself and its sub-actions: `channel` finds `channel.created` and
+        // `channel.updated`, `channel.created` only that one.
         let rows: Vec<AuditRow> = on_reader!(self, p => sqlx::query_as(
             "SELECT id, user_id, action, target_type, target_id, details, created_at FROM audit_log \
-             WHERE account_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3")
-            .bind(account.to_string()).bind(before).bind(limit).fetch_all(p).await)?;
+             WHERE account_id = $1 AND ($2 IS NULL OR id < $2) \
+               AND ($4 IS NULL OR user_id = $4) \
+               AND ($5 IS NULL OR action = $5 OR substr(action, 1, length($5) + 1) = $5 || '.') \
+               AND ($6 IS NULL OR created_at >= $6) AND ($7 IS NULL OR created_at < $7) \
+             ORDER BY id DESC LIMIT $3")
+            .bind(account.to_string()).bind(before).bind(limit)
+            .bind(filter.user.map(|u| u.to_string()))
+            .bind(filter.action.as_deref())
+            .bind(filter.from_ms)
+            .bind(filter.until_ms)
+            .fetch_all(p).await)?;
         rows.into_iter()
             .map(|r| {
                 Ok(AuditEntry {

@@ -37,7 +37,7 @@ mod users;
 mod versions;
 
 pub use accounts::NewAccount;
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use auth::Principal;
 pub use channels::{route_object, ChannelPatch, NewChannel, StoredChannel};
 pub use contacts::{ContactFields, ContactPatch, ContactRecord, SharedPhone};

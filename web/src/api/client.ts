@@ -46,14 +46,22 @@ export function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-export async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+/** A JSON call; with `contentType`, `body` is sent as the given text instead (e.g. a CSV file). */
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  query?: Query,
+  contentType?: string,
+): Promise<T> {
   let response: Response;
+  const raw = contentType !== undefined;
   try {
     response = await fetch(withQuery(path, query), {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { 'content-type': contentType ?? 'application/json' },
+      body: body === undefined ? undefined : raw ? String(body) : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'network', 'network');

@@ -38,6 +38,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same entries as a CSV file (RFC 4180), newest first, with the user's name and e-mail beside
+         *     their id: `created_at,user_id,user_name,user_email,action,target_type,target_id,details`.
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -302,6 +322,23 @@ export interface paths {
         };
         /** The earlier texts of an edited message (a deleted message has none to show: `404`). */
         get: operations["list_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/meta_webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook settings to enter in Meta's app dashboard (needs `manage_channels`). */
+        get: operations["meta_webhook"];
         put?: never;
         post?: never;
         delete?: never;
@@ -914,6 +951,19 @@ export interface components {
          * @enum {string}
          */
         MessagingType: "response" | "human_agent_tag";
+        MetaWebhookSetup: {
+            /** @description Whether `INBOX_META_APP_SECRET` is set; without it every webhook is refused (`401`). */
+            app_secret_configured: boolean;
+            /** @description `INBOX_PUBLIC_URL` + `/webhooks/meta`: Meta's "Callback URL". */
+            callback_url: string;
+            /** @description Whether the callback URL is HTTPS, which Meta requires. */
+            https: boolean;
+            /**
+             * @description `INBOX_META_VERIFY_TOKEN`: Meta's "Verify token"; `null` when not configured (Meta's check
+             *     of the callback then fails).
+             */
+            verify_token?: string | null;
+        };
         /** @description One variable of a template: `1` or `first_name`, with Meta's sample value when it has one. */
         ParamInfo: {
             example?: string | null;
@@ -953,6 +1003,14 @@ export interface components {
         };
         /** @enum {string} */
         Plan: "basic" | "pro";
+        /** @description `quality_score` of Meta's template object. */
+        QualityScore: {
+            /**
+             * @description `GREEN`, `YELLOW`, `RED` or `UNKNOWN`, kept as Meta wrote it.
+             * @example GREEN
+             */
+            score: string;
+        };
         QuickReplyBody: {
             shortcut: string;
             text?: string | null;
@@ -1079,6 +1137,7 @@ export interface components {
             name: string;
             /** @example POSITIONAL */
             parameter_format?: string;
+            quality_score?: null | components["schemas"]["QualityScore"];
             /** @example APPROVED */
             status: string;
         };
@@ -1249,6 +1308,14 @@ export interface operations {
     list_audit: {
         parameters: {
             query?: {
+                /** @description Only what this user did. */
+                user_id?: null | components["schemas"]["UserId"];
+                /** @description An action (`channel.created`) or a family of actions (`channel`). */
+                action?: string | null;
+                /** @description From this instant, included (RFC 3339). */
+                from?: string | null;
+                /** @description Until this instant, excluded (RFC 3339). */
+                until?: string | null;
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
                 /** @description Page size, 1–200 (default 50). */
@@ -1269,6 +1336,58 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description Only what this user did. */
+                user_id?: null | components["schemas"]["UserId"];
+                /** @description An action (`channel.created`) or a family of actions (`channel`). */
+                action?: string | null;
+                /** @description From this instant, included (RFC 3339). */
+                from?: string | null;
+                /** @description Until this instant, excluded (RFC 3339). */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2045,6 +2164,33 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    meta_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetaWebhookSetup"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,7 @@
 // Every string the UI shows, in Spanish (the default) and English. Keys are grouped by screen.
 // `{name}` placeholders are filled by `t(key, {name: …})`; plural forms use `_one` / `_other` keys.
+// The settings screens' strings live in `admin.ts` and are spread in here.
+import { adminEs, adminEn } from './admin';
 
 const es = {
   'app.name': 'Escala Inbox',
@@ -298,6 +300,7 @@ const es = {
   'error.template_requires_phone': 'Esta plantilla de autenticación necesita el número del cliente; solo lo conocemos por su usuario.',
   'error.invalid_phone': 'Número no válido: usa el formato internacional, p. ej. +52 55 1234 5678.',
   'error.unsupported_by_channel': 'Este canal no permite esa acción.',
+  ...adminEs,
 };
 
 export type MessageKey = keyof typeof es;
@@ -597,6 +600,7 @@ const en: Record<MessageKey, string> = {
   'error.template_requires_phone': 'This authentication template needs the customer\'s phone number; they are known only by their username.',
   'error.invalid_phone': 'Not a valid number: use the international format, e.g. +52 55 1234 5678.',
   'error.unsupported_by_channel': 'This channel does not allow that action.',
+  ...adminEn,
 };
 
 export const catalogues = { es, en } as const;

@@ -12,6 +12,7 @@ import composer from './composer.mjs';
 import templates from './templates.mjs';
 import voice from './voice.mjs';
 import live from './live.mjs';
+import admin from './admin.mjs';
 
 describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   before(startSuite, { timeout: 180_000 });
@@ -24,4 +25,5 @@ describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   templates();
   voice();
   live();
+  admin();
 });

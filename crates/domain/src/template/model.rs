@@ -127,6 +127,18 @@ pub struct Template {
     pub parameter_format: ParameterFormat,
     #[serde(default)]
     pub components: Vec<Component>,
+    /// Meta's quality rating of the template from customers' reactions (`GREEN`, `YELLOW`, `RED`,
+    /// or `UNKNOWN` while too new to rate); absent when Meta did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality_score: Option<QualityScore>,
+}
+
+/// `quality_score` of Meta's template object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct QualityScore {
+    /// `GREEN`, `YELLOW`, `RED` or `UNKNOWN`, kept as Meta wrote it.
+    #[schema(example = "GREEN")]
+    pub score: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

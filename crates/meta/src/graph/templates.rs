@@ -16,7 +16,7 @@ use super::errors::GraphError;
 use super::whatsapp_api::WhatsAppApi;
 
 /// The fields the inbox reads (the domain's `Template`).
-const FIELDS: &str = "id,name,language,status,category,components,parameter_format";
+const FIELDS: &str = "id,name,language,status,category,components,parameter_format,quality_score";
 const PAGE_SIZE: &str = "100";
 /// A WABA has at most a few thousand templates; a paging loop longer than this is a Meta bug.
 const MAX_PAGES: usize = 500;

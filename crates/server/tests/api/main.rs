@@ -6,6 +6,7 @@ extern crate inbox_server as server;
 mod harness;
 
 mod accounts_and_auth;
+mod admin_setup;
 mod assignees;
 mod attachments;
 mod channels;

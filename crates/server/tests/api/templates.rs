@@ -45,6 +45,20 @@ async fn templates_sync_from_the_waba_with_their_parameters(app: TestApp) {
     assert_eq!(pedido["parameters"]["body"].as_array().unwrap().len(), 2);
     let paused = items.iter().find(|t| t["name"] == "promo_pausada").unwrap();
     assert_eq!(paused["sendable"], false);
+    // Meta's quality rating, as the templates screen shows it.
+    assert_eq!(pedido["quality_score"]["score"], "GREEN");
+    assert_eq!(paused["quality_score"]["score"], "RED");
+    let in_review = items.iter().find(|t| t["name"] == "en_revision").unwrap();
+    assert_eq!(in_review["quality_score"]["score"], "UNKNOWN");
+    assert!(app
+        .sim
+        .requests_to("/message_templates")
+        .last()
+        .unwrap()
+        .query
+        .as_deref()
+        .unwrap_or_default()
+        .contains("quality_score"));
     assert_eq!(app.sim.requests_to("/message_templates").last().unwrap().bearer(), Some(demo::CLOUD_TOKEN));
 }
 

@@ -10,6 +10,9 @@
 //!   attachments and downloads CDN attachments.
 //! - [`GraphError`] — Meta's error body or the transport failure, with [`GraphError::classify`]
 //!   (retry or not, §6) and [`GraphError::reason`] (what the agent reads).
+//! - [`GraphClient::verify_ownership`] — whether a token controls a channel's number, Page or Instagram
+//!   account ([`ChannelAsset`]), before it is connected and as "test connection"; [`OwnershipError`]
+//!   tells a bad token, a denied or missing asset and an unreachable Meta apart.
 //!
 //! ```no_run
 //! # async fn demo(token: &secrecy::SecretString) -> Result<(), inbox_meta::graph::GraphError> {
@@ -28,6 +31,7 @@ mod errors;
 mod media;
 pub mod messenger;
 mod messenger_api;
+mod ownership;
 mod templates;
 pub mod whatsapp;
 mod whatsapp_api;
@@ -45,6 +49,7 @@ pub use errors::{ApiError, GraphError};
 pub use media::MediaInfo;
 pub use messenger::{AttachmentKind, AttachmentSource, SenderAction};
 pub use messenger_api::{InstagramProfile, MessengerApi, MessengerProfile, SocialSendResult};
+pub use ownership::{ChannelAsset, OwnershipError, VerifiedAsset};
 pub use templates::{parse_templates, UnreadableTemplate};
 pub use whatsapp::{MediaRef, WaMedia, WaRecipient};
 pub use whatsapp_api::{SendResult, WhatsAppApi};

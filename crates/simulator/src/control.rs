@@ -9,7 +9,11 @@
 //! | `GET /_sim/sent` | messages accepted by the send endpoints and their fate |
 //! | `PUT /_sim/webhook_url` `{"url"}` | where webhooks go |
 //! | `GET /_sim/clock` · `POST /_sim/clock/advance` `{"seconds"}` | the simulated clock |
-//! | `POST /_sim/faults` `{"count", "kind": "http500"\|"rate_limit"\|"timeout"\|"graph_error", "timeout_ms", "code", "http_status"}` | fail the next sends |
+//! | `POST /_sim/faults` `{"count", "kind": "http500"\|"rate_limit"\|"timeout"\|"graph_error", "timeout_ms", "code", "http_status", "target": "sends"\|"profile_lookups"\|"asset_lookups"}` | fail the next sends (or profile / asset lookups) |
+//! | `POST /_sim/assets/whatsapp_numbers` `{"phone_number_id", "waba_id", "display_phone_number", "access_token", "verified_name"?, "coexistence"?}` | Meta gets another number |
+//! | `POST /_sim/assets/pages` `{"page_id", "name", "access_token"}` | Meta gets another Page |
+//! | `POST /_sim/assets/instagram_accounts` `{"ig_id", "username", "access_token", "page_id"?}` | Meta gets another Instagram account |
+//! | `POST /_sim/tokens/revoke` `{"token"}` | Meta stops accepting a token (190) |
 //! | `POST /_sim/statuses/{message_id}` `{"status": "sent"\|"delivered"\|"read"\|"played"\|"failed"}` | emit one status webhook |
 //! | `POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id or BSUID}/messages` | a WhatsApp customer writes (body below) |
 //! | `POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id or BSUID}/echoes` | the business writes from the phone app (coexistence) |
@@ -45,6 +49,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::config::{InstagramAccount, PageAsset, WhatsAppNumber};
 use crate::error::SimError;
 use crate::faults::Fault;
 use crate::handle::SimHandle;
@@ -69,6 +74,10 @@ pub(crate) fn router() -> Router<Arc<SimState>> {
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance_clock))
         .route("/faults", post(faults))
+        .route("/assets/whatsapp_numbers", post(add_number))
+        .route("/assets/pages", post(add_page))
+        .route("/assets/instagram_accounts", post(add_instagram))
+        .route("/tokens/revoke", post(revoke_token))
         .route("/statuses/{message_id}", post(status))
         .route("/whatsapp/{phone_number_id}/customers/{who}/messages", post(whatsapp_message))
         .route("/whatsapp/{phone_number_id}/customers/{who}/echoes", post(whatsapp_echo))
@@ -106,7 +115,7 @@ fn delivered(result: Result<Delivery, SimError>) -> Response {
 }
 
 async fn index(State(state): State<Arc<SimState>>) -> Json<Value> {
-    let c = &state.config;
+    let c = lock(&state.assets).clone();
     Json(json!({
         "graph_base": handle(&state).graph_base(),
         "webhook_url": lock(&state.webhook_url).clone(),
@@ -123,6 +132,8 @@ async fn index(State(state): State<Arc<SimState>>) -> Json<Value> {
         "endpoints": [
             "GET /_sim", "GET|DELETE /_sim/requests", "GET|DELETE|POST /_sim/webhooks", "GET /_sim/sent",
             "PUT /_sim/webhook_url", "GET /_sim/clock", "POST /_sim/clock/advance", "POST /_sim/faults",
+            "POST /_sim/assets/whatsapp_numbers", "POST /_sim/assets/pages", "POST /_sim/assets/instagram_accounts",
+            "POST /_sim/tokens/revoke",
             "POST /_sim/statuses/{message_id}",
             "POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id_or_bsuid}/messages",
             "POST /_sim/whatsapp/{phone_number_id}/customers/{wa_id_or_bsuid}/echoes",
@@ -196,6 +207,8 @@ struct FaultSpec {
     timeout_ms: Option<u64>,
     code: Option<i64>,
     http_status: Option<u16>,
+    /// `sends` (the default), `profile_lookups` or `asset_lookups`.
+    target: Option<String>,
 }
 
 fn one() -> usize {
@@ -213,8 +226,73 @@ async fn faults(State(state): State<Arc<SimState>>, Json(spec): Json<FaultSpec>)
         },
         other => return error(StatusCode::BAD_REQUEST, format!("unknown fault kind {other}")),
     };
-    handle(&state).fail_next(spec.count, fault);
+    let sim = handle(&state);
+    match spec.target.as_deref().unwrap_or("sends") {
+        "sends" => sim.fail_next(spec.count, fault),
+        "profile_lookups" => sim.fail_next_profile_lookups(spec.count, fault),
+        "asset_lookups" => sim.fail_next_asset_lookups(spec.count, fault),
+        other => return error(StatusCode::BAD_REQUEST, format!("unknown fault target {other}")),
+    }
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct NewNumber {
+    phone_number_id: String,
+    waba_id: String,
+    display_phone_number: String,
+    access_token: String,
+    verified_name: Option<String>,
+    #[serde(default)]
+    coexistence: bool,
+}
+
+async fn add_number(State(state): State<Arc<SimState>>, Json(body): Json<NewNumber>) -> StatusCode {
+    let mut number =
+        WhatsAppNumber::new(body.phone_number_id, body.waba_id, body.display_phone_number, body.access_token);
+    if let Some(name) = body.verified_name {
+        number.verified_name = name;
+    }
+    number.coexistence = body.coexistence;
+    handle(&state).add_whatsapp_number(number);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct NewPage {
+    page_id: String,
+    name: String,
+    access_token: String,
+}
+
+async fn add_page(State(state): State<Arc<SimState>>, Json(body): Json<NewPage>) -> StatusCode {
+    handle(&state).add_page(PageAsset::new(body.page_id, body.name, body.access_token));
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct NewInstagram {
+    ig_id: String,
+    username: String,
+    access_token: String,
+    page_id: Option<String>,
+}
+
+async fn add_instagram(State(state): State<Arc<SimState>>, Json(body): Json<NewInstagram>) -> StatusCode {
+    let mut account = InstagramAccount::new(body.ig_id, body.username, body.access_token);
+    account.page_id = body.page_id;
+    handle(&state).add_instagram(account);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct Revoke {
+    token: String,
+}
+
+async fn revoke_token(State(state): State<Arc<SimState>>, Json(body): Json<Revoke>) -> StatusCode {
+    handle(&state).revoke_token(&body.token);
+    StatusCode::NO_CONTENT
 }
 
 #[derive(Deserialize)]

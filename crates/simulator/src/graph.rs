@@ -7,6 +7,7 @@ mod profiles;
 mod social_attachments;
 mod social_send;
 mod wa_media;
+mod wa_phone_numbers;
 mod wa_send;
 mod wa_template_check;
 mod wa_templates;
@@ -37,6 +38,7 @@ pub(crate) fn router() -> Router<Arc<SimState>> {
         .route("/{id}/messages", post(send))
         .route("/{id}/media", post(wa_media::upload))
         .route("/{id}/message_templates", get(wa_templates::list))
+        .route("/{id}/phone_numbers", get(wa_phone_numbers::list))
         .route("/{id}/message_attachments", post(social_attachments::upload))
         .fallback(unknown_path)
 }
@@ -85,10 +87,12 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A known token, or Graph's 190.
+/// A known token, or Graph's 190 (with subcode 460 for a revoked one, as Meta says when a session was
+/// invalidated).
 pub(crate) fn authenticate(state: &SimState, token: Option<String>) -> GraphResult<String> {
     match token {
         Some(t) if state.token_is_known(&t) => Ok(t),
+        Some(t) if state.token_is_revoked(&t) => Err(GraphError::token_revoked()),
         _ => Err(GraphError::invalid_token(Product::Graph)),
     }
 }
@@ -106,23 +110,24 @@ pub(crate) enum Sender {
 pub(crate) fn resolve(state: &SimState, method: &Method, id: &str, token: &str) -> GraphResult<Sender> {
     if let Some(number) = state.number(id) {
         if state.token_covers_waba(token, &number.waba_id) {
-            return Ok(Sender::WhatsApp(number.clone()));
+            return Ok(Sender::WhatsApp(number));
         }
     } else if id == "me" {
-        if let Some(page) = state.config.pages.iter().find(|p| p.access_token == token) {
-            return Ok(Sender::Page(page.clone()));
+        // A Page token's `me` is the Page; an Instagram token's is the account.
+        if let Some(page) = state.pages_with_token(token).into_iter().next() {
+            return Ok(Sender::Page(page));
         }
-        if let Some(ig) = state.config.instagram_accounts.iter().find(|a| a.access_token == token) {
-            return Ok(Sender::Instagram(ig.clone()));
+        if let Some(ig) = state.instagram_with_token(token).into_iter().next() {
+            return Ok(Sender::Instagram(ig));
         }
     } else if let Some(page) = state.page(id) {
         if page.access_token == token {
-            return Ok(Sender::Page(page.clone()));
+            return Ok(Sender::Page(page));
         }
     } else if let Some(ig) = state.instagram(id) {
-        let page_token = ig.page_id.as_deref().and_then(|p| state.page(p)).map(|p| p.access_token.as_str());
-        if ig.access_token == token || page_token == Some(token) {
-            return Ok(Sender::Instagram(ig.clone()));
+        let page_token = ig.page_id.as_deref().and_then(|p| state.page(p)).map(|p| p.access_token);
+        if ig.access_token == token || page_token.as_deref() == Some(token) {
+            return Ok(Sender::Instagram(ig));
         }
     }
     Err(GraphError::unsupported(method.as_str(), id))

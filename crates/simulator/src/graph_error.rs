@@ -65,6 +65,19 @@ impl GraphError {
             .with_status(StatusCode::UNAUTHORIZED)
     }
 
+    /// A token Meta revoked (the user changed their password, removed the app, or the system user's
+    /// token was regenerated).
+    pub fn token_revoked() -> Self {
+        Self::new(
+            Product::Graph,
+            190,
+            "Error validating access token: The session has been invalidated because the user changed their \
+             password or Facebook has changed the session for security reasons.",
+        )
+        .with_subcode(460)
+        .with_status(StatusCode::UNAUTHORIZED)
+    }
+
     /// An id the token cannot reach, or an edge the object does not have.
     pub fn unsupported(method: &str, id: &str) -> Self {
         let mut e = Self::new(

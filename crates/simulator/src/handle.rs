@@ -10,7 +10,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 
-use crate::config::{SimConfig, StatusPolicy};
+use crate::config::{InstagramAccount, PageAsset, SimConfig, StatusPolicy, WhatsAppNumber};
 use crate::customers::{SocialCustomer, WhatsAppCustomer};
 use crate::error::SimError;
 use crate::faults::Fault;
@@ -55,6 +55,8 @@ impl SimHandle {
         format!("{}/{GRAPH_VERSION}", self.state.base_url)
     }
 
+    /// The configuration the simulator started with (assets added later with [`SimHandle::add_page`] and
+    /// the like are not in it).
     pub fn config(&self) -> &SimConfig {
         &self.state.config
     }
@@ -136,6 +138,37 @@ impl SimHandle {
         lock(&self.state.profile_faults).extend(std::iter::repeat_n(fault, n));
     }
 
+    /// The next `n` lookups of business assets (`GET /{WABA_ID}/phone_numbers`, `GET /{ID}` of a number,
+    /// WABA, Page, Instagram account, unknown id or `me` — what checking a channel's token calls) fail
+    /// with `fault`. A [`Fault::Timeout`] holds the answer that long.
+    pub fn fail_next_asset_lookups(&self, n: usize, fault: Fault) {
+        lock(&self.state.asset_faults).extend(std::iter::repeat_n(fault, n));
+    }
+
+    // --- assets and tokens ---
+
+    /// Meta now has this number (a business added it to a WABA); replaces the number with the same id.
+    /// Its token covers its WABA, like a system user's.
+    pub fn add_whatsapp_number(&self, number: WhatsAppNumber) {
+        self.state.put_number(number);
+    }
+
+    /// Meta now has this Page, with this Page token; replaces the Page with the same id.
+    pub fn add_page(&self, page: PageAsset) {
+        self.state.put_page(page);
+    }
+
+    /// Meta now has this Instagram account; replaces the account with the same id.
+    pub fn add_instagram(&self, account: InstagramAccount) {
+        self.state.put_instagram(account);
+    }
+
+    /// Meta stops accepting this token (its user changed their password, removed the app, or the
+    /// system user's token was regenerated): every call with it is answered 190 (subcode 460).
+    pub fn revoke_token(&self, token: &str) {
+        self.state.revoke_token(token);
+    }
+
     pub fn now(&self) -> OffsetDateTime {
         self.state.clock.now()
     }
@@ -194,7 +227,7 @@ impl SimHandle {
 
     /// The webhook metadata of a number.
     pub fn business(&self, phone_number_id: &str) -> Option<WaBusiness> {
-        self.state.number(phone_number_id).map(WaBusiness::from)
+        self.state.number(phone_number_id).as_ref().map(WaBusiness::from)
     }
 
     /// A WhatsApp customer known by phone (`wa_id`); Meta also gives them a BSUID.
@@ -251,6 +284,6 @@ impl SimHandle {
     }
 
     fn number(&self, phone_number_id: &str) -> Result<crate::config::WhatsAppNumber, SimError> {
-        self.state.number(phone_number_id).cloned().ok_or_else(|| SimError::UnknownAsset(phone_number_id.to_string()))
+        self.state.number(phone_number_id).ok_or_else(|| SimError::UnknownAsset(phone_number_id.to_string()))
     }
 }

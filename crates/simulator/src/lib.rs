@@ -25,10 +25,15 @@
 //!   `/me/messages`, `/{IG_ID}/messages` and `/{PAGE_ID}/message_attachments` (§9, §10), the User
 //!   Profile APIs `GET /{PSID}` and `GET /{IGSID}` (a customer's name, and Instagram username, for the
 //!   Page/account they wrote to; [`SocialCustomer::named`], [`SocialCustomer::with_username`]), and
-//!   `GET /{PHONE_NUMBER_ID}`, `/{PAGE_ID}`, `/{IG_ID}`, `/me`. Errors come in Meta's exact shape
+//!   `GET /{PHONE_NUMBER_ID}`, `/{WABA_ID}`, `/{WABA_ID}/phone_numbers`, `/{PAGE_ID}`, `/{IG_ID}`, `/me`
+//!   (what an inbox calls to prove a token owns a channel). Errors come in Meta's exact shape
 //!   (`graph_error`).
-//! - Access tokens: a missing or unknown token is 190 (HTTP 401); a known token that cannot reach the
-//!   object is Graph's "Unsupported post request" (100, subcode 33). WhatsApp tokens cover their WABA.
+//! - Access tokens: a missing or unknown token is 190 (HTTP 401), a revoked one 190/460
+//!   ([`SimHandle::revoke_token`]); a known token that cannot reach the object — unknown, or another
+//!   business's — is Graph's "Unsupported get/post request" (100, subcode 33). WhatsApp tokens cover their
+//!   WABA; a Page token its Page (its `me` is the Page); an Instagram account is reached with its own token
+//!   or its linked Page's. Assets can be added after start ([`SimHandle::add_whatsapp_number`],
+//!   [`SimHandle::add_page`], [`SimHandle::add_instagram`]), e.g. one per test with its own token.
 //! - [`payloads`] — pure builders of every webhook (messages, statuses, coexistence, Messenger,
 //!   Instagram) and [`sign`]/[`verify`] for `X-Hub-Signature-256`.
 //! - [`WhatsAppCustomer`] and [`SocialCustomer`] — customers who write, react, share media (hosted by
@@ -58,7 +63,8 @@
 //!   `UPDATE`/sender actions, 7 days for `HUMAN_AGENT`) is 10/2018278; text over 2000 characters
 //!   (Messenger) or 1000 bytes (Instagram) is 100.
 //! - Injected faults apply only to message sends (not to mark-as-read or sender actions); profile lookups
-//!   have their own ([`SimHandle::fail_next_profile_lookups`]). A timeout
+//!   and asset lookups have their own ([`SimHandle::fail_next_profile_lookups`],
+//!   [`SimHandle::fail_next_asset_lookups`]). A timeout
 //!   fault holds the request and then answers 504 without sending anything.
 //! - Status webhooks: `sent`, `delivered` (both with pricing) and `read`; `played` after `read` for voice
 //!   notes; failures are a lone `failed`. Messenger gets `delivery` and `read`, Instagram `read`.

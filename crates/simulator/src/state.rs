@@ -4,7 +4,7 @@
 //!
 //! Locks are `std::sync::Mutex`es held only for short, non-async sections.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -72,9 +72,22 @@ pub(crate) struct SocialCustomerRecord {
     pub last_inbound: Option<OffsetDateTime>,
 }
 
+/// The business assets Meta knows now: those the configuration declared, plus any a test or the control
+/// API added later (a business connecting another number or Page), and the tokens Meta stopped accepting.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Assets {
+    pub whatsapp_numbers: Vec<WhatsAppNumber>,
+    pub pages: Vec<PageAsset>,
+    pub instagram_accounts: Vec<InstagramAccount>,
+    /// Revoked (or expired) tokens: every call with one is answered 190, whatever asset it had.
+    pub revoked_tokens: HashSet<String>,
+}
+
 #[derive(Debug)]
 pub(crate) struct SimState {
+    /// The configuration the simulator started with; the assets as they are now live in `assets`.
     pub config: SimConfig,
+    pub assets: Mutex<Assets>,
     pub base_url: String,
     pub clock: SimClock,
     pub http: reqwest::Client,
@@ -86,6 +99,9 @@ pub(crate) struct SimState {
     pub faults: Mutex<VecDeque<Fault>>,
     /// Faults for the next User Profile API lookups (`GET /{PSID}`, `GET /{IGSID}`).
     pub profile_faults: Mutex<VecDeque<Fault>>,
+    /// Faults for the next lookups of business assets (`GET /{WABA_ID}/phone_numbers`, `GET /{ID}` of a
+    /// number, WABA, Page, Instagram account or `me`): what an inbox checking a channel's token calls.
+    pub asset_faults: Mutex<VecDeque<Fault>>,
     pub media: Mutex<HashMap<String, StoredMedia>>,
     /// Short-lived download URLs: hash → (media id, expiry).
     pub media_urls: Mutex<HashMap<String, (String, OffsetDateTime)>>,
@@ -111,6 +127,12 @@ impl SimState {
             webhook_url: Mutex::new(config.webhook_url.clone()),
             statuses: Mutex::new(config.statuses.clone()),
             templates: Mutex::new(config.templates.clone()),
+            assets: Mutex::new(Assets {
+                whatsapp_numbers: config.whatsapp_numbers.clone(),
+                pages: config.pages.clone(),
+                instagram_accounts: config.instagram_accounts.clone(),
+                revoked_tokens: HashSet::new(),
+            }),
             config,
             base_url,
             http,
@@ -118,6 +140,7 @@ impl SimState {
             webhooks: Mutex::default(),
             faults: Mutex::default(),
             profile_faults: Mutex::default(),
+            asset_faults: Mutex::default(),
             media: Mutex::default(),
             media_urls: Mutex::default(),
             cdn: Mutex::default(),
@@ -137,34 +160,87 @@ impl SimState {
         lock(&self.faults).pop_front()
     }
 
-    pub(crate) fn number(&self, phone_number_id: &str) -> Option<&WhatsAppNumber> {
-        self.config.whatsapp_numbers.iter().find(|n| n.phone_number_id == phone_number_id)
+    pub(crate) fn next_asset_fault(&self) -> Option<Fault> {
+        lock(&self.asset_faults).pop_front()
     }
 
-    pub(crate) fn page(&self, page_id: &str) -> Option<&PageAsset> {
-        self.config.pages.iter().find(|p| p.page_id == page_id)
+    pub(crate) fn number(&self, phone_number_id: &str) -> Option<WhatsAppNumber> {
+        lock(&self.assets).whatsapp_numbers.iter().find(|n| n.phone_number_id == phone_number_id).cloned()
     }
 
-    pub(crate) fn instagram(&self, ig_id: &str) -> Option<&InstagramAccount> {
-        self.config.instagram_accounts.iter().find(|a| a.ig_id == ig_id)
+    /// The numbers of a WhatsApp Business Account, in the order they were added.
+    pub(crate) fn numbers_of_waba(&self, waba_id: &str) -> Vec<WhatsAppNumber> {
+        lock(&self.assets).whatsapp_numbers.iter().filter(|n| n.waba_id == waba_id).cloned().collect()
+    }
+
+    pub(crate) fn waba_exists(&self, waba_id: &str) -> bool {
+        lock(&self.assets).whatsapp_numbers.iter().any(|n| n.waba_id == waba_id)
+    }
+
+    pub(crate) fn page(&self, page_id: &str) -> Option<PageAsset> {
+        lock(&self.assets).pages.iter().find(|p| p.page_id == page_id).cloned()
+    }
+
+    pub(crate) fn instagram(&self, ig_id: &str) -> Option<InstagramAccount> {
+        lock(&self.assets).instagram_accounts.iter().find(|a| a.ig_id == ig_id).cloned()
     }
 
     /// The Instagram account linked to a Page, if any.
-    pub(crate) fn instagram_of_page(&self, page_id: &str) -> Option<&InstagramAccount> {
-        self.config.instagram_accounts.iter().find(|a| a.page_id.as_deref() == Some(page_id))
+    pub(crate) fn instagram_of_page(&self, page_id: &str) -> Option<InstagramAccount> {
+        lock(&self.assets).instagram_accounts.iter().find(|a| a.page_id.as_deref() == Some(page_id)).cloned()
     }
 
-    /// Whether any configured asset has this token (else Meta answers 190).
+    /// The Pages whose Page token this is.
+    pub(crate) fn pages_with_token(&self, token: &str) -> Vec<PageAsset> {
+        lock(&self.assets).pages.iter().filter(|p| p.access_token == token).cloned().collect()
+    }
+
+    /// The Instagram accounts whose own token this is.
+    pub(crate) fn instagram_with_token(&self, token: &str) -> Vec<InstagramAccount> {
+        lock(&self.assets).instagram_accounts.iter().filter(|a| a.access_token == token).cloned().collect()
+    }
+
+    /// Whether any asset has this token and it was not revoked (else Meta answers 190).
     pub(crate) fn token_is_known(&self, token: &str) -> bool {
-        let c = &self.config;
-        c.whatsapp_numbers.iter().any(|n| n.access_token == token)
-            || c.pages.iter().any(|p| p.access_token == token)
-            || c.instagram_accounts.iter().any(|a| a.access_token == token)
+        let a = lock(&self.assets);
+        !a.revoked_tokens.contains(token)
+            && (a.whatsapp_numbers.iter().any(|n| n.access_token == token)
+                || a.pages.iter().any(|p| p.access_token == token)
+                || a.instagram_accounts.iter().any(|i| i.access_token == token))
+    }
+
+    pub(crate) fn token_is_revoked(&self, token: &str) -> bool {
+        lock(&self.assets).revoked_tokens.contains(token)
     }
 
     /// Whether a token may act on a WABA: a system-user token of any number of that WABA may.
     pub(crate) fn token_covers_waba(&self, token: &str, waba_id: &str) -> bool {
-        self.config.whatsapp_numbers.iter().any(|n| n.waba_id == waba_id && n.access_token == token)
+        let a = lock(&self.assets);
+        !a.revoked_tokens.contains(token)
+            && a.whatsapp_numbers.iter().any(|n| n.waba_id == waba_id && n.access_token == token)
+    }
+
+    /// Adds an asset, or replaces the one with the same id (its token or name changed).
+    pub(crate) fn put_number(&self, number: WhatsAppNumber) {
+        let mut a = lock(&self.assets);
+        a.whatsapp_numbers.retain(|n| n.phone_number_id != number.phone_number_id);
+        a.whatsapp_numbers.push(number);
+    }
+
+    pub(crate) fn put_page(&self, page: PageAsset) {
+        let mut a = lock(&self.assets);
+        a.pages.retain(|p| p.page_id != page.page_id);
+        a.pages.push(page);
+    }
+
+    pub(crate) fn put_instagram(&self, account: InstagramAccount) {
+        let mut a = lock(&self.assets);
+        a.instagram_accounts.retain(|i| i.ig_id != account.ig_id);
+        a.instagram_accounts.push(account);
+    }
+
+    pub(crate) fn revoke_token(&self, token: &str) {
+        lock(&self.assets).revoked_tokens.insert(token.to_string());
     }
 
     pub(crate) fn set_last_social_inbound(&self, asset_id: &str, user: &str, name: Option<&str>, at: OffsetDateTime) {

@@ -20,6 +20,8 @@ pub struct ChannelPatch {
     pub name: Option<String>,
     pub enabled: Option<bool>,
     pub auto_assign: Option<bool>,
+    /// A replacement access token, already encrypted (and proven to control the channel's asset).
+    pub access_token_enc: Option<String>,
 }
 
 /// A channel with its encrypted token, for the code that talks to Meta on its behalf.
@@ -167,9 +169,11 @@ impl Store {
 
     pub async fn update_channel(&self, account: AccountId, id: ChannelId, patch: ChannelPatch) -> StoreResult<Channel> {
         let done = on_writer!(self, p => sqlx::query(
-            "UPDATE channels SET name = COALESCE($3, name), enabled = COALESCE($4, enabled), auto_assign = COALESCE($5, auto_assign) \
+            "UPDATE channels SET name = COALESCE($3, name), enabled = COALESCE($4, enabled), auto_assign = COALESCE($5, auto_assign), \
+               access_token_enc = COALESCE($6, access_token_enc) \
              WHERE account_id = $1 AND id = $2")
             .bind(account.to_string()).bind(id.to_string()).bind(patch.name).bind(patch.enabled).bind(patch.auto_assign)
+            .bind(patch.access_token_enc)
             .execute(p).await.map(|r| r.rows_affected()))?;
         if done == 0 {
             return Err(StoreError::NotFound);

@@ -102,7 +102,11 @@ export interface paths {
         /** The account's channels (every user sees the list, to filter conversations by channel). */
         get: operations["list_channels"];
         put?: never;
-        /** Connect a channel (needs `manage_channels`; WhatsApp kinds need the WhatsApp add-on). */
+        /**
+         * Connect a channel (needs `manage_channels`; WhatsApp kinds need the WhatsApp add-on). The token must
+         *     control the number, Page or Instagram account at Meta (`422 channel_not_verified` otherwise,
+         *     `502 meta_unavailable` when Meta cannot be asked); only then is `409 channel_exists` possible.
+         */
         post: operations["create_channel"];
         delete?: never;
         options?: never;
@@ -123,7 +127,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename, enable/disable, or switch automatic round-robin assignment. */
+        /**
+         * Rename, enable/disable, switch automatic round-robin assignment, or replace the access token (which
+         *     must control the channel's asset at Meta, as when connecting).
+         */
         patch: operations["update_channel"];
         trace?: never;
     };
@@ -155,6 +162,26 @@ export interface paths {
         put?: never;
         /** Fetch every template of the channel's WABA from Meta and replace the stored set. */
         post: operations["sync_templates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test connection: checks the stored token against Meta, as when the channel was connected (needs
+         *     `manage_channels`). Answers `200` whatever Meta says; `ok` and `detail` tell.
+         */
+        post: operations["test_channel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -629,6 +656,36 @@ export interface components {
             text?: string | null;
             /** @example BODY */
             type: string;
+        };
+        ConnectionDetail: {
+            /**
+             * @description `ok`, `token_invalid`, `permission_denied`, `not_found`, `not_page_token`, `meta_unavailable` or
+             *     `meta_error`.
+             */
+            code: string;
+            /** @description What Meta said, for the admin. */
+            message: string;
+        };
+        /**
+         * @description The outcome of a connection test. A refusal by Meta is a result (`ok: false`), not an HTTP error:
+         *     the test worked, and tells what is wrong.
+         */
+        ConnectionTest: {
+            /** Format: date-time */
+            checked_at: string;
+            detail: components["schemas"]["ConnectionDetail"];
+            /** @description WhatsApp: the number as Meta shows it. */
+            display_phone_number?: string | null;
+            /** @description Messenger: the Page's name; Instagram: the account's username. */
+            name?: string | null;
+            /** @description Whether the stored token controls the channel's number, Page or Instagram account. */
+            ok: boolean;
+            /** @description WhatsApp: `GREEN`, `YELLOW`, `RED` or `UNKNOWN`. */
+            quality_rating?: string | null;
+            /** @description Whether testing again later may give another answer (Meta could not be asked). */
+            retryable: boolean;
+            /** @description WhatsApp: the business name approved for the number. */
+            verified_name?: string | null;
         };
         /** Format: uuid */
         ContactId: string;
@@ -1175,6 +1232,11 @@ export interface components {
             sendable: boolean;
         };
         UpdateChannel: {
+            /**
+             * Format: password
+             * @description A new access token (e.g. after Meta expired the old one); checked against Meta like a new channel's.
+             */
+            access_token?: string | null;
             auto_assign?: boolean | null;
             enabled?: boolean | null;
             name?: string | null;
@@ -1533,6 +1595,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     update_channel: {
@@ -1567,6 +1637,22 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1644,6 +1730,43 @@ export interface operations {
                 };
             };
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ChannelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@
 mod errors;
 mod media;
 mod messenger;
+mod ownership;
 mod support;
 mod templates;
 mod whatsapp;

@@ -1,5 +1,8 @@
-//! Channels: `GET/POST /api/v1/channels`, `PATCH /api/v1/channels/{id}`. The access token is encrypted
-//! before it is stored and is never part of any answer.
+//! Channels: `GET/POST /api/v1/channels`, `PATCH /api/v1/channels/{id}`, `POST /api/v1/channels/{id}/test`.
+//! A token must prove it controls the channel's Meta asset before it is stored (`connection`); it is
+//! encrypted before it is stored and is never part of any answer.
+
+mod connection;
 
 use crate::audit::record;
 use crate::auth::CurrentUser;
@@ -17,7 +20,10 @@ use store::{ChannelPatch, NewChannel};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_channels, create_channel)).routes(routes!(update_channel))
+    OpenApiRouter::new()
+        .routes(routes!(list_channels, create_channel))
+        .routes(routes!(update_channel))
+        .routes(routes!(connection::test_channel))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -93,6 +99,9 @@ pub struct UpdateChannel {
     name: Option<String>,
     enabled: Option<bool>,
     auto_assign: Option<bool>,
+    /// A new access token (e.g. after Meta expired the old one); checked against Meta like a new channel's.
+    #[schema(value_type = Option<String>, format = Password)]
+    access_token: Option<SecretString>,
 }
 
 fn meta_id(field: &'static str, value: Option<String>) -> ApiResult<String> {
@@ -133,9 +142,11 @@ async fn list_channels(State(state): State<AppState>, me: CurrentUser) -> ApiRes
     Ok(Json(ChannelList { items }))
 }
 
-/// Connect a channel (needs `manage_channels`; WhatsApp kinds need the WhatsApp add-on).
+/// Connect a channel (needs `manage_channels`; WhatsApp kinds need the WhatsApp add-on). The token must
+/// control the number, Page or Instagram account at Meta (`422 channel_not_verified` otherwise,
+/// `502 meta_unavailable` when Meta cannot be asked); only then is `409 channel_exists` possible.
 #[utoipa::path(post, path = "/api/v1/channels", tag = "channels", request_body = CreateChannel,
-    responses((status = 201, body = ChannelView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = ChannelView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 502, body = crate::error::ErrorBody)))]
 async fn create_channel(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -152,6 +163,9 @@ async fn create_channel(
         return Err(ApiError::unprocessable("invalid_channel", "access_token is required"));
     }
     let address = address_for(&mut req)?;
+    // Before the uniqueness check: someone who cannot prove control must not learn whether the id is
+    // connected to another account.
+    connection::require_ownership(&state, &address, token.as_str()).await?;
     let new = NewChannel { kind: req.kind, name, address, access_token_enc: state.secrets.seal(&token) };
     let channel = state.store.create_channel(me.account_id(), new, state.now_ms()).await.map_err(|e| match e {
         e if e.is_conflict_on("route") => {
@@ -171,9 +185,10 @@ async fn create_channel(
     Ok((StatusCode::CREATED, Json(ChannelView::from(&channel))))
 }
 
-/// Rename, enable/disable, or switch automatic round-robin assignment.
+/// Rename, enable/disable, switch automatic round-robin assignment, or replace the access token (which
+/// must control the channel's asset at Meta, as when connecting).
 #[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = UpdateChannel, params(("id" = ChannelId, Path)),
-    responses((status = 200, body = ChannelView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = ChannelView), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 502, body = crate::error::ErrorBody)))]
 async fn update_channel(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -186,17 +201,32 @@ async fn update_channel(
         Some(n) if n.is_empty() => return Err(ApiError::unprocessable("invalid_name", "name must not be empty")),
         other => other,
     };
-    let channel = state
-        .store
-        .update_channel(me.account_id(), id, ChannelPatch { name, enabled: req.enabled, auto_assign: req.auto_assign })
-        .await?;
+    let access_token_enc = match req.access_token {
+        None => None,
+        Some(token) => {
+            let token = token.expose_secret().trim().to_string();
+            if token.is_empty() {
+                return Err(ApiError::unprocessable("invalid_channel", "access_token must not be empty"));
+            }
+            // A channel outside a channel-scoped role does not exist for it (and is not looked up at Meta).
+            if !me.permissions.may_use_channel(id) {
+                return Err(ApiError::NotFound);
+            }
+            let current = state.store.get_channel(me.account_id(), id).await?;
+            connection::require_ownership(&state, &current.channel.address, token.as_str()).await?;
+            Some(state.secrets.seal(&token))
+        }
+    };
+    let token_replaced = access_token_enc.is_some();
+    let patch = ChannelPatch { name, enabled: req.enabled, auto_assign: req.auto_assign, access_token_enc };
+    let channel = state.store.update_channel(me.account_id(), id, patch).await?;
     record(
         &state,
         me.account_id(),
         Some(me.user_id()),
         "channel.updated",
         Some(("channel", id.to_string())),
-        serde_json::json!({"enabled": channel.enabled, "auto_assign": channel.auto_assign}),
+        serde_json::json!({"enabled": channel.enabled, "auto_assign": channel.auto_assign, "token_replaced": token_replaced}),
     )
     .await;
     Ok(Json(ChannelView::from(&channel)))

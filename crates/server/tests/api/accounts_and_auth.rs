@@ -119,14 +119,14 @@ async fn basic_plan_gets_plan_required_on_the_inbox(app: TestApp) {
     assert_error(app.get(&basic.admin_token, "/api/v1/conversations").await, StatusCode::FORBIDDEN, "plan_required")
         .await;
     assert_error(app.get(&basic.admin_token, "/api/v1/channels").await, StatusCode::FORBIDDEN, "plan_required").await;
-    let res = app.post(&basic.admin_token, "/api/v1/channels", crate::harness::channel_body("instagram")).await;
+    let res = app.post(&basic.admin_token, "/api/v1/channels", app.channel_body("instagram")).await;
     assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
 
     // Pro alone is not enough either: the inbox (Messenger and Instagram too) needs the WhatsApp add-on.
     let pro = app.create_account("pro", &[]).await;
     let res = app.get(&pro.admin_token, "/api/v1/conversations").await;
     assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
-    let res = app.post(&pro.admin_token, "/api/v1/channels", crate::harness::channel_body("messenger")).await;
+    let res = app.post(&pro.admin_token, "/api/v1/channels", app.channel_body("messenger")).await;
     assert_error(res, StatusCode::FORBIDDEN, "plan_required").await;
     let full = app.full_account().await;
     let res = app.get(&full.admin_token, "/api/v1/conversations").await;

@@ -264,9 +264,38 @@ impl TestApp {
 
     /// Creates a channel of `kind` with fresh Meta ids and returns its JSON.
     pub async fn create_channel(&self, token: &str, kind: &str) -> Value {
-        let res = self.post(token, "/api/v1/channels", channel_body(kind)).await;
+        let res = self.post(token, "/api/v1/channels", self.channel_body(kind)).await;
         assert_eq!(res.status(), StatusCode::CREATED, "creating a {kind} channel");
         res.json().await.expect("json")
+    }
+
+    /// The body connecting a fresh Meta asset of `kind` — a number, Page or Instagram account that the
+    /// simulator now has, with its own token (`EAAG-secret-token-…`), so the inbox can prove ownership.
+    pub fn channel_body(&self, kind: &str) -> Value {
+        let token = format!("EAAG-secret-token-{}", uuid::Uuid::new_v4().simple());
+        match kind {
+            "whatsapp_cloud" | "whatsapp_business_app" => {
+                let (phone_number_id, waba_id) = (meta_id(), meta_id());
+                let mut number = simulator::WhatsAppNumber::new(&phone_number_id, &waba_id, "525510000001", &token);
+                number.coexistence = kind == "whatsapp_business_app";
+                self.sim.add_whatsapp_number(number);
+                json!({
+                    "kind": kind, "name": format!("WA {kind}"), "access_token": token,
+                    "phone_number_id": phone_number_id, "waba_id": waba_id, "display_phone_number": "+52 55 1000 0001"
+                })
+            }
+            "messenger" => {
+                let page_id = meta_id();
+                self.sim.add_page(simulator::PageAsset::new(&page_id, "Página", &token));
+                json!({"kind": kind, "name": "Página", "access_token": token, "page_id": page_id})
+            }
+            "instagram" => {
+                let ig_id = meta_id();
+                self.sim.add_instagram(simulator::InstagramAccount::new(&ig_id, "tienda.ig", &token));
+                json!({"kind": kind, "name": "IG", "access_token": token, "instagram_account_id": ig_id})
+            }
+            other => panic!("unknown kind {other}"),
+        }
     }
 }
 
@@ -281,22 +310,6 @@ pub struct DemoChannels {
 pub fn meta_id() -> String {
     let n = uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000_000;
     format!("1{n:015}")
-}
-
-pub fn channel_body(kind: &str) -> Value {
-    match kind {
-        "whatsapp_cloud" | "whatsapp_business_app" => json!({
-            "kind": kind, "name": format!("WA {kind}"), "access_token": "EAAG-secret-token",
-            "phone_number_id": meta_id(), "waba_id": meta_id(), "display_phone_number": "+52 55 1000 0001"
-        }),
-        "messenger" => {
-            json!({"kind": kind, "name": "Página", "access_token": "EAAG-secret-token", "page_id": meta_id()})
-        }
-        "instagram" => {
-            json!({"kind": kind, "name": "IG", "access_token": "EAAG-secret-token", "instagram_account_id": meta_id()})
-        }
-        other => panic!("unknown kind {other}"),
-    }
 }
 
 /// Asserts an API error answer: status and `error.code`.

@@ -64,6 +64,8 @@ async fn new_messenger_customer_gets_their_name(app: TestApp) {
 async fn new_instagram_customer_gets_name_and_username(app: TestApp) {
     let acct = app.full_account().await;
     app.connect_demo_channels(&acct.admin_token).await;
+    // Connecting read the channels' assets at Meta; only what follows is about customers.
+    app.sim.clear_requests();
     let ig = app.sim.instagram_customer(demo::IG_ID).unwrap().named("Diego Hernández").with_username("diego.mx");
     ig.text("Me encantó el reel 🔥").await.unwrap();
     let conv = wait_handle(&app, &acct.admin_token, "instagram", |h| !h["profile_name"].is_null()).await;

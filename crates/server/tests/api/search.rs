@@ -1,7 +1,7 @@
 //! Message search: text and captions, case and accents ignored, newest first, only what the caller
 //! may see.
 
-use crate::harness::{assert_error, channel_body, on_both_stores, TestApp};
+use crate::harness::{assert_error, on_both_stores, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use simulator::{demo, payloads, samples};
@@ -108,7 +108,7 @@ async fn search_respects_visibility_and_accounts(app: TestApp) {
 
     // Another account, with its own customer saying the same, never sees the first account's messages.
     let other = app.full_account().await;
-    let channel = app.post(&other.admin_token, "/api/v1/channels", channel_body("messenger")).await;
+    let channel = app.post(&other.admin_token, "/api/v1/channels", app.channel_body("messenger")).await;
     assert_eq!(channel.status(), StatusCode::CREATED);
     let page_id = channel.json::<Value>().await.unwrap()["page_id"].as_str().unwrap().to_string();
     let message = payloads::SocialMessage::text("m_other_account_1", "¿Precio del envío?");

@@ -61,10 +61,7 @@ async fn custom_role_grants_exactly_its_permissions(app: TestApp) {
     assert_eq!(me["role"], role_id);
     assert_eq!(me["permissions"], perms);
     // Granted: manage channels. Not granted: manage users.
-    assert_eq!(
-        app.post(&token, "/api/v1/channels", crate::harness::channel_body("messenger")).await.status(),
-        StatusCode::CREATED
-    );
+    assert_eq!(app.post(&token, "/api/v1/channels", app.channel_body("messenger")).await.status(), StatusCode::CREATED);
     let res = app
         .post(
             &token,

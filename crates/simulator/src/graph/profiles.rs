@@ -45,7 +45,7 @@ pub(super) fn lookup(state: &SimState, id: &str, token: &str, query: Option<&str
 }
 
 fn customer_for_token(state: &SimState, id: &str, token: &str) -> Option<(SocialPlatform, SocialCustomerRecord)> {
-    for page in state.config.pages.iter().filter(|p| p.access_token == token) {
+    for page in state.pages_with_token(token) {
         if let Some(c) = state.social_customer(&page.page_id, id) {
             return Some((SocialPlatform::Messenger, c));
         }
@@ -53,7 +53,7 @@ fn customer_for_token(state: &SimState, id: &str, token: &str) -> Option<(Social
             return Some((SocialPlatform::Instagram, c));
         }
     }
-    for ig in state.config.instagram_accounts.iter().filter(|a| a.access_token == token) {
+    for ig in state.instagram_with_token(token) {
         if let Some(c) = state.social_customer(&ig.ig_id, id) {
             return Some((SocialPlatform::Instagram, c));
         }

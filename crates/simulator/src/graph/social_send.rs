@@ -258,7 +258,7 @@ fn content(
             if let Some(id) = attachment_id {
                 let owned = lock(&state.attachments).get(id).is_some_and(|a| {
                     a.owner_id == asset_id
-                        || state.instagram(asset_id).and_then(|i| i.page_id.as_deref()) == Some(&a.owner_id)
+                        || state.instagram(asset_id).and_then(|i| i.page_id).as_deref() == Some(a.owner_id.as_str())
                 });
                 if !owned {
                     return Err(invalid(&format!("Attachment {id} does not exist or cannot be used by this Page")));

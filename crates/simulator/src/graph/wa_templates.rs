@@ -27,19 +27,18 @@ pub(super) async fn list(
     answer(list_inner(&state, &waba_id, query.as_deref(), &headers))
 }
 
-fn cursor(index: usize) -> String {
+pub(super) fn cursor(index: usize) -> String {
     STANDARD.encode(index.to_string())
 }
 
-fn parse_cursor(c: &str) -> Option<usize> {
+pub(super) fn parse_cursor(c: &str) -> Option<usize> {
     let bytes = STANDARD.decode(c).ok()?;
     std::str::from_utf8(&bytes).ok()?.parse().ok()
 }
 
 fn list_inner(state: &SimState, waba_id: &str, query: Option<&str>, headers: &HeaderMap) -> GraphResult<Value> {
     let token = authenticate(state, access_token(headers, query))?;
-    let known = state.config.whatsapp_numbers.iter().any(|n| n.waba_id == waba_id);
-    if !known || !state.token_covers_waba(&token, waba_id) {
+    if !state.waba_exists(waba_id) || !state.token_covers_waba(&token, waba_id) {
         return Err(GraphError::unsupported("get", waba_id));
     }
     let param = |name| query_param(query, name);

@@ -6,6 +6,7 @@ mod customers;
 mod faults;
 mod graph_whatsapp;
 mod media;
+mod ownership;
 mod social;
 mod support;
 mod templates;

@@ -31,6 +31,8 @@ pub async fn run(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Resu
     }
     let sim = Simulator::start(SimConfig::demo(DEMO_APP_SECRET)).await?;
     config.graph_api_base = sim.graph_base();
+    // The simulator serves media over plain HTTP on loopback, which production never allows.
+    config.media_policy = meta::graph::MediaPolicy::local("127.0.0.1").map_err(anyhow::Error::msg)?;
     config.meta_app_secret = Some(SecretString::from(DEMO_APP_SECRET));
     config.meta_verify_token = Some(SecretString::from("demo-verify-token"));
     let app = Application::build(config, Overrides::default()).await?;

@@ -27,6 +27,7 @@
 
 mod classify;
 mod client;
+mod download;
 mod errors;
 mod media;
 pub mod messenger;
@@ -45,6 +46,7 @@ mod whatsapp_tests;
 
 pub use classify::{Retry, SPAM_BACKOFF};
 pub use client::{AccessToken, GraphClient, GraphConfig, PRODUCTION_BASE_URL};
+pub use download::{is_public, MediaPolicy, META_MEDIA_HOSTS};
 pub use errors::{ApiError, GraphError};
 pub use media::MediaInfo;
 pub use messenger::{AttachmentKind, AttachmentSource, SenderAction};

@@ -25,6 +25,21 @@ pub struct Config {
     pub messages_per_second: u32,
     /// Where the UI's upsell page sends an account whose plan lacks the inbox ("Hablar con un asesor").
     pub advisor_url: String,
+    /// Longest a request may take (body included) before it is answered `503 timeout`; uploads and
+    /// the events socket are exempt.
+    pub request_timeout: Duration,
+    /// Requests served at once; more wait for a slot up to `queue_timeout`, then get `503 overloaded`.
+    pub max_concurrent_requests: usize,
+    pub queue_timeout: Duration,
+    /// How old events waiting for a message that never appeared (statuses of messages another app
+    /// sent on the same number) may grow before they are dropped.
+    pub deferred_event_ttl: Duration,
+    /// How long processed or failed webhook deliveries (and unrouted events) are kept.
+    pub journal_retention: Duration,
+    /// How long an upload no message or quick reply uses is kept (its row and its file).
+    pub upload_retention: Duration,
+    /// Where inbound media may be downloaded from.
+    pub media_policy: meta::graph::MediaPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +50,7 @@ pub enum ConfigError {
 
 pub const DEFAULT_ADVISOR_URL: &str = "https://escala.com/contacto";
 pub const DEFAULT_GRAPH_API_BASE: &str = "https://graph.facebook.com/v24.0";
+const DAY: u64 = 24 * 3600;
 
 impl Config {
     /// Defaults for a data directory, as `inbox serve` would use with an empty environment.
@@ -55,6 +71,15 @@ impl Config {
             max_body_bytes: 2 * 1024 * 1024,
             messages_per_second: 80,
             advisor_url: DEFAULT_ADVISOR_URL.to_string(),
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 512,
+            queue_timeout: Duration::from_secs(5),
+            // Meta stops retrying a webhook well within this (36 h at most), so a status still
+            // waiting for its message after a week will never find it.
+            deferred_event_ttl: Duration::from_secs(7 * DAY),
+            journal_retention: Duration::from_secs(30 * DAY),
+            upload_retention: Duration::from_secs(7 * DAY),
+            media_policy: meta::graph::MediaPolicy::meta(),
         }
     }
 
@@ -101,6 +126,46 @@ impl Config {
                 });
             }
             c.advisor_url = url;
+        }
+        let positive =
+            |name: &'static str| -> Result<Option<u64>, ConfigError> {
+                let Some(v) = get(name).filter(|s| !s.is_empty()) else { return Ok(None) };
+                v.trim().parse::<u64>().ok().filter(|n| *n > 0).map(Some).ok_or_else(|| ConfigError::Invalid {
+                    name,
+                    problem: format!("{v:?} is not a positive whole number"),
+                })
+            };
+        if let Some(s) = positive("INBOX_REQUEST_TIMEOUT_SECS")? {
+            c.request_timeout = Duration::from_secs(s);
+        }
+        if let Some(n) = positive("INBOX_MAX_CONCURRENT_REQUESTS")? {
+            c.max_concurrent_requests = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(ms) = positive("INBOX_REQUEST_QUEUE_MS")? {
+            c.queue_timeout = Duration::from_millis(ms);
+        }
+        if let Some(h) = positive("INBOX_DEFERRED_EVENT_TTL_HOURS")? {
+            c.deferred_event_ttl = Duration::from_secs(h * 3600);
+        }
+        if let Some(d) = positive("INBOX_JOURNAL_RETENTION_DAYS")? {
+            c.journal_retention = Duration::from_secs(d * DAY);
+        }
+        if let Some(d) = positive("INBOX_UPLOAD_RETENTION_DAYS")? {
+            c.upload_retention = Duration::from_secs(d * DAY);
+        }
+        if let Some(hosts) = get("INBOX_MEDIA_HOSTS").filter(|s| !s.trim().is_empty()) {
+            c.media_policy = meta::graph::MediaPolicy::with_hosts(&hosts)
+                .map_err(|problem| ConfigError::Invalid { name: "INBOX_MEDIA_HOSTS", problem })?;
+        }
+        match get("INBOX_MEDIA_ALLOW_LOCAL").as_deref().map(str::trim) {
+            None | Some("") | Some("0") | Some("false") => {}
+            Some("1") | Some("true") => c.media_policy.allow_local = true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "INBOX_MEDIA_ALLOW_LOCAL",
+                    problem: format!("{other:?} is not 1/0 or true/false"),
+                })
+            }
         }
         Ok(c)
     }
@@ -158,5 +223,46 @@ mod tests {
         assert!(err.to_string().starts_with("INBOX_MESSAGES_PER_SECOND"));
         let c = Config::from_lookup(lookup(&[("INBOX_MESSAGES_PER_SECOND", "250")])).unwrap();
         assert_eq!(c.messages_per_second, 250);
+        for name in [
+            "INBOX_REQUEST_TIMEOUT_SECS",
+            "INBOX_MAX_CONCURRENT_REQUESTS",
+            "INBOX_REQUEST_QUEUE_MS",
+            "INBOX_DEFERRED_EVENT_TTL_HOURS",
+            "INBOX_JOURNAL_RETENTION_DAYS",
+            "INBOX_UPLOAD_RETENTION_DAYS",
+        ] {
+            let err = Config::from_lookup(lookup(&[(name, "0")])).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+        let err = Config::from_lookup(lookup(&[("INBOX_MEDIA_HOSTS", "https://x.example/")])).unwrap_err();
+        assert!(err.to_string().starts_with("INBOX_MEDIA_HOSTS"), "{err}");
+        let err = Config::from_lookup(lookup(&[("INBOX_MEDIA_ALLOW_LOCAL", "yes please")])).unwrap_err();
+        assert!(err.to_string().starts_with("INBOX_MEDIA_ALLOW_LOCAL"), "{err}");
+    }
+
+    #[test]
+    fn limits_retention_and_media_hosts_are_read() {
+        let c = Config::from_lookup(lookup(&[
+            ("INBOX_REQUEST_TIMEOUT_SECS", "10"),
+            ("INBOX_MAX_CONCURRENT_REQUESTS", "64"),
+            ("INBOX_REQUEST_QUEUE_MS", "250"),
+            ("INBOX_DEFERRED_EVENT_TTL_HOURS", "48"),
+            ("INBOX_JOURNAL_RETENTION_DAYS", "3"),
+            ("INBOX_UPLOAD_RETENTION_DAYS", "2"),
+            ("INBOX_MEDIA_HOSTS", "127.0.0.1, *.example.com"),
+            ("INBOX_MEDIA_ALLOW_LOCAL", "1"),
+        ]))
+        .unwrap();
+        assert_eq!(c.request_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_concurrent_requests, 64);
+        assert_eq!(c.queue_timeout, Duration::from_millis(250));
+        assert_eq!(c.deferred_event_ttl, Duration::from_secs(48 * 3600));
+        assert_eq!(c.journal_retention, Duration::from_secs(3 * DAY));
+        assert_eq!(c.upload_retention, Duration::from_secs(2 * DAY));
+        assert!(c.media_policy.allow_local);
+        assert!(c.media_policy.allows_host("cdn.example.com"));
+        assert!(!c.media_policy.allows_host("lookaside.fbsbx.com"));
+        let d = Config::from_lookup(lookup(&[])).unwrap();
+        assert!(d.media_policy.allows_host("lookaside.fbsbx.com") && !d.media_policy.allow_local);
     }
 }

@@ -39,6 +39,12 @@ pub enum ApiError {
     BadGateway { code: &'static str, message: String },
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// The request was not answered within the request timeout (`limits::timeout`).
+    #[error("the request took too long; try again")]
+    TimedOut,
+    /// Too many requests in flight (`limits::limit_concurrency`).
+    #[error("the server is busy; try again shortly")]
+    Overloaded,
     /// Too many attempts (logins): try again after this many seconds.
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
@@ -86,6 +92,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
             ApiError::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::TimedOut => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
+            ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -108,7 +116,7 @@ impl IntoResponse for ApiError {
         };
         let retry_after = match &self {
             ApiError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
-            ApiError::Unavailable => Some(1),
+            ApiError::Unavailable | ApiError::TimedOut | ApiError::Overloaded => Some(1),
             _ => None,
         };
         let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message } };
@@ -139,6 +147,10 @@ impl From<JsonRejection> for ApiError {
                 code: "unsupported_media_type",
                 message: "expected Content-Type: application/json".into(),
             },
+            // A body without a length cut at the limit while streaming (`RequestBodyLimitLayer`).
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge { code: "body_too_large", message: other.body_text() }
+            }
             other => ApiError::bad_request("invalid_json", other.body_text()),
         }
     }

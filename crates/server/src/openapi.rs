@@ -41,7 +41,7 @@ mod tests {
     /// run with `UPDATE_OPENAPI=1` to rewrite it after changing the API, then regenerate the types.
     #[test]
     fn committed_openapi_description_matches_the_routes() {
-        let (_, doc) = crate::startup::api_router(1024);
+        let (_, doc) = crate::startup::api_router(1024, std::time::Duration::from_secs(30));
         let generated = doc.to_pretty_json().expect("the OpenAPI document serialises") + "\n";
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
         if std::env::var_os("UPDATE_OPENAPI").is_some() {

@@ -3,6 +3,7 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::SecretBox;
+use crate::limits::BodyLimit;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 use anyhow::Context;
@@ -10,6 +11,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
+use std::time::Duration;
 use store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -48,6 +50,7 @@ impl Application {
         let secrets = SecretBox::load(config.secret_key.as_ref(), &config.data_dir)?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let config_graph_base = config.graph_api_base.clone();
+        let media_policy = config.media_policy.clone();
         let media_dir = config.data_dir.join("media");
         let state = AppState {
             store,
@@ -56,7 +59,9 @@ impl Application {
             clock: overrides.clock,
             metrics: crate::ops::prometheus(),
             events: crate::realtime::EventHub::new(),
-            graph: meta::graph::GraphClient::new(meta::graph::GraphConfig::with_base_url(config_graph_base))?,
+            graph: meta::graph::GraphClient::new(
+                meta::graph::GraphConfig::with_base_url(config_graph_base).media_policy(media_policy),
+            )?,
             media: Arc::new(media::store::LocalMediaStore::new(media_dir)?),
             journal_wakeup: Arc::new(tokio::sync::Notify::new()),
             media_wakeup: Arc::new(tokio::sync::Notify::new()),
@@ -98,6 +103,7 @@ impl Application {
             supervised!("media_fetch", crate::inbound::media_fetch::run),
             supervised!("profile_fetch", crate::inbound::profile_fetch::run),
             supervised!("outbox", crate::outbound::worker::run),
+            supervised!("retention", crate::retention::run),
         ];
         // The peer address is what login throttling counts by.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -112,33 +118,75 @@ impl Application {
 }
 
 /// The API's routes with their OpenAPI description, collected from the same declarations.
-/// JSON bodies are capped at `max_body`; uploads stream up to the largest file a channel accepts.
-pub fn api_router(max_body: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// JSON bodies are capped at `max_body` and answered within `timeout`; uploads stream up to the
+/// largest file a channel accepts and have no timeout (a 100 MB file on a slow line takes minutes).
+pub fn api_router(max_body: usize, timeout: Duration) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let upload_limit = crate::api::uploads::MAX_UPLOAD_BYTES as usize + 1024 * 1024;
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(crate::api::router().layer(RequestBodyLimitLayer::new(max_body)))
-        .merge(crate::api::uploads::router().layer(axum::extract::DefaultBodyLimit::max(upload_limit)))
+        .merge(
+            crate::api::router()
+                .limited(BodyLimit { max: max_body, code: "body_too_large" })
+                .layer(axum::middleware::from_fn(move |req, next| crate::limits::timeout(timeout, req, next))),
+        )
+        .merge(
+            crate::api::uploads::router()
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+                .limited(BodyLimit { max: upload_limit, code: "media_too_large" }),
+        )
         .split_for_parts()
 }
 
+/// Caps a router's request bodies: a declared length over `limit` is refused before reading, a body
+/// without one is cut at `limit` while streaming.
+trait BodyLimited {
+    fn limited(self, limit: BodyLimit) -> Self;
+}
+
+impl BodyLimited for OpenApiRouter<AppState> {
+    fn limited(self, limit: BodyLimit) -> Self {
+        self.layer(RequestBodyLimitLayer::new(limit.max))
+            .layer(axum::middleware::from_fn(move |req, next| crate::limits::declared_body_limit(limit, req, next)))
+    }
+}
+
+impl BodyLimited for Router<AppState> {
+    fn limited(self, limit: BodyLimit) -> Self {
+        self.layer(RequestBodyLimitLayer::new(limit.max))
+            .layer(axum::middleware::from_fn(move |req, next| crate::limits::declared_body_limit(limit, req, next)))
+    }
+}
+
 fn build_router(state: AppState) -> Router {
-    let (api, openapi) = api_router(state.config.max_body_bytes);
+    let config = state.config.clone();
+    let timeout = config.request_timeout;
+    let (api, openapi) = api_router(config.max_body_bytes, timeout);
     let openapi = Arc::new(openapi);
-    let max_body = state.config.max_body_bytes;
-    Router::new()
-        .merge(api)
+    // History chunks from coexistence onboarding can be larger than an API request.
+    let webhook_limit = config.max_body_bytes.max(WEBHOOK_MAX_BODY);
+    let timed = Router::new()
         .route("/api/openapi.json", get(move || std::future::ready(Json(openapi.as_ref().clone()))))
-        .merge(crate::ops::router())
-        // History chunks from coexistence onboarding can be larger than an API request.
         .merge(
             crate::webhooks::router()
-                .layer(RequestBodyLimitLayer::new(max_body.max(WEBHOOK_MAX_BODY)))
-                .layer(axum::extract::DefaultBodyLimit::max(max_body.max(WEBHOOK_MAX_BODY))),
+                .layer(axum::extract::DefaultBodyLimit::max(webhook_limit))
+                .limited(BodyLimit { max: webhook_limit, code: "body_too_large" }),
         )
-        .route("/api/v1/events", get(crate::realtime::events_socket))
         // The API keeps answering JSON 404s; every other path is the web UI's.
         .route("/api/{*rest}", axum::routing::any(|| async { crate::error::ApiError::NotFound }))
         .fallback(crate::web::serve)
+        .layer(axum::middleware::from_fn(move |req, next| crate::limits::timeout(timeout, req, next)));
+    let concurrency = crate::limits::Concurrency::new(config.max_concurrent_requests, config.queue_timeout);
+    let limited = Router::new()
+        .merge(api)
+        .merge(timed)
+        // An upgraded socket lives outside the request: only the handshake takes a slot.
+        .route("/api/v1/events", get(crate::realtime::events_socket))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            crate::limits::limit_concurrency(concurrency.clone(), req, next)
+        }));
+    Router::new()
+        .merge(limited)
+        // Health and metrics stay answerable when the instance is saturated.
+        .merge(crate::ops::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::csrf::reject_cross_site))
         .layer(axum::middleware::from_fn(crate::ops::track_http))
         .layer(SetResponseHeaderLayer::if_not_present(

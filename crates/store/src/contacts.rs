@@ -5,10 +5,11 @@
 //! A contact is visible to a user whose visibility is `all`, and otherwise when it is linked to a
 //! conversation the user can see.
 
-use crate::conversations::{push_scope, FULL_NAME};
+use crate::conversations::push_scope;
 use crate::db::{in_transaction, on_reader};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{parse_id, parse_json, to_json};
+use crate::search_keys::{push_matches, refresh_contact_keys};
 use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 use domain::ids::{AccountId, ContactId, ConversationId};
@@ -174,6 +175,7 @@ impl Store {
                     replace_keys!(tx, account, id, keys);
                 }
             }
+            refresh_contact_keys!(&mut *tx, "id = $1", id.to_string());
         });
         self.get_contact(account, &ConversationScope::All, id).await
     }
@@ -205,17 +207,8 @@ impl Store {
         q.bind_text(account.to_string());
         push_contact_scope(&mut q, scope);
         if let Some(text) = query.map(str::trim).filter(|t| !t.is_empty()) {
-            q.push(" AND (").any_contains(
-                &[
-                    "ct.first_name",
-                    "ct.last_name",
-                    "ct.email",
-                    "ct.whatsapp_username",
-                    "ct.whatsapp_user_id",
-                    FULL_NAME,
-                ],
-                text,
-            );
+            q.push(" AND (");
+            push_matches(&mut q, &["ct.search_key"], text);
             if !phone_keys.is_empty() {
                 q.push(" OR ").in_contacts_with_keys("ct.id", &account.to_string(), phone_keys);
             }
@@ -265,6 +258,7 @@ impl Store {
         in_transaction!(self, tx => {
             bind_all!(sqlx::query(&q.sql), q.binds).execute(&mut *tx).await?;
             replace_keys!(tx, account, id, phone_keys);
+            refresh_contact_keys!(&mut *tx, "id = $1", id.to_string());
         });
         self.get_contact(account, scope, id).await
     }
@@ -347,6 +341,7 @@ impl Store {
             let mut keys = existing;
             keys.extend(shared.phone_keys.iter().cloned());
             replace_keys!(tx, account, contact_id, keys);
+            refresh_contact_keys!(&mut *tx, "id = $1", &contact_id);
             (contact_id, created)
         });
         Ok((parse_id(&out.0, "contact")?, out.1))

@@ -253,9 +253,6 @@ impl Row {
     }
 }
 
-/// A contact's full name, for searching (`ct` is the contact alias).
-pub(crate) const FULL_NAME: &str = "COALESCE(ct.first_name, '') || ' ' || COALESCE(ct.last_name, '')";
-
 /// Appends ` AND <the scope>` for the conversation alias `c`.
 pub(crate) fn push_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
     match scope {
@@ -318,19 +315,8 @@ impl Store {
             q.push(" AND c.unread_count > 0");
         }
         if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            q.push(" AND (").any_contains(
-                &[
-                    "ct.first_name",
-                    "ct.last_name",
-                    "h.profile_name",
-                    "h.saved_name",
-                    "h.username",
-                    "ct.email",
-                    "ct.whatsapp_username",
-                    FULL_NAME,
-                ],
-                text,
-            );
+            q.push(" AND (");
+            crate::search_keys::push_matches(&mut q, &["ct.search_key", "h.search_key"], text);
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();
             if digits.len() >= 4 {
                 q.push(" OR h.wa_id LIKE ").bind_text(format!("%{digits}%"));

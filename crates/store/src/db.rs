@@ -27,7 +27,12 @@ impl StoreOptions {
 
 #[derive(Clone)]
 pub(crate) enum Db {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// `probe`: how `ping` opens a fresh connection to the file.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        probe: Box<SqliteConnectOptions>,
+    },
     Postgres(PgPool),
 }
 
@@ -107,9 +112,10 @@ impl Store {
             let read = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(connect.read_only(true))
+                .connect_with(connect.clone().read_only(true))
                 .await?;
-            Db::Sqlite { read, write }
+            let probe = Box::new(connect.read_only(true).create_if_missing(false));
+            Db::Sqlite { read, write, probe }
         };
         Ok(Self { db })
     }
@@ -130,6 +136,10 @@ impl Store {
         if filled > 0 {
             tracing::info!(messages = filled, "search text filled for messages stored before message search");
         }
+        let keyed = self.backfill_search_keys().await?;
+        if keyed > 0 {
+            tracing::info!(rows = keyed, "search keys filled for contacts and customers stored before them");
+        }
         Ok(())
     }
 
@@ -140,15 +150,23 @@ impl Store {
         }
     }
 
-    /// A cheap round trip, for `/readyz`.
+    /// A cheap round trip, for `/readyz`. On SQLite it also opens the file anew: the pool's open
+    /// connections keep working on a file that was deleted, moved away or made unreadable, which only
+    /// a new connection notices.
     pub async fn ping(&self) -> StoreResult<()> {
+        if let Db::Sqlite { probe, .. } = &self.db {
+            use sqlx::{ConnectOptions, Connection};
+            let mut conn = probe.connect().await?;
+            let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master").fetch_one(&mut conn).await?;
+            conn.close().await?;
+        }
         on_writer!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -198,6 +198,9 @@ macro_rules! resolve_conversation {
                 id
             }
         };
+        if hits.is_empty() || who.username.is_some() || who.profile_name.is_some() {
+            crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &handle_id);
+        }
         let existing: Option<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE handle_id = $1")
             .bind(&handle_id)
             .fetch_optional(&mut *$tx)
@@ -496,9 +499,13 @@ impl Store {
         name: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<u64> {
-        on_writer!(self, p => sqlx::query("UPDATE handles SET saved_name = $3, updated_at = $4 WHERE channel_id = $1 AND wa_id = $2")
-            .bind(channel.to_string()).bind(wa_id).bind(name).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))
-        .map_err(Into::into)
+        let n = on_writer!(self, p => {
+            let n = sqlx::query("UPDATE handles SET saved_name = $3, updated_at = $4 WHERE channel_id = $1 AND wa_id = $2")
+                .bind(channel.to_string()).bind(wa_id).bind(name).bind(now_ms).execute(p).await?.rows_affected();
+            crate::search_keys::refresh_handle_keys!(p, "channel_id = $1 AND wa_id = $2", channel.to_string(), wa_id);
+            n
+        });
+        Ok(n)
     }
 
     /// Joins a phone and a BSUID on the one handle that has either (a status or echo naming both).

@@ -68,6 +68,7 @@ impl Store {
                profile_fetch_after = NULL, profile_fetch_attempts = profile_fetch_attempts + 1, profile_fetch_error = NULL, \
                updated_at = $4 WHERE id = $1")
             .bind(handle.to_string()).bind(name).bind(username).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        on_writer!(self, p => crate::search_keys::refresh_handle_keys!(p, "id = $1", handle.to_string()));
         let row: Option<(String, String)> = on_writer!(self, p => sqlx::query_as(
             "SELECT account_id, id FROM conversations WHERE handle_id = $1")
             .bind(handle.to_string()).fetch_optional(p).await)?;

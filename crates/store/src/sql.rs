@@ -41,19 +41,6 @@ impl SqlBuilder {
         self.bind(Bind::Int(value))
     }
 
-    /// `lower(e1) LIKE $n ESCAPE '\' OR lower(e2) LIKE …`: any of the expressions contains `text`,
-    /// case-insensitively, with `%`, `_` and `\` in `text` taken literally.
-    pub fn any_contains(&mut self, expressions: &[&str], text: &str) -> &mut Self {
-        let like = like_pattern(&text.to_lowercase());
-        for (i, e) in expressions.iter().enumerate() {
-            if i > 0 {
-                self.push(" OR ");
-            }
-            self.push("lower(").push(e).push(") LIKE ").bind_text(like.clone()).push(" ESCAPE '\\'");
-        }
-        self
-    }
-
     /// `expression LIKE $n ESCAPE '\'`: the expression contains `text` exactly as given (no case
     /// folding: for columns and text already folded by `domain::search::fold`).
     pub fn contains(&mut self, expression: &str, text: &str) -> &mut Self {

@@ -79,6 +79,7 @@ impl GraphError {
             GraphError::Http { .. }
             | GraphError::MalformedResponse(_)
             | GraphError::TooLarge { .. }
+            | GraphError::Refused(_)
             | GraphError::InvalidRequest(_) => Retry::Permanent,
         }
     }
@@ -103,6 +104,7 @@ impl GraphError {
                 format!("The file is larger than the allowed {limit} bytes")
             }
             GraphError::InvalidRequest(detail) => format!("The request was invalid: {detail}"),
+            GraphError::Refused(detail) => format!("The media link was refused: {detail}"),
         }
     }
 }

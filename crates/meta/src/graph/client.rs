@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::download::{CheckedResolver, MediaPolicy};
 use super::errors::{retry_after, ApiError, GraphError};
 
 /// Meta's Graph API at the version the inbox is written against (the simulator serves the same).
@@ -56,6 +57,8 @@ pub struct GraphConfig {
     pub transfer_timeout: Duration,
     /// The largest JSON answer read (a page of templates is the biggest Meta sends us).
     pub max_response_bytes: u64,
+    /// Where media downloads may go (Meta's CDN hosts; the simulator in tests and the demo).
+    pub media_policy: MediaPolicy,
 }
 
 impl Default for GraphConfig {
@@ -66,6 +69,7 @@ impl Default for GraphConfig {
             request_timeout: Duration::from_secs(30),
             transfer_timeout: Duration::from_secs(300),
             max_response_bytes: 16 * 1024 * 1024,
+            media_policy: MediaPolicy::meta(),
         }
     }
 }
@@ -79,12 +83,19 @@ impl GraphConfig {
         self.request_timeout = timeout;
         self
     }
+
+    pub fn media_policy(mut self, policy: MediaPolicy) -> Self {
+        self.media_policy = policy;
+        self
+    }
 }
 
 /// The Graph API client. Cheap to clone (the connection pool is shared).
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
+    /// Media downloads only: redirects followed by hand, addresses checked by the resolver.
+    downloads: reqwest::Client,
     base: Url,
     config: GraphConfig,
 }
@@ -103,7 +114,17 @@ impl GraphClient {
             .user_agent(concat!("escala-inbox/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(GraphError::from_reqwest)?;
-        Ok(Self { http, base, config })
+        let downloads = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            // A proxy would be resolved instead of the media host, bypassing the address check.
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(CheckedResolver { policy: config.media_policy.clone() }))
+            .user_agent(concat!("escala-inbox/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(GraphError::from_reqwest)?;
+        Ok(Self { http, downloads, base, config })
     }
 
     /// Meta's production Graph API with the default timeouts.
@@ -171,6 +192,11 @@ impl GraphClient {
     /// Sends a request; a non-2xx answer becomes [`GraphError::Api`] or [`GraphError::Http`].
     pub(crate) async fn send(&self, request: RequestBuilder) -> Result<Response, GraphError> {
         let response = request.send().await.map_err(GraphError::from_reqwest)?;
+        self.check_status(response).await
+    }
+
+    /// The response if it is a success, else the error it carries.
+    async fn check_status(&self, response: Response) -> Result<Response, GraphError> {
         let status = response.status();
         tracing::debug!(path = response.url().path(), status = status.as_u16(), "Graph API answer");
         if status.is_success() {
@@ -200,21 +226,46 @@ impl GraphClient {
     /// Downloads `url` (with the bearer token when given) into memory, refusing more than
     /// `max_bytes`: a declared `Content-Length` over the limit is refused before reading, and the
     /// stream is cut as soon as it passes the limit, so memory never exceeds `max_bytes`.
+    /// The URL and every redirect must pass the [`MediaPolicy`] ([`GraphError::Refused`] otherwise);
+    /// the token goes only to the first URL's host.
     pub(crate) async fn download_bounded(
         &self,
         url: &str,
         token: Option<&str>,
         max_bytes: u64,
     ) -> Result<Bytes, GraphError> {
-        let url = Url::parse(url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| GraphError::InvalidRequest("the download URL is not http(s)".into()))?;
-        let mut request = self.http.get(url).timeout(self.config.transfer_timeout);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = self.send(request).await?;
+        let policy = &self.config.media_policy;
+        let mut url = Url::parse(url).map_err(|_| GraphError::Refused("the media URL cannot be read".into()))?;
+        let first_host = url.host_str().map(str::to_string);
+        let deadline = tokio::time::Instant::now() + self.config.transfer_timeout;
+        let mut redirects = 0;
+        let response = loop {
+            policy.check_url(&url).map_err(GraphError::Refused)?;
+            let mut request = self.downloads.get(url.clone());
+            if let Some(token) = token.filter(|_| url.host_str().map(str::to_string) == first_host) {
+                request = request.bearer_auth(token);
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let response = request.timeout(left).send().await.map_err(|e| match super::download::refused_in(&e) {
+                Some(reason) => GraphError::Refused(reason),
+                None => GraphError::from_reqwest(e),
+            })?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            redirects += 1;
+            if redirects > policy.max_redirects {
+                return Err(GraphError::Refused(format!("more than {} redirects", policy.max_redirects)));
+            }
+            let next = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| url.join(l).ok())
+                .ok_or_else(|| GraphError::Refused("a redirect without a usable Location".into()))?;
+            url = next;
+        };
+        let response = self.check_status(response).await?;
         read_limited(response, max_bytes).await
     }
 }

@@ -33,6 +33,10 @@ pub enum GraphError {
     /// A download larger than the caller allows; stopped before buffering more than `limit` bytes.
     #[error("the file is larger than {limit} bytes")]
     TooLarge { limit: u64 },
+    /// A media URL (or one of its redirects) outside the [`super::MediaPolicy`]: not HTTPS, not one of
+    /// Meta's hosts, or resolving to a private address. Never fetched, never worth retrying.
+    #[error("media download refused: {0}")]
+    Refused(String),
     /// The request could not be built (a bad base URL or MIME type): a bug or bad input, never sent.
     #[error("invalid Graph API request: {0}")]
     InvalidRequest(String),

@@ -7,7 +7,7 @@ use inbox_meta::graph::{whatsapp, GraphError, MediaRef, Retry, WaMedia, WaRecipi
 use sha2::{Digest, Sha256};
 use simulator::samples;
 
-use crate::support::{chunked_server, demo, meta};
+use crate::support::{chunked_server, demo, meta, redirect_server};
 
 const MB: u64 = 1024 * 1024;
 
@@ -148,4 +148,45 @@ async fn inbound_customer_media_downloads_with_the_token() {
     assert_eq!(bytes.as_ref(), samples::png().as_slice());
     let error = wa.download(&info.url, "EAA-wrong", MB).await.expect_err("wrong token");
     assert_eq!(error.code(), Some(190));
+}
+
+#[tokio::test]
+async fn redirects_are_capped_and_every_hop_is_checked() {
+    let m = meta().await;
+    // An endless chain of redirects to the same (allowed) host stops after three.
+    let (url, seen) = redirect_server(|n, own| format!("{own}/hop/{n}")).await;
+    let error = m.graph.messenger().download(&url, MB).await.expect_err("endless redirects");
+    assert!(matches!(&error, GraphError::Refused(r) if r.contains("redirects")), "{error:?}");
+    assert_eq!(error.classify(), Retry::Permanent);
+    assert_eq!(seen.lock().expect("log").len(), 4, "the first request and three redirects");
+
+    // A redirect to a host outside the policy is refused without being requested.
+    let (url, seen) = redirect_server(|_, _| "http://localhost:9/elsewhere".to_string()).await;
+    let error = m.graph.whatsapp().download(&url, demo::CLOUD_TOKEN, MB).await.expect_err("foreign host");
+    assert!(matches!(&error, GraphError::Refused(r) if r.contains("localhost")), "{error:?}");
+    assert!(error.reason().contains("refused"), "{}", error.reason());
+    assert_eq!(seen.lock().expect("log").len(), 1);
+    assert!(seen.lock().expect("log")[0].contains("authorization: bearer"), "the token goes to the first host");
+}
+
+#[tokio::test]
+async fn the_production_policy_refuses_the_simulator() {
+    let m = meta().await;
+    let strict = inbox_meta::graph::GraphClient::new(inbox_meta::graph::GraphConfig::with_base_url(m.sim.graph_base()))
+        .expect("client");
+    let (url, seen) = redirect_server(|_, own| format!("{own}/again")).await;
+    let error = strict.messenger().download(&url, MB).await.expect_err("plain HTTP to loopback");
+    assert!(matches!(&error, GraphError::Refused(_)), "{error:?}");
+    assert!(seen.lock().expect("log").is_empty(), "nothing was requested");
+    // A listed host that resolves to loopback is refused by the resolver, before connecting.
+    let mut policy = inbox_meta::graph::MediaPolicy::with_hosts("localhost").expect("policy");
+    policy.max_redirects = 0;
+    let graph = inbox_meta::graph::GraphClient::new(
+        inbox_meta::graph::GraphConfig::with_base_url(m.sim.graph_base()).media_policy(policy),
+    )
+    .expect("client");
+    let port = url.trim_start_matches("http://127.0.0.1:").split('/').next().expect("port").to_string();
+    let error = graph.messenger().download(&format!("https://localhost:{port}/x"), MB).await.expect_err("loopback");
+    assert!(matches!(&error, GraphError::Refused(r) if r.contains("not a public address")), "{error:?}");
+    assert!(seen.lock().expect("log").is_empty(), "nothing was requested");
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use inbox_meta::graph::{GraphClient, GraphConfig};
+use inbox_meta::graph::{GraphClient, GraphConfig, MediaPolicy};
 use simulator::{SimConfig, SimHandle, Simulator, StatusPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -25,8 +25,12 @@ pub async fn meta_with(request_timeout: Duration) -> Meta {
     let config = SimConfig::demo("test-app-secret").statuses(StatusPolicy::disabled());
     let sim = Simulator::start(config).await.expect("simulator starts");
     sim.set_webhook_url(webhook_sink().await);
-    let graph = GraphClient::new(GraphConfig::with_base_url(sim.graph_base()).request_timeout(request_timeout))
-        .expect("client");
+    // The simulator serves media over plain HTTP on loopback, which only a local policy allows.
+    let local = MediaPolicy::local("127.0.0.1").expect("policy");
+    let graph = GraphClient::new(
+        GraphConfig::with_base_url(sim.graph_base()).request_timeout(request_timeout).media_policy(local),
+    )
+    .expect("client");
     Meta { sim, graph }
 }
 
@@ -107,6 +111,39 @@ pub async fn chunked_server(total: usize) -> String {
         }
     });
     format!("http://{addr}/v/t39.1997-6/big.bin")
+}
+
+/// A server answering every request with a `302` to `location(n)` for its n-th request (from 0),
+/// recording each request's head (lower case).
+pub async fn redirect_server(
+    location: impl Fn(usize, &str) -> String + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let base = format!("http://{addr}");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (log, location, own) = (seen.clone(), std::sync::Arc::new(location), base.clone());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (log, location, own) = (log.clone(), location.clone(), own.clone());
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 8192];
+                let Ok(n) = stream.read(&mut buffer).await else { return };
+                let head = String::from_utf8_lossy(&buffer[..n]).to_ascii_lowercase();
+                let index = {
+                    let mut log = log.lock().expect("log");
+                    log.push(head);
+                    log.len() - 1
+                };
+                let answer = format!(
+                    "HTTP/1.1 302 Found\r\nlocation: {}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    location(index, &own)
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (format!("{base}/start"), seen)
 }
 
 /// A local address nothing listens on.

@@ -61,7 +61,15 @@ async fn upload(
         None => None,
     };
     let bad = |m: String| ApiError::bad_request("invalid_upload", m);
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.body_text()))? {
+    // A body cut at the route's limit is 413 like a file over it, not a malformed request.
+    let unreadable = |e: axum::extract::multipart::MultipartError| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge {
+            code: "media_too_large",
+            message: format!("files up to {MAX_UPLOAD_BYTES} bytes can be uploaded"),
+        },
+        _ => bad(e.body_text()),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         if field.name() != Some("file") {
             continue;
         }

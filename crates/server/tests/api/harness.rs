@@ -37,6 +37,24 @@ macro_rules! on_both_stores {
 }
 pub(crate) use on_both_stores;
 
+/// Like `on_both_stores!`, with the configuration changed by `$tweak` (a `fn(&mut Config)` of the
+/// calling module).
+macro_rules! on_both_stores_with {
+    ($tweak:ident => $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::TestApp::spawn_with($crate::harness::Backend::Sqlite, super::$tweak).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::harness::TestApp::spawn_with($crate::harness::Backend::Postgres, super::$tweak).await).await
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_stores_with;
+
 pub struct TestApp {
     pub base: String,
     /// The Meta simulator this server talks to (Graph API) and that posts its webhooks.
@@ -58,7 +76,7 @@ pub struct TestAccount {
     pub admin_token: String,
 }
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("INBOX_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
@@ -84,6 +102,11 @@ async fn create_pg_database() -> (String, String) {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with `tweak` applied to the configuration last (limits, retention, media hosts).
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
         // Server logs go to the test's captured output (shown when it fails); RUST_LOG filters them.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
@@ -104,6 +127,9 @@ impl TestApp {
         config.retry_base = std::time::Duration::from_millis(20);
         let sim = simulator::Simulator::start(simulator::SimConfig::demo(APP_SECRET)).await.expect("simulator");
         config.graph_api_base = sim.graph_base();
+        // The simulator serves media over plain HTTP on loopback.
+        config.media_policy = meta::graph::MediaPolicy::local("127.0.0.1").expect("media policy");
+        tweak(&mut config);
         let clock = Arc::new(OffsetClock::default());
         let app = Application::build(config, Overrides { clock: clock.clone() }).await.expect("build application");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -114,6 +140,16 @@ impl TestApp {
         }));
         sim.set_webhook_url(format!("{base}/webhooks/meta"));
         TestApp { base, sim, state, clock, http: Client::new(), shutdown: Some(tx), data_dir, pg_database }
+    }
+
+    /// Where this server keeps its SQLite file and media.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    /// This test's PostgreSQL database, on PostgreSQL.
+    pub fn pg_database(&self) -> Option<&str> {
+        self.pg_database.as_deref()
     }
 
     pub fn url(&self, path: &str) -> String {

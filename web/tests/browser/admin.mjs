@@ -34,11 +34,20 @@ export default () =>
       await page.getByRole('radio', { name: 'Messenger' }).check();
       await page.getByLabel('Nombre').fill('Sucursal Norte');
       await page.getByLabel('ID de la página').fill(SPARE_PAGE_ID);
+      // A token that does not control the page is refused by Meta's check, and nothing is connected.
+      await page.getByLabel('Token de acceso de la página').fill('EAAsim-not-this-page');
+      await page.getByRole('button', { name: 'Verificar y conectar' }).click();
+      await visible(page.getByRole('alert').filter({ hasText: 'Meta no confirmó que este token controle' }));
+      await hidden(page.getByRole('row').filter({ hasText: 'Sucursal Norte' }), 'nothing connected');
+
       await page.getByLabel('Token de acceso de la página').fill(SPARE_PAGE_TOKEN);
       await screenshot(page, 'settings-channels');
       await page.getByRole('button', { name: 'Verificar y conectar' }).click();
       await visible(page.getByRole('status').filter({ hasText: 'Canal «Sucursal Norte» conectado.' }));
-      await visible(page.getByRole('row').filter({ hasText: 'Sucursal Norte' }), 'listed with the others');
+      const row = page.getByRole('row').filter({ hasText: 'Sucursal Norte' });
+      await visible(row, 'listed with the others');
+      await row.getByRole('button', { name: 'Probar conexión de Sucursal Norte' }).click();
+      await visible(row.getByRole('status').filter({ hasText: 'Conexión correcta' }), 'Meta confirms the stored token');
 
       // Connected for real: a customer of that page now lands in the inbox.
       const psid = uniqueScopedId();

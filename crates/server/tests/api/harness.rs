@@ -66,6 +66,8 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     data_dir: PathBuf,
     pg_database: Option<String>,
+    database_url: String,
+    snapshotter: tokio::sync::Mutex<Option<Snapshotter>>,
 }
 
 /// An account created for a test, with its administrator's API token.
@@ -131,6 +133,7 @@ impl TestApp {
         config.media_policy = meta::graph::MediaPolicy::local("127.0.0.1").expect("media policy");
         tweak(&mut config);
         let clock = Arc::new(OffsetClock::default());
+        let database_url = config.database_url.clone();
         let app = Application::build(config, Overrides { clock: clock.clone() }).await.expect("build application");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
@@ -139,7 +142,18 @@ impl TestApp {
             let _ = rx.await;
         }));
         sim.set_webhook_url(format!("{base}/webhooks/meta"));
-        TestApp { base, sim, state, clock, http: Client::new(), shutdown: Some(tx), data_dir, pg_database }
+        TestApp {
+            base,
+            sim,
+            state,
+            clock,
+            http: Client::new(),
+            shutdown: Some(tx),
+            data_dir,
+            pg_database,
+            database_url,
+            snapshotter: tokio::sync::Mutex::new(None),
+        }
     }
 
     /// Where this server keeps its SQLite file and media.
@@ -333,6 +347,133 @@ impl TestApp {
             other => panic!("unknown kind {other}"),
         }
     }
+}
+
+/// Every row of every table (but sqlx's migration ledger), as text, by table: two snapshots that
+/// are equal prove that nothing was written in between.
+pub type DbSnapshot = std::collections::BTreeMap<String, Vec<String>>;
+
+/// A connection of the test's own to its database and the one query that reads every row.
+struct Snapshotter {
+    conn: SnapshotConn,
+    tables: Vec<String>,
+    /// `SELECT table, row-as-text FROM each table UNION ALL …`: one round trip per snapshot.
+    sql: String,
+}
+
+enum SnapshotConn {
+    Pg(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+impl Snapshotter {
+    async fn open(database_url: &str, postgres: bool) -> Snapshotter {
+        use sqlx::{Connection, Row};
+        if postgres {
+            let mut conn = sqlx::PgConnection::connect(database_url).await.expect("connect for snapshots");
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' \
+                 ORDER BY 1",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("tables");
+            let sql = tables
+                .iter()
+                .map(|t| format!("SELECT '{t}'::text AS t, x::text AS r FROM \"{t}\" x"))
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            Snapshotter { conn: SnapshotConn::Pg(conn), tables, sql }
+        } else {
+            let options: sqlx::sqlite::SqliteConnectOptions =
+                std::str::FromStr::from_str(database_url).expect("sqlite url");
+            let mut conn =
+                sqlx::SqliteConnection::connect_with(&options.read_only(true)).await.expect("connect for snapshots");
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name <> '_sqlx_migrations' ORDER BY 1",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("tables");
+            let mut selects = vec![];
+            for t in &tables {
+                let columns: Vec<String> = sqlx::query(&format!("SELECT name FROM pragma_table_info('{t}')"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("columns")
+                    .iter()
+                    .map(|r| r.get::<String, _>(0))
+                    .collect();
+                let row = columns.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || '|' || ");
+                selects.push(format!("SELECT '{t}' AS t, {row} AS r FROM \"{t}\""));
+            }
+            Snapshotter { conn: SnapshotConn::Sqlite(conn), tables, sql: selects.join(" UNION ALL ") }
+        }
+    }
+
+    async fn take(&mut self) -> DbSnapshot {
+        let rows: Vec<(String, String)> = match &mut self.conn {
+            SnapshotConn::Pg(c) => sqlx::query_as(&self.sql).fetch_all(c).await,
+            SnapshotConn::Sqlite(c) => sqlx::query_as(&self.sql).fetch_all(c).await,
+        }
+        .expect("snapshot");
+        let mut snapshot: DbSnapshot = self.tables.iter().map(|t| (t.clone(), vec![])).collect();
+        for (table, row) in rows {
+            snapshot.entry(table).or_default().push(row);
+        }
+        snapshot.values_mut().for_each(|rows| rows.sort());
+        snapshot
+    }
+}
+
+impl TestApp {
+    /// Reads the whole database through a connection of its own (not the server's pools).
+    pub async fn db_snapshot(&self) -> DbSnapshot {
+        let mut snapshotter = self.snapshotter.lock().await;
+        if snapshotter.is_none() {
+            *snapshotter = Some(Snapshotter::open(&self.database_url, self.pg_database.is_some()).await);
+        }
+        snapshotter.as_mut().expect("opened").take().await
+    }
+}
+
+impl TestApp {
+    /// Changes an account's plan the way the billing side does: in the database, outside the API.
+    pub async fn set_plan(&self, account_id: &str, plan: &str, addons: &[&str]) {
+        use sqlx::Connection;
+        let sql = "UPDATE accounts SET plan = $1, addons = $2 WHERE id = $3";
+        let addons = serde_json::to_string(addons).expect("json");
+        let done = if self.pg_database.is_some() {
+            let mut conn = sqlx::PgConnection::connect(&self.database_url).await.expect("connect");
+            sqlx::query(sql)
+                .bind(plan)
+                .bind(&addons)
+                .bind(account_id)
+                .execute(&mut conn)
+                .await
+                .map(|r| r.rows_affected())
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await.expect("connect");
+            sqlx::query(sql)
+                .bind(plan)
+                .bind(&addons)
+                .bind(account_id)
+                .execute(&mut conn)
+                .await
+                .map(|r| r.rows_affected())
+        };
+        assert_eq!(done.expect("update the plan"), 1);
+    }
+}
+
+/// The tables whose rows differ between two snapshots (empty: nothing was written).
+pub fn changed_tables(before: &DbSnapshot, after: &DbSnapshot) -> Vec<String> {
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    names.into_iter().filter(|t| before.get(*t) != after.get(*t)).cloned().collect()
 }
 
 pub struct DemoChannels {

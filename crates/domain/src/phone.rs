@@ -198,6 +198,31 @@ pub fn match_keys(number: impl AsRef<str>) -> Vec<String> {
     keys
 }
 
+/// Every digit form a stored WhatsApp id of the same line may have, for finding it by equality:
+/// the keys of `number` plus the other forms whose canonical digits are the same — Mexico with and
+/// without the mobile `1`, Argentina with and without the `9`, Brazilian mobiles with and without the
+/// ninth digit. Matching a stored id against [`match_keys`] alone is one-sided (`52 55…` typed does
+/// not find `52 1 55…` stored); against these forms it is [`equivalent`] in both directions for the
+/// forms WhatsApp uses (never Argentina's `15`, which is a dialling habit, not an id).
+pub fn wa_forms(number: impl AsRef<str>) -> Vec<String> {
+    let mut forms = match_keys(number);
+    let Some(canonical) = forms.last().cloned() else { return forms };
+    let mexico = || canonical.strip_prefix("52").filter(|n| n.len() == 10).map(|n| format!("521{n}"));
+    let argentina = || canonical.strip_prefix("549").filter(|n| n.len() == 10).map(|n| format!("54{n}"));
+    let brazil = || {
+        let national = canonical.strip_prefix("55").filter(|n| n.len() == 11 && n[2..].starts_with('9'))?;
+        Some(format!("55{}{}", &national[..2], &national[3..]))
+    };
+    let variant = mexico().or_else(argentina).or_else(brazil);
+    // Only a form that folds back onto the same canonical digits is the same line.
+    if let Some(v) = variant.filter(|v| canonical_digits(v).as_ref() == Some(&canonical)) {
+        if !forms.contains(&v) {
+            forms.push(v);
+        }
+    }
+    forms
+}
+
 /// Whether two international numbers designate the same WhatsApp user (their keys intersect).
 pub fn equivalent(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {
     let b = match_keys(b);

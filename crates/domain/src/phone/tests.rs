@@ -144,6 +144,24 @@ fn sends_without_a_wa_id_go_to_the_canonical_digits() {
     assert_eq!(to("+34 612 34 56 78"), "34612345678");
 }
 
+#[test]
+fn wa_forms_find_a_stored_id_from_any_form_of_it() {
+    let forms = |n: &str| {
+        let mut f = wa_forms(n);
+        f.sort();
+        f
+    };
+    assert_eq!(forms("525512345678"), ["5215512345678", "525512345678"]);
+    assert_eq!(forms("5215512345678"), ["5215512345678", "525512345678"]);
+    assert_eq!(forms("541112345678"), ["541112345678", "5491112345678"]);
+    assert_eq!(forms("5511987654321"), ["551187654321", "5511987654321"]);
+    assert_eq!(forms("551187654321"), ["551187654321", "5511987654321"]);
+    // Brazilian landlines have no ninth digit to drop; other countries have one form.
+    assert_eq!(forms("551132654321"), ["551132654321"]);
+    assert_eq!(forms("34612345678"), ["34612345678"]);
+    assert_eq!(wa_forms(""), Vec::<String>::new());
+}
+
 fn latam_number() -> impl Strategy<Value = String> {
     prop_oneof![
         "52(1)?[2-9][0-9]{9}",
@@ -187,6 +205,15 @@ proptest! {
     fn a_parsed_number_is_equivalent_to_its_recipient(a in any_number()) {
         if let Ok(p) = PhoneE164::parse(&format!("+{a}"), None) {
             prop_assert!(equivalent(&p, to_wa_recipient(&p)));
+        }
+    }
+
+    #[test]
+    fn wa_forms_are_equivalent_and_reach_the_canonical_form(a in latam_number()) {
+        let canonical = match_keys(&a).last().cloned().unwrap();
+        for form in wa_forms(&a) {
+            prop_assert!(equivalent(&a, &form), "{} ~ {}", a, form);
+            prop_assert!(wa_forms(&form).contains(&canonical), "{} from {}", canonical, form);
         }
     }
 

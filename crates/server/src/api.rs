@@ -12,6 +12,7 @@ pub mod meta_setup;
 pub mod personalize;
 pub mod quick_replies;
 pub mod rate_card;
+pub mod refusal_budget;
 pub mod roles;
 pub mod templates;
 pub mod uploads;

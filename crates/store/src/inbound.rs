@@ -9,7 +9,8 @@ use crate::db::{in_transaction, on_reader, on_writer};
 use crate::error::StoreResult;
 use crate::rows::parse_id;
 use crate::Store;
-use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, MessageId};
+use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, MessageId, UserId};
+use domain::permissions::ConversationScope;
 
 /// Who the customer is, as far as this event tells.
 #[derive(Clone, Debug, Default)]
@@ -95,24 +96,33 @@ impl MessageHit {
     }
 }
 
+/// Appends the condition "handle `h` of `channel` is this customer": any of their ids, a phone in any
+/// equivalent form of itself (Mexico's `52 1`, Argentina's `54 9`, Brazil's ninth digit) — WhatsApp
+/// may name the same customer either way across webhooks and send answers, and a person may type
+/// either. The first such handle (oldest) is the customer's.
+fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: &CustomerIdentity) {
+    q.push("h.channel_id = ").bind_text(channel.to_string()).push(" AND (h.bsuid = ");
+    q.bind(who.bsuid.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
+    q.push(" OR h.scoped_id = ");
+    q.bind(who.scoped_id.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
+    let mut wa_forms: Vec<String> = who.phone_keys.clone();
+    wa_forms.extend(who.wa_id.iter().flat_map(domain::phone::wa_forms));
+    wa_forms.sort();
+    wa_forms.dedup();
+    if !wa_forms.is_empty() {
+        q.push(" OR ").in_list("h.wa_id", wa_forms);
+    }
+    q.push(")");
+}
+
 /// Resolves (or creates) the handle and conversation of a customer inside a transaction, evaluating
 /// to `(handle_id, conversation_id, new_conversation)`. One body for both backends' connections.
 macro_rules! resolve_conversation {
     ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
         let who: &CustomerIdentity = $who;
-        // A phone matches any equivalent form of itself (Mexico's `52 1`, Argentina's `54 9`, Brazil's
-        // ninth digit): WhatsApp may name the same customer either way across webhooks and send answers.
-        let mut q = crate::sql::SqlBuilder::new("SELECT id, contact_id FROM handles WHERE channel_id = ");
-        q.bind_text($channel.to_string()).push(" AND (bsuid = ");
-        q.bind(who.bsuid.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
-        q.push(" OR scoped_id = ");
-        q.bind(who.scoped_id.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
-        let mut wa_forms: Vec<String> = who.phone_keys.clone();
-        wa_forms.extend(who.wa_id.clone());
-        if !wa_forms.is_empty() {
-            q.push(" OR ").in_list("wa_id", wa_forms);
-        }
-        q.push(") ORDER BY created_at, id LIMIT 2");
+        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id FROM handles h WHERE ");
+        push_customer_match(&mut q, $channel, who);
+        q.push(" ORDER BY h.created_at, h.id LIMIT 2");
         let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
         let handle_id: String = match hits.first() {
             Some(hit) => {
@@ -547,19 +557,83 @@ impl Store {
     }
 }
 
+/// The conversation a customer already has on a channel, and who it is assigned to.
+#[derive(sqlx::FromRow)]
+struct ExistingRow {
+    id: String,
+    assignee_id: Option<String>,
+}
+
+/// The customer's conversation on `$channel` (their first handle's), if they have one, read on `$ex`
+/// (a pool or a transaction).
+macro_rules! existing_conversation {
+    ($ex:expr, $channel:expr, $who:expr) => {{
+        let mut q = crate::sql::SqlBuilder::new(
+            "SELECT c.id, c.assignee_id FROM handles h JOIN conversations c ON c.handle_id = h.id WHERE ",
+        );
+        push_customer_match(&mut q, $channel, $who);
+        q.push(" ORDER BY h.created_at, h.id LIMIT 1");
+        let row: Option<ExistingRow> =
+            crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_optional($ex).await?;
+        row
+    }};
+}
+
+/// A customer's existing conversation on a channel, as a start would find it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExistingConversation {
+    pub id: ConversationId,
+    pub assignee: Option<UserId>,
+}
+
+impl ExistingRow {
+    fn parse(self) -> StoreResult<ExistingConversation> {
+        Ok(ExistingConversation {
+            id: parse_id(&self.id, "conversation")?,
+            assignee: self.assignee_id.as_deref().map(|a| parse_id(a, "user")).transpose()?,
+        })
+    }
+}
+
 impl Store {
+    /// The conversation `who` already has on `channel`, whoever may see it: what starting one would
+    /// continue. Writes nothing.
+    pub async fn customer_conversation(
+        &self,
+        channel: ChannelId,
+        who: &CustomerIdentity,
+    ) -> StoreResult<Option<ExistingConversation>> {
+        let row = on_reader!(self, p => existing_conversation!(p, channel, who));
+        row.map(ExistingRow::parse).transpose()
+    }
+
     /// The conversation with this customer on `channel`, created (with its handle) when there is none:
-    /// how a business starts a WhatsApp conversation.
+    /// how a business starts a WhatsApp conversation. An existing one is only found, never changed —
+    /// the customer's identity is what WhatsApp says, not what was typed — and one outside `scope` is
+    /// [`StoreError::NotFound`](crate::StoreError::NotFound) before anything is written, in the same
+    /// transaction as the creation. Returns the conversation and whether it was created.
     pub async fn open_conversation(
         &self,
         account: AccountId,
         channel: ChannelId,
         who: &CustomerIdentity,
+        scope: &ConversationScope,
         now_ms: i64,
     ) -> StoreResult<(ConversationId, bool)> {
         let (conversation, created) = in_transaction!(self, tx => {
-            let (_handle, conversation, created) = resolve_conversation!(tx, account, channel, who, now_ms, now_ms);
-            (conversation, created)
+            match existing_conversation!(&mut *tx, channel, who) {
+                Some(existing) => {
+                    let existing = existing.parse()?;
+                    if !scope.includes(channel, existing.assignee) {
+                        return Err(crate::StoreError::NotFound);
+                    }
+                    (existing.id.to_string(), false)
+                }
+                None => {
+                    let (_handle, conversation, created) = resolve_conversation!(tx, account, channel, who, now_ms, now_ms);
+                    (conversation, created)
+                }
+            }
         });
         Ok((parse_id(&conversation, "conversation")?, created))
     }

@@ -49,7 +49,9 @@ pub use conversations::{
 };
 pub use db::{Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
-pub use inbound::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewAttachment, NewMessage, Revision};
+pub use inbound::{
+    ApplyOutcome, CustomerIdentity, ExistingConversation, IngestOutcome, NewAttachment, NewMessage, Revision,
+};
 pub use journal::{JournalEntry, JournalOutcome};
 pub use messages::{AttachmentRecord, MessageRecord, QuotedMessage};
 pub use outbox::{NewOutbound, OutboundAttachment, OutboxItem};

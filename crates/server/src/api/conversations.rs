@@ -1,6 +1,8 @@
 //! Conversations: the list with its filters, one conversation with its window, assignment and status,
 //! and marking as read. Visibility is enforced by the store's scoped queries.
 
+use crate::api::refusal_budget::RefusalBudget;
+use crate::auth::throttle::RetryAfter;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
@@ -14,13 +16,23 @@ use domain::permissions::Action;
 use domain::time_util::from_millis;
 use domain::window::Window;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use store::{AssigneeFilter, ConversationFilter, ConversationPatch, ConversationRecord, ConversationStatus};
 use time::OffsetDateTime;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+/// How often a user may be told that a number is someone else's customer, per window (see
+/// [`RefusalBudget`]).
+pub const HIDDEN_CUSTOMERS_PER_WINDOW: u32 = 10;
+pub const HIDDEN_CUSTOMERS_WINDOW: Duration = Duration::from_secs(3600);
+
 pub fn router() -> OpenApiRouter<AppState> {
+    // One allowance per application (each test server has its own).
+    let hidden_customers = Arc::new(RefusalBudget::new(HIDDEN_CUSTOMERS_PER_WINDOW, HIDDEN_CUSTOMERS_WINDOW));
     OpenApiRouter::new()
         .routes(routes!(list_conversations, start_conversation))
+        .layer(axum::Extension(hidden_customers))
         .routes(routes!(get_conversation, update_conversation))
         .routes(routes!(mark_read))
 }
@@ -371,20 +383,37 @@ pub struct StartedConversation {
 
 /// Start (or continue) a WhatsApp conversation with an approved template — the only way a business
 /// may write first. A conversation started by a user who could not otherwise see it is assigned to them.
+///
+/// Whether the customer already has a conversation the caller may not see (another seller's) is
+/// decided before anything about them is read or written: it is then `404`, exactly like anything
+/// hidden, and nothing is written or sent. Such answers are few per user and hour (then `429` for
+/// every start until the hour ends), since they tell that the number is someone's customer.
 #[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = StartConversation,
-    responses((status = 201, body = StartedConversation), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = StartedConversation), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn start_conversation(
     State(state): State<AppState>,
+    axum::Extension(hidden_customers): axum::Extension<Arc<RefusalBudget>>,
     me: CurrentUser,
     Json(req): Json<StartConversation>,
 ) -> ApiResult<(StatusCode, Json<StartedConversation>)> {
     me.require_inbox()?;
     me.require(Action::SendMessages)?;
     me.require(Action::SendTemplates)?;
+    let budget_key = me.user_id().to_string();
+    hidden_customers
+        .check(&budget_key, Instant::now())
+        .map_err(|RetryAfter(wait)| ApiError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) })?;
+    let no_channel = || ApiError::unprocessable("invalid_channel", "no such channel");
     let stored = state.store.get_channel(me.account_id(), req.channel_id).await.map_err(|e| match e {
-        store::StoreError::NotFound => ApiError::unprocessable("invalid_channel", "no such channel"),
+        store::StoreError::NotFound => no_channel(),
         other => other.into(),
     })?;
+    if !me.scope().includes(stored.channel.id, Some(me.user_id())) {
+        // A role limited to other channels cannot write on this one, nor learn anything of it (not even
+        // what kind of channel it is): it does not exist for it.
+        return Err(no_channel());
+    }
     if !stored.channel.kind.can_initiate() {
         return Err(ApiError::unprocessable(
             "channel_cannot_initiate",
@@ -392,10 +421,6 @@ async fn start_conversation(
         ));
     }
     me.account.check_channel_kind(stored.channel.kind)?;
-    if !me.scope().includes(stored.channel.id, Some(me.user_id())) {
-        // A role limited to other channels cannot write on this one (nor see it).
-        return Err(ApiError::unprocessable("invalid_channel", "no such channel"));
-    }
     let mut contact_opt_out = None;
     let who = match (req.phone.as_deref(), req.contact_id) {
         (Some(raw), None) => {
@@ -431,8 +456,15 @@ async fn start_conversation(
         }
         _ => return Err(ApiError::unprocessable("invalid_request", "give exactly one of phone or contact_id")),
     };
+    // Someone else's customer does not exist for the caller: not their preferences, not their handle.
+    if let Some(existing) = state.store.customer_conversation(stored.channel.id, &who).await? {
+        if !me.scope().includes(stored.channel.id, existing.assignee) {
+            hidden_customers.spend(&budget_key, Instant::now());
+            return Err(ApiError::NotFound);
+        }
+    }
     let mut wa_forms = who.phone_keys.clone();
-    wa_forms.extend(who.wa_id.clone());
+    wa_forms.extend(who.wa_id.iter().flat_map(domain::phone::wa_forms));
     let marketing_opt_out_at = match contact_opt_out {
         Some(at) => Some(at),
         None => {
@@ -465,13 +497,22 @@ async fn start_conversation(
     )
     .await?;
     let all = domain::permissions::ConversationScope::All;
-    let (id, created) = state.store.open_conversation(me.account_id(), stored.channel.id, &who, state.now_ms()).await?;
+    // The store checks the scope again where it creates, in one transaction: a conversation that
+    // became someone else's meanwhile is refused the same way, still before any write.
+    let (id, _created) = state
+        .store
+        .open_conversation(me.account_id(), stored.channel.id, &who, &me.scope(), state.now_ms())
+        .await
+        .map_err(|e| match e {
+            store::StoreError::NotFound => {
+                hidden_customers.spend(&budget_key, Instant::now());
+                ApiError::NotFound
+            }
+            other => other.into(),
+        })?;
     let mut record = state.store.get_conversation(me.account_id(), &all, id).await?;
     if !me.scope().includes(record.channel_id, record.assignee.as_ref().map(|a| a.0)) {
-        if !created {
-            // Someone else's conversation: it does not exist for this caller.
-            return Err(ApiError::NotFound);
-        }
+        // A new customer's conversation, which this caller could not otherwise see.
         let patch = ConversationPatch { assignee: Some(Some(me.user_id())), status: None };
         record = state.store.update_conversation(me.account_id(), &all, id, &patch, state.now_ms()).await?;
     }

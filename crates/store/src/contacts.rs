@@ -264,21 +264,27 @@ impl Store {
     }
 
     /// Other contacts of the account that already have one of these phone keys (an identity conflict
-    /// to show the agent; contacts are never merged automatically).
+    /// to show the agent; contacts are never merged automatically) — only those the caller may see:
+    /// a contact it cannot see does not exist for it, not even as an id.
     pub async fn contacts_with_phone_keys(
         &self,
         account: AccountId,
+        scope: &ConversationScope,
         keys: &[String],
         except: Option<ContactId>,
     ) -> StoreResult<Vec<ContactId>> {
         if keys.is_empty() {
             return Ok(vec![]);
         }
-        let mut q = SqlBuilder::new("SELECT DISTINCT contact_id FROM contact_phone_keys WHERE account_id = ");
-        q.bind_text(account.to_string()).push(" AND ").in_list("phone_key", keys.iter().cloned());
+        let mut q = SqlBuilder::new(
+            "SELECT DISTINCT ct.id FROM contacts ct JOIN contact_phone_keys k ON k.contact_id = ct.id WHERE ct.account_id = ",
+        );
+        q.bind_text(account.to_string()).push(" AND ").in_list("k.phone_key", keys.iter().cloned());
         if let Some(except) = except {
-            q.push(" AND contact_id <> ").bind_text(except.to_string());
+            q.push(" AND ct.id <> ").bind_text(except.to_string());
         }
+        push_contact_scope(&mut q, scope);
+        q.push(" ORDER BY ct.id");
         let ids: Vec<String> =
             on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(p).await)?;
         ids.iter().map(|i| parse_id(i, "contact")).collect()

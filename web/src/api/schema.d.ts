@@ -237,6 +237,10 @@ export interface paths {
         /**
          * Start (or continue) a WhatsApp conversation with an approved template — the only way a business
          *     may write first. A conversation started by a user who could not otherwise see it is assigned to them.
+         * @description Whether the customer already has a conversation the caller may not see (another seller's) is
+         *     decided before anything about them is read or written: it is then `404`, exactly like anything
+         *     hidden, and nothing is written or sent. Such answers are few per user and hour (then `429` for
+         *     every start until the hour ends), since they tell that the number is someone's customer.
          */
         post: operations["start_conversation"];
         delete?: never;
@@ -456,7 +460,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The built-in roles and the account's custom roles. */
+        /**
+         * The roles the caller may give a user (needs `manage_users`): every role for an administrator;
+         *     for a custom role that manages users, only those within its own grant — the ones it could assign —
+         *     so that nobody reads grants naming channels they do not know.
+         */
         get: operations["list_roles"];
         put?: never;
         /** Create a custom role (administrators only). */
@@ -494,7 +502,13 @@ export interface paths {
         /** Every user of the account, with e-mail, role and availability (needs `manage_users`). */
         get: operations["list_users"];
         put?: never;
-        /** Create a user with a role (needs `manage_users`; only admins create admins). */
+        /**
+         * Create a user with a role (needs `manage_users`; only admins create admins).
+         * @description E-mail addresses are the login, unique across the installation: an address already used — in
+         *     this account or another, one answer for both — is `409 email_taken`. Such answers are few per
+         *     account and hour; then every creation is `429` until the hour ends, whatever the address, so that
+         *     they cannot be used to find out who uses the inbox elsewhere.
+         */
         post: operations["create_user"];
         delete?: never;
         options?: never;
@@ -1997,7 +2011,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2551,6 +2581,14 @@ export interface operations {
                     "application/json": components["schemas"]["RoleList"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_role: {
@@ -2719,6 +2757,14 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -197,6 +197,10 @@ async fn update_channel(
 ) -> ApiResult<Json<ChannelView>> {
     me.require(Action::ManageChannels)?;
     me.require_inbox()?;
+    // A channel outside a channel-scoped role does not exist for it, to read or to change.
+    if !me.permissions.may_use_channel(id) {
+        return Err(ApiError::NotFound);
+    }
     let name = match req.name.map(|n| n.trim().to_string()) {
         Some(n) if n.is_empty() => return Err(ApiError::unprocessable("invalid_name", "name must not be empty")),
         other => other,

@@ -209,7 +209,7 @@ async fn create_contact(
         ));
     }
     let keys = keys_of(&[&fields.phone_primary, &fields.phone_alternate, &fields.phone_whatsapp]);
-    let conflicts = state.store.contacts_with_phone_keys(me.account_id(), &keys, None).await?;
+    let conflicts = state.store.contacts_with_phone_keys(me.account_id(), &me.scope(), &keys, None).await?;
     let contact =
         state.store.create_contact(me.account_id(), &fields, keys, req.conversation_id, state.now_ms()).await?;
     crate::audit::record(
@@ -243,7 +243,7 @@ async fn get_contact(
     let contact = state.store.get_contact(me.account_id(), &me.scope(), id).await?;
     let f = &contact.fields;
     let keys = keys_of(&[&f.phone_primary, &f.phone_alternate, &f.phone_whatsapp]);
-    let conflicts = state.store.contacts_with_phone_keys(me.account_id(), &keys, Some(id)).await?;
+    let conflicts = state.store.contacts_with_phone_keys(me.account_id(), &me.scope(), &keys, Some(id)).await?;
     Ok(Json(view(contact, conflicts)))
 }
 
@@ -281,7 +281,7 @@ async fn update_contact(
     let keys = keys_of(&[&phones[0], &phones[1], &phones[2]]);
     let contact =
         state.store.update_contact(me.account_id(), &me.scope(), id, &patch, keys.clone(), state.now_ms()).await?;
-    let conflicts = state.store.contacts_with_phone_keys(me.account_id(), &keys, Some(id)).await?;
+    let conflicts = state.store.contacts_with_phone_keys(me.account_id(), &me.scope(), &keys, Some(id)).await?;
     crate::audit::record(
         &state,
         me.account_id(),

@@ -1,4 +1,4 @@
-//! Custom roles: `GET/POST /api/v1/roles` (administrators).
+//! Roles: `GET /api/v1/roles` (those who manage users) and `POST /api/v1/roles` (administrators).
 
 use crate::audit::record;
 use crate::auth::CurrentUser;
@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::ids::RoleId;
-use domain::permissions::{Permissions, Role};
+use domain::permissions::{Action, Permissions, Role};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -47,12 +47,17 @@ pub struct CreateRole {
     permissions: Permissions,
 }
 
-/// The built-in roles and the account's custom roles.
-#[utoipa::path(get, path = "/api/v1/roles", tag = "users", responses((status = 200, body = RoleList)))]
+/// The roles the caller may give a user (needs `manage_users`): every role for an administrator;
+/// for a custom role that manages users, only those within its own grant — the ones it could assign —
+/// so that nobody reads grants naming channels they do not know.
+#[utoipa::path(get, path = "/api/v1/roles", tag = "users",
+    responses((status = 200, body = RoleList), (status = 403, body = crate::error::ErrorBody)))]
 async fn list_roles(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Json<RoleList>> {
-    let mut items = vec![RoleView::from(&Role::Admin), RoleView::from(&Role::Seller)];
-    items.extend(state.store.list_roles(me.account_id()).await?.iter().map(RoleView::from));
-    Ok(Json(RoleList { items }))
+    me.require(Action::ManageUsers)?;
+    let mut roles = vec![Role::Admin, Role::Seller];
+    roles.extend(state.store.list_roles(me.account_id()).await?);
+    let grantable = |r: &Role| me.user.role.is_admin() || !r.is_admin() && r.permissions().within(&me.permissions);
+    Ok(Json(RoleList { items: roles.iter().filter(|r| grantable(r)).map(RoleView::from).collect() }))
 }
 
 /// Create a custom role (administrators only).

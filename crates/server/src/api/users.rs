@@ -1,8 +1,10 @@
 //! Users of the account: `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`, and
 //! `GET /api/v1/users/assignable` (who a conversation can be assigned to).
 
+use crate::api::refusal_budget::RefusalBudget;
 use crate::audit::record;
 use crate::auth::password::{self, MIN_PASSWORD_LEN};
+use crate::auth::throttle::RetryAfter;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -14,12 +16,21 @@ use domain::ids::{RoleId, UserId};
 use domain::permissions::{Action, Permissions, Role};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use store::{NewUser, RoleRef, User, UserPatch};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+/// `email_taken` answers an account may get per window (see [`RefusalBudget`]).
+pub const EMAIL_TAKEN_PER_WINDOW: u32 = 10;
+pub const EMAIL_TAKEN_WINDOW: Duration = Duration::from_secs(3600);
+
 pub fn router() -> OpenApiRouter<AppState> {
+    // One allowance per application (each test server has its own).
+    let email_taken = Arc::new(RefusalBudget::new(EMAIL_TAKEN_PER_WINDOW, EMAIL_TAKEN_WINDOW));
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
+        .layer(axum::Extension(email_taken))
         .routes(routes!(update_user))
         .routes(routes!(assignable_users))
 }
@@ -158,14 +169,25 @@ async fn assignable_users(State(state): State<AppState>, me: CurrentUser) -> Api
 }
 
 /// Create a user with a role (needs `manage_users`; only admins create admins).
+///
+/// E-mail addresses are the login, unique across the installation: an address already used — in
+/// this account or another, one answer for both — is `409 email_taken`. Such answers are few per
+/// account and hour; then every creation is `429` until the hour ends, whatever the address, so that
+/// they cannot be used to find out who uses the inbox elsewhere.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
-    responses((status = 201, body = UserView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = UserView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
+    axum::Extension(email_taken): axum::Extension<Arc<RefusalBudget>>,
     me: CurrentUser,
     Json(req): Json<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     me.require(Action::ManageUsers)?;
+    let budget_key = me.account_id().to_string();
+    email_taken
+        .check(&budget_key, Instant::now())
+        .map_err(|RetryAfter(wait)| ApiError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) })?;
     let email = Email::parse(&req.email).map_err(|e| ApiError::unprocessable("invalid_email", e.to_string()))?;
     let name = req.name.trim().to_string();
     if name.is_empty() {
@@ -186,6 +208,7 @@ async fn create_user(
         .await
         .map_err(|e| match e {
             e if e.is_conflict_on("email") => {
+                email_taken.spend(&budget_key, Instant::now());
                 ApiError::conflict("email_taken", "a user with this e-mail already exists")
             }
             other => custom_role_missing(other),

@@ -23,6 +23,7 @@ mod resources;
 mod retention;
 mod search;
 mod templates;
+mod tenancy;
 mod users_and_roles;
 mod voice_notes;
 mod web_ui;

@@ -13,6 +13,7 @@ mod channels;
 mod contact_search;
 mod identity_and_history;
 mod inbound;
+mod matrix;
 mod outbound;
 mod personalize;
 mod preferences_and_calls;

@@ -10,6 +10,8 @@ on_both_stores!(
     api_token_authenticates_and_a_bad_one_is_401,
     me_describes_user_role_permissions_and_plan,
     deactivated_user_is_refused_at_once,
+    deactivating_a_user_ends_their_browser_sessions,
+    a_downgraded_account_loses_the_inbox_on_its_existing_channels,
     basic_plan_gets_plan_required_on_the_inbox,
     accounts_see_nothing_of_each_other,
     health_readiness_metrics_and_openapi,
@@ -111,6 +113,87 @@ async fn deactivated_user_is_refused_at_once(app: TestApp) {
     // Reactivating does not resurrect the old credentials.
     app.patch(&acct.admin_token, &format!("/api/v1/users/{seller_id}"), json!({"active": true})).await;
     assert_error(app.get(&seller_token, "/api/v1/me").await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}
+
+/// docs/api.md: deactivating a user ends their sessions. A browser logged in with the cookie is
+/// refused at once, cannot log in again, and reactivating does not bring the old session back.
+async fn deactivating_a_user_ends_their_browser_sessions(app: TestApp) {
+    let acct = app.full_account().await;
+    let email = format!("vendedor-{}@example.com", uuid::Uuid::new_v4().simple());
+    let res = app
+        .post(
+            &acct.admin_token,
+            "/api/v1/users",
+            json!({"email": email, "name": "V", "password": PASSWORD, "role": "seller"}),
+        )
+        .await;
+    let seller_id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let browser = app.session_client();
+    let login = |client: &reqwest::Client| {
+        client.post(app.url("/api/v1/auth/login")).json(&json!({"email": email, "password": PASSWORD})).send()
+    };
+    assert_eq!(login(&browser).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(browser.get(app.url("/api/v1/conversations")).send().await.unwrap().status(), StatusCode::OK);
+
+    let user = format!("/api/v1/users/{seller_id}");
+    assert_eq!(app.patch(&acct.admin_token, &user, json!({"active": false})).await.status(), StatusCode::OK);
+    for path in ["/api/v1/me", "/api/v1/conversations"] {
+        assert_error(browser.get(app.url(path)).send().await.unwrap(), StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+    assert_error(login(&app.session_client()).await.unwrap(), StatusCode::UNAUTHORIZED, "unauthorized").await;
+
+    assert_eq!(app.patch(&acct.admin_token, &user, json!({"active": true})).await.status(), StatusCode::OK);
+    let res = browser.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_error(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let again = app.session_client();
+    assert_eq!(login(&again).await.unwrap().status(), StatusCode::OK, "a new login works");
+}
+
+/// docs/api.md: each send checks the plan again. An account downgraded after its channels and
+/// conversations exist answers `403 plan_required` — naming what is missing — on the inbox and on every
+/// send, and nothing reaches Meta.
+async fn a_downgraded_account_loses_the_inbox_on_its_existing_channels(app: TestApp) {
+    let acct = app.full_account().await;
+    let admin = acct.admin_token.as_str();
+    let channels = app.connect_demo_channels(admin).await;
+    let sync = format!("/api/v1/channels/{}/templates/sync", channels.cloud["id"].as_str().unwrap());
+    assert_eq!(app.post(admin, &sync, json!({})).await.status(), StatusCode::OK);
+    app.sim
+        .whatsapp_customer(simulator::demo::CLOUD_PHONE_NUMBER_ID, "5215512345678")
+        .unwrap()
+        .text("hola")
+        .await
+        .unwrap();
+    app.sim.messenger_customer(simulator::demo::PAGE_ID).unwrap().text("hola").await.unwrap();
+    app.settle().await;
+    let convs = app.get_json(admin, "/api/v1/conversations").await["items"].as_array().unwrap().clone();
+    assert_eq!(convs.len(), 2);
+    let sends_before =
+        app.sim.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).count();
+    let start = json!({"channel_id": channels.cloud["id"], "phone": "+52 55 7777 8888",
+        "template": {"name": "bienvenida", "language": "es_MX"}, "parameters": {"body": ["Ana"]}});
+
+    for (plan, addons, missing) in [("pro", &[][..], "WhatsApp add-on"), ("basic", &["whatsapp"][..], "Pro plan")] {
+        app.set_plan(&acct.account_id, plan, addons).await;
+        let me = app.get_json(admin, "/api/v1/me").await;
+        assert_eq!(me["account"]["inbox_enabled"], false, "{plan}");
+        let refused = |res: reqwest::Response| async move {
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(status, StatusCode::FORBIDDEN, "{plan}: {body}");
+            assert_eq!(body["error"]["code"], "plan_required", "{body}");
+            assert!(body["error"]["message"].as_str().unwrap().contains(missing), "{plan}: {body}");
+        };
+        refused(app.get(admin, "/api/v1/conversations").await).await;
+        refused(app.get(admin, "/api/v1/channels").await).await;
+        for conv in &convs {
+            let path = format!("/api/v1/conversations/{}/messages", conv["id"].as_str().unwrap());
+            refused(app.post(admin, &path, json!({"type": "text", "text": "hola"})).await).await;
+        }
+        refused(app.post(admin, "/api/v1/conversations", start.clone()).await).await;
+    }
+    let sends = app.sim.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).count();
+    assert_eq!(sends, sends_before, "nothing reached Meta");
 }
 
 async fn basic_plan_gets_plan_required_on_the_inbox(app: TestApp) {

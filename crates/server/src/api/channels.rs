@@ -197,7 +197,8 @@ async fn update_channel(
 ) -> ApiResult<Json<ChannelView>> {
     me.require(Action::ManageChannels)?;
     me.require_inbox()?;
-    // A channel outside a channel-scoped role does not exist for it, to read or to change.
+    // A channel outside a channel-scoped role does not exist for it: not to change, not to look up at
+    // Meta with a new token.
     if !me.permissions.may_use_channel(id) {
         return Err(ApiError::NotFound);
     }
@@ -211,10 +212,6 @@ async fn update_channel(
             let token = token.expose_secret().trim().to_string();
             if token.is_empty() {
                 return Err(ApiError::unprocessable("invalid_channel", "access_token must not be empty"));
-            }
-            // A channel outside a channel-scoped role does not exist for it (and is not looked up at Meta).
-            if !me.permissions.may_use_channel(id) {
-                return Err(ApiError::NotFound);
             }
             let current = state.store.get_channel(me.account_id(), id).await?;
             connection::require_ownership(&state, &current.channel.address, token.as_str()).await?;

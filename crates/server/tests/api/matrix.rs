@@ -205,15 +205,18 @@ fn routes() -> Vec<Route> {
     vec![
         route("GET", "/api/v1/attachments/{id}", Need::Inbox, Scope::Conversation, |c| Req::id(&c.w.attachment)),
         route("GET", "/api/v1/audit", Need::Admin, Scope::None, |_| Req::none()),
+        route("GET", "/api/v1/audit/export.csv", Need::Admin, Scope::None, |_| Req::none()),
         route("GET", "/api/v1/channels", Need::Inbox, Scope::None, |_| Req::none()),
-        route("POST", "/api/v1/channels", Need::All(&[ManageChannels]), Scope::None, |_| {
-            Req::none().json(
-                json!({"kind": "messenger", "name": "Otra página", "access_token": "EAAG-token", "page_id": meta_id()}),
-            )
+        route("POST", "/api/v1/channels", Need::All(&[ManageChannels]), Scope::None, |c| {
+            Req::none().json(c.f.new_channels[c.caller as usize].clone())
         }),
         route("PATCH", "/api/v1/channels/{id}", Need::All(&[ManageChannels]), Scope::Channel, |c| {
             Req::id(&c.w.channel).json(json!({"auto_assign": false}))
         }),
+        route("POST", "/api/v1/channels/{id}/test", Need::All(&[ManageChannels]), Scope::Channel, |c| {
+            Req::id(&c.w.channel)
+        }),
+        route("GET", "/api/v1/meta_webhook", Need::All(&[ManageChannels]), Scope::None, |_| Req::none()),
         route("GET", "/api/v1/channels/{id}/templates", Need::Inbox, Scope::Channel, |c| Req::id(&c.w.channel)),
         route(
             "POST",
@@ -337,6 +340,8 @@ struct Fixture {
     account_secrets: Vec<Vec<String>>,
     /// The channel only the narrow role may not know (account A's coexistence number).
     open_channel: String,
+    /// A Page Meta knows, per caller, for `POST /channels`.
+    new_channels: Vec<Value>,
 }
 
 impl Fixture {
@@ -469,7 +474,10 @@ async fn setup(app: &TestApp) -> Fixture {
     let coexistence = created(app, ta, "/api/v1/channels", json!({"kind": "whatsapp_business_app", "name": "App", "access_token": demo::APP_TOKEN, "phone_number_id": demo::APP_PHONE_NUMBER_ID, "waba_id": demo::WABA_ID, "display_phone_number": demo::APP_DISPLAY_NUMBER})).await;
     let instagram = created(app, tb, "/api/v1/channels", json!({"kind": "instagram", "name": "IG B", "access_token": demo::IG_TOKEN, "instagram_account_id": demo::IG_ID})).await;
     // Another number of the same WABA, so that B's templates sync from the simulator too.
-    let b_whatsapp = created(app, tb, "/api/v1/channels", json!({"kind": "whatsapp_cloud", "name": "WA B", "access_token": demo::CLOUD_TOKEN, "phone_number_id": meta_id(), "waba_id": demo::WABA_ID, "display_phone_number": "+52 55 1000 0009"})).await;
+    let b_number = meta_id();
+    let number = simulator::WhatsAppNumber::new(&b_number, demo::WABA_ID, "525510000009", demo::CLOUD_TOKEN);
+    app.sim.add_whatsapp_number(number);
+    let b_whatsapp = created(app, tb, "/api/v1/channels", json!({"kind": "whatsapp_cloud", "name": "WA B", "access_token": demo::CLOUD_TOKEN, "phone_number_id": b_number, "waba_id": demo::WABA_ID, "display_phone_number": "+52 55 1000 0009"})).await;
     let (c1, c2, b_ig, b_wa) = (id(&cloud), id(&coexistence), id(&instagram), id(&b_whatsapp));
     for (token, channel) in [(ta, &c1), (ta, &c2), (tb, &b_wa)] {
         created(app, token, &format!("/api/v1/channels/{channel}/templates/sync"), json!({})).await;
@@ -545,6 +553,7 @@ async fn setup(app: &TestApp) -> Fixture {
         worlds,
         account_secrets: vec![a_secrets, b_secrets],
         open_channel: c2,
+        new_channels: CALLERS.iter().map(|_| app.channel_body("messenger")).collect(),
     }
 }
 

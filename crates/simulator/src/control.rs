@@ -9,7 +9,7 @@
 //! | `GET /_sim/sent` | messages accepted by the send endpoints and their fate |
 //! | `PUT /_sim/webhook_url` `{"url"}` | where webhooks go |
 //! | `GET /_sim/clock` · `POST /_sim/clock/advance` `{"seconds"}` | the simulated clock |
-//! | `POST /_sim/faults` `{"count", "kind": "http500"\|"rate_limit"\|"timeout"\|"graph_error", "timeout_ms", "code", "http_status", "target": "sends"\|"profile_lookups"\|"asset_lookups"}` | fail the next sends (or profile / asset lookups) |
+//! | `POST /_sim/faults` `{"count", "kind": "http500"\|"rate_limit"\|"timeout"\|"timeout_after_delivery"\|"graph_error", "timeout_ms", "code", "http_status", "target": "sends"\|"profile_lookups"\|"asset_lookups"}` | fail the next sends (or profile / asset lookups; `timeout_after_delivery`: delivered, then the answer is lost) |
 //! | `POST /_sim/assets/whatsapp_numbers` `{"phone_number_id", "waba_id", "display_phone_number", "access_token", "verified_name"?, "coexistence"?}` | Meta gets another number |
 //! | `POST /_sim/assets/pages` `{"page_id", "name", "access_token"}` | Meta gets another Page |
 //! | `POST /_sim/assets/instagram_accounts` `{"ig_id", "username", "access_token", "page_id"?}` | Meta gets another Instagram account |
@@ -220,6 +220,9 @@ async fn faults(State(state): State<Arc<SimState>>, Json(spec): Json<FaultSpec>)
         "http500" => Fault::Http500,
         "rate_limit" => Fault::RateLimit,
         "timeout" => Fault::Timeout(Duration::from_millis(spec.timeout_ms.unwrap_or(30_000))),
+        "timeout_after_delivery" => {
+            Fault::TimeoutAfterDelivery(Duration::from_millis(spec.timeout_ms.unwrap_or(30_000)))
+        }
         "graph_error" => match spec.code {
             Some(code) => Fault::GraphError { code, http_status: spec.http_status.unwrap_or(400) },
             None => return error(StatusCode::BAD_REQUEST, "graph_error needs a code"),

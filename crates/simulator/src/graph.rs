@@ -5,6 +5,7 @@
 mod objects;
 mod profiles;
 mod social_attachments;
+mod social_files;
 mod social_send;
 mod wa_media;
 mod wa_phone_numbers;

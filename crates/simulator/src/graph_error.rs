@@ -27,6 +27,8 @@ pub(crate) struct GraphError {
     pub subcode: Option<i64>,
     pub details: Option<String>,
     pub product: Product,
+    /// Answered by a gateway in front of Graph: a bare status with a plain-text body, no Meta error.
+    pub gateway: bool,
 }
 
 pub(crate) type GraphResult<T> = Result<T, GraphError>;
@@ -41,6 +43,7 @@ impl GraphError {
             subcode: None,
             details: None,
             product,
+            gateway: false,
         }
     }
 
@@ -139,6 +142,14 @@ impl GraphError {
         }
     }
 
+    /// A gateway gave up waiting for Graph: a bare HTTP 504 whose body is no Meta error, so the caller
+    /// cannot tell whether the call took effect.
+    pub fn gateway_timeout(product: Product) -> Self {
+        let mut e = Self::transient(product).with_status(StatusCode::GATEWAY_TIMEOUT);
+        e.gateway = true;
+        e
+    }
+
     /// Meta's throughput limit for the product.
     pub fn rate_limited(product: Product) -> Self {
         match product {
@@ -168,6 +179,9 @@ impl GraphError {
 
 impl IntoResponse for GraphError {
     fn into_response(self) -> Response {
+        if self.gateway {
+            return (self.status, "upstream request timeout").into_response();
+        }
         let mut response = (self.status, axum::Json(self.to_json())).into_response();
         if self.code == 190 {
             // Graph answers bad tokens with a WWW-Authenticate challenge too.
@@ -224,6 +238,7 @@ pub fn whatsapp_title(code: i64) -> &'static str {
         132012 => "Parameter format does not match format in the created template",
         132015 => "Template is Paused",
         132016 => "Template is Disabled",
+        132018 => "There was an issue with the parameters in your template.",
         133010 => "Phone number Not Registered",
         _ => "Unknown error",
     }

@@ -121,6 +121,22 @@ impl SimHandle {
         }
     }
 
+    /// Waits until no Graph request is being handled — every one received was answered, or abandoned by a
+    /// client that gave up — or the timeout passes; returns whether it got there. After a client timed
+    /// out on a held request, this says the simulator is done with it (and did whatever it was going to).
+    pub async fn wait_idle(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.state.in_flight.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// Messages accepted by the send endpoints, oldest first.
     pub fn sent_messages(&self) -> Vec<SentMessage> {
         lock(&self.state.sent).clone()

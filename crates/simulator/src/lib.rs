@@ -56,16 +56,24 @@
 //!   paused/disabled), 132015 (PAUSED), 132016 (DISABLED), 132000 (parameter count or names), 132012
 //!   (header media type), 131009/131053 (a header media id not uploaded to the WABA, or of another
 //!   type), 131008 (missing values/button parameters), 131062 (code-button authentication templates to
-//!   a BSUID).
+//!   a BSUID), 132018 (a text parameter with a new line, a tab or more than 4 consecutive spaces), 132005
+//!   (the header over 60 or the body over 1024 characters once filled in).
+//! - Stickers must be 512×512 WebP within 100 KB static / 500 KB animated: one that is not is accepted and
+//!   fails with a `failed` status carrying 131053.
 //! - Voice notes (`audio.voice: true`) need media uploaded as `audio/ogg; codecs=opus` whose bytes are
 //!   Ogg/Opus, else 131053; links cannot be checked and are accepted.
 //! - Messenger/Instagram: unknown recipients are 100/2018001; outside the window (24 h for `RESPONSE`/
 //!   `UPDATE`/sender actions, 7 days for `HUMAN_AGENT`) is 10/2018278; text over 2000 characters
-//!   (Messenger) or 1000 bytes (Instagram) is 100.
+//!   (Messenger) or 1000 bytes (Instagram) is 100; a message without `messaging_type` is 100; attachment
+//!   files follow each platform's types and sizes (Messenger 25 MB; Instagram image png/jpeg/gif 8 MB,
+//!   video, audio aac/m4a/wav/mp4 and pdf files 25 MB), else 100/2018047.
 //! - Injected faults apply only to message sends (not to mark-as-read or sender actions); profile lookups
 //!   and asset lookups have their own ([`SimHandle::fail_next_profile_lookups`],
 //!   [`SimHandle::fail_next_asset_lookups`]). A timeout
-//!   fault holds the request and then answers 504 without sending anything.
+//!   fault holds the request and then answers 504 without sending anything; a timeout *after delivery*
+//!   ([`Fault::TimeoutAfterDelivery`]) delivers the message, then holds and answers a bare 504 — the
+//!   uncertain case, where a resend reaches the customer twice. [`SimHandle::wait_idle`] waits until every
+//!   held request has ended.
 //! - Status webhooks: `sent`, `delivered` (both with pricing) and `read`; `played` after `read` for voice
 //!   notes; failures are a lone `failed`. Messenger gets `delivery` and `read`, Instagram `read`.
 

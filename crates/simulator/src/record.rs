@@ -3,6 +3,7 @@
 //! payload the inbox sent. The `/_sim` control API is not recorded.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::{to_bytes, Body};
@@ -101,6 +102,8 @@ pub(crate) async fn record(State(state): State<Arc<SimState>>, req: Request, nex
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect::<BTreeMap<_, _>>();
     let content_type = headers.get("content-type").cloned().unwrap_or_default();
+    // Counted as finished when its handling ends, answered or abandoned by a client that gave up.
+    let _in_flight = InFlight::start(&state);
     state.record(RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
@@ -110,6 +113,22 @@ pub(crate) async fn record(State(state): State<Arc<SimState>>, req: Request, nex
         at: state.clock.now(),
     });
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// One Graph request being handled: `SimState::in_flight` counts it until this is dropped.
+struct InFlight(Arc<SimState>);
+
+impl InFlight {
+    fn start(state: &Arc<SimState>) -> Self {
+        state.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(Arc::clone(state))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn summarise(content_type: &str, bytes: &Bytes) -> RecordedBody {

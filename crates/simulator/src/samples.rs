@@ -20,6 +20,38 @@ pub fn webp() -> Vec<u8> {
     STANDARD.decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==").unwrap_or_default()
 }
 
+/// A WebP sticker with a `width`×`height` canvas (`VP8X`), animated or not, padded to `len` bytes with a
+/// chunk readers skip (RIFF files have an even length: an odd `len` gets one byte more; a `len` shorter
+/// than the header is ignored): for WhatsApp's sticker rules (512×512, 100 KB static, 500 KB animated).
+/// Sniffers see a WebP; it holds no picture.
+pub fn webp_sticker(width: u32, height: u32, animated: bool, len: usize) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, fourcc: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(fourcc);
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            out.push(0);
+        }
+    }
+    let mut body = b"WEBP".to_vec();
+    let mut vp8x = vec![if animated { 0x02 } else { 0x00 }, 0, 0, 0];
+    vp8x.extend_from_slice(&width.saturating_sub(1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&height.saturating_sub(1).to_le_bytes()[..3]);
+    chunk(&mut body, b"VP8X", &vp8x);
+    if animated {
+        // Background colour and loop count.
+        chunk(&mut body, b"ANIM", &[0, 0, 0, 0, 0, 0]);
+    }
+    // RIFF header (8) + body so far + the padding chunk's header (8).
+    if let Some(room) = len.checked_sub(8 + body.len() + 8) {
+        chunk(&mut body, b"JUNK", &vec![0; room]);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
 /// An MP4 file header (`ftyp` + empty `mdat`).
 pub fn mp4() -> Vec<u8> {
     let mut v = Vec::new();
@@ -126,6 +158,15 @@ mod tests {
         let ogg = ogg_opus();
         assert!(ogg.starts_with(b"OggS"));
         assert_eq!(&ogg[28..36], b"OpusHead");
+    }
+
+    #[test]
+    fn stickers_have_the_asked_length() {
+        for len in [2_000, 102_400, 102_402] {
+            assert_eq!(webp_sticker(512, 512, false, len).len(), len);
+        }
+        assert_eq!(webp_sticker(512, 512, false, 2_001).len(), 2_002);
+        assert!(webp_sticker(512, 512, true, 0).len() > 30, "never shorter than its header");
     }
 
     #[test]

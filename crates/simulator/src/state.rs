@@ -5,6 +5,7 @@
 //! Locks are `std::sync::Mutex`es held only for short, non-async sections.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -113,6 +114,8 @@ pub(crate) struct SimState {
     pub sent: Mutex<Vec<SentMessage>>,
     /// What each accepted message's status webhooks will say, by message id.
     pub status_plans: Mutex<HashMap<String, StatusPlan>>,
+    /// Graph requests received whose handling has not ended yet (held by a timeout fault, say).
+    pub in_flight: AtomicUsize,
 }
 
 impl SimState {
@@ -149,6 +152,7 @@ impl SimState {
             social_customers: Mutex::default(),
             sent: Mutex::default(),
             status_plans: Mutex::default(),
+            in_flight: AtomicUsize::new(0),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `POST /{PAGE_ID}/message_attachments` (Messenger Attachment Upload API): a reusable attachment from a
 //! `url` or a multipart `filedata`, answered `{"attachment_id"}`; sends then use `payload.attachment_id`.
-//! Instagram accounts cannot upload Ogg or WebM audio (100/2018047).
+//! The file must be one the platform takes (`social_files`: Instagram's list, 25 MB; 100/2018047
+//! otherwise); a Page uploads for its Instagram account with `"platform": "instagram"`.
 
 use std::sync::Arc;
 
@@ -10,10 +11,11 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use super::social_send::{check_instagram_audio, parse_body};
+use super::social_send::parse_body;
 use super::{access_token, answer, authenticate, resolve, Sender};
 use crate::graph_error::{GraphError, GraphResult};
 use crate::ids;
+use crate::payloads::SocialPlatform;
 use crate::state::{lock, PageAttachment, SimState};
 
 pub(super) async fn upload(
@@ -43,15 +45,18 @@ fn upload_inner(
     let has_file = file.is_some();
     let attachment = &request["message"]["attachment"];
     let kind = attachment["type"].as_str().unwrap_or_default();
-    if instagram {
-        check_instagram_audio(kind, file.as_ref())?;
-    }
     if !["image", "video", "audio", "file"].contains(&kind) {
         return Err(GraphError::messenger(
             100,
             &format!("Param message[attachment][type] must be one of {{image, video, audio, file}} - got \"{kind}\""),
         ));
     }
+    let platform = if instagram || request["platform"] == "instagram" {
+        SocialPlatform::Instagram
+    } else {
+        SocialPlatform::Messenger
+    };
+    super::social_files::check(platform, kind, file.as_ref())?;
     let url = attachment["payload"]["url"].as_str();
     if url.is_none() && !has_file {
         return Err(GraphError::messenger(100, "An attachment upload needs a payload url or filedata"));

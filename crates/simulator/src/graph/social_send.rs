@@ -5,8 +5,10 @@
 //! user found"); `RESPONSE`/`UPDATE` (and sender actions) only within 24 h of the customer's last message,
 //! `MESSAGE_TAG` + `HUMAN_AGENT` within 7 days, otherwise code 10 subcode 2018278; other tags are
 //! Messenger-only; text ≤ 2000 characters (Messenger) or 1000 UTF-8 bytes (Instagram); attachments by
-//! `url`, `attachment_id` or multipart `filedata` (Instagram refuses Ogg and WebM audio files). Answers `{"recipient_id","message_id"}`.
-//! A missing `messaging_type` is read as `RESPONSE`, as Graph still does.
+//! `url`, `attachment_id` or multipart `filedata`, whose type and size follow each platform's list
+//! (`social_files`). Answers `{"recipient_id","message_id"}`.
+//! A message without `messaging_type` is refused (100): Meta requires it on every message send since
+//! 2018; sender actions need none.
 
 use std::sync::Arc;
 
@@ -66,28 +68,6 @@ pub(super) fn parse_body(headers: &HeaderMap, body: &Bytes) -> GraphResult<(Valu
     Ok((value, None))
 }
 
-/// Instagram plays audio only as AAC, M4A, WAV or MP4 (meta-platform §10): an Ogg or WebM file — what
-/// browsers record as Opus voice notes — is refused when uploaded, as Meta does ("Upload attachment
-/// failure", 100/2018047). Linked files are not fetched, so they cannot be checked.
-pub(super) fn check_instagram_audio(kind: &str, file: Option<&multipart::Part>) -> GraphResult<()> {
-    let Some(file) = file.filter(|_| kind == "audio") else { return Ok(()) };
-    let mime = file
-        .content_type
-        .as_deref()
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    let refused_mime = ["audio/ogg", "audio/opus", "audio/webm", "video/webm", "video/ogg"].contains(&mime.as_str());
-    let refused_bytes = file.data.starts_with(b"OggS") || file.data.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]);
-    if refused_mime || refused_bytes {
-        return Err(invalid("Upload attachment failure.").with_subcode(2018047));
-    }
-    Ok(())
-}
-
 /// The platform and the Page/account whose customer `recipient` is.
 fn target(state: &SimState, sender: &Sender, recipient: &str) -> GraphResult<(SocialPlatform, String)> {
     match sender {
@@ -140,7 +120,12 @@ pub(super) async fn send(
         .get("message")
         .and_then(Value::as_object)
         .ok_or_else(|| invalid("Must send either message or sender_action"))?;
-    let window = match obj.get("messaging_type").and_then(Value::as_str).unwrap_or("RESPONSE") {
+    let messaging_type = obj
+        .get("messaging_type")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| invalid("The parameter messaging_type is required"))?;
+    let window = match messaging_type {
         "RESPONSE" | "UPDATE" => Some(STANDARD_WINDOW),
         "MESSAGE_TAG" => match obj.get("tag").and_then(Value::as_str) {
             Some("HUMAN_AGENT") => Some(HUMAN_AGENT_WINDOW),
@@ -157,13 +142,12 @@ pub(super) async fn send(
     if window.is_some_and(|w| !within(customer.last_inbound, now, w)) {
         return Err(outside_window());
     }
-    if let Some(fault) = state.next_fault() {
+    let fault = state.next_fault();
+    if let Some(fault) = fault.filter(|f| !f.after_delivery()) {
         return Err(fault.strike(Product::Messenger).await);
     }
-    if platform == SocialPlatform::Instagram {
-        let kind = message.get("attachment").and_then(|a| a["type"].as_str()).unwrap_or_default();
-        check_instagram_audio(kind, file.as_ref())?;
-    }
+    let kind = message.get("attachment").and_then(|a| a["type"].as_str()).unwrap_or_default();
+    super::social_files::check(platform, kind, file.as_ref())?;
     let echo = content(state, platform, &asset_id, message, has_file)?;
 
     let mid = match platform {
@@ -190,6 +174,10 @@ pub(super) async fn send(
         message_id: mid.clone(),
         echo: Some(SocialMessage { mid: mid.clone(), is_echo: true, ..echo }),
     });
+    if let Some(fault) = fault {
+        // Delivered, but the answer is lost: the uncertain case.
+        return Err(fault.strike(Product::Messenger).await);
+    }
     Ok(json!({"recipient_id": recipient, "message_id": mid}))
 }
 

@@ -61,6 +61,55 @@ pub(crate) fn is_ogg_opus(bytes: &[u8]) -> bool {
     bytes.starts_with(b"OggS") && bytes.windows(8).take(128).any(|w| w == b"OpusHead")
 }
 
+/// A WebP's canvas and whether it is animated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WebpInfo {
+    pub width: u32,
+    pub height: u32,
+    pub animated: bool,
+}
+
+/// Reads a WebP's size from its first image chunk (`VP8X` canvas, `VP8L` or `VP8 ` bitstream header) and
+/// its animation flag; `None` when the bytes are no WebP.
+pub(crate) fn webp_info(bytes: &[u8]) -> Option<WebpInfo> {
+    if !(bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP")) {
+        return None;
+    }
+    let u24 = |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+    let mut pos = 12usize;
+    let mut animated = false;
+    while let Some(header) = bytes.get(pos..pos + 8) {
+        let size = usize::try_from(u32::from_le_bytes([header[4], header[5], header[6], header[7]])).ok()?;
+        let data = bytes.get(pos + 8..)?;
+        match &header[..4] {
+            b"VP8X" => {
+                let d = data.get(..10)?;
+                return Some(WebpInfo {
+                    width: u24(&d[4..7]) + 1,
+                    height: u24(&d[7..10]) + 1,
+                    animated: d[0] & 0x02 != 0,
+                });
+            }
+            b"VP8L" => {
+                let d = data.get(..5)?;
+                let bits = u32::from_le_bytes([d[1], d[2], d[3], d[4]]);
+                return Some(WebpInfo { width: (bits & 0x3FFF) + 1, height: ((bits >> 14) & 0x3FFF) + 1, animated });
+            }
+            b"VP8 " => {
+                let d = data.get(6..10)?;
+                let width = u32::from(u16::from_le_bytes([d[0], d[1]]) & 0x3FFF);
+                let height = u32::from(u16::from_le_bytes([d[2], d[3]]) & 0x3FFF);
+                return Some(WebpInfo { width, height, animated });
+            }
+            b"ANIM" | b"ANMF" => animated = true,
+            _ => {}
+        }
+        // Chunks are padded to an even size.
+        pos = pos.checked_add(8)?.checked_add(size.checked_add(size & 1)?)?;
+    }
+    None
+}
+
 /// The message type a stored MIME can be sent as (documents accept anything).
 pub(crate) fn family(mime: &str) -> Option<&'static str> {
     match essence(mime).as_str() {
@@ -215,6 +264,16 @@ mod tests {
         assert!(!is_opus_mime("audio/opus"));
         assert!(is_ogg_opus(&crate::samples::ogg_opus()));
         assert!(!is_ogg_opus(b"\x1aE\xdf\xa3webm"));
+    }
+
+    #[test]
+    fn webp_sizes_come_from_the_canvas_or_the_bitstream() {
+        let lossless = webp_info(&crate::samples::webp()).expect("the sample is a WebP");
+        assert_eq!((lossless.width, lossless.height, lossless.animated), (1, 1, false));
+        let sticker = webp_info(&crate::samples::webp_sticker(512, 512, true, 2_000)).expect("a WebP");
+        assert_eq!((sticker.width, sticker.height, sticker.animated), (512, 512, true));
+        assert_eq!(webp_info(b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0"), None, "cut short");
+        assert_eq!(webp_info(&crate::samples::png()), None);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   (undeliverable): Meta reads `to` as digits, and such a message "does not reach the user".
 //! - `to` wins over `recipient` when both are present.
 //! - Mark-as-read (`status: "read"`) answers `{"success": true}`; it is not a send, so injected faults
-//!   do not apply to it.
+//!   do not apply to it. A [`crate::Fault::TimeoutAfterDelivery`] lets a valid send through (recorded,
+//!   statuses scheduled) and only then loses the answer.
 
 use std::sync::Arc;
 
@@ -56,7 +57,8 @@ pub(super) async fn send(state: &Arc<SimState>, number: &WhatsAppNumber, body: &
     if obj.contains_key("status") {
         return mark_read(obj);
     }
-    if let Some(fault) = state.next_fault() {
+    let fault = state.next_fault();
+    if let Some(fault) = fault.filter(|f| !f.after_delivery()) {
         return Err(fault.strike(Product::WhatsApp).await);
     }
     match obj.get("recipient_type").and_then(Value::as_str) {
@@ -85,7 +87,8 @@ pub(super) async fn send(state: &Arc<SimState>, number: &WhatsAppNumber, body: &
         // Accepted with an id, then failed by a status webhook, as Meta does for 131047.
         _ if marketing_stopped => SendOutcome::Failed { code: 131050 },
         _ if checked.template.is_none() && !window_open => SendOutcome::Failed { code: 131047 },
-        _ => SendOutcome::Delivered,
+        // Found wrong only when WhatsApp processes it (e.g. a sticker's size): accepted, then failed.
+        _ => checked.fails_later.map_or(SendOutcome::Delivered, |code| SendOutcome::Failed { code }),
     };
     let pricing = pricing(&checked, window_open);
     let id = ids::wamid();
@@ -109,6 +112,10 @@ pub(super) async fn send(state: &Arc<SimState>, number: &WhatsAppNumber, body: &
         voice: checked.voice,
         outcome,
     });
+    if let Some(fault) = fault {
+        // Delivered, but the answer is lost: the uncertain case.
+        return Err(fault.strike(Product::WhatsApp).await);
+    }
     let mut message = json!({"id": id});
     if checked.template.is_some() {
         message["message_status"] = json!("accepted");

@@ -3,7 +3,12 @@
 //! usable translation → 132001); each component must carry the parameters its placeholders need (count →
 //! 132000, header media type → 132012, missing values/button parameters → 131008; a header media id must
 //! have been uploaded to the WABA → 131009, and be of the header's type → 131053); NAMED templates need
-//! matching `parameter_name`s; authentication templates with code buttons cannot go to a BSUID (131062).
+//! every `parameter_name` of the template exactly once (→ 132000); authentication templates with code
+//! buttons cannot go to a BSUID (131062).
+//!
+//! Text parameters: no new lines, tabs or more than 4 consecutive spaces (→ 132018, "There was an issue
+//! with the parameters in your template"); once filled in, the header text is at most 60 characters and
+//! the body at most 1024 (→ 132005, "Translated text too long").
 
 use serde_json::{Map, Value};
 
@@ -11,6 +16,9 @@ use crate::config::WhatsAppNumber;
 use crate::graph_error::{GraphError, GraphResult};
 use crate::state::{lock, SimState};
 use crate::templates::{ParameterFormat, Template, TemplateStatus};
+
+const HEADER_TEXT_MAX: usize = 60;
+const BODY_TEXT_MAX: usize = 1024;
 
 pub(super) fn check(
     state: &SimState,
@@ -61,9 +69,14 @@ pub(super) fn check(
     let header = params_of("header");
     match &exp.header_media {
         Some(format) => header_media(state, number, format, &header)?,
-        None => text_params("header", &header, &exp.header_text, named)?,
+        None => {
+            text_params("header", &header, &exp.header_text, named)?;
+            fits("header", &template, &header, named, HEADER_TEXT_MAX)?;
+        }
     }
-    text_params("body", &params_of("body"), &exp.body, named)?;
+    let body = params_of("body");
+    text_params("body", &body, &exp.body, named)?;
+    fits("body", &template, &body, named, BODY_TEXT_MAX)?;
     for index in &exp.button_params {
         let has_param = components.iter().any(|c| {
             c["type"].as_str().is_some_and(|k| k.eq_ignore_ascii_case("button"))
@@ -101,6 +114,12 @@ fn text_params(component: &str, params: &[Value], expected: &[String], named: bo
             return Err(GraphError::whatsapp_code(131008)
                 .with_details(format!("{component}: parameter of type text is missing its text value.")));
         }
+        let text = p["text"].as_str().unwrap_or_default();
+        if text.contains(['\n', '\r', '\t']) || text.contains("     ") {
+            return Err(GraphError::whatsapp_code(132018).with_details(format!(
+                "{component}: Param text cannot have new-line/tab characters or more than 4 consecutive spaces"
+            )));
+        }
         if named {
             let name = p["parameter_name"].as_str().unwrap_or_default();
             if !expected.iter().any(|e| e == name) {
@@ -110,6 +129,57 @@ fn text_params(component: &str, params: &[Value], expected: &[String], named: bo
                 )));
             }
         }
+    }
+    if named {
+        // As many parameters as names is not enough: each name must be there (a repeated one hides a
+        // missing one).
+        if let Some(missing) = expected.iter().find(|e| !params.iter().any(|p| p["parameter_name"] == e.as_str())) {
+            return Err(GraphError::whatsapp_code(132000)
+                .with_details(format!("{component}: parameter_name ({missing}) is missing")));
+        }
+    }
+    Ok(())
+}
+
+/// The template's `component` text (`header` or `body`) with the send's values in its placeholders.
+fn hydrated(template: &Template, component: &str, params: &[Value], named: bool) -> String {
+    let text = template
+        .components
+        .iter()
+        .find(|c| c["type"].as_str().is_some_and(|k| k.eq_ignore_ascii_case(component)))
+        .and_then(|c| c["text"].as_str())
+        .unwrap_or_default();
+    let value = |name: &str| -> Option<&str> {
+        let param = if named {
+            params.iter().find(|p| p["parameter_name"] == name)
+        } else {
+            params.get(name.parse::<usize>().ok()?.checked_sub(1)?)
+        };
+        param.and_then(|p| p["text"].as_str())
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        out.push_str(&rest[..open]);
+        match value(after[..close].trim()) {
+            Some(v) => out.push_str(v),
+            None => out.push_str(&rest[open..open + close + 4]),
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The filled-in text must fit Meta's limit for the component (132005).
+fn fits(component: &str, template: &Template, params: &[Value], named: bool, max: usize) -> GraphResult<()> {
+    let length = hydrated(template, component, params, named).chars().count();
+    if length > max {
+        return Err(GraphError::whatsapp_code(132005).with_details(format!(
+            "{component}: the text with its parameters has {length} characters; at most {max} are allowed"
+        )));
     }
     Ok(())
 }

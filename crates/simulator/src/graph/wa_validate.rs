@@ -1,10 +1,14 @@
 //! Validation of a Cloud API send body per message `type`, with Meta's codes: 100 for malformed
 //! parameters, 131009 for unknown media ids, 131053 for media that cannot be sent as that type (including
 //! voice notes that are not Ogg/Opus uploaded as `audio/ogg; codecs=opus`), and the template checks.
+//!
+//! Stickers (meta-platform §5: WebP, 512×512, at most 100 KB static or 500 KB animated) that break a rule
+//! are accepted and then fail with a `failed` status carrying 131053: WhatsApp processes the media after
+//! answering, as it does for other media errors it finds late.
 
 use serde_json::{Map, Value};
 
-use super::wa_media::{family, is_ogg_opus, is_opus_mime};
+use super::wa_media::{family, is_ogg_opus, is_opus_mime, webp_info};
 use super::wa_template_check;
 use crate::config::WhatsAppNumber;
 use crate::graph_error::{GraphError, GraphResult};
@@ -13,6 +17,9 @@ use crate::templates::Template;
 
 const TEXT_MAX_CHARS: usize = 4096;
 const CAPTION_MAX_CHARS: usize = 1024;
+const STICKER_SIDE: u32 = 512;
+const STICKER_STATIC_MAX: usize = 100 * 1024;
+const STICKER_ANIMATED_MAX: usize = 500 * 1024;
 const INTERACTIVE_TYPES: &[&str] = &[
     "button",
     "list",
@@ -32,6 +39,8 @@ const INTERACTIVE_TYPES: &[&str] = &[
 pub(super) struct Checked {
     pub voice: bool,
     pub template: Option<Template>,
+    /// Accepted, but WhatsApp will fail it later with this code (a `failed` status).
+    pub fails_later: Option<i64>,
 }
 
 pub(super) fn validate(
@@ -47,7 +56,7 @@ pub(super) fn validate(
         "image" | "video" | "audio" | "document" | "sticker" => media(state, number, kind, object()?),
         "template" => {
             let template = wa_template_check::check(state, number, object()?, to_bsuid)?;
-            Ok(Checked { voice: false, template: Some(template) })
+            Ok(Checked { template: Some(template), ..Checked::default() })
         }
         "reaction" => reaction(object()?).map(|_| Checked::default()),
         "interactive" => interactive(object()?).map(|_| Checked::default()),
@@ -100,7 +109,7 @@ fn media(state: &SimState, number: &WhatsAppNumber, kind: &str, o: &Map<String, 
                 return Err(GraphError::wa_invalid(format!("Param {kind}['link'] must be a valid URL.")));
             }
             // The simulator does not fetch links, so it cannot check a linked voice note's codec.
-            Ok(Checked { voice, template: None })
+            Ok(Checked { voice, ..Checked::default() })
         }
         (Some(id), None) => {
             let stored = lock(&state.media).get(id).cloned();
@@ -122,9 +131,19 @@ fn media(state: &SimState, number: &WhatsAppNumber, kind: &str, o: &Map<String, 
                     "Voice messages require an OGG file with the OPUS codec, uploaded as 'audio/ogg; codecs=opus'.",
                 ));
             }
-            Ok(Checked { voice, template: None })
+            let fails_later = (kind == "sticker").then(|| sticker_fault(&stored.bytes)).flatten();
+            Ok(Checked { voice, fails_later, ..Checked::default() })
         }
     }
+}
+
+/// Why WhatsApp would fail a sticker (131053), if it would: not 512×512, or over 100 KB static / 500 KB
+/// animated.
+fn sticker_fault(bytes: &[u8]) -> Option<i64> {
+    let Some(info) = webp_info(bytes) else { return Some(131053) };
+    let limit = if info.animated { STICKER_ANIMATED_MAX } else { STICKER_STATIC_MAX };
+    let fits = info.width == STICKER_SIDE && info.height == STICKER_SIDE && bytes.len() <= limit;
+    (!fits).then_some(131053)
 }
 
 fn reaction(o: &Map<String, Value>) -> GraphResult<()> {

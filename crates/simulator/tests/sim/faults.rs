@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use inbox_simulator::{demo, Fault};
+use inbox_simulator::payloads::WaStatusKind;
+use inbox_simulator::{demo, Fault, SendOutcome};
 use serde_json::json;
 
 use crate::support::{code, env, text_to, MARIA};
@@ -53,8 +54,62 @@ async fn a_timeout_holds_the_request_past_the_client_deadline() {
         .send()
         .await;
     assert!(result.is_err_and(|e| e.is_timeout()));
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(env.sim.wait_idle(Duration::from_secs(5)).await, "the held request ends");
     assert!(env.sim.sent_messages().is_empty(), "a timed-out call sends nothing");
+}
+
+#[tokio::test]
+async fn a_timeout_after_delivery_delivers_once_and_loses_the_answer() {
+    let env = env().await;
+    env.maria_writes().await;
+    env.sim.fail_next(1, Fault::TimeoutAfterDelivery(Duration::from_millis(50)));
+    let res = env
+        .http
+        .post(format!("{}/{}/messages", env.sim.graph_base(), demo::CLOUD_PHONE_NUMBER_ID))
+        .bearer_auth(demo::CLOUD_TOKEN)
+        .json(&text_to(MARIA, "¿llegó?"))
+        .send()
+        .await
+        .expect("reachable");
+    assert_eq!(res.status().as_u16(), 504);
+    let body = res.text().await.unwrap_or_default();
+    assert!(serde_json::from_str::<serde_json::Value>(&body).is_err(), "a gateway's answer, no Meta error: {body}");
+    let sent = env.sim.sent_messages();
+    assert_eq!(sent.len(), 1, "the customer got it all the same");
+    assert_eq!(sent[0].outcome, SendOutcome::Delivered);
+    let delivered = env.sim.emit_status(&sent[0].id, WaStatusKind::Delivered).await.expect("a status follows");
+    assert_eq!(delivered.status, 200);
+
+    // A client that gives up first learns nothing either; the message was delivered before the wait.
+    env.sim.fail_next(1, Fault::TimeoutAfterDelivery(Duration::from_millis(400)));
+    let result = env
+        .http
+        .post(format!("{}/{}/messages", env.sim.graph_base(), demo::CLOUD_PHONE_NUMBER_ID))
+        .bearer_auth(demo::CLOUD_TOKEN)
+        .timeout(Duration::from_millis(100))
+        .json(&text_to(MARIA, "¿y este?"))
+        .send()
+        .await;
+    assert!(result.is_err_and(|e| e.is_timeout()));
+    assert_eq!(env.sim.sent_messages().len(), 2);
+
+    // A send that does not validate is refused as usual: nothing was delivered, nothing is uncertain.
+    env.sim.fail_next(1, Fault::TimeoutAfterDelivery(Duration::from_millis(50)));
+    let (status, body) = env.wa_send(text_to(MARIA, "")).await;
+    assert_eq!((status, code(&body)), (400, 100));
+    assert_eq!(env.sim.sent_messages().len(), 2);
+}
+
+#[tokio::test]
+async fn a_timeout_after_delivery_on_messenger_delivers_once() {
+    let env = env().await;
+    let fb = env.sim.messenger_customer(demo::PAGE_ID).expect("page");
+    fb.text("Hola").await.expect("delivered");
+    env.sim.fail_next(1, Fault::TimeoutAfterDelivery(Duration::from_millis(20)));
+    let body = json!({"recipient": {"id": fb.id()}, "messaging_type": "RESPONSE", "message": {"text": "Hola"}});
+    let (status, answer) = env.post("me/messages", Some(demo::PAGE_TOKEN), &body).await;
+    assert_eq!((status, answer), (504, serde_json::Value::Null));
+    assert_eq!(env.sim.sent_messages().len(), 1);
 }
 
 #[tokio::test]

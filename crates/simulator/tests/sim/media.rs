@@ -1,6 +1,7 @@
 //! Media upload, retrieval and download; voice notes.
 
-use inbox_simulator::samples;
+use inbox_simulator::payloads::WaStatusKind;
+use inbox_simulator::{samples, SendOutcome};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
@@ -119,6 +120,40 @@ async fn media_sends_check_ids_types_and_captions() {
     assert_eq!(code(&body), 100);
     let (_, body) = env.wa_send(send("image", json!({}))).await;
     assert_eq!(code(&body), 100);
+}
+
+#[tokio::test]
+async fn stickers_are_512_square_webp_within_100_kb_static_or_500_kb_animated() {
+    let env = env().await;
+    env.maria_writes().await;
+    let sticker =
+        |id: &str| json!({"messaging_product": "whatsapp", "to": MARIA, "type": "sticker", "sticker": {"id": id}});
+    let cases = [
+        (samples::webp_sticker(512, 512, false, 100 * 1024), None),
+        (samples::webp_sticker(512, 512, false, 100 * 1024 + 2), Some(131053)),
+        (samples::webp_sticker(512, 512, true, 500 * 1024), None),
+        (samples::webp_sticker(512, 512, true, 100 * 1024 + 2), None),
+        (samples::webp_sticker(256, 256, false, 2_000), Some(131053)),
+        (samples::webp(), Some(131053)),
+    ];
+    for (i, (bytes, fails_with)) in cases.into_iter().enumerate() {
+        let (status, up) = upload(&env, bytes, "image/webp").await;
+        assert_eq!(status, 200, "case {i}: {up}");
+        let (status, body) = env.wa_send(sticker(up["id"].as_str().unwrap_or_default())).await;
+        assert_eq!(status, 200, "case {i}: accepted, judged when WhatsApp processes it: {body}");
+        let sent = env.sim.sent_messages().pop().expect("recorded");
+        let expected = fails_with.map_or(SendOutcome::Delivered, |code| SendOutcome::Failed { code });
+        assert_eq!(sent.outcome, expected, "case {i}");
+    }
+    let (status, body) = upload(&env, samples::webp_sticker(512, 512, true, 500 * 1024 + 2), "image/webp").await;
+    assert_eq!((status, code(&body)), (400, 100), "no WebP over 500 KB is taken at all");
+    // The failure arrives as a status webhook with Meta's code.
+    let failed = env.sim.sent_messages().into_iter().find(|s| s.outcome != SendOutcome::Delivered).expect("one");
+    env.sim.emit_status(&failed.id, WaStatusKind::Failed).await.expect("delivered");
+    let statuses = env.hooks.statuses();
+    let status = statuses.iter().find(|s| s["id"] == failed.id.as_str()).expect("the failed status");
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["errors"][0]["code"], 131053);
 }
 
 #[tokio::test]

@@ -141,6 +141,31 @@ async fn named_templates_need_matching_parameter_names() {
     assert_eq!(status, 200, "{body}");
     let (status, body) = env.wa_send(template("recordatorio_cita", json!([named("first_name", "fecha")]))).await;
     assert_eq!((status, code(&body)), (400, 132000));
+    let (status, body) = env.wa_send(template("recordatorio_cita", json!([named("first_name", "first_name")]))).await;
+    assert_eq!((status, code(&body)), (400, 132000), "two of one name hide a missing one: {body}");
+}
+
+#[tokio::test]
+async fn text_parameters_have_no_new_lines_tabs_or_runs_of_spaces_and_fit_once_filled() {
+    let env = env().await;
+    for (value, expected) in
+        [("Ana\nLópez", 132018), ("Ana\tLópez", 132018), ("Ana     López", 132018), ("Ana    López", 0)]
+    {
+        let (status, body) = env.wa_send(template("bienvenida", json!([body_params(&[value])]))).await;
+        if expected == 0 {
+            assert_eq!(status, 200, "four spaces are fine: {body}");
+        } else {
+            assert_eq!((status, code(&body)), (400, expected), "{value:?}: {body}");
+            assert_eq!(body["error"]["message"], "(#132018) There was an issue with the parameters in your template.");
+        }
+    }
+    // "¡Hola {{1}}! Gracias por escribirnos." is 32 characters besides the parameter: the body may hold 1024.
+    let fits = "a".repeat(1024 - 32);
+    let (status, body) = env.wa_send(template("bienvenida", json!([body_params(&[fits.as_str()])]))).await;
+    assert_eq!(status, 200, "{body}");
+    let over = "a".repeat(1024 - 31);
+    let (status, body) = env.wa_send(template("bienvenida", json!([body_params(&[over.as_str()])]))).await;
+    assert_eq!((status, code(&body)), (400, 132005), "{body}");
 }
 
 #[tokio::test]

@@ -137,6 +137,28 @@ impl SimHandle {
         }
     }
 
+    /// Waits until every status webhook (and echo) scheduled after the sends so far has been POSTed, or
+    /// the timeout passes; returns whether it got there.
+    pub async fn wait_statuses_posted(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.state.statuses_pending.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The furthest status webhook POSTed about a message (`sent` < `delivered` < `read` < `played` <
+    /// `failed`; Messenger's `delivery` counts as delivered, a read watermark or Instagram `read` as read),
+    /// or `None` when none was: Meta's verdict on it, as far as it went.
+    pub fn final_status(&self, message_id: &str) -> Option<WaStatusKind> {
+        lock(&self.state.emitted_statuses).get(message_id).copied()
+    }
+
     /// Messages accepted by the send endpoints, oldest first.
     pub fn sent_messages(&self) -> Vec<SentMessage> {
         lock(&self.state.sent).clone()

@@ -5,6 +5,7 @@
 //! Messenger/Instagram echoes of API sends. Delays come from the status policy; `SimHandle::emit_status`
 //! plays any single step by hand.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -100,7 +101,7 @@ impl SimState {
         let id = match &plan {
             StatusPlan::WhatsApp { message_id, .. } | StatusPlan::Social { message_id, .. } => message_id.clone(),
         };
-        lock(&self.status_plans).insert(id, plan.clone());
+        lock(&self.status_plans).insert(id.clone(), plan.clone());
         let policy = lock(&self.statuses).clone();
         let state = Arc::clone(self);
         let echo = match &plan {
@@ -112,22 +113,33 @@ impl SimState {
         if !policy.enabled && echo.is_none() {
             return;
         }
+        let failed = matches!(&plan, StatusPlan::WhatsApp { outcome: SendOutcome::Failed { .. }, .. });
+        let voice = matches!(&plan, StatusPlan::WhatsApp { voice: true, .. });
+        let steps = if policy.enabled { steps(&policy, failed, voice) } else { Vec::new() };
+        // Counted before the answer goes back, so a test that saw the answer can wait for all of them.
+        let pending = steps.len() + usize::from(echo.is_some());
+        self.statuses_pending.fetch_add(pending, Ordering::SeqCst);
         tokio::spawn(async move {
             if let Some(echo) = echo {
                 state.deliver_quietly(echo).await;
+                state.statuses_pending.fetch_sub(1, Ordering::SeqCst);
             }
-            if !policy.enabled {
-                return;
-            }
-            let failed = matches!(&plan, StatusPlan::WhatsApp { outcome: SendOutcome::Failed { .. }, .. });
-            let voice = matches!(&plan, StatusPlan::WhatsApp { voice: true, .. });
-            for (delay, step) in steps(&policy, failed, voice) {
+            for (delay, step) in steps {
                 tokio::time::sleep(delay).await;
                 if let Some(payload) = plan.payload(step, &state.clock) {
                     state.deliver_quietly(payload).await;
+                    state.note_status(&id, step);
                 }
+                state.statuses_pending.fetch_sub(1, Ordering::SeqCst);
             }
         });
+    }
+
+    /// Remembers the furthest status emitted for a message (`failed` is the furthest).
+    fn note_status(&self, message_id: &str, kind: WaStatusKind) {
+        let mut emitted = lock(&self.emitted_statuses);
+        let furthest = emitted.entry(message_id.to_string()).or_insert(kind);
+        *furthest = (*furthest).max(kind);
     }
 
     /// Emits one status webhook for a message the simulator accepted.
@@ -139,7 +151,9 @@ impl SimState {
         let payload = plan
             .payload(kind, &self.clock)
             .ok_or_else(|| SimError::Payload(format!("no {} status on this channel", kind.as_str())))?;
-        self.deliver(payload, Some(message_id.to_string())).await
+        let delivery = self.deliver(payload, Some(message_id.to_string())).await;
+        self.note_status(message_id, kind);
+        delivery
     }
 }
 

@@ -116,6 +116,10 @@ pub(crate) struct SimState {
     pub status_plans: Mutex<HashMap<String, StatusPlan>>,
     /// Graph requests received whose handling has not ended yet (held by a timeout fault, say).
     pub in_flight: AtomicUsize,
+    /// Status webhooks (and echoes) scheduled after accepted sends and not yet POSTed.
+    pub statuses_pending: AtomicUsize,
+    /// The furthest status POSTed for each message, by message id.
+    pub emitted_statuses: Mutex<HashMap<String, crate::payloads::WaStatusKind>>,
 }
 
 impl SimState {
@@ -153,6 +157,8 @@ impl SimState {
             sent: Mutex::default(),
             status_plans: Mutex::default(),
             in_flight: AtomicUsize::new(0),
+            statuses_pending: AtomicUsize::new(0),
+            emitted_statuses: Mutex::default(),
         }
     }
 

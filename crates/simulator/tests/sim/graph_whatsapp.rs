@@ -1,6 +1,9 @@
 //! `POST /{PHONE_NUMBER_ID}/messages`: answers, validation and recorded requests.
 
-use inbox_simulator::{RecordedBody, SendOutcome, StatusPolicy};
+use std::time::Duration;
+
+use inbox_simulator::payloads::WaStatusKind;
+use inbox_simulator::{RecordedBody, SendOutcome, SimConfig, StatusPolicy};
 use serde_json::json;
 
 use crate::support::{code, env, env_with, text_to, MARIA, NUMBER, SECRET, TOKEN};
@@ -186,4 +189,21 @@ async fn the_phone_number_object_answers_its_details() {
     assert_eq!(body["id"], inbox_simulator::demo::PAGE_ID);
     let (status, body) = env.get("nope/unknown/edge", Some(TOKEN)).await;
     assert_eq!((status, code(&body)), (400, 2500));
+}
+
+#[tokio::test]
+async fn the_final_status_of_each_send_is_known_once_all_are_posted() {
+    let env = env_with(SimConfig::demo(SECRET).statuses(StatusPolicy::immediate())).await;
+    env.maria_writes().await;
+    let (_, ok) = env.wa_send(text_to(MARIA, "Hola")).await;
+    env.sim.advance_clock(Duration::from_secs(24 * 3600));
+    let (status, late) = env.wa_send(text_to(MARIA, "¿Sigues ahí?")).await;
+    assert_eq!(status, 200, "accepted, failed afterwards: {late}");
+    assert!(env.sim.wait_statuses_posted(Duration::from_secs(5)).await);
+    let id = |v: &serde_json::Value| v["messages"][0]["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(env.sim.final_status(&id(&ok)), Some(WaStatusKind::Read));
+    assert_eq!(env.sim.final_status(&id(&late)), Some(WaStatusKind::Failed));
+    let failed = env.hooks.statuses().into_iter().find(|s| s["id"] == id(&late).as_str()).expect("posted");
+    assert_eq!(failed["errors"][0]["code"], 131047);
+    assert_eq!(env.sim.final_status("wamid.unknown"), None);
 }

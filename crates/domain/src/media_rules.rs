@@ -69,20 +69,46 @@ pub fn sticker_limit(animated: bool) -> u64 {
     }
 }
 
-/// Why an attachment is refused: `415 unsupported_media_type` or `413 media_too_large`.
+/// The side of a WhatsApp sticker, in pixels (§5: 512×512).
+pub const WHATSAPP_STICKER_SIDE: u32 = 512;
+
+/// A WhatsApp sticker read from its bytes: 512×512, within the limit for a static or an animated one.
+/// WhatsApp accepts a wrong one and fails it afterwards (131053), so it is refused here instead.
+pub fn check_sticker(width: u32, height: u32, animated: bool, size: u64) -> Result<(), MediaRefusal> {
+    if (width, height) != (WHATSAPP_STICKER_SIDE, WHATSAPP_STICKER_SIDE) {
+        return Err(MediaRefusal::StickerDimensions { width, height });
+    }
+    let limit = sticker_limit(animated);
+    if size > limit {
+        return Err(MediaRefusal::MediaTooLarge { kind: MediaKind::Sticker, limit });
+    }
+    Ok(())
+}
+
+/// Why an attachment is refused: `unsupported_media_type`, `media_too_large` or `gif_not_supported`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MediaRefusal {
     #[error("{channel} does not accept files of type {mime}")]
     UnsupportedMediaType { channel: &'static str, mime: String },
     #[error("the file is too large for this channel: at most {} for {}", human_size(*.limit), .kind.as_str())]
     MediaTooLarge { kind: MediaKind, limit: u64 },
+    /// WhatsApp has no GIF: not an image type, nor a document type (§5); its media upload refuses
+    /// `image/gif`. The inbox does not convert GIFs to MP4, so it refuses them before anything is sent.
+    #[error("WhatsApp does not accept GIFs: send it as an MP4 video, or as a JPEG or PNG image")]
+    GifNotSupported,
+    /// WhatsApp stickers are 512×512 WebP (§5).
+    #[error("a WhatsApp sticker must be 512×512 pixels; this WebP is {width}×{height}")]
+    StickerDimensions { width: u32, height: u32 },
 }
 
 impl MediaRefusal {
     pub fn code(&self) -> &'static str {
         match self {
-            MediaRefusal::UnsupportedMediaType { .. } => "unsupported_media_type",
+            MediaRefusal::UnsupportedMediaType { .. } | MediaRefusal::StickerDimensions { .. } => {
+                "unsupported_media_type"
+            }
             MediaRefusal::MediaTooLarge { .. } => "media_too_large",
+            MediaRefusal::GifNotSupported => "gif_not_supported",
         }
     }
 }
@@ -119,8 +145,7 @@ fn whatsapp(m: &str, codecs: Option<String>) -> Option<(MediaKind, u64)> {
         // are refused by Meta (131053): the media crate remuxes them into Ogg first.
         "audio/ogg" if codecs.as_deref().is_none_or(|c| c == "opus") => (MediaKind::Audio, 16 * MB),
         "image/webp" => (MediaKind::Sticker, WHATSAPP_STICKER_STATIC_MAX),
-        // GIF is not a WhatsApp image type (§5): it can only travel as a document.
-        "image/gif" => (MediaKind::Document, 100 * MB),
+        // GIF is neither a WhatsApp image nor a document type (§5): refused (`GifNotSupported`).
         d if WHATSAPP_DOCUMENTS.contains(&d) => (MediaKind::Document, 100 * MB),
         _ => return None,
     })
@@ -164,10 +189,17 @@ pub fn recording_formats(kind: ChannelKind) -> &'static str {
     }
 }
 
-/// Whether a file of `mime` and `size` bytes can be sent on `kind`, and as what.
+/// Whether a file of `mime` and `size` bytes can be sent on `kind`, and as what. A WebP on WhatsApp is
+/// checked against the static sticker limit; callers that have the file's first bytes refine it with
+/// [`check_sticker`].
 pub fn check_attachment(kind: ChannelKind, mime: &str, size: u64) -> Result<MediaKind, MediaRefusal> {
-    let (media, limit) = media_rule(kind, mime)
-        .ok_or_else(|| MediaRefusal::UnsupportedMediaType { channel: kind.as_str(), mime: mime.to_string() })?;
+    let (media, limit) = media_rule(kind, mime).ok_or_else(|| {
+        if kind.is_whatsapp() && essence(mime).0 == "image/gif" {
+            MediaRefusal::GifNotSupported
+        } else {
+            MediaRefusal::UnsupportedMediaType { channel: kind.as_str(), mime: mime.to_string() }
+        }
+    })?;
     if size > limit {
         return Err(MediaRefusal::MediaTooLarge { kind: media, limit });
     }

@@ -238,6 +238,49 @@ fn webp_is_animated(prefix: &[u8]) -> bool {
     false
 }
 
+/// A WebP's canvas size and whether it is animated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebpInfo {
+    pub width: u32,
+    pub height: u32,
+    pub animated: bool,
+}
+
+/// The size of a WebP from its first bytes: the `VP8X` canvas (extended files, animated ones
+/// included), or the `VP8L`/`VP8 ` bitstream header of a simple file. `None` when `prefix` is no
+/// WebP or is cut before its size. WhatsApp stickers must be 512×512 (`domain::media_rules`).
+pub fn webp_info(prefix: &[u8]) -> Option<WebpInfo> {
+    if !(prefix.starts_with(b"RIFF") && prefix.get(8..12) == Some(b"WEBP")) {
+        return None;
+    }
+    let u24 = |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+    let header = prefix.get(12..20)?;
+    let data = &prefix[20..];
+    match &header[..4] {
+        b"VP8X" => {
+            let d = data.get(..10)?;
+            Some(WebpInfo { width: u24(&d[4..7]) + 1, height: u24(&d[7..10]) + 1, animated: webp_is_animated(prefix) })
+        }
+        b"VP8L" => {
+            // Signature 0x2f, then 14 bits of width - 1 and 14 bits of height - 1.
+            let d = data.get(..5)?;
+            let bits = u32::from_le_bytes([d[1], d[2], d[3], d[4]]);
+            Some(WebpInfo { width: (bits & 0x3FFF) + 1, height: ((bits >> 14) & 0x3FFF) + 1, animated: false })
+        }
+        b"VP8 " => {
+            // A 3-byte frame tag, the start code 9d 01 2a, then 14-bit width and height.
+            let d = data.get(3..10)?;
+            if d[..3] != [0x9d, 0x01, 0x2a] {
+                return None;
+            }
+            let width = u32::from(u16::from_le_bytes([d[3], d[4]]) & 0x3FFF);
+            let height = u32::from(u16::from_le_bytes([d[5], d[6]]) & 0x3FFF);
+            Some(WebpInfo { width, height, animated: false })
+        }
+        _ => None,
+    }
+}
+
 /// Valid UTF-8 (a sequence cut by the end of the prefix is fine) without NUL or other control
 /// bytes than tab, line feed, form feed, carriage return and escape.
 fn is_text(prefix: &[u8]) -> bool {

@@ -51,9 +51,15 @@ fn every_limit_passes_exactly_and_fails_one_byte_over() {
 }
 
 #[test]
-fn a_gif_on_whatsapp_goes_as_a_document_not_an_image() {
-    assert_eq!(check_attachment(WhatsappCloud, "image/gif", 2_000_000), Ok(MediaKind::Document));
+fn a_gif_is_refused_on_whatsapp_and_an_image_elsewhere() {
+    for kind in [WhatsappCloud, WhatsappBusinessApp] {
+        let refusal = check_attachment(kind, "image/gif", 2_000).unwrap_err();
+        assert_eq!(refusal, MediaRefusal::GifNotSupported);
+        assert_eq!(refusal.code(), "gif_not_supported");
+        assert!(refusal.to_string().contains("MP4"), "says what to send instead: {refusal}");
+    }
     assert_eq!(check_attachment(Messenger, "image/gif", 2_000_000), Ok(MediaKind::Image));
+    assert_eq!(check_attachment(Instagram, "image/gif", 2_000_000), Ok(MediaKind::Image));
 }
 
 #[test]
@@ -82,6 +88,23 @@ fn animated_stickers_may_be_larger_when_the_caller_knows() {
     assert_eq!(sticker_limit(false), 100_000);
     assert_eq!(sticker_limit(true), 500_000);
     assert_eq!(too_large(WhatsappCloud, "image/webp", 100_001), 100_000);
+}
+
+#[test]
+fn stickers_are_512_square_within_the_static_or_animated_limit() {
+    assert_eq!(check_sticker(512, 512, false, 100_000), Ok(()));
+    assert_eq!(check_sticker(512, 512, true, 500_000), Ok(()));
+    assert_eq!(
+        check_sticker(512, 512, false, 100_001),
+        Err(MediaRefusal::MediaTooLarge { kind: MediaKind::Sticker, limit: 100_000 })
+    );
+    assert_eq!(
+        check_sticker(512, 512, true, 500_001),
+        Err(MediaRefusal::MediaTooLarge { kind: MediaKind::Sticker, limit: 500_000 })
+    );
+    let refusal = check_sticker(1, 1, false, 30).unwrap_err();
+    assert_eq!(refusal, MediaRefusal::StickerDimensions { width: 1, height: 1 });
+    assert_eq!(refusal.code(), "unsupported_media_type");
 }
 
 #[test]

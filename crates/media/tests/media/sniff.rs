@@ -4,7 +4,7 @@
 use super::voice::fixture;
 use domain::channel::ChannelKind;
 use domain::media_rules::{check_attachment, MediaKind};
-use inbox_media::sniff::{sniff, SniffError, Sniffed, SNIFF_PREFIX_LEN};
+use inbox_media::sniff::{sniff, webp_info, SniffError, Sniffed, WebpInfo, SNIFF_PREFIX_LEN};
 use std::io::{Cursor, Write};
 
 fn sniffed(bytes: &[u8]) -> Sniffed {
@@ -81,6 +81,21 @@ fn unknown_binary_named_pdf_is_not_a_pdf_and_whatsapp_refuses_it() {
 #[test]
 fn empty_files_are_refused() {
     assert_eq!(sniff(b"", None, Some("a.txt")), Err(SniffError::Empty));
+}
+
+#[test]
+fn webp_sizes_are_read_from_the_canvas_or_the_bitstream() {
+    let lossy = webp_info(&fixture("sniff/static.webp")).expect("a WebP");
+    assert_eq!(lossy, WebpInfo { width: 16, height: 16, animated: false });
+    let animated = webp_info(&fixture("sniff/animated.webp")).expect("a WebP");
+    assert_eq!(animated, WebpInfo { width: 16, height: 16, animated: true });
+    // A 1×1 lossless file, and the header of a 512×512 extended one.
+    let lossless = b"RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0\x2f\0\0\0\x10\x07\x10\x11\x11\x88\x88\xfe\x07\0";
+    assert_eq!(webp_info(lossless), Some(WebpInfo { width: 1, height: 1, animated: false }));
+    let canvas = b"RIFF\x16\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0\xff\x01\0\xff\x01\0";
+    assert_eq!(webp_info(canvas), Some(WebpInfo { width: 512, height: 512, animated: false }));
+    assert_eq!(webp_info(&fixture("sniff/pixel.png")), None);
+    assert_eq!(webp_info(b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0"), None, "cut before the canvas");
 }
 
 #[test]

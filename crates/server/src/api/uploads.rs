@@ -105,7 +105,7 @@ async fn upload(
             }
         };
         if let Some(kind) = channel_kind {
-            if let Err(refusal) = domain::media_rules::check_attachment(kind, &sniffed.mime, stored.size) {
+            if let Err(refusal) = crate::outbound::attachments::check_file(kind, &sniffed.mime, stored.size, &head) {
                 let _ = state.media.delete(&stored.key).await;
                 return Err(ApiError::unprocessable(refusal.code(), refusal.to_string()));
             }

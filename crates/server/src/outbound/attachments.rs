@@ -1,5 +1,5 @@
 //! Attachments and voice notes: an upload checked against the target channel's formats and size
-//! limits before anything is queued, and browser recordings turned into what each channel plays as a
+//! limits before anything is queued (a WhatsApp sticker's size and dimensions read from its bytes), and browser recordings turned into what each channel plays as a
 //! voice note (WhatsApp: Ogg/Opus, remuxed from WebM without re-encoding; Instagram, which plays no
 //! Opus: the WAV the UI records for it).
 
@@ -8,7 +8,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use domain::channel::ChannelKind;
 use domain::ids::UploadId;
-use domain::media_rules::{check_attachment, check_caption, MediaKind};
+use domain::media_rules::{
+    check_attachment, check_caption, check_sticker, MediaKind, MediaRefusal, WHATSAPP_STICKER_ANIMATED_MAX,
+};
 use media::voice::{detect_recording, webm_opus_to_ogg, RecordingFormat, VOICE_NOTE_MIME};
 use serde_json::json;
 use store::{NewOutbound, OutboundAttachment, UploadRecord};
@@ -22,6 +24,43 @@ async fn load_upload(state: &AppState, me: &CurrentUser, id: UploadId) -> ApiRes
 
 fn refused(e: domain::media_rules::MediaRefusal) -> ApiError {
     ApiError::unprocessable(e.code(), e.to_string())
+}
+
+/// Whether `channel` takes a file, and as what. A MIME type does not tell all about a WhatsApp
+/// sticker — it must be 512×512 and its limit is 100 KB static or 500 KB animated — so a WebP for
+/// WhatsApp is judged from its first bytes (`head`); WhatsApp would accept a wrong one and fail it
+/// afterwards (131053).
+pub fn check_file(channel: ChannelKind, mime: &str, size: u64, head: &[u8]) -> Result<MediaKind, MediaRefusal> {
+    let checked = check_attachment(channel, mime, size);
+    let sticker =
+        matches!(checked, Ok(MediaKind::Sticker) | Err(MediaRefusal::MediaTooLarge { kind: MediaKind::Sticker, .. }));
+    if !sticker {
+        return checked;
+    }
+    let Some(info) = media::sniff::webp_info(head) else {
+        // Too big for any sticker, animated or not, whatever its first bytes say.
+        if size > WHATSAPP_STICKER_ANIMATED_MAX {
+            return Err(MediaRefusal::MediaTooLarge { kind: MediaKind::Sticker, limit: WHATSAPP_STICKER_ANIMATED_MAX });
+        }
+        return Err(MediaRefusal::UnsupportedMediaType {
+            channel: channel.as_str(),
+            mime: format!("{mime} that cannot be read"),
+        });
+    };
+    check_sticker(info.width, info.height, info.animated, size)?;
+    Ok(MediaKind::Sticker)
+}
+
+/// [`check_file`] for a stored upload: only a possible WhatsApp sticker (a small WebP) is read back.
+async fn check_upload(state: &AppState, channel: ChannelKind, u: &UploadRecord) -> ApiResult<MediaKind> {
+    let size = u.size as u64;
+    let maybe_sticker = channel.is_whatsapp() && u.mime == "image/webp" && size <= WHATSAPP_STICKER_ANIMATED_MAX;
+    let head = if maybe_sticker {
+        state.media.get(&u.storage_key).await.map_err(|e| ApiError::Internal(e.into()))?
+    } else {
+        bytes::Bytes::new()
+    };
+    check_file(channel, &u.mime, size, &head).map_err(refused)
 }
 
 struct Prepared {
@@ -67,7 +106,7 @@ pub async fn attachment(
     reply_to: Option<String>,
 ) -> ApiResult<NewOutbound> {
     let u = load_upload(state, me, upload).await?;
-    let kind = check_attachment(channel, &u.mime, u.size as u64).map_err(refused)?;
+    let kind = check_upload(state, channel, &u).await?;
     let caption = caption.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
     if let Some(c) = &caption {
         check_caption(channel, c).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
@@ -131,7 +170,7 @@ pub async fn voice_note(
     };
     match check_attachment(channel, mime, u.size as u64) {
         Ok(MediaKind::Audio) => {}
-        Ok(_) | Err(domain::media_rules::MediaRefusal::UnsupportedMediaType { .. }) => return Err(unplayable()),
+        Ok(_) | Err(MediaRefusal::UnsupportedMediaType { .. }) => return Err(unplayable()),
         Err(e) => return Err(refused(e)),
     }
     let (storage_key, size, sha256) = if format == RecordingFormat::WebmOpus {

@@ -15,6 +15,9 @@ pub struct Config {
     pub meta_app_secret: Option<SecretString>,
     pub meta_verify_token: Option<SecretString>,
     pub graph_api_base: String,
+    /// How long a Graph API call may take before it counts as unanswered (Meta's client default, 30 s;
+    /// tests shorten it to reach the uncertain case quickly).
+    pub graph_timeout: Duration,
     pub retry_base: Duration,
     /// `None`: read or generate `secret.key` in the data directory.
     pub secret_key: Option<SecretString>,
@@ -65,6 +68,7 @@ impl Config {
             meta_app_secret: None,
             meta_verify_token: None,
             graph_api_base: DEFAULT_GRAPH_API_BASE.to_string(),
+            graph_timeout: Duration::from_secs(30),
             retry_base: Duration::from_millis(1000),
             secret_key: None,
             session_ttl: Duration::from_secs(14 * 24 * 3600),

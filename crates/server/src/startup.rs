@@ -51,6 +51,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let config_graph_base = config.graph_api_base.clone();
         let media_policy = config.media_policy.clone();
+        let graph_timeout = config.graph_timeout;
         let media_dir = config.data_dir.join("media");
         let state = AppState {
             store,
@@ -60,7 +61,9 @@ impl Application {
             metrics: crate::ops::prometheus(),
             events: crate::realtime::EventHub::new(),
             graph: meta::graph::GraphClient::new(
-                meta::graph::GraphConfig::with_base_url(config_graph_base).media_policy(media_policy),
+                meta::graph::GraphConfig::with_base_url(config_graph_base)
+                    .media_policy(media_policy)
+                    .request_timeout(graph_timeout),
             )?,
             media: Arc::new(media::store::LocalMediaStore::new(media_dir)?),
             journal_wakeup: Arc::new(tokio::sync::Notify::new()),

@@ -84,6 +84,19 @@ impl GraphError {
         }
     }
 
+    /// Whether a failed call may have taken effect all the same: no answer came in time, or a gateway
+    /// in front of Graph gave up waiting (a bare 502 or 504, not Meta's error), or the answer could
+    /// not be read. Repeating such a *send* could deliver it twice (the Cloud API and the Send API
+    /// take no idempotency key); repeating a read or a media upload is harmless. A broken connection
+    /// ([`GraphError::Transport`]) is not counted: it is mostly a pooled connection closed before the
+    /// request left.
+    pub fn may_have_taken_effect(&self) -> bool {
+        matches!(
+            self,
+            GraphError::Timeout | GraphError::Http { status: 502 | 504, .. } | GraphError::MalformedResponse(_)
+        )
+    }
+
     /// A short English explanation for the agent (the UI may translate it by [`GraphError::code`]).
     pub fn reason(&self) -> String {
         match self {
@@ -106,6 +119,19 @@ impl GraphError {
             GraphError::InvalidRequest(detail) => format!("The request was invalid: {detail}"),
             GraphError::Refused(detail) => format!("The media link was refused: {detail}"),
         }
+    }
+}
+
+impl crate::webhook::MetaError {
+    /// What to tell the agent about an error Meta reported in a webhook (a `failed` status): the same
+    /// explanation a send Meta refused at once gets, else Meta's details (`error.message` is only the
+    /// title repeated).
+    pub fn reason(&self) -> Option<String> {
+        let Some(code) = self.code else {
+            return self.details.clone().or_else(|| self.message.clone()).or_else(|| self.title.clone());
+        };
+        let message = self.message.clone().or_else(|| self.title.clone()).unwrap_or_default();
+        Some(api_reason(&ApiError { code, message, details: self.details.clone(), ..ApiError::default() }))
     }
 }
 

@@ -96,6 +96,40 @@ fn transport_failures_are_transient() {
 }
 
 #[test]
+fn a_webhook_error_is_explained_like_a_refused_send() {
+    let window = crate::webhook::MetaError {
+        code: Some(131047),
+        title: Some("Re-engagement message".into()),
+        message: Some("Re-engagement message".into()),
+        details: Some("Message failed to send because more than 24 hours have passed".into()),
+    };
+    assert_eq!(window.reason(), Some(GraphError::from(api(131047)).reason()));
+    assert!(window.reason().is_some_and(|r| r.contains("24 hours")));
+    let unknown = crate::webhook::MetaError {
+        code: Some(135000),
+        title: Some("Generic user error".into()),
+        message: Some("Generic user error".into()),
+        details: Some("The recipient's app could not show it.".into()),
+    };
+    assert_eq!(unknown.reason().as_deref(), Some("The recipient's app could not show it."));
+    let bare = crate::webhook::MetaError { message: Some("Oops".into()), ..Default::default() };
+    assert_eq!(bare.reason().as_deref(), Some("Oops"));
+}
+
+#[test]
+fn only_missing_answers_may_have_taken_effect() {
+    assert!(GraphError::Timeout.may_have_taken_effect());
+    assert!(GraphError::Http { status: 504, retry_after: None }.may_have_taken_effect());
+    assert!(GraphError::Http { status: 502, retry_after: None }.may_have_taken_effect());
+    assert!(GraphError::MalformedResponse("x".into()).may_have_taken_effect());
+    assert!(!GraphError::Http { status: 503, retry_after: None }.may_have_taken_effect());
+    assert!(!GraphError::Connect("refused".into()).may_have_taken_effect());
+    assert!(!GraphError::Transport("reset".into()).may_have_taken_effect());
+    let meta_said_so = GraphError::from(ApiError { http_status: 504, ..api(131000) });
+    assert!(!meta_said_so.may_have_taken_effect(), "Meta's own error is an answer");
+}
+
+#[test]
 fn unreadable_answers_and_client_errors_are_permanent() {
     assert_eq!(GraphError::MalformedResponse("x".into()).classify(), Retry::Permanent);
     assert_eq!(GraphError::TooLarge { limit: 10 }.classify(), Retry::Permanent);

@@ -117,10 +117,7 @@ impl Applier<'_> {
                         self.state.store.join_identity(channel.id, wa, bsuid, now).await?;
                     }
                 }
-                let error = s
-                    .errors
-                    .first()
-                    .map(|e| (e.code.map(|c| c.to_string()), e.title.clone(), e.message.clone().or(e.details.clone())));
+                let error = s.errors.first().map(|e| (e.code.map(|c| c.to_string()), e.title.clone(), e.reason()));
                 let pricing = s.pricing.as_ref().map(|p| {
                     serde_json::json!({"billable": p.billable, "pricing_model": p.pricing_model, "category": p.category, "type": p.kind})
                 });

@@ -8,7 +8,9 @@
 //! - Media (attachments, and template header files given as uploads) are uploaded to WhatsApp first
 //!   (`POST /{PHONE_NUMBER_ID}/media`) and sent by id.
 //! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, meta-platform.md §7).
-//! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent.
+//! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent; so is a
+//!   send whose answer never came (a timeout, a gateway's bare 502/504): Meta may have delivered it,
+//!   and its APIs take no idempotency key, so a resend could reach the customer twice.
 
 use crate::inbound::apply::Applier;
 use crate::state::AppState;
@@ -55,7 +57,7 @@ async fn fail_abandoned(state: &AppState) -> Result<(), store::StoreError> {
         tracing::error!(%message, "send interrupted mid-call; not resent to avoid a duplicate");
         state
             .store
-            .outbox_failed(message, None, "delivery uncertain", "The server stopped while sending this message; it was not resent to avoid a duplicate. Check with the customer.", state.now_ms())
+            .outbox_failed(message, None, UNCERTAIN, "The server stopped while sending this message; it was not resent to avoid a duplicate. Check with the customer.", state.now_ms())
             .await?;
     }
     Ok(())
@@ -102,6 +104,22 @@ impl From<GraphError> for Outcome {
         }
     }
 }
+
+/// A failed *send* (not an upload or a read): when it may have reached the customer all the same, it
+/// ends `failed` as uncertain instead of being retried.
+fn send_failed(e: GraphError) -> Outcome {
+    if e.may_have_taken_effect() {
+        tracing::warn!(error = %e, "send answered nothing; not resent to avoid a duplicate");
+        return Outcome::Permanent {
+            code: None,
+            title: UNCERTAIN.into(),
+            reason: "Meta did not answer this send; it may have reached the customer, so it was not resent to avoid a duplicate. Check with the customer before sending it again.".into(),
+        };
+    }
+    e.into()
+}
+
+const UNCERTAIN: &str = "delivery uncertain";
 
 fn permanent(reason: &str) -> Outcome {
     Outcome::Permanent { code: None, title: "not sendable".into(), reason: reason.into() }
@@ -187,7 +205,7 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
             };
             match state.graph.whatsapp().send_message(phone_number_id, &token, &body).await {
                 Ok(sent) => Outcome::Sent { external_id: sent.message_id, wa_id: sent.wa_id },
-                Err(e) => e.into(),
+                Err(e) => send_failed(e),
             }
         }
         ChannelAddress::Messenger { page_id: id } | ChannelAddress::Instagram { instagram_account_id: id } => {
@@ -298,7 +316,7 @@ async fn social_send(
     };
     match result {
         Ok(mid) => Outcome::Sent { external_id: mid, wa_id: None },
-        Err(e) => e.into(),
+        Err(e) => send_failed(e),
     }
 }
 

@@ -6,7 +6,6 @@ use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use simulator::demo;
-use std::time::Duration;
 
 on_both_stores!(
     uploads_are_typed_by_content_and_executables_refused,
@@ -14,6 +13,8 @@ on_both_stores!(
     file_over_the_channel_limit_is_refused_before_sending,
     chrome_recording_arrives_as_an_ogg_opus_voice_note,
     messenger_attachment_is_uploaded_and_sent_by_id,
+    a_gif_is_refused_for_whatsapp_before_the_202_and_reaches_messenger_as_an_image,
+    whatsapp_stickers_are_judged_by_their_size_and_dimensions_before_the_202,
 );
 
 const CHROME_WEBM: &[u8] = include_bytes!("../../../media/tests/fixtures/chrome-opus-mono.webm");
@@ -132,12 +133,16 @@ async fn file_over_the_channel_limit_is_refused_before_sending(app: TestApp) {
         "upload_not_found",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(app.sim.requests_to("/media").is_empty(), "nothing left for Meta");
     assert_eq!(
-        app.post(&acct.admin_token, &path, json!({"type": "attachment", "upload_id": ok["id"]})).await.status(),
-        StatusCode::ACCEPTED
+        app.messages(&acct.admin_token, &id).await.len(),
+        1,
+        "the refusals stored nothing, so nothing can leave"
     );
+    let res = app.post(&acct.admin_token, &path, json!({"type": "attachment", "upload_id": ok["id"]})).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(app.verdict(&acct.admin_token, &id, m["id"].as_str().unwrap()).await["status"], "read");
+    assert_eq!(app.sim.requests_to("/media").len(), 1, "only the file within the limit went to Meta");
 }
 
 async fn chrome_recording_arrives_as_an_ogg_opus_voice_note(app: TestApp) {
@@ -186,8 +191,8 @@ async fn chrome_recording_arrives_as_an_ogg_opus_voice_note(app: TestApp) {
         .unwrap();
     let ogg = media::voice::validate_ogg_opus(&bytes).expect("valid Ogg/Opus");
     assert!((2300..=2700).contains(&ogg.duration_ms), "{} ms", ogg.duration_ms);
-    let sent = crate::outbound_wait(&app, &acct.admin_token, &id, m["id"].as_str().unwrap()).await;
-    assert_ne!(sent["status"], "failed", "{sent}");
+    let sent = app.verdict(&acct.admin_token, &id, m["id"].as_str().unwrap()).await;
+    assert_eq!(sent["status"], "played", "the customer played the voice note: {sent}");
 }
 
 async fn messenger_attachment_is_uploaded_and_sent_by_id(app: TestApp) {
@@ -211,4 +216,109 @@ async fn messenger_attachment_is_uploaded_and_sent_by_id(app: TestApp) {
     assert_eq!(body["message"]["attachment"]["type"], "file");
     assert!(body["message"]["attachment"]["payload"]["attachment_id"].is_string(), "{body}");
     assert_eq!(app.sim.requests_to("/message_attachments").len(), 1);
+}
+
+const GIF: &[u8] = include_bytes!("../../../media/tests/fixtures/sniff/pixel.gif");
+
+async fn a_gif_is_refused_for_whatsapp_before_the_202_and_reaches_messenger_as_an_image(app: TestApp) {
+    let acct = app.full_account().await;
+    let token = acct.admin_token.as_str();
+    let channels = app.connect_demo_channels(token).await;
+    let id = open_conversation(&app, token).await;
+    let gif = uploaded(&app, token, GIF.to_vec(), "risa.gif", "image/gif").await;
+    assert_eq!((gif["mime"].as_str(), gif["kind"].as_str()), (Some("image/gif"), Some("image")));
+
+    // WhatsApp takes no GIF (its media upload refuses image/gif): refused at once, saying what to send.
+    for channel in [&channels.cloud, &channels.app] {
+        let res = app
+            .http
+            .post(app.url(&format!("/api/v1/uploads?channel_id={}", channel["id"].as_str().unwrap())))
+            .bearer_auth(token)
+            .multipart(Form::new().part("file", Part::bytes(GIF.to_vec()).file_name("risa.gif")))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "gif_not_supported", "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("MP4"), "{body}");
+    }
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let res = app.post(token, &path, json!({"type": "attachment", "upload_id": gif["id"], "caption": "jaja"})).await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "gif_not_supported").await;
+    let res = app
+        .post(token, "/api/v1/quick_replies", json!({"shortcut": "risa", "title": "Risa", "upload_id": gif["id"]}))
+        .await;
+    let quick: Value = res.json().await.unwrap();
+    let res = app.post(token, &path, json!({"type": "quick_reply", "quick_reply_id": quick["id"]})).await;
+    assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, "gif_not_supported").await;
+    assert_eq!(app.messages(token, &id).await.len(), 1, "nothing stored, nothing to send");
+
+    // Messenger shows GIFs as images: the same file reaches the customer.
+    app.sim.messenger_customer(demo::PAGE_ID).unwrap().text("¿y un gif?").await.unwrap();
+    app.settle().await;
+    let page = app.get_json(token, "/api/v1/conversations?channel=messenger").await;
+    let fb = page["items"][0]["id"].as_str().unwrap().to_string();
+    let res = app
+        .post(
+            token,
+            &format!("/api/v1/conversations/{fb}/messages"),
+            json!({"type": "attachment", "upload_id": gif["id"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["kind"], "image");
+    assert_eq!(app.verdict(token, &fb, m["id"].as_str().unwrap()).await["status"], "read");
+    let upload = app.sim.requests_to("/message_attachments").pop().expect("uploaded to the Page");
+    assert_eq!(upload.part("filedata").and_then(|p| p.content_type.as_deref()), Some("image/gif"));
+    assert!(app.sim.requests_to("/media").is_empty(), "nothing ever went to WhatsApp");
+}
+
+async fn whatsapp_stickers_are_judged_by_their_size_and_dimensions_before_the_202(app: TestApp) {
+    let acct = app.full_account().await;
+    let token = acct.admin_token.as_str();
+    let channels = app.connect_demo_channels(token).await;
+    let id = open_conversation(&app, token).await;
+    let path = format!("/api/v1/conversations/{id}/messages");
+    let sticker = |w, h, animated, len| simulator::samples::webp_sticker(w, h, animated, len);
+    let cases = [
+        ("static, 512×512, 100 KB", sticker(512, 512, false, 100_000), None),
+        ("animated, 512×512, 500 KB", sticker(512, 512, true, 500_000), None),
+        ("static over 100 KB", sticker(512, 512, false, 100_002), Some("media_too_large")),
+        ("animated over 500 KB", sticker(512, 512, true, 500_002), Some("media_too_large")),
+        ("not 512×512", sticker(256, 256, false, 2_000), Some("unsupported_media_type")),
+        ("a 1×1 WebP", simulator::samples::webp(), Some("unsupported_media_type")),
+    ];
+    let mut accepted = vec![];
+    for (what, bytes, refusal) in cases {
+        let up = uploaded(&app, token, bytes.clone(), "sticker.webp", "image/webp").await;
+        let res = app.post(token, &path, json!({"type": "attachment", "upload_id": up["id"]})).await;
+        match refusal {
+            None => {
+                assert_eq!(res.status(), StatusCode::ACCEPTED, "{what}");
+                let m: Value = res.json().await.unwrap();
+                assert_eq!(m["kind"], "sticker", "{what}");
+                accepted.push(m["id"].as_str().unwrap().to_string());
+            }
+            Some(code) => {
+                assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+                // The composer's upload check says the same at once.
+                let res = app
+                    .http
+                    .post(app.url(&format!("/api/v1/uploads?channel_id={}", channels.cloud["id"].as_str().unwrap())))
+                    .bearer_auth(token)
+                    .multipart(Form::new().part("file", Part::bytes(bytes).file_name("sticker.webp")))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_error(res, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+            }
+        }
+    }
+    for m in accepted {
+        assert_eq!(app.verdict(token, &id, &m).await["status"], "read", "WhatsApp took the sticker");
+    }
+    let stickers: Vec<_> = app.sim.sent_messages().into_iter().filter(|s| s.kind == "sticker").collect();
+    assert_eq!(stickers.len(), 2);
+    assert!(stickers.iter().all(|s| s.outcome == simulator::SendOutcome::Delivered));
 }

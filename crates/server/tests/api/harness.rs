@@ -270,6 +270,45 @@ impl TestApp {
         panic!("fewer than {n} sends reached the simulator");
     }
 
+    /// Meta's final word on a sent message, as the API shows it once it arrived. Waits (bounded, on the
+    /// events themselves, never a fixed sleep) until the send was answered (the message left
+    /// `pending`), every status webhook the simulator scheduled was POSTed and processed, and the message
+    /// shows the furthest of them (`delivered`, `read`, `played`, or `failed` with Meta's code); then
+    /// returns the message. A message Meta never gave an id (refused, or its answer lost) is returned as
+    /// soon as it left `pending`.
+    pub async fn verdict(&self, token: &str, conversation: &str, message: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut answered = crate::outbound_wait(self, token, conversation, message).await;
+        let Some(external_id) = answered["external_id"].as_str().map(str::to_string) else {
+            return answered;
+        };
+        assert!(self.sim.wait_statuses_posted(std::time::Duration::from_secs(15)).await, "status webhooks still due");
+        self.settle().await;
+        let Some(expected) = self.sim.final_status(&external_id) else {
+            return answered;
+        };
+        // The worker applies statuses that beat Meta's answer right after storing it: wait for that too.
+        while answered["status"] != expected.as_str() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "Meta said {} for {external_id}; the API still shows {answered}",
+                expected.as_str()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            answered = self.message(token, conversation, message).await;
+        }
+        answered
+    }
+
+    /// One message of a conversation, as the message list shows it.
+    pub async fn message(&self, token: &str, conversation: &str, message: &str) -> Value {
+        self.messages(token, conversation)
+            .await
+            .into_iter()
+            .find(|m| m["id"] == message)
+            .unwrap_or_else(|| panic!("message {message} is not in conversation {conversation}"))
+    }
+
     /// Waits until every acknowledged delivery has been processed.
     pub async fn settle(&self) {
         for _ in 0..500 {
@@ -304,6 +343,10 @@ impl TestApp {
 
     pub async fn patch(&self, token: &str, path: &str, body: Value) -> Response {
         self.http.patch(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request")
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Response {
+        self.http.delete(self.url(path)).bearer_auth(token).send().await.expect("request")
     }
 
     pub async fn get_json(&self, token: &str, path: &str) -> Value {

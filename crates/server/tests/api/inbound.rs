@@ -26,6 +26,7 @@ on_both_stores!(
     username_customer_without_phone_is_a_full_conversation_and_joins_later,
     edits_replace_content_and_revokes_hide_it_without_new_rows,
     group_events_are_acknowledged_and_ignored,
+    messages_page_back_with_before_until_the_first,
 );
 
 fn cloud() -> payloads::WaBusiness {
@@ -661,4 +662,43 @@ async fn one_failing_event_does_not_hold_back_the_others_of_its_delivery(app: Te
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(texts.iter().any(|t| t == "este sí llega"), "{texts:?}");
+}
+
+async fn messages_page_back_with_before_until_the_first(app: TestApp) {
+    let acct = app.full_account().await;
+    let token = acct.admin_token.as_str();
+    app.connect_demo_channels(token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    for n in 1..=5 {
+        c.text(&format!("mensaje {n}")).await.unwrap();
+    }
+    app.settle().await;
+    let id = app.only_conversation(token).await["id"].as_str().unwrap().to_string();
+    let app = &app;
+    let page = |before: Option<&str>| {
+        let query = before.map(|b| format!("&before={b}")).unwrap_or_default();
+        let path = format!("/api/v1/conversations/{id}/messages?limit=2{query}");
+        async move { app.get_json(token, &path).await }
+    };
+    let texts = |p: &Value| -> Vec<String> {
+        p["items"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap().to_string()).collect()
+    };
+    // Newest first by page, oldest to newest within one; each cursor is the oldest message shown.
+    let newest = page(None).await;
+    assert_eq!(texts(&newest), ["mensaje 4", "mensaje 5"]);
+    assert_eq!(newest["next_cursor"], newest["items"][0]["id"]);
+    let middle = page(newest["next_cursor"].as_str()).await;
+    assert_eq!(texts(&middle), ["mensaje 2", "mensaje 3"]);
+    let oldest = page(middle["next_cursor"].as_str()).await;
+    assert_eq!(texts(&oldest), ["mensaje 1"]);
+    assert_eq!(oldest["next_cursor"], Value::Null, "the first message ends the paging");
+    // Nothing before the very first; a cursor that is no message gives nothing; a bad one is refused.
+    let first = oldest["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(texts(&page(Some(&first)).await), Vec::<String>::new());
+    assert_eq!(texts(&page(Some(&uuid::Uuid::now_v7().to_string())).await), Vec::<String>::new());
+    let res = app.get(token, &format!("/api/v1/conversations/{id}/messages?before=no-es-un-id")).await;
+    assert_error(res, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let all = app.get_json(token, &format!("/api/v1/conversations/{id}/messages?limit=200")).await;
+    assert_eq!(texts(&all).len(), 5);
+    assert_eq!(all["next_cursor"], Value::Null);
 }

@@ -26,6 +26,7 @@ mod search;
 mod templates;
 mod tenancy;
 mod users_and_roles;
+mod verdicts;
 mod voice_notes;
 mod web_ui;
 

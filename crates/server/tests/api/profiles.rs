@@ -26,6 +26,30 @@ async fn wait_handle(app: &TestApp, token: &str, kind: &str, done: impl Fn(&Valu
     panic!("the {kind} customer's profile never arrived");
 }
 
+/// New Messenger customers write; returns the first one's id once both were looked up. Due lookups are
+/// claimed in batches, oldest first: any lookup due before the first marker was claimed in its batch or
+/// an earlier one, and the second marker's lookup comes in a later batch, so by then all were made.
+async fn marker_lookup(app: &TestApp) -> String {
+    let mut ids = vec![];
+    for _ in 0..2 {
+        let marker = app.sim.messenger_customer(demo::PAGE_ID).unwrap();
+        marker.text("marca").await.unwrap();
+        app.settle().await;
+        let looked_up = async {
+            for _ in 0..400 {
+                if !profile_lookups(app, marker.id()).is_empty() {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            false
+        };
+        assert!(looked_up.await, "the marker customer was never looked up");
+        ids.push(marker.id().to_string());
+    }
+    ids.swap_remove(0)
+}
+
 fn profile_lookups(app: &TestApp, id: &str) -> Vec<simulator::RecordedRequest> {
     app.sim.requests().into_iter().filter(|r| r.method == "GET" && r.path == format!("/v24.0/{id}")).collect()
 }
@@ -52,10 +76,11 @@ async fn new_messenger_customer_gets_their_name(app: TestApp) {
         }
     }
     assert!(named_event, "a conversation.updated event carries the name");
-    // A later message from the same customer asks Meta nothing more.
+    // A later message from the same customer asks Meta nothing more: a lookup it caused would come
+    // before that of a customer who writes after it.
     fb.text("¿Y el lunes?").await.unwrap();
     app.settle().await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    marker_lookup(&app).await;
     assert_eq!(profile_lookups(&app, fb.id()).len(), 1);
     let found = app.get_json(&acct.admin_token, "/api/v1/conversations?q=mart%C3%ADnez").await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1, "the customer is found by the fetched name");
@@ -79,8 +104,14 @@ async fn new_instagram_customer_gets_name_and_username(app: TestApp) {
     let wa = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap().named("María");
     wa.text("hola").await.unwrap();
     app.settle().await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(app.sim.requests().iter().filter(|r| r.method == "GET").all(|r| r.path == format!("/v24.0/{}", ig.id())));
+    marker_lookup(&app).await;
+    let wa_lookups = app
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && (r.path.ends_with("5215512345678") || r.path.ends_with(wa.user_id())))
+        .count();
+    assert_eq!(wa_lookups, 0, "nobody looks up a WhatsApp customer");
 }
 
 async fn failed_profile_lookup_is_retried_then_given_up(app: TestApp) {
@@ -104,7 +135,12 @@ async fn failed_profile_lookup_is_retried_then_given_up(app: TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The worker takes due lookups oldest first and one batch at a time. A customer who writes now is
+    // looked up once the fifth failure is recorded; then, an hour later, a sixth try would be due
+    // before the lookup of a customer who writes then.
+    marker_lookup(&app).await;
+    app.clock.advance(Duration::from_secs(3600));
+    marker_lookup(&app).await;
     assert_eq!(profile_lookups(&app, ig.id()).len(), 5, "given up after five tries");
     let page = app.get_json(&acct.admin_token, "/api/v1/conversations?channel=instagram").await;
     assert_eq!(page["items"][0]["handle"]["profile_name"], Value::Null);

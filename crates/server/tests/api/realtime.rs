@@ -14,6 +14,7 @@ on_both_stores!(
     a_deactivated_users_socket_closes_at_once,
     a_narrowed_role_narrows_the_open_socket,
     logging_out_closes_that_sessions_socket,
+    events_carry_a_rising_seq_and_a_socket_that_fell_behind_is_told_to_resync,
 );
 
 /// Waits for the server to close the socket (a close frame or the end of the stream).
@@ -34,28 +35,67 @@ async fn connect(app: &TestApp, token: &str) -> Socket {
     let mut req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
     req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket");
-    let hello = next_event(&mut ws).await.expect("hello");
+    let hello = next_event(&mut ws).await;
     assert_eq!(hello["type"], "hello");
     ws
 }
 
-/// The next event, or `None` if nothing arrives within a short while.
-async fn next_event(ws: &mut Socket) -> Option<Value> {
+/// The next event (bounded: 10 s; a socket that stays silent fails the test).
+async fn next_event(ws: &mut Socket) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        match tokio::time::timeout(Duration::from_millis(700), ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).expect("events are JSON"),
             Ok(Some(Ok(_))) => continue,
-            _ => return None,
+            other => panic!("no event within 10 s: {other:?}"),
         }
     }
 }
 
-async fn events_until_quiet(ws: &mut Socket) -> Vec<Value> {
-    let mut all = vec![];
-    while let Some(e) = next_event(ws).await {
-        all.push(e);
+/// Reads events until one matches `wanted`; returns it and the events before it.
+async fn event_where(ws: &mut Socket, wanted: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+    let mut before = vec![];
+    loop {
+        let e = next_event(ws).await;
+        if wanted(&e) {
+            return (e, before);
+        }
+        before.push(e);
     }
-    all
+}
+
+fn message_created(text: &'static str) -> impl Fn(&Value) -> bool {
+    move |e| e["type"] == "message.created" && e["data"]["text"] == text
+}
+
+/// A customer writes to a Messenger Page of `token`'s account (connected here with a fresh id): an
+/// event only that account sees, used as a marker — whatever a socket receives before it was
+/// published before it.
+async fn marker_for_account(app: &TestApp, token: &str, text: &str) {
+    let page_id = crate::harness::meta_id();
+    let body = json!({"kind": "messenger", "name": "Otra página", "access_token": "EAAG-other", "page_id": page_id});
+    let res = app.post(token, "/api/v1/channels", body).await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let message = simulator::payloads::SocialMessage {
+        mid: format!("m_{}", uuid::Uuid::new_v4().simple()),
+        text: Some(text.to_string()),
+        ..Default::default()
+    };
+    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let payload = simulator::payloads::social_message(
+        simulator::payloads::SocialPlatform::Messenger,
+        &page_id,
+        &crate::harness::meta_id(),
+        now_ms,
+        &message,
+    );
+    assert_eq!(app.post_webhook(&payload).await, reqwest::StatusCode::OK);
+    app.settle().await;
+}
+
+/// Whether an event is about another conversation than `ours` (a conversation or a message event).
+fn not_about(ours: &Value) -> impl Fn(&Value) -> bool + '_ {
+    move |e| e["data"]["id"] != *ours && e["data"]["conversation_id"] != *ours
 }
 
 async fn websocket_delivers_only_what_the_user_may_see(app: TestApp) {
@@ -70,13 +110,13 @@ async fn websocket_delivers_only_what_the_user_may_see(app: TestApp) {
     let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
     c.text("¿hay stock?").await.unwrap();
     app.settle().await;
-    let seen = events_until_quiet(&mut admin).await;
-    let types: Vec<&str> = seen.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert!(types.contains(&"conversation.created") && types.contains(&"message.created"), "{types:?}");
-    let created = seen.iter().find(|e| e["type"] == "message.created").unwrap();
-    assert_eq!(created["data"]["text"], "¿hay stock?");
-    assert_eq!(events_until_quiet(&mut seller).await, Vec::<Value>::new(), "unassigned: not the seller's");
-    assert_eq!(events_until_quiet(&mut stranger).await, Vec::<Value>::new(), "another account sees nothing");
+    let (created, before) = event_where(&mut admin, message_created("¿hay stock?")).await;
+    assert!(before.iter().any(|e| e["type"] == "conversation.created"), "{before:?}");
+    // Another account's customer: the stranger's first event is theirs, nothing of ours came before.
+    marker_for_account(&app, &other.admin_token, "marca ajena").await;
+    let ours = created["data"]["conversation_id"].clone();
+    let (_, leaked) = event_where(&mut stranger, message_created("marca ajena")).await;
+    assert!(leaked.iter().all(not_about(&ours)), "another account sees nothing: {leaked:?}");
 
     let conv = app.only_conversation(&acct.admin_token).await;
     assert_eq!(created["data"]["conversation_id"], conv["id"]);
@@ -86,16 +126,17 @@ async fn websocket_delivers_only_what_the_user_may_see(app: TestApp) {
         json!({"assignee_id": seller_id}),
     )
     .await;
-    let assigned = events_until_quiet(&mut seller).await;
-    assert!(
-        assigned.iter().any(|e| e["type"] == "conversation.updated" && e["data"]["assignee"]["id"] == seller_id),
-        "{assigned:?}"
-    );
+    // Unassigned, it was not the seller's: the assignment is the first thing they hear of it.
+    let first = next_event(&mut seller).await;
+    assert_eq!(first["type"], "conversation.updated", "{first}");
+    assert_eq!(first["data"]["assignee"]["id"], seller_id);
     c.text("¿me confirmas?").await.unwrap();
     app.settle().await;
-    let later = events_until_quiet(&mut seller).await;
-    assert!(later.iter().any(|e| e["type"] == "message.created" && e["data"]["text"] == "¿me confirmas?"), "{later:?}");
-    assert_eq!(events_until_quiet(&mut stranger).await, Vec::<Value>::new());
+    let (later, _) = event_where(&mut seller, message_created("¿me confirmas?")).await;
+    assert_eq!(later["data"]["conversation_id"], conv["id"]);
+    marker_for_account(&app, &other.admin_token, "otra marca").await;
+    let (_, leaked) = event_where(&mut stranger, message_created("otra marca")).await;
+    assert!(leaked.iter().all(not_about(&ours)), "{leaked:?}");
 }
 
 async fn websocket_refuses_without_credentials(app: TestApp) {
@@ -130,17 +171,63 @@ async fn a_narrowed_role_narrows_the_open_socket(app: TestApp) {
     let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
     c.text("primero").await.unwrap();
     app.settle().await;
-    assert!(
-        events_until_quiet(&mut ws).await.iter().any(|e| e["type"] == "message.created"),
-        "sees everything at first"
-    );
+    event_where(&mut ws, message_created("primero")).await;
     // Narrowed to a seller: told to reload, then nothing unassigned reaches it.
     app.patch(&acct.admin_token, &format!("/api/v1/users/{user_id}"), json!({"role": "seller"})).await;
-    let after_change = events_until_quiet(&mut ws).await;
-    assert!(after_change.iter().any(|e| e["type"] == "resync"), "{after_change:?}");
+    let (_, before) = event_where(&mut ws, |e| e["type"] == "resync").await;
+    assert!(before.iter().all(|e| e["type"] != "message.created"), "{before:?}");
     c.text("segundo").await.unwrap();
     app.settle().await;
-    assert_eq!(events_until_quiet(&mut ws).await, Vec::<Value>::new());
+    let conv = app.only_conversation(&acct.admin_token).await;
+    app.patch(
+        &acct.admin_token,
+        &format!("/api/v1/conversations/{}", conv["id"].as_str().unwrap()),
+        json!({"assignee_id": user_id}),
+    )
+    .await;
+    let first = next_event(&mut ws).await;
+    assert_eq!(first["type"], "conversation.updated", "\"segundo\" never reached the narrowed socket: {first}");
+    assert_eq!(first["data"]["assignee"]["id"], user_id);
+}
+
+async fn events_carry_a_rising_seq_and_a_socket_that_fell_behind_is_told_to_resync(app: TestApp) {
+    let acct = app.full_account().await;
+    let channels = app.connect_demo_channels(&acct.admin_token).await;
+    let mut ws = connect(&app, &acct.admin_token).await;
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.text("uno").await.unwrap();
+    c.text("dos").await.unwrap();
+    app.settle().await;
+    let (last, mut events) = event_where(&mut ws, message_created("dos")).await;
+    events.push(last);
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().expect("every event has a seq")).collect();
+    assert!(seqs.len() >= 3 && seqs.windows(2).all(|w| w[0] < w[1]), "rising: {seqs:?}");
+
+    // The socket stops being read while more happens than the server keeps for it: the events that
+    // fill the connection, then more than its backlog (4096). Reading again, it is told to reload.
+    let account: domain::ids::AccountId = acct.account_id.parse().unwrap();
+    let channel: domain::ids::ChannelId = channels.cloud["id"].as_str().unwrap().parse().unwrap();
+    let big = "x".repeat(64 * 1024);
+    let event = |data: Value| server::realtime::Event {
+        kind: "conversation.updated",
+        account_id: account,
+        channel_id: channel,
+        assignee: None,
+        data,
+        seq: 0,
+    };
+    for _ in 0..400 {
+        app.state.events.publish(event(json!({"filler": big})));
+    }
+    for _ in 0..5000 {
+        app.state.events.publish(event(json!({})));
+    }
+    let (resync, _) = event_where(&mut ws, |e| e["type"] == "resync").await;
+    assert!(resync.get("seq").is_none(), "{resync}");
+    // After the resync, events flow again.
+    c.text("tres").await.unwrap();
+    app.settle().await;
+    event_where(&mut ws, message_created("tres")).await;
 }
 
 async fn logging_out_closes_that_sessions_socket(app: TestApp) {
@@ -162,7 +249,7 @@ async fn logging_out_closes_that_sessions_socket(app: TestApp) {
     let mut req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
     req.headers_mut().insert("cookie", cookie.parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket");
-    assert_eq!(next_event(&mut ws).await.unwrap()["type"], "hello");
+    assert_eq!(next_event(&mut ws).await["type"], "hello");
     let res = browser.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::NO_CONTENT);
     assert!(closed_by_server(&mut ws).await, "the socket of the ended session stays open");

@@ -7,22 +7,9 @@
 
 use crate::channel::ChannelKind;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// The customer called the business.
-    Inbound,
-    /// The business called the customer.
-    Outbound,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Inbound => "inbound",
-            Direction::Outbound => "outbound",
-        }
-    }
-}
+/// A call's direction is a message's: `Inbound` when the customer called the business, `Outbound` when
+/// the business called the customer.
+pub use crate::message::Direction;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {

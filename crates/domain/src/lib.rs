@@ -9,6 +9,7 @@ pub mod channel;
 pub mod email;
 pub mod ids;
 pub mod media_rules;
+pub mod message;
 pub mod permissions;
 pub mod personalize;
 pub mod phone;

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 const KB: u64 = 1_000;
 const MB: u64 = 1_000_000;
 
+// The one kind of medium for every layer: Meta's webhooks (crate `meta`), the store, the API and the
+// outbox.
+/// What an attachment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaKind {
@@ -24,6 +27,13 @@ pub enum MediaKind {
 }
 
 impl MediaKind {
+    pub const ALL: [MediaKind; 5] =
+        [MediaKind::Image, MediaKind::Video, MediaKind::Audio, MediaKind::Document, MediaKind::Sticker];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             MediaKind::Image => "image",

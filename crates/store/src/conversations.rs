@@ -3,11 +3,12 @@
 
 use crate::db::on_reader;
 use crate::error::{StoreError, StoreResult};
-use crate::rows::parse_id;
+use crate::rows::{parse_id, parse_stored};
 use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 use domain::channel::ChannelKind;
 use domain::ids::{AccountId, ChannelId, ContactId, ConversationId, HandleId, MessageId, UserId};
+use domain::message::{Direction, MessageStatus, Origin};
 use domain::permissions::{ConversationScope, UnassignedAccess};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,10 +91,10 @@ pub struct ContactSummary {
 #[derive(Clone, Debug)]
 pub struct LastMessage {
     pub id: MessageId,
-    pub direction: String,
+    pub direction: Direction,
     pub kind: String,
     pub text: Option<String>,
-    pub status: String,
+    pub status: MessageStatus,
     pub deleted: bool,
     pub sent_at: i64,
     /// For a notice of the inbox (kind `system`): what happened (`{"type": "call", …}`).
@@ -201,11 +202,19 @@ impl Row {
                 let deleted = self.m_deleted.unwrap_or(false);
                 Some(LastMessage {
                     id: parse_id(&id, "message")?,
-                    direction: self.m_direction.unwrap_or_default(),
+                    direction: parse_stored(
+                        self.m_direction.as_deref().unwrap_or_default(),
+                        "message direction",
+                        Direction::parse,
+                    )?,
                     kind: self.m_kind.unwrap_or_default(),
                     // A message the customer deleted shows no content anywhere, previews included.
                     text: if deleted { None } else { self.m_text },
-                    status: self.m_status.unwrap_or_default(),
+                    status: parse_stored(
+                        self.m_status.as_deref().unwrap_or_default(),
+                        "message status",
+                        MessageStatus::parse,
+                    )?,
                     deleted,
                     sent_at: self.m_sent_at.unwrap_or_default(),
                     system: self
@@ -427,8 +436,8 @@ impl Store {
         crate::db::on_writer!(self, p => sqlx::query("UPDATE conversations SET unread_count = 0, updated_at = $3 WHERE account_id = $1 AND id = $2")
             .bind(account.to_string()).bind(id.to_string()).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
         let last: Option<Option<String>> = on_reader!(self, p => sqlx::query_scalar(
-            "SELECT external_id FROM messages WHERE conversation_id = $1 AND origin = 'customer' AND external_id IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1")
-            .bind(id.to_string()).fetch_optional(p).await)?;
+            "SELECT external_id FROM messages WHERE conversation_id = $1 AND origin = $2 AND external_id IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1")
+            .bind(id.to_string()).bind(Origin::Customer.as_str()).fetch_optional(p).await)?;
         Ok(last.flatten())
     }
 }

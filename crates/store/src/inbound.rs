@@ -10,7 +10,14 @@ use crate::error::StoreResult;
 use crate::rows::parse_id;
 use crate::Store;
 use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, MessageId, UserId};
+use domain::media_rules::MediaKind;
+use domain::message::{Direction, MessageStatus, Origin};
 use domain::permissions::ConversationScope;
+
+/// [`MessageStatus::advances_to`] in SQL, for a message row moving to the status whose rank is `$3`:
+/// `$8` says whether that status is `failed`, `$9` is the rank of `delivered`. Both values are bound
+/// from the enum, so the rule is written once; `tests/lifecycle.rs` checks the two agree.
+pub(crate) const ADVANCES: &str = "status_rank < $3 AND NOT ($8 AND status_rank >= $9)";
 
 /// Who the customer is, as far as this event tells.
 #[derive(Clone, Debug, Default)]
@@ -30,7 +37,7 @@ pub struct CustomerIdentity {
 
 #[derive(Clone, Debug)]
 pub struct NewAttachment {
-    pub kind: String,
+    pub kind: MediaKind,
     pub declared_mime: Option<String>,
     pub filename: Option<String>,
     /// Where to fetch the bytes from (a WhatsApp media id or a URL), as JSON.
@@ -40,14 +47,12 @@ pub struct NewAttachment {
 #[derive(Clone, Debug)]
 pub struct NewMessage {
     pub external_id: String,
-    pub direction: &'static str,
-    pub origin: &'static str,
+    /// Decides the direction and the status the message is stored with ([`Origin::initial_status`]).
+    pub origin: Origin,
     pub kind: String,
     pub text: Option<String>,
     pub content: serde_json::Value,
     pub reply_to_external_id: Option<String>,
-    pub status: &'static str,
-    pub status_rank: i64,
     pub sent_at: i64,
     pub attachments: Vec<NewAttachment>,
     /// The customer's message: it anchors the messaging window.
@@ -261,14 +266,14 @@ impl Store {
             .bind(channel.to_string())
             .bind(&conversation)
             .bind(&msg.external_id)
-            .bind(msg.direction)
-            .bind(msg.origin)
+            .bind(msg.origin.direction().as_str())
+            .bind(msg.origin.as_str())
             .bind(&msg.kind)
             .bind(msg.text.as_deref())
             .bind(msg.content.to_string())
             .bind(msg.reply_to_external_id.as_deref())
-            .bind(msg.status)
-            .bind(msg.status_rank)
+            .bind(msg.origin.initial_status().as_str())
+            .bind(msg.origin.initial_status().rank())
             .bind(msg.sent_at)
             .bind(now_ms)
             .bind(crate::search::searchable(msg.text.as_deref()))
@@ -292,7 +297,7 @@ impl Store {
                     .bind(domain::ids::AttachmentId::new().to_string())
                     .bind(account.to_string())
                     .bind(&message_id)
-                    .bind(&a.kind)
+                    .bind(a.kind.as_str())
                     .bind(a.declared_mime.as_deref())
                     .bind(a.filename.as_deref())
                     .bind(a.source.to_string())
@@ -342,15 +347,14 @@ impl Store {
         hit.map(|h| h.ids()).transpose()
     }
 
-    /// Moves a message's delivery status forwards only (`read` never becomes `delivered`); a failure
-    /// does not override a delivery the customer already got. Pricing is recorded whenever present.
-    #[allow(clippy::too_many_arguments)]
+    /// Moves a message's delivery status as [`MessageStatus::advances_to`] allows: forwards only
+    /// (`read` never becomes `delivered`), and a failure does not override a delivery the customer
+    /// already got. Pricing is recorded whenever present.
     pub async fn apply_status(
         &self,
         channel: ChannelId,
         external_id: &str,
-        status: &str,
-        rank: i64,
+        status: MessageStatus,
         error: Option<(Option<String>, Option<String>, Option<String>)>,
         pricing: Option<&serde_json::Value>,
         now_ms: i64,
@@ -363,11 +367,12 @@ impl Store {
             if let Some(pricing) = pricing {
                 sqlx::query("UPDATE messages SET pricing = $2 WHERE id = $1").bind(message_id.to_string()).bind(pricing.to_string()).execute(p).await?;
             }
-            sqlx::query(
+            sqlx::query(&format!(
                 "UPDATE messages SET status = $2, status_rank = $3, error_code = COALESCE($4, error_code), \
                    error_title = COALESCE($5, error_title), error_message = COALESCE($6, error_message), updated_at = $7 \
-                 WHERE id = $1 AND status_rank < $3 AND NOT ($2 = 'failed' AND status_rank >= 2)")
-                .bind(message_id.to_string()).bind(status).bind(rank).bind(code).bind(title).bind(message).bind(now_ms)
+                 WHERE id = $1 AND {ADVANCES}"))
+                .bind(message_id.to_string()).bind(status.as_str()).bind(status.rank()).bind(code).bind(title).bind(message).bind(now_ms)
+                .bind(status == MessageStatus::Failed).bind(MessageStatus::Delivered.rank())
                 .execute(p).await.map(|r| r.rows_affected())
         })?;
         Ok(if changed > 0 || pricing.is_some() {
@@ -457,17 +462,20 @@ impl Store {
         &self,
         channel: ChannelId,
         scoped_id: &str,
-        status: &str,
-        rank: i64,
+        status: MessageStatus,
         watermark_ms: i64,
         now_ms: i64,
     ) -> StoreResult<Vec<(MessageId, ConversationId)>> {
-        let hits: Vec<MessageHit> = on_writer!(self, p => sqlx::query_as(
-            "UPDATE messages SET status = $3, status_rank = $4, updated_at = $6 \
-             WHERE channel_id = $1 AND direction = 'outbound' AND status_rank < $4 AND status <> 'failed' AND external_id IS NOT NULL AND sent_at <= $5 \
-               AND conversation_id IN (SELECT c.id FROM conversations c JOIN handles h ON h.id = c.handle_id WHERE h.channel_id = $1 AND h.scoped_id = $2) \
-             RETURNING id, conversation_id")
-            .bind(channel.to_string()).bind(scoped_id).bind(status).bind(rank).bind(watermark_ms).bind(now_ms).fetch_all(p).await)?;
+        let sql = format!(
+            "UPDATE messages SET status = $2, status_rank = $3, updated_at = $7 \
+             WHERE channel_id = $1 AND direction = $4 AND {ADVANCES} AND external_id IS NOT NULL AND sent_at <= $5 \
+               AND conversation_id IN (SELECT c.id FROM conversations c JOIN handles h ON h.id = c.handle_id WHERE h.channel_id = $1 AND h.scoped_id = $6) \
+             RETURNING id, conversation_id");
+        let hits: Vec<MessageHit> = on_writer!(self, p => sqlx::query_as(&sql)
+            .bind(channel.to_string()).bind(status.as_str()).bind(status.rank()).bind(Direction::Outbound.as_str())
+            .bind(watermark_ms).bind(scoped_id).bind(now_ms)
+            .bind(status == MessageStatus::Failed).bind(MessageStatus::Delivered.rank())
+            .fetch_all(p).await)?;
         hits.iter().map(MessageHit::ids).collect()
     }
 
@@ -548,10 +556,12 @@ impl Store {
         at_ms: i64,
     ) -> StoreResult<MessageId> {
         let id = MessageId::new();
+        let origin = Origin::System;
         on_writer!(self, p => sqlx::query(
             "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-               status, status_rank, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, 'inbound', 'system', 'system', NULL, $5, 'received', 0, $6, $6, $6)")
+               status, status_rank, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, $7, $8, 'system', NULL, $5, $9, $10, $6, $6, $6)")
             .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(conversation.to_string()).bind(content.to_string()).bind(at_ms)
+            .bind(origin.direction().as_str()).bind(origin.as_str()).bind(origin.initial_status().as_str()).bind(origin.initial_status().rank())
             .execute(p).await.map(|r| r.rows_affected()))?;
         Ok(id)
     }

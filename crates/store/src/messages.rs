@@ -3,17 +3,19 @@
 use crate::conversations::push_scope;
 use crate::db::{on_reader, on_writer};
 use crate::error::{StoreError, StoreResult};
-use crate::rows::{parse_id, parse_json};
+use crate::rows::{parse_id, parse_json, parse_stored};
 use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 use domain::ids::{AccountId, AttachmentId, ChannelId, ConversationId, MessageId, UserId};
+use domain::media_rules::MediaKind;
+use domain::message::{Direction, MessageStatus, Origin};
 use domain::permissions::ConversationScope;
 
 #[derive(Clone, Debug)]
 pub struct AttachmentRecord {
     pub id: AttachmentId,
     pub message_id: MessageId,
-    pub kind: String,
+    pub kind: MediaKind,
     pub mime: Option<String>,
     pub size: Option<i64>,
     pub sha256: Option<String>,
@@ -37,14 +39,14 @@ pub struct MessageRecord {
     pub conversation_id: ConversationId,
     pub channel_id: ChannelId,
     pub external_id: Option<String>,
-    pub direction: String,
-    pub origin: String,
+    pub direction: Direction,
+    pub origin: Origin,
     pub kind: String,
     pub text: Option<String>,
     pub content: serde_json::Value,
     pub reply_to_external_id: Option<String>,
     pub reply_to: Option<QuotedMessage>,
-    pub status: String,
+    pub status: MessageStatus,
     pub error: Option<(Option<String>, Option<String>, Option<String>)>,
     pub pricing: Option<serde_json::Value>,
     pub sender: Option<(UserId, String)>,
@@ -117,15 +119,15 @@ impl MessageRow {
             conversation_id: parse_id(&self.conversation_id, "conversation")?,
             channel_id: parse_id(&self.channel_id, "channel")?,
             external_id: self.external_id,
-            direction: self.direction,
-            origin: self.origin,
+            direction: parse_stored(&self.direction, "message direction", Direction::parse)?,
+            origin: parse_stored(&self.origin, "message origin", Origin::parse)?,
             kind: self.kind,
             // Deleted messages keep their record but show no content (the version history has it).
             text: if self.deleted { None } else { self.text },
             content: if self.deleted { serde_json::json!({}) } else { parse_json(&self.content, "message content")? },
             reply_to_external_id: self.reply_to_external_id,
             reply_to,
-            status: self.status,
+            status: parse_stored(&self.status, "message status", MessageStatus::parse)?,
             error,
             pricing: self.pricing.as_deref().map(|p| parse_json(p, "pricing")).transpose()?,
             sender: match self.sender_user_id {
@@ -160,7 +162,7 @@ impl AttachmentRow {
         Ok(AttachmentRecord {
             id: parse_id(&self.id, "attachment")?,
             message_id: parse_id(&self.message_id, "message")?,
-            kind: self.kind,
+            kind: parse_stored(&self.kind, "attachment kind", MediaKind::parse)?,
             mime: self.mime,
             size: self.size,
             sha256: self.sha256,

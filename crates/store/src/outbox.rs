@@ -11,6 +11,8 @@ use crate::error::StoreResult;
 use crate::rows::{parse_id, parse_json};
 use crate::Store;
 use domain::ids::{AccountId, ChannelId, ConversationId, MessageId, UserId};
+use domain::media_rules::MediaKind;
+use domain::message::{MessageStatus, Origin};
 
 /// An outbound message to store and queue.
 #[derive(Clone, Debug)]
@@ -28,7 +30,7 @@ pub struct NewOutbound {
 
 #[derive(Clone, Debug)]
 pub struct OutboundAttachment {
-    pub kind: String,
+    pub kind: MediaKind,
     pub mime: String,
     pub size: i64,
     pub sha256: String,
@@ -65,21 +67,24 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<MessageId> {
         let id = MessageId::new();
+        let origin = Origin::Agent;
         in_transaction!(self, tx => {
             sqlx::query(
                 "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
                    reply_to_external_id, status, status_rank, sender_user_id, sent_at, created_at, updated_at, search_text) \
-                 VALUES ($1, $2, $3, $4, NULL, 'outbound', 'agent', $5, $6, $7, $8, 'pending', 0, $9, $10, $10, $10, $11)")
+                 VALUES ($1, $2, $3, $4, NULL, $12, $13, $5, $6, $7, $8, $14, $15, $9, $10, $10, $10, $11)")
                 .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(conversation.to_string())
                 .bind(&msg.kind).bind(msg.text.as_deref()).bind(msg.content.to_string()).bind(msg.reply_to_external_id.as_deref())
                 .bind(msg.sender.map(|u| u.to_string())).bind(now_ms).bind(crate::search::searchable(msg.text.as_deref()))
+                .bind(origin.direction().as_str()).bind(origin.as_str())
+                .bind(origin.initial_status().as_str()).bind(origin.initial_status().rank())
                 .execute(&mut *tx).await?;
             for a in &msg.attachments {
                 sqlx::query(
                     "INSERT INTO attachments (id, account_id, message_id, kind, mime, size, sha256, filename, storage_key, status, \
                        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ready', $10, $10)")
                     .bind(domain::ids::AttachmentId::new().to_string()).bind(account.to_string()).bind(id.to_string())
-                    .bind(&a.kind).bind(&a.mime).bind(a.size).bind(&a.sha256).bind(a.filename.as_deref()).bind(&a.storage_key).bind(now_ms)
+                    .bind(a.kind.as_str()).bind(&a.mime).bind(a.size).bind(&a.sha256).bind(a.filename.as_deref()).bind(&a.storage_key).bind(now_ms)
                     .execute(&mut *tx).await?;
             }
             sqlx::query(
@@ -131,8 +136,8 @@ impl Store {
             // echo is this message, so it is folded into it rather than shown twice.
             let echo: Option<String> = sqlx::query_scalar(
                 "SELECT e.id FROM messages e JOIN messages m ON m.channel_id = e.channel_id \
-                 WHERE m.id = $1 AND e.external_id = $2 AND e.origin = 'business_app' AND e.id <> $1")
-                .bind(message.to_string()).bind(external_id).fetch_optional(&mut *tx).await?;
+                 WHERE m.id = $1 AND e.external_id = $2 AND e.origin = $3 AND e.id <> $1")
+                .bind(message.to_string()).bind(external_id).bind(Origin::BusinessApp.as_str()).fetch_optional(&mut *tx).await?;
             if let Some(echo) = echo {
                 for table in ["reactions", "attachments", "message_versions"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE message_id = $1")).bind(&echo).execute(&mut *tx).await?;
@@ -141,10 +146,13 @@ impl Store {
                     .bind(&echo).bind(message.to_string()).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM messages WHERE id = $1").bind(&echo).execute(&mut *tx).await?;
             }
+            // A status that beat Meta's answer (e.g. `delivered`) is kept: `sent` only moves it forwards.
             sqlx::query(
-                "UPDATE messages SET external_id = $2, status = CASE WHEN status_rank < 1 THEN 'sent' ELSE status END, \
-                   status_rank = CASE WHEN status_rank < 1 THEN 1 ELSE status_rank END, updated_at = $3 WHERE id = $1")
-                .bind(message.to_string()).bind(external_id).bind(now_ms).execute(&mut *tx).await?;
+                "UPDATE messages SET external_id = $2, status = CASE WHEN status_rank < $5 THEN $4 ELSE status END, \
+                   status_rank = CASE WHEN status_rank < $5 THEN $5 ELSE status_rank END, updated_at = $3 WHERE id = $1")
+                .bind(message.to_string()).bind(external_id).bind(now_ms)
+                .bind(MessageStatus::Sent.as_str()).bind(MessageStatus::Sent.rank())
+                .execute(&mut *tx).await?;
             sqlx::query("DELETE FROM outbox WHERE message_id = $1").bind(message.to_string()).execute(&mut *tx).await?;
         });
         Ok(())
@@ -168,9 +176,11 @@ impl Store {
     ) -> StoreResult<()> {
         in_transaction!(self, tx => {
             sqlx::query(
-                "UPDATE messages SET status = 'failed', status_rank = 5, error_code = $2, error_title = $3, error_message = $4, updated_at = $5 \
+                "UPDATE messages SET status = $6, status_rank = $7, error_code = $2, error_title = $3, error_message = $4, updated_at = $5 \
                  WHERE id = $1")
-                .bind(message.to_string()).bind(code).bind(title).bind(reason).bind(now_ms).execute(&mut *tx).await?;
+                .bind(message.to_string()).bind(code).bind(title).bind(reason).bind(now_ms)
+                .bind(MessageStatus::Failed.as_str()).bind(MessageStatus::Failed.rank())
+                .execute(&mut *tx).await?;
             sqlx::query("DELETE FROM outbox WHERE message_id = $1").bind(message.to_string()).execute(&mut *tx).await?;
         });
         Ok(())

@@ -16,3 +16,8 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     // Serialising our own plain data types cannot fail (no maps with non-string keys, no I/O).
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
+
+/// A stored name of a domain enum (a status, a direction…) back into the enum, by its own `parse`.
+pub(crate) fn parse_stored<T>(raw: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(raw).ok_or_else(|| StoreError::Corrupt(format!("{what} {raw:?}")))
+}

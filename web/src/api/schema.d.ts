@@ -578,8 +578,7 @@ export interface components {
             error?: string | null;
             filename?: string | null;
             id: components["schemas"]["AttachmentId"];
-            /** @description `image`, `video`, `audio`, `document` or `sticker`. */
-            kind: string;
+            kind: components["schemas"]["MediaKind"];
             /** @description Sniffed from the bytes once fetched. */
             mime?: string | null;
             sha256?: string | null;
@@ -818,6 +817,11 @@ export interface components {
             /** @description `admin`, `seller` or a custom role id. */
             role: string;
         };
+        /**
+         * @description Which way a message goes, seen from the business.
+         * @enum {string}
+         */
+        Direction: "inbound" | "outbound";
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
@@ -892,10 +896,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             deleted: boolean;
-            direction: string;
+            direction: components["schemas"]["Direction"];
             id: components["schemas"]["MessageId"];
             kind: string;
-            status: string;
+            status: components["schemas"]["MessageStatus"];
             /** @description For a notice of the inbox (kind `system`): what happened, as in the message's `system`. */
             system?: Record<string, never> | null;
             text?: string | null;
@@ -935,6 +939,11 @@ export interface components {
             role: string;
             user: components["schemas"]["MeUser"];
         };
+        /**
+         * @description What an attachment is.
+         * @enum {string}
+         */
+        MediaKind: "image" | "video" | "audio" | "document" | "sticker";
         /** @description Where header media comes from. */
         MediaSource: {
             /**
@@ -961,6 +970,12 @@ export interface components {
             items: components["schemas"]["MessageView"][];
             next_cursor?: null | components["schemas"]["MessageId"];
         };
+        /**
+         * @description How far a message got, in the order it happens. A status only moves forwards, and a failure never
+         *     follows a delivery (`delivered`, `read`, `played`).
+         * @enum {string}
+         */
+        MessageStatus: "received" | "pending" | "sent" | "delivered" | "read" | "played" | "failed";
         MessageVersionList: {
             /** @description Oldest first. */
             items: components["schemas"]["MessageVersionView"][];
@@ -984,8 +999,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             deleted: boolean;
-            /** @description `inbound` or `outbound`. */
-            direction: string;
+            direction: components["schemas"]["Direction"];
             /** Format: date-time */
             edited_at?: string | null;
             error?: null | components["schemas"]["MessageErrorView"];
@@ -999,8 +1013,7 @@ export interface components {
              */
             kind: string;
             location?: Record<string, never> | null;
-            /** @description `customer`, `agent`, `business_app` or `system`. */
-            origin: string;
+            origin: components["schemas"]["Origin"];
             pricing?: Record<string, never> | null;
             reactions: components["schemas"]["ReactionView"][];
             referral?: Record<string, never> | null;
@@ -1009,7 +1022,7 @@ export interface components {
             /** @description Instagram shares, story mentions, reels. */
             shared?: Record<string, never> | null;
             /** @description `pending`, `sent`, `delivered`, `read`, `played`, `failed` (outbound), `received` (inbound). */
-            status: string;
+            status: components["schemas"]["MessageStatus"];
             system?: Record<string, never> | null;
             template?: Record<string, never> | null;
             text?: string | null;
@@ -1035,6 +1048,11 @@ export interface components {
              */
             verify_token?: string | null;
         };
+        /**
+         * @description Who produced a message.
+         * @enum {string}
+         */
+        Origin: "customer" | "agent" | "business_app" | "system";
         /** @description One variable of a template: `1` or `first_name`, with Meta's sample value when it has one. */
         ParamInfo: {
             example?: string | null;

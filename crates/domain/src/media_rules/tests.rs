@@ -163,3 +163,22 @@ fn refusals_explain_themselves() {
     let err = check_text(Instagram, &"a".repeat(1001)).unwrap_err();
     assert_eq!(err.to_string(), "the text is too long for this channel: at most 1000 bytes");
 }
+
+#[test]
+fn media_kinds_keep_their_stored_strings() {
+    let stored = [
+        (MediaKind::Image, "image"),
+        (MediaKind::Video, "video"),
+        (MediaKind::Audio, "audio"),
+        (MediaKind::Document, "document"),
+        (MediaKind::Sticker, "sticker"),
+    ];
+    for (kind, text) in stored {
+        assert_eq!(kind.as_str(), text);
+        assert_eq!(MediaKind::parse(text), Some(kind));
+        assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::json!(text));
+        assert_eq!(serde_json::from_value::<MediaKind>(serde_json::json!(text)).unwrap(), kind);
+    }
+    assert_eq!(MediaKind::ALL.len(), stored.len());
+    assert_eq!(MediaKind::parse("gif"), None);
+}

@@ -59,14 +59,8 @@ pub enum MessageContent {
     Unsupported(Unsupported),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MediaKind {
-    Image,
-    Video,
-    Audio,
-    Document,
-    Sticker,
-}
+/// What a medium is: the domain's kind, so what the webhook says needs no translating downstream.
+pub use domain::media_rules::MediaKind;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MediaSource {

@@ -6,6 +6,7 @@
 //! only part of it ("unknown types kept, never dropped").
 
 use super::content::MessageContent;
+use domain::message::MessageStatus;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -121,16 +122,9 @@ impl CustomerRef {
     }
 }
 
-/// Who produced a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// The customer wrote it: it opens (or resets) the customer service window.
-    Customer,
-    /// The business sent it from outside this inbox (WhatsApp Business App echoes, Messenger/Instagram
-    /// `is_echo`, Meta Business Suite): outbound, and it opens no window. May also be an echo of our own
-    /// send, which the server recognises by its external id.
-    BusinessApp,
-}
+/// Who produced a message: the domain's [`Origin`], of which Meta's webhooks tell two —
+/// [`Origin::Customer`] and [`Origin::BusinessApp`] (an echo of what the business sent elsewhere).
+pub use domain::message::Origin;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct InboundMessage {
@@ -198,6 +192,19 @@ pub enum DeliveryState {
     /// A voice message was played (since 2026-03-17).
     Played,
     Failed,
+}
+
+impl DeliveryState {
+    /// The message status this delivery report moves a message to.
+    pub fn status(self) -> MessageStatus {
+        match self {
+            DeliveryState::Sent => MessageStatus::Sent,
+            DeliveryState::Delivered => MessageStatus::Delivered,
+            DeliveryState::Read => MessageStatus::Read,
+            DeliveryState::Played => MessageStatus::Played,
+            DeliveryState::Failed => MessageStatus::Failed,
+        }
+    }
 }
 
 /// A WhatsApp `statuses[]` item (§3): what happened to a message the business sent.

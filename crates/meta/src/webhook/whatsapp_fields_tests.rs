@@ -47,6 +47,8 @@ fn every_status_value_is_recognised() {
         ("failed", DeliveryState::Failed),
     ] {
         assert_eq!(only_status(status("wamid.s", name)).status, state);
+        // Meta's names are the inbox's own for the status it moves a message to.
+        assert_eq!(state.status().as_str(), name);
     }
 }
 

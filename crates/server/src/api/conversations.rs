@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use domain::channel::ChannelKind;
 use domain::ids::{ChannelId, ContactId, ConversationId, HandleId, MessageId, UserId};
+use domain::message::{Direction, MessageStatus};
 use domain::permissions::Action;
 use domain::time_util::from_millis;
 use domain::window::Window;
@@ -99,10 +100,10 @@ pub struct UserRef {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct LastMessageView {
     pub id: MessageId,
-    pub direction: String,
+    pub direction: Direction,
     pub kind: String,
     pub text: Option<String>,
-    pub status: String,
+    pub status: MessageStatus,
     pub deleted: bool,
     /// For a notice of the inbox (kind `system`): what happened, as in the message's `system`.
     #[schema(value_type = Option<Object>)]

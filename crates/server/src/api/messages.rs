@@ -9,6 +9,8 @@ use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use domain::ids::{AttachmentId, ConversationId, MessageId, UserId};
+use domain::media_rules::MediaKind;
+use domain::message::{Direction, MessageStatus, Origin};
 use domain::time_util::from_millis;
 use serde::{Deserialize, Serialize};
 use store::{AttachmentRecord, MessageRecord};
@@ -25,8 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: AttachmentId,
-    /// `image`, `video`, `audio`, `document` or `sticker`.
-    pub kind: String,
+    pub kind: MediaKind,
     /// Sniffed from the bytes once fetched.
     pub mime: Option<String>,
     pub size: Option<i64>,
@@ -73,10 +74,8 @@ pub struct SenderView {
 pub struct MessageView {
     pub id: MessageId,
     pub conversation_id: ConversationId,
-    /// `inbound` or `outbound`.
-    pub direction: String,
-    /// `customer`, `agent`, `business_app` or `system`.
-    pub origin: String,
+    pub direction: Direction,
+    pub origin: Origin,
     /// `text`, `image`, `video`, `audio`, `document`, `sticker`, `location`, `contacts`, `interactive`,
     /// `button`, `template`, `unsupported` or `system`.
     pub kind: String,
@@ -109,7 +108,7 @@ pub struct MessageView {
     pub reply_to: Option<ReplyToView>,
     pub reactions: Vec<ReactionView>,
     /// `pending`, `sent`, `delivered`, `read`, `played`, `failed` (outbound), `received` (inbound).
-    pub status: String,
+    pub status: MessageStatus,
     pub error: Option<MessageErrorView>,
     #[schema(value_type = Option<Object>)]
     pub pricing: Option<serde_json::Value>,

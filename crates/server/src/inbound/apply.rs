@@ -10,23 +10,24 @@ use crate::realtime::Event as RealtimeEvent;
 use crate::state::AppState;
 use domain::channel::Channel;
 use domain::ids::{ConversationId, MessageId};
+use domain::message::{Direction, MessageStatus};
 use domain::permissions::ConversationScope;
 use domain::time_util::to_millis;
 use meta::webhook::{
-    Call, CallDirection, CallEvent, CustomerRef, DeliveryState, Event, EventKind, InboundMessage, MarketingChoice,
+    Call, CallDirection, CallEvent, CustomerRef, Event, EventKind, InboundMessage, MarketingChoice,
     MarketingPreference, MessageContent, Origin, RoutingKind, SyncAction,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{ApplyOutcome, CustomerIdentity, IngestOutcome, NewMessage, Revision, StoreError};
 
-/// An event kept until its message exists.
-#[derive(Serialize, Deserialize, Debug, Clone)]
+/// An event kept until its message exists (stored as JSON in `deferred_events`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Deferred {
+    /// Rows kept before statuses were typed also carry a `rank`: it is ignored, the status has its own.
     Status {
-        status: String,
-        rank: i64,
+        status: MessageStatus,
         error: Option<(Option<String>, Option<String>, Option<String>)>,
         pricing: Option<serde_json::Value>,
     },
@@ -43,17 +44,6 @@ pub enum Deferred {
     Revoke {
         at: i64,
     },
-}
-
-/// Delivery states in the order they happen; a status is applied only if it moves forwards.
-pub fn status_rank(s: DeliveryState) -> (&'static str, i64) {
-    match s {
-        DeliveryState::Sent => ("sent", 1),
-        DeliveryState::Delivered => ("delivered", 2),
-        DeliveryState::Read => ("read", 3),
-        DeliveryState::Played => ("played", 4),
-        DeliveryState::Failed => ("failed", 5),
-    }
 }
 
 fn route_object(kind: RoutingKind) -> Option<&'static str> {
@@ -111,7 +101,7 @@ impl Applier<'_> {
             EventKind::Message(m) => self.message(&channel, m, false).await,
             EventKind::History(h) => self.message(&channel, &h.message, true).await,
             EventKind::Status(s) => {
-                let (status, rank) = status_rank(s.status);
+                let status = s.status.status();
                 if let Some(r) = &s.recipient {
                     if let (Some(wa), Some(bsuid)) = (r.wa_id.as_deref(), r.user_id.as_deref()) {
                         self.state.store.join_identity(channel.id, wa, bsuid, now).await?;
@@ -121,13 +111,14 @@ impl Applier<'_> {
                 let pricing = s.pricing.as_ref().map(|p| {
                     serde_json::json!({"billable": p.billable, "pricing_model": p.pricing_model, "category": p.category, "type": p.kind})
                 });
-                let d = Deferred::Status { status: status.into(), rank, error, pricing };
+                let d = Deferred::Status { status, error, pricing };
                 self.apply_or_defer(&channel, &s.message_external_id, d).await
             }
             EventKind::Reaction(r) => {
-                let actor = match r.origin {
-                    Origin::Customer => "customer",
-                    Origin::BusinessApp => "business",
+                // Whoever reacted for the business (its apps, an agent here) shows as the business.
+                let actor = match r.origin.direction() {
+                    Direction::Inbound => "customer",
+                    Direction::Outbound => "business",
                 };
                 let emoji = r.emoji.clone().filter(|e| !e.is_empty());
                 self.apply_or_defer(&channel, &r.target_external_id, Deferred::Reaction { actor: actor.into(), emoji })
@@ -147,7 +138,7 @@ impl Applier<'_> {
                     self.apply_or_defer(
                         &channel,
                         mid,
-                        Deferred::Status { status: "read".into(), rank: 3, error: None, pricing: None },
+                        Deferred::Status { status: MessageStatus::Read, error: None, pricing: None },
                     )
                     .await?;
                 }
@@ -155,7 +146,7 @@ impl Applier<'_> {
                     let changed = self
                         .state
                         .store
-                        .apply_watermark(channel.id, &w.customer.external_id, "read", 3, to_millis(at), now)
+                        .apply_watermark(channel.id, &w.customer.external_id, MessageStatus::Read, to_millis(at), now)
                         .await?;
                     for (m, c) in changed {
                         self.publish_message(&channel, m, c, "message.updated").await?;
@@ -168,7 +159,7 @@ impl Applier<'_> {
                     self.apply_or_defer(
                         &channel,
                         mid,
-                        Deferred::Status { status: "delivered".into(), rank: 2, error: None, pricing: None },
+                        Deferred::Status { status: MessageStatus::Delivered, error: None, pricing: None },
                     )
                     .await?;
                 }
@@ -176,7 +167,13 @@ impl Applier<'_> {
                     let changed = self
                         .state
                         .store
-                        .apply_watermark(channel.id, &w.customer.external_id, "delivered", 2, to_millis(at), now)
+                        .apply_watermark(
+                            channel.id,
+                            &w.customer.external_id,
+                            MessageStatus::Delivered,
+                            to_millis(at),
+                            now,
+                        )
                         .await?;
                     for (m, c) in changed {
                         self.publish_message(&channel, m, c, "message.updated").await?;
@@ -274,7 +271,7 @@ impl Applier<'_> {
     /// `calls`: one notice per call id, showing the latest step seen (a `terminate` updates the notice a
     /// `connect` created; a late `connect` changes nothing).
     async fn call(&self, channel: &Channel, c: &Call) -> Result<(), StoreError> {
-        use domain::call::{self, Direction, Step};
+        use domain::call::{self, Step};
         let direction = match c.direction {
             CallDirection::UserInitiated => Direction::Inbound,
             CallDirection::BusinessInitiated => Direction::Outbound,
@@ -332,15 +329,13 @@ impl Applier<'_> {
         let from_customer = m.origin == Origin::Customer;
         let msg = NewMessage {
             external_id: m.external_id.clone(),
-            direction: if from_customer { "inbound" } else { "outbound" },
-            origin: if from_customer { "customer" } else { "business_app" },
+            // Meta tells the customer's messages from echoes of the business's own apps (which have left
+            // already: stored `sent`).
+            origin: m.origin,
             kind: kind.to_string(),
             text,
             content,
             reply_to_external_id: m.reply_to.clone(),
-            // What the business sent from its own apps has left already; what customers send is received.
-            status: if from_customer { "received" } else { "sent" },
-            status_rank: if from_customer { 0 } else { 1 },
             sent_at: to_millis(m.timestamp),
             attachments,
             // Only the customer's own messages open the window (DESIGN §2); echoes never do.
@@ -437,8 +432,8 @@ impl Applier<'_> {
         let now = self.state.now_ms();
         let store = &self.state.store;
         let outcome = match d {
-            Deferred::Status { status, rank, error, pricing } => {
-                store.apply_status(channel.id, external_id, status, *rank, error.clone(), pricing.as_ref(), now).await?
+            Deferred::Status { status, error, pricing } => {
+                store.apply_status(channel.id, external_id, *status, error.clone(), pricing.as_ref(), now).await?
             }
             Deferred::Reaction { actor, emoji } => {
                 store.apply_reaction(channel.id, external_id, actor, emoji.as_deref(), now).await?
@@ -501,14 +496,11 @@ pub const MARKETING_OPT_OUT_CODE: &str = "131050";
 fn system_notice(external_id: String, system: serde_json::Value, at: i64) -> NewMessage {
     NewMessage {
         external_id,
-        direction: "inbound",
-        origin: "system",
+        origin: Origin::System,
         kind: "system".into(),
         text: None,
         content: json!({"system": system}),
         reply_to_external_id: None,
-        status: "received",
-        status_rank: 0,
         sent_at: at,
         attachments: vec![],
         anchors_window: false,
@@ -548,4 +540,33 @@ pub fn own_number_share(content: &MessageContent) -> Option<SharedNumber> {
             last_name: card.last_name.clone(),
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_deferred_before_the_typed_lifecycle_are_still_applied() {
+        // As `deferred_events` rows were written before: with a rank beside the status.
+        let old = json!({"type": "status", "status": "read", "rank": 3, "error": null, "pricing": null});
+        let d: Deferred = serde_json::from_value(old).expect("an old deferred status reads");
+        assert_eq!(d, Deferred::Status { status: MessageStatus::Read, error: None, pricing: None });
+        let failed = json!({"type": "status", "status": "failed", "rank": 5,
+            "error": ["131050", "Marketing opt out", null], "pricing": null});
+        let Deferred::Status { status, error, .. } = serde_json::from_value(failed).expect("reads") else {
+            panic!("a status")
+        };
+        assert_eq!(status, MessageStatus::Failed);
+        assert_eq!(error, Some((Some("131050".into()), Some("Marketing opt out".into()), None)));
+    }
+
+    #[test]
+    fn deferred_statuses_are_stored_by_their_name() {
+        let d = Deferred::Status { status: MessageStatus::Delivered, error: None, pricing: None };
+        let stored = serde_json::to_value(&d).expect("json");
+        assert_eq!(stored, json!({"type": "status", "status": "delivered", "error": null, "pricing": null}));
+        assert_eq!(serde_json::from_value::<Deferred>(stored).expect("round trip"), d);
+        assert!(serde_json::from_value::<Deferred>(json!({"type": "status", "status": "seen"})).is_err());
+    }
 }

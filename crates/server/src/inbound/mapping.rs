@@ -4,9 +4,7 @@
 //! Nothing is dropped: a type the inbox cannot show becomes kind `unsupported` with the original type
 //! and Meta's reason, which the UI renders as "mensaje no soportado".
 
-use meta::webhook::{
-    ContactCard, InteractiveKind, Media, MediaKind, MediaSource, MessageContent, SharedKind, SystemKind,
-};
+use meta::webhook::{ContactCard, InteractiveKind, Media, MediaSource, MessageContent, SharedKind, SystemKind};
 use serde_json::{json, Value};
 use store::NewAttachment;
 
@@ -18,16 +16,6 @@ pub struct Mapped {
     pub attachments: Vec<NewAttachment>,
 }
 
-fn media_kind(kind: MediaKind) -> &'static str {
-    match kind {
-        MediaKind::Image => "image",
-        MediaKind::Video => "video",
-        MediaKind::Audio => "audio",
-        MediaKind::Document => "document",
-        MediaKind::Sticker => "sticker",
-    }
-}
-
 fn attachment(media: &Media) -> NewAttachment {
     let (declared_mime, source) = match &media.source {
         MediaSource::WhatsappId { id, mime_type, sha256 } => {
@@ -35,7 +23,7 @@ fn attachment(media: &Media) -> NewAttachment {
         }
         MediaSource::Url { url } => (None, json!({"url": url})),
     };
-    NewAttachment { kind: media_kind(media.kind).into(), declared_mime, filename: media.filename.clone(), source }
+    NewAttachment { kind: media.kind, declared_mime, filename: media.filename.clone(), source }
 }
 
 fn card_json(c: &ContactCard) -> Value {
@@ -54,7 +42,7 @@ pub fn map_content(content: &MessageContent) -> Mapped {
     match content {
         MessageContent::Text { body } => plain("text", Some(body.clone()), json!({})),
         MessageContent::Media(m) => Mapped {
-            kind: media_kind(m.kind),
+            kind: m.kind.as_str(),
             text: m.caption.clone(),
             content: json!({"caption": m.caption, "filename": m.filename, "voice": m.voice, "animated": m.animated}),
             attachments: vec![attachment(m)],
@@ -144,6 +132,7 @@ pub fn map_message(content: &MessageContent, additional: &[MessageContent]) -> M
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::media_rules::MediaKind;
     use meta::webhook::{Location, Unsupported};
 
     #[test]

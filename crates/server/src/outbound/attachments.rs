@@ -86,7 +86,7 @@ fn outbound(p: Prepared, caption: Option<String>, reply_to: Option<String>, me: 
         sender: Some(me.user_id()),
         request,
         attachments: vec![OutboundAttachment {
-            kind: p.kind.as_str().to_string(),
+            kind: p.kind,
             mime: p.mime,
             size: p.size,
             sha256: p.sha256,

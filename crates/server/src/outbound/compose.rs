@@ -191,7 +191,7 @@ async fn header_upload(
     Ok(Some(HeaderFile {
         params: TemplateParameters { header: Some(header), ..params.clone() },
         attachment: OutboundAttachment {
-            kind: expected.as_str().to_string(),
+            kind: expected,
             mime: u.mime,
             size: u.size,
             sha256: u.sha256,

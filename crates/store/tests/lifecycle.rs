@@ -1,0 +1,328 @@
+//! The message lifecycle as the store keeps it agrees with the domain's enums (`domain::message`):
+//! the ranks in `messages.status_rank`, the SQL that moves statuses, and the migration that gave
+//! `received` its own rank. Every test runs on SQLite and on PostgreSQL.
+
+extern crate inbox_store as store;
+
+use domain::account::Plan;
+use domain::channel::{ChannelAddress, ChannelKind};
+use domain::ids::{AccountId, ChannelId, ConversationId, MessageId};
+use domain::message::{MessageStatus, Origin};
+use store::{
+    CustomerIdentity, IngestOutcome, NewAccount, NewChannel, NewMessage, NewOutbound, NewUser, RoleRef, Store,
+    StoreOptions,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod NAME { sqlite, postgres }` tests that run `async fn NAME(db: TestDb)` on each store.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(super::TestDb::open(super::Backend::Sqlite).await).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(super::TestDb::open(super::Backend::Postgres).await).await
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    stored_statuses_carry_their_domain_rank,
+    status_sql_moves_exactly_as_the_domain_allows,
+    watermarks_move_outbound_messages_as_the_domain_allows,
+    received_rank_migration_agrees_with_the_domain,
+);
+
+/// A migrated database of one backend, with an account, a channel and one customer's conversation.
+struct TestDb {
+    store: Store,
+    backend: Backend,
+    url: String,
+    pg_database: Option<String>,
+    sqlite_dir: Option<std::path::PathBuf>,
+    account: AccountId,
+    channel: ChannelId,
+    conversation: ConversationId,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("INBOX_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+const NOW: i64 = 1_750_000_000_000;
+
+impl TestDb {
+    async fn open(backend: Backend) -> TestDb {
+        let (url, pg_database, sqlite_dir) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("inbox-store-test-{}", uuid::Uuid::now_v7()));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                (format!("sqlite://{}", dir.join("inbox.db").display()), None, Some(dir))
+            }
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let admin = pg_admin_url();
+                let prefix = std::env::var("INBOX_TEST_DB_PREFIX").unwrap_or_else(|_| "inbox_test".into());
+                let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL is required for the test-suite ({admin}): {e}"));
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+                let _ = conn.close().await;
+                let (server, _) = admin.rsplit_once('/').expect("INBOX_TEST_PG_URL ends with a database name");
+                (format!("{server}/{name}"), Some(name), None)
+            }
+        };
+        let store = Store::open(&StoreOptions::new(&url)).await.expect("open store");
+        let (account, _) = store
+            .create_account(
+                NewAccount { name: "Acme".into(), plan: Plan::Pro, addons: Default::default() },
+                NewUser {
+                    email: domain::email::Email::parse(&format!("a-{}@example.com", uuid::Uuid::new_v4().simple()))
+                        .expect("email"),
+                    name: "Admin".into(),
+                    password_hash: "x".into(),
+                    role: RoleRef::Admin,
+                },
+                NOW,
+            )
+            .await
+            .expect("account");
+        let channel = store
+            .create_channel(
+                account.id,
+                NewChannel {
+                    kind: ChannelKind::Messenger,
+                    name: "Página".into(),
+                    address: ChannelAddress::Messenger {
+                        page_id: format!("1{}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000),
+                    },
+                    access_token_enc: "sealed".into(),
+                },
+                NOW,
+            )
+            .await
+            .expect("channel");
+        let mut db = TestDb {
+            store,
+            backend,
+            url,
+            pg_database,
+            sqlite_dir,
+            account: account.id,
+            channel: channel.id,
+            conversation: ConversationId::new(),
+        };
+        let (_, conversation) = db.ingest(Origin::Customer, "m.first").await;
+        db.conversation = conversation;
+        db
+    }
+
+    fn customer() -> CustomerIdentity {
+        CustomerIdentity { scoped_id: Some("PSID-1".into()), ..Default::default() }
+    }
+
+    /// Stores a message of `origin` with Meta id `external_id`.
+    async fn ingest(&self, origin: Origin, external_id: &str) -> (MessageId, ConversationId) {
+        let msg = NewMessage {
+            external_id: external_id.into(),
+            origin,
+            kind: "text".into(),
+            text: Some("hola".into()),
+            content: serde_json::json!({}),
+            reply_to_external_id: None,
+            sent_at: NOW,
+            attachments: vec![],
+            anchors_window: origin == Origin::Customer,
+            counts_as_unread: false,
+            reopens: false,
+        };
+        match self.store.ingest_message(self.account, self.channel, &Self::customer(), &msg, NOW).await.expect("ingest")
+        {
+            IngestOutcome::Created { message_id, conversation_id, .. } => (message_id, conversation_id),
+            other => panic!("not created: {other:?}"),
+        }
+    }
+
+    /// Runs SQL on a connection of its own, as an older version of the server (or an operator) would.
+    async fn execute(&self, sql: &str) {
+        use sqlx::Connection;
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+            }
+        }
+    }
+
+    /// Every message's (status, status_rank) as stored.
+    async fn stored_statuses(&self) -> Vec<(String, i64)> {
+        use sqlx::Connection;
+        let sql = "SELECT status, status_rank FROM messages ORDER BY id";
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+                sqlx::query_as(sql).fetch_all(&mut c).await.expect("select")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+                sqlx::query_as(sql).fetch_all(&mut c).await.expect("select")
+            }
+        }
+    }
+
+    async fn status_of(&self, message: MessageId) -> MessageStatus {
+        let m = self
+            .store
+            .get_message(self.account, &domain::permissions::ConversationScope::All, message)
+            .await
+            .expect("message");
+        m.status
+    }
+
+    /// Puts a message at `status` (with its rank), as if its earlier statuses had been applied.
+    async fn force_status(&self, message: MessageId, status: MessageStatus) {
+        self.execute(&format!(
+            "UPDATE messages SET status = '{}', status_rank = {} WHERE id = '{message}'",
+            status.as_str(),
+            status.rank()
+        ))
+        .await;
+    }
+
+    fn outbound(text: &str) -> NewOutbound {
+        NewOutbound {
+            kind: "text".into(),
+            text: Some(text.into()),
+            content: serde_json::json!({}),
+            reply_to_external_id: None,
+            sender: None,
+            request: serde_json::json!({"type": "text", "text": text, "reply_to": null}),
+            attachments: vec![],
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(name) = self.pg_database.take() {
+            // Drop is synchronous: a short-lived runtime on another thread drops the database.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                rt.block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn stored_statuses_carry_their_domain_rank(db: TestDb) {
+    db.ingest(Origin::BusinessApp, "m.echo").await;
+    db.store
+        .insert_system_notice(db.account, db.channel, db.conversation, &serde_json::json!({"system": {}}), NOW)
+        .await
+        .expect("notice");
+    let sent = db
+        .store
+        .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound("a"), NOW)
+        .await
+        .expect("enqueue");
+    db.store.outbox_sent(sent, "m.sent", NOW).await.expect("sent");
+    let failed = db
+        .store
+        .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound("b"), NOW)
+        .await
+        .expect("enqueue");
+    db.store.outbox_failed(failed, None, "no", "because", NOW).await.expect("failed");
+    db.store
+        .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound("c"), NOW)
+        .await
+        .expect("enqueue");
+    db.store.apply_status(db.channel, "m.sent", MessageStatus::Read, None, None, NOW).await.expect("status");
+
+    let stored = db.stored_statuses().await;
+    let mut seen: Vec<MessageStatus> = vec![];
+    for (status, rank) in &stored {
+        let parsed = MessageStatus::parse(status).unwrap_or_else(|| panic!("unknown stored status {status}"));
+        assert_eq!(*rank, parsed.rank(), "the stored rank of {status} is the domain's");
+        seen.push(parsed);
+    }
+    for expected in [
+        MessageStatus::Received,
+        MessageStatus::Sent,
+        MessageStatus::Pending,
+        MessageStatus::Read,
+        MessageStatus::Failed,
+    ] {
+        assert!(seen.contains(&expected), "{expected:?} was written: {stored:?}");
+    }
+}
+
+async fn status_sql_moves_exactly_as_the_domain_allows(db: TestDb) {
+    let mut n = 0;
+    for from in MessageStatus::ALL {
+        for to in MessageStatus::ALL {
+            n += 1;
+            let external_id = format!("m.{n}");
+            let (message, _) = db.ingest(Origin::BusinessApp, &external_id).await;
+            db.force_status(message, from).await;
+            db.store.apply_status(db.channel, &external_id, to, None, None, NOW).await.expect("apply");
+            let expected = if from.advances_to(to) { to } else { from };
+            assert_eq!(db.status_of(message).await, expected, "{from:?} then {to:?}");
+        }
+    }
+}
+
+async fn watermarks_move_outbound_messages_as_the_domain_allows(db: TestDb) {
+    for to in [MessageStatus::Delivered, MessageStatus::Read] {
+        let mut messages = vec![];
+        for (i, from) in MessageStatus::ALL.into_iter().enumerate() {
+            let (message, _) = db.ingest(Origin::BusinessApp, &format!("w.{}.{i}", to.as_str())).await;
+            db.force_status(message, from).await;
+            messages.push((message, from));
+        }
+        db.store.apply_watermark(db.channel, "PSID-1", to, NOW, NOW).await.expect("watermark");
+        for (message, from) in messages {
+            let expected = if from.advances_to(to) { to } else { from };
+            assert_eq!(db.status_of(message).await, expected, "{from:?} then a {to:?} watermark");
+        }
+    }
+}
+
+async fn received_rank_migration_agrees_with_the_domain(db: TestDb) {
+    // A row as the server wrote it before `received` had a rank of its own.
+    let (message, _) = db.ingest(Origin::Customer, "m.old").await;
+    db.execute(&format!("UPDATE messages SET status_rank = 0 WHERE id = '{message}'")).await;
+    let migration = match db.backend {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0011_received_rank.sql"),
+        Backend::Postgres => include_str!("../migrations/postgres/0011_received_rank.sql"),
+    };
+    db.execute(migration).await;
+    for (status, rank) in db.stored_statuses().await {
+        let parsed = MessageStatus::parse(&status).expect("known status");
+        assert_eq!(rank, parsed.rank(), "after the migration, {status} has the domain's rank");
+    }
+}

@@ -10,6 +10,7 @@ pub mod email;
 pub mod ids;
 pub mod media_rules;
 pub mod message;
+pub mod outbound;
 pub mod permissions;
 pub mod personalize;
 pub mod phone;

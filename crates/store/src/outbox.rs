@@ -8,11 +8,12 @@
 
 use crate::db::{in_transaction, on_writer, Db};
 use crate::error::StoreResult;
-use crate::rows::{parse_id, parse_json};
+use crate::rows::{parse_id, to_json};
 use crate::Store;
 use domain::ids::{AccountId, ChannelId, ConversationId, MessageId, UserId};
 use domain::media_rules::MediaKind;
 use domain::message::{MessageStatus, Origin};
+use domain::outbound::OutboundRequest;
 
 /// An outbound message to store and queue.
 #[derive(Clone, Debug)]
@@ -23,7 +24,7 @@ pub struct NewOutbound {
     pub reply_to_external_id: Option<String>,
     pub sender: Option<UserId>,
     /// What the worker needs to build the Graph call (kind-specific, already rendered).
-    pub request: serde_json::Value,
+    pub request: OutboundRequest,
     /// Attachments of the message: (kind, mime, size, sha256, filename, storage key) of an upload.
     pub attachments: Vec<OutboundAttachment>,
 }
@@ -43,7 +44,9 @@ pub struct OutboxItem {
     pub message_id: MessageId,
     pub account_id: AccountId,
     pub channel_id: ChannelId,
-    pub request: serde_json::Value,
+    /// The queued request, or why it cannot be read (a damaged row, or one written by a newer version
+    /// this one does not know): the worker fails that message with the reason instead of guessing.
+    pub request: Result<OutboundRequest, String>,
     pub attempts: i64,
 }
 
@@ -90,7 +93,7 @@ impl Store {
             sqlx::query(
                 "INSERT INTO outbox (message_id, account_id, channel_id, request, state, attempts, next_attempt_at, created_at) \
                  VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)")
-                .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(msg.request.to_string()).bind(now_ms)
+                .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(to_json(&msg.request)).bind(now_ms)
                 .execute(&mut *tx).await?;
             // The business's own message moves the conversation up but opens no window and is not unread.
             sqlx::query(
@@ -122,7 +125,7 @@ impl Store {
                     message_id: parse_id(&r.message_id, "message")?,
                     account_id: parse_id(&r.account_id, "account")?,
                     channel_id: parse_id(&r.channel_id, "channel")?,
-                    request: parse_json(&r.request, "outbox request")?,
+                    request: serde_json::from_str(&r.request).map_err(|e| e.to_string()),
                     attempts: r.attempts,
                 })
             })

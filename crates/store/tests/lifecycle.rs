@@ -1,6 +1,7 @@
-//! The message lifecycle as the store keeps it agrees with the domain's enums (`domain::message`):
-//! the ranks in `messages.status_rank`, the SQL that moves statuses, and the migration that gave
-//! `received` its own rank. Every test runs on SQLite and on PostgreSQL.
+//! The message lifecycle as the store keeps it agrees with the domain's types (`domain::message`,
+//! `domain::outbound`): the ranks in `messages.status_rank`, the SQL that moves statuses, the migration
+//! that gave `received` its own rank, and the outbox's requests. Every test runs on SQLite and on
+//! PostgreSQL.
 
 extern crate inbox_store as store;
 
@@ -8,6 +9,7 @@ use domain::account::Plan;
 use domain::channel::{ChannelAddress, ChannelKind};
 use domain::ids::{AccountId, ChannelId, ConversationId, MessageId};
 use domain::message::{MessageStatus, Origin};
+use domain::outbound::OutboundRequest;
 use store::{
     CustomerIdentity, IngestOutcome, NewAccount, NewChannel, NewMessage, NewOutbound, NewUser, RoleRef, Store,
     StoreOptions,
@@ -40,6 +42,7 @@ on_both_stores!(
     status_sql_moves_exactly_as_the_domain_allows,
     watermarks_move_outbound_messages_as_the_domain_allows,
     received_rank_migration_agrees_with_the_domain,
+    outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named,
 );
 
 /// A migrated database of one backend, with an account, a channel and one customer's conversation.
@@ -210,7 +213,7 @@ impl TestDb {
             content: serde_json::json!({}),
             reply_to_external_id: None,
             sender: None,
-            request: serde_json::json!({"type": "text", "text": text, "reply_to": null}),
+            request: OutboundRequest::Text { text: text.into(), reply_to: None },
             attachments: vec![],
         }
     }
@@ -325,4 +328,46 @@ async fn received_rank_migration_agrees_with_the_domain(db: TestDb) {
         let parsed = MessageStatus::parse(&status).expect("known status");
         assert_eq!(rank, parsed.rank(), "after the migration, {status} has the domain's rank");
     }
+}
+
+async fn outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named(db: TestDb) {
+    let mut queued = vec![];
+    for text in ["old", "fax", "garbage"] {
+        queued.push(
+            db.store
+                .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound(text), NOW)
+                .await
+                .expect("enqueue"),
+        );
+    }
+    // As the composer wrote rows before the request was typed (keys in its order), and two rows no
+    // version wrote.
+    let rows = [
+        r#"{"type":"media","media_kind":"image","storage_key":"ab/cd","mime":"image/jpeg","filename":null,"caption":"Hola","voice":false,"reply_to":null}"#,
+        r#"{"type":"fax","number":"5215512345678"}"#,
+        "not json",
+    ];
+    for (message, request) in queued.iter().zip(rows) {
+        db.execute(&format!("UPDATE outbox SET request = '{request}' WHERE message_id = '{message}'")).await;
+    }
+    let claimed = db.store.claim_outbox(NOW, 60_000, 10).await.expect("one bad row does not fail the claim");
+    assert_eq!(claimed.len(), 3);
+    let request_of = |m: MessageId| claimed.iter().find(|i| i.message_id == m).expect("claimed").request.clone();
+    assert_eq!(
+        request_of(queued[0]),
+        Ok(OutboundRequest::Media {
+            media_kind: domain::media_rules::MediaKind::Image,
+            file: domain::outbound::StoredFile {
+                storage_key: "ab/cd".into(),
+                mime: "image/jpeg".into(),
+                filename: None
+            },
+            caption: Some("Hola".into()),
+            voice: false,
+            reply_to: None,
+        })
+    );
+    let fax = request_of(queued[1]).expect_err("an unknown type is not read as something else");
+    assert!(fax.contains("fax"), "the reason names what was found: {fax}");
+    assert!(request_of(queued[2]).is_err(), "a damaged row is named, not skipped");
 }

@@ -11,6 +11,7 @@ use domain::ids::UploadId;
 use domain::media_rules::{
     check_attachment, check_caption, check_sticker, MediaKind, MediaRefusal, WHATSAPP_STICKER_ANIMATED_MAX,
 };
+use domain::outbound::{OutboundRequest, StoredFile};
 use media::voice::{detect_recording, webm_opus_to_ogg, RecordingFormat, VOICE_NOTE_MIME};
 use serde_json::json;
 use store::{NewOutbound, OutboundAttachment, UploadRecord};
@@ -74,10 +75,13 @@ struct Prepared {
 }
 
 fn outbound(p: Prepared, caption: Option<String>, reply_to: Option<String>, me: &CurrentUser) -> NewOutbound {
-    let request = json!({
-        "type": "media", "media_kind": p.kind.as_str(), "storage_key": p.storage_key, "mime": p.mime,
-        "filename": p.filename, "caption": caption, "voice": p.voice, "reply_to": reply_to,
-    });
+    let request = OutboundRequest::Media {
+        media_kind: p.kind,
+        file: StoredFile { storage_key: p.storage_key.clone(), mime: p.mime.clone(), filename: p.filename.clone() },
+        caption: caption.clone(),
+        voice: p.voice,
+        reply_to: reply_to.clone(),
+    };
     NewOutbound {
         kind: p.kind.as_str().to_string(),
         text: caption.clone(),

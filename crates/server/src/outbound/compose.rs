@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use domain::ids::{ConversationId, MessageId, QuickReplyId, UploadId};
 use domain::media_rules::MediaKind;
+use domain::outbound::{OutboundRequest, StoredFile};
 use domain::permissions::{Action, ConversationScope};
 use domain::personalize::{self, PersonalizeContext};
 use domain::template::{
@@ -113,12 +114,17 @@ pub async fn template_outbound(
     let graph_params = header_file.as_ref().map(|f| &f.params).unwrap_or(params);
     let components = to_graph_components(&template, graph_params).map_err(refusal)?;
     let body = render_body(&template, params);
-    let mut request =
-        json!({"type": "template", "name": template.name, "language": template.language, "components": components});
-    if let Some(f) = &header_file {
+    let request = OutboundRequest::Template {
+        name: template.name.clone(),
+        language: template.language.clone(),
+        components,
         // The outbox uploads the file to WhatsApp and puts its media id into the header.
-        request["header_media"] = json!({"storage_key": f.attachment.storage_key, "mime": f.attachment.mime, "filename": f.attachment.filename});
-    }
+        header_media: header_file.as_ref().map(|f| StoredFile {
+            storage_key: f.attachment.storage_key.clone(),
+            mime: f.attachment.mime.clone(),
+            filename: f.attachment.filename.clone(),
+        }),
+    };
     let rates = state.store.rate_card(me.account_id()).await?;
     let cost = domain::pricing::estimate(&rates, template.category.as_str(), market.as_deref(), window);
     let content = json!({"template": {"name": template.name, "language": template.language, "category": template.category.as_str(), "parameters": params, "estimated_cost": cost}});
@@ -280,7 +286,7 @@ pub async fn send(
                 Some(id) => Some(target_external_id(state, me, &c, id).await?),
                 None => None,
             };
-            let request = json!({"type": "text", "text": rendered, "reply_to": quoted});
+            let request = OutboundRequest::Text { text: rendered.clone(), reply_to: quoted.clone() };
             (
                 NewOutbound {
                     kind: "text".into(),
@@ -303,7 +309,7 @@ pub async fn send(
             // Shown on its target at once; the hidden `reaction` row below is the send's own record.
             let shown = Some(emoji.as_str()).filter(|e| !e.is_empty());
             state.store.apply_reaction(c.channel_id, &target, "business", shown, state.now_ms()).await?;
-            let request = json!({"type": "reaction", "message_id": target, "emoji": emoji});
+            let request = OutboundRequest::Reaction { message_id: target.clone(), emoji: emoji.clone() };
             // A reaction is shown on its target, not as a row of its own; the row here is the send's
             // record (kind `reaction`), which the message list folds into its target.
             (
@@ -346,7 +352,7 @@ pub async fn send(
             let text = text.trim().to_string();
             domain::media_rules::check_text(kind, &text)
                 .map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
-            let request = json!({"type": "contact_request", "text": text});
+            let request = OutboundRequest::ContactRequest { text: text.clone() };
             (
                 NewOutbound {
                     kind: "interactive".into(),
@@ -401,7 +407,7 @@ async fn quick_reply(
         content: json!({"quick_reply_id": q.id}),
         reply_to_external_id: quoted.clone(),
         sender: Some(me.user_id()),
-        request: json!({"type": "text", "text": text, "reply_to": quoted}),
+        request: OutboundRequest::Text { text, reply_to: quoted },
         attachments: vec![],
     };
     let Some(upload) = q.upload_id else {

@@ -16,6 +16,8 @@ use crate::inbound::apply::Applier;
 use crate::state::AppState;
 use domain::channel::{Channel, ChannelAddress};
 use domain::ids::ChannelId;
+use domain::media_rules::MediaKind;
+use domain::outbound::{OutboundRequest, StoredFile};
 use domain::permissions::ConversationScope;
 use domain::window::{MessagingType, Window};
 use meta::graph::{
@@ -134,6 +136,17 @@ fn from_store(e: store::StoreError, what: &str) -> Outcome {
 }
 
 async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
+    let request = match &item.request {
+        Ok(r) => r,
+        // Guessing at a damaged or unknown request could send the customer something nobody wrote.
+        Err(e) => {
+            return Outcome::Permanent {
+                code: None,
+                title: "unreadable send".into(),
+                reason: format!("The queued message cannot be read ({e}); it was not sent."),
+            }
+        }
+    };
     let stored = match state.store.channel_by_id(item.channel_id).await {
         Ok(Some(s)) => s,
         Ok(None) => return permanent("the channel no longer exists"),
@@ -161,47 +174,16 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
         state.clock.now(),
     );
     let channel = &stored.channel;
-    let r = &item.request;
     match &channel.address {
         ChannelAddress::Whatsapp { phone_number_id, .. } => {
             let h = &conversation.handle;
             let Some(to) = WaRecipient::preferred(h.wa_id.as_deref(), h.bsuid.as_deref()) else {
                 return permanent("the customer has neither a phone number nor a WhatsApp user id");
             };
-            let body = if r.get("type").and_then(Value::as_str) == Some("media") {
-                // Media go to WhatsApp first (`/PHONE_NUMBER_ID/media`), then are sent by id.
-                let (bytes, mime, filename) = match media_bytes(state, r).await {
-                    Ok(m) => m,
-                    Err(o) => return o,
-                };
-                let id =
-                    match state.graph.whatsapp().upload_media(phone_number_id, &token, bytes, &mime, &filename).await {
-                        Ok(id) => id,
-                        Err(e) => return e.into(),
-                    };
-                whatsapp_media_body(&to, r, id)
-            } else if let Some(header) = r.get("header_media").filter(|h| h.is_object()) {
-                // A template whose header file is an inbox upload: to WhatsApp first, then its id goes
-                // into the header.
-                let (bytes, mime, filename) = match media_bytes(state, header).await {
-                    Ok(m) => m,
-                    Err(o) => return o,
-                };
-                let id =
-                    match state.graph.whatsapp().upload_media(phone_number_id, &token, bytes, &mime, &filename).await {
-                        Ok(id) => id,
-                        Err(e) => return e.into(),
-                    };
-                let mut components = r.get("components").cloned().unwrap_or_default();
-                if !domain::template::set_header_media_id(&mut components, &id) {
-                    return permanent("the template has no header file to fill");
-                }
-                whatsapp::template(&to, &text_of(r, "name"), &text_of(r, "language"), &components)
-            } else {
-                match whatsapp_body(&to, r) {
-                    Some(body) => body,
-                    None => return permanent("unknown send type"),
-                }
+            let wa = WhatsappSender { state, phone_number_id, token: &token };
+            let body = match wa.body(&to, request).await {
+                Ok(body) => body,
+                Err(o) => return o,
             };
             match state.graph.whatsapp().send_message(phone_number_id, &token, &body).await {
                 Ok(sent) => Outcome::Sent { external_id: sent.message_id, wa_id: sent.wa_id },
@@ -219,48 +201,70 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
                     reason: "More than 7 days since the customer's last message".into(),
                 };
             };
-            social_send(state, channel, id, &token, psid, messaging_type, r).await
+            social_send(state, channel, id, &token, psid, messaging_type, request).await
         }
     }
 }
 
-/// The stored bytes of a queued media send, with its MIME type and a file name.
-async fn media_bytes(state: &AppState, r: &Value) -> Result<(bytes::Bytes, String, String), Outcome> {
-    let key = text_of(r, "storage_key");
-    let bytes = state.media.get(&key).await.map_err(|e| permanent(&format!("the file is no longer stored: {e}")))?;
-    let filename = r.get("filename").and_then(Value::as_str).unwrap_or("archivo").to_string();
-    Ok((bytes, text_of(r, "mime"), filename))
+/// The stored bytes of a file to send, with its MIME type and a file name.
+async fn file_bytes(state: &AppState, file: &StoredFile) -> Result<(bytes::Bytes, String, String), Outcome> {
+    let bytes = state
+        .media
+        .get(&file.storage_key)
+        .await
+        .map_err(|e| permanent(&format!("the file is no longer stored: {e}")))?;
+    let filename = file.filename.clone().unwrap_or_else(|| "archivo".into());
+    Ok((bytes, file.mime.clone(), filename))
 }
 
-fn whatsapp_media_body(to: &WaRecipient, r: &Value, media_id: String) -> Value {
-    let media = MediaRef::Id(media_id);
-    let caption = r.get("caption").and_then(Value::as_str).map(str::to_string);
-    let content = match r.get("media_kind").and_then(Value::as_str) {
-        Some("image") => WaMedia::Image { media, caption },
-        Some("video") => WaMedia::Video { media, caption },
-        Some("audio") => WaMedia::Audio { media, voice: r.get("voice").and_then(Value::as_bool).unwrap_or(false) },
-        Some("sticker") => WaMedia::Sticker { media },
-        _ => WaMedia::Document {
-            media,
-            filename: r.get("filename").and_then(Value::as_str).map(str::to_string),
-            caption,
-        },
-    };
-    whatsapp::media(to, &content, r.get("reply_to").and_then(Value::as_str))
+/// Builds WhatsApp sends, uploading their files to the number first (`/PHONE_NUMBER_ID/media`): WhatsApp
+/// sends media by id.
+struct WhatsappSender<'a> {
+    state: &'a AppState,
+    phone_number_id: &'a str,
+    token: &'a SecretString,
 }
 
-fn text_of(r: &Value, key: &str) -> String {
-    r.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
-}
+impl WhatsappSender<'_> {
+    async fn upload(&self, file: &StoredFile) -> Result<String, Outcome> {
+        let (bytes, mime, filename) = file_bytes(self.state, file).await?;
+        self.state
+            .graph
+            .whatsapp()
+            .upload_media(self.phone_number_id, self.token, bytes, &mime, &filename)
+            .await
+            .map_err(Outcome::from)
+    }
 
-fn whatsapp_body(to: &WaRecipient, r: &Value) -> Option<Value> {
-    let reply_to = r.get("reply_to").and_then(Value::as_str);
-    match r.get("type").and_then(Value::as_str)? {
-        "text" => Some(whatsapp::text(to, &text_of(r, "text"), false, reply_to)),
-        "reaction" => Some(whatsapp::reaction(to, &text_of(r, "message_id"), &text_of(r, "emoji"))),
-        "contact_request" => Some(whatsapp::request_contact_info(to, &text_of(r, "text"))),
-        "template" => Some(whatsapp::template(to, &text_of(r, "name"), &text_of(r, "language"), r.get("components")?)),
-        _ => None,
+    async fn body(&self, to: &WaRecipient, request: &OutboundRequest) -> Result<Value, Outcome> {
+        Ok(match request {
+            OutboundRequest::Text { text, reply_to } => whatsapp::text(to, text, false, reply_to.as_deref()),
+            OutboundRequest::Reaction { message_id, emoji } => whatsapp::reaction(to, message_id, emoji),
+            OutboundRequest::ContactRequest { text } => whatsapp::request_contact_info(to, text),
+            OutboundRequest::Template { name, language, components, header_media } => {
+                let mut components = components.clone();
+                if let Some(file) = header_media {
+                    // The header file is an inbox upload: to WhatsApp first, then its id goes into the header.
+                    let id = self.upload(file).await?;
+                    if !domain::template::set_header_media_id(&mut components, &id) {
+                        return Err(permanent("the template has no header file to fill"));
+                    }
+                }
+                whatsapp::template(to, name, language, &components)
+            }
+            OutboundRequest::Media { media_kind, file, caption, voice, reply_to } => {
+                let media = MediaRef::Id(self.upload(file).await?);
+                let caption = caption.clone();
+                let content = match media_kind {
+                    MediaKind::Image => WaMedia::Image { media, caption },
+                    MediaKind::Video => WaMedia::Video { media, caption },
+                    MediaKind::Audio => WaMedia::Audio { media, voice: *voice },
+                    MediaKind::Sticker => WaMedia::Sticker { media },
+                    MediaKind::Document => WaMedia::Document { media, filename: file.filename.clone(), caption },
+                };
+                whatsapp::media(to, &content, reply_to.as_deref())
+            }
+        })
     }
 }
 
@@ -271,48 +275,52 @@ async fn social_send(
     token: &SecretString,
     psid: &str,
     messaging_type: MessagingType,
-    r: &Value,
+    request: &OutboundRequest,
 ) -> Outcome {
     let api = state.graph.messenger();
-    let result = match r.get("type").and_then(Value::as_str) {
-        Some("text") => {
-            let body =
-                messenger::text(psid, &text_of(r, "text"), messaging_type, r.get("reply_to").and_then(Value::as_str));
+    let result = match request {
+        OutboundRequest::Text { text, reply_to } => {
+            let body = messenger::text(psid, text, messaging_type, reply_to.as_deref());
             api.send(id, token, &body).await.map(|s| s.message_id)
         }
-        Some("reaction") if channel.kind == domain::channel::ChannelKind::Instagram => {
-            let target = text_of(r, "message_id");
-            let emoji = text_of(r, "emoji");
+        OutboundRequest::Reaction { message_id, emoji } if channel.kind == domain::channel::ChannelKind::Instagram => {
             let body = if emoji.is_empty() {
-                messenger::unreact(psid, &target)
+                messenger::unreact(psid, message_id)
             } else {
-                messenger::react(psid, &target, "love")
+                messenger::react(psid, message_id, "love")
             };
             // Instagram answers a reaction without a message id: the send's own record gets a local one.
             api.send_action(id, token, &body).await.map(|_| format!("local.reaction.{}", uuid::Uuid::now_v7()))
         }
-        Some("reaction") => return permanent("Messenger's Send API has no reactions"),
-        Some("media") => {
-            let (bytes, mime, filename) = match media_bytes(state, r).await {
+        OutboundRequest::Reaction { .. } => return permanent("Messenger's Send API has no reactions"),
+        OutboundRequest::Media { media_kind, file, reply_to, .. } => {
+            let (bytes, mime, filename) = match file_bytes(state, file).await {
                 Ok(m) => m,
                 Err(o) => return o,
             };
-            let kind = match r.get("media_kind").and_then(Value::as_str) {
-                Some("image") | Some("sticker") => AttachmentKind::Image,
-                Some("video") => AttachmentKind::Video,
-                Some("audio") => AttachmentKind::Audio,
-                _ => AttachmentKind::File,
+            let kind = match media_kind {
+                MediaKind::Image | MediaKind::Sticker => AttachmentKind::Image,
+                MediaKind::Video => AttachmentKind::Video,
+                MediaKind::Audio => AttachmentKind::Audio,
+                MediaKind::Document => AttachmentKind::File,
             };
             let attachment_id = match api.upload_attachment(id, token, kind, bytes, &mime, &filename).await {
                 Ok(a) => a,
                 Err(e) => return e.into(),
             };
-            let reply_to = r.get("reply_to").and_then(Value::as_str);
-            let body =
-                messenger::attachment(psid, kind, &AttachmentSource::Id(attachment_id), messaging_type, reply_to);
+            let body = messenger::attachment(
+                psid,
+                kind,
+                &AttachmentSource::Id(attachment_id),
+                messaging_type,
+                reply_to.as_deref(),
+            );
             api.send(id, token, &body).await.map(|s| s.message_id)
         }
-        _ => return permanent("unknown send type"),
+        // The composer refuses these on Messenger and Instagram; a row naming one is not sendable here.
+        OutboundRequest::ContactRequest { .. } | OutboundRequest::Template { .. } => {
+            return permanent("only WhatsApp sends contact requests and templates")
+        }
     };
     match result {
         Ok(mid) => Outcome::Sent { external_id: mid, wa_id: None },

@@ -166,6 +166,19 @@ impl TestApp {
         self.pg_database.as_deref()
     }
 
+    /// Runs SQL on the server's database over a connection of its own, to put rows in a state the API
+    /// cannot (e.g. as an older version of the server wrote them).
+    pub async fn execute_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.pg_database.is_some() {
+            let mut c = sqlx::PgConnection::connect(&self.database_url).await.expect("connect");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.database_url).await.expect("connect");
+            sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -17,6 +17,8 @@ on_both_stores!(
     seller_cannot_send_to_a_conversation_that_is_not_theirs,
     contact_request_then_shared_number_fills_the_contact,
     reaction_goes_to_meta_and_shows_on_its_target,
+    a_send_queued_before_an_upgrade_still_goes_out,
+    an_unreadable_queued_send_fails_with_its_reason_and_sends_nothing,
 );
 
 async fn setup(app: &TestApp, wa_id: &str) -> (crate::harness::TestAccount, Value, Value) {
@@ -352,4 +354,59 @@ async fn reaction_goes_to_meta_and_shows_on_its_target(app: TestApp) {
         app.messages(&acct.admin_token, ig_id).await[0]["reactions"],
         json!([{"actor": "business", "emoji": "❤️"}])
     );
+}
+
+/// Queues a text message the way the server did before outbox requests were typed: the message row and
+/// its outbox row written directly, with `request` as given. Returns the message id.
+async fn queue_as_before(app: &TestApp, acct: &crate::harness::TestAccount, conv: &Value, request: &str) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = app.state.now_ms();
+    let (account, channel, conversation) =
+        (&acct.account_id, conv["channel"]["id"].as_str().unwrap(), conv["id"].as_str().unwrap());
+    app.execute_sql(&format!(
+        "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
+           reply_to_external_id, status, status_rank, sender_user_id, sent_at, created_at, updated_at) \
+         VALUES ('{id}', '{account}', '{channel}', '{conversation}', NULL, 'outbound', 'agent', 'text', 'Hola', '{{}}', NULL, 'pending', 0, NULL, {now}, {now}, {now});
+         INSERT INTO outbox (message_id, account_id, channel_id, request, state, attempts, next_attempt_at, created_at) \
+         VALUES ('{id}', '{account}', '{channel}', '{request}', 'queued', 0, {now}, {now});"
+    ))
+    .await;
+    app.state.outbox_wakeup.notify_one();
+    id
+}
+
+async fn a_send_queued_before_an_upgrade_still_goes_out(app: TestApp) {
+    let (acct, conv, first) = setup(&app, "5215512345678").await;
+    let quoted = first["external_id"].as_str().unwrap();
+    let request = format!(r#"{{"type": "text", "text": "Hola, te escribo desde antes", "reply_to": "{quoted}"}}"#);
+    let id = queue_as_before(&app, &acct, &conv, &request).await;
+    let sent = crate::outbound_wait(&app, &acct.admin_token, conv["id"].as_str().unwrap(), &id).await;
+    assert!(matches!(sent["status"].as_str(), Some("sent" | "delivered" | "read")), "{sent}");
+    let calls = sends(&app);
+    assert_eq!(calls.len(), 1, "exactly one Graph call");
+    assert_eq!(
+        calls[0].json(),
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": "5215512345678", "type": "text",
+            "text": {"body": "Hola, te escribo desde antes", "preview_url": false},
+            "context": {"message_id": quoted}
+        })
+    );
+}
+
+async fn an_unreadable_queued_send_fails_with_its_reason_and_sends_nothing(app: TestApp) {
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let before = app.sim.requests().len();
+    // A text without its `text` (read as "" before, and sent empty), and a type no version wrote.
+    for (request, named) in
+        [(r#"{"type": "text", "body": "Hola"}"#, "text"), (r#"{"type": "fax", "text": "Hola"}"#, "fax")]
+    {
+        let id = queue_as_before(&app, &acct, &conv, request).await;
+        let failed = crate::outbound_wait(&app, &acct.admin_token, conv["id"].as_str().unwrap(), &id).await;
+        assert_eq!(failed["status"], "failed", "{failed}");
+        assert_eq!(failed["error"]["title"], "unreadable send");
+        let reason = failed["error"]["message"].as_str().unwrap();
+        assert!(reason.contains("cannot be read") && reason.contains(named), "a reason a person can act on: {reason}");
+    }
+    assert_eq!(app.sim.requests().len(), before, "nothing reached the Graph API, not even an empty text");
 }

@@ -55,4 +55,7 @@ id_type!(
     TemplateId,
     WebhookId,
     EventId,
+    LabelId,
+    NoteId,
+    MentionId,
 );

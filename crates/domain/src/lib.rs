@@ -4,12 +4,15 @@
 //! That keeps every rule testable at its exact boundary (24 h, 7 days, …).
 
 pub mod account;
+pub mod assignment;
 pub mod call;
 pub mod channel;
 pub mod email;
 pub mod ids;
+pub mod label;
 pub mod media_rules;
 pub mod message;
+pub mod note;
 pub mod outbound;
 pub mod permissions;
 pub mod personalize;

@@ -17,10 +17,13 @@ pub enum Action {
     ManageQuickReplies,
     ManageChannels,
     ManageUsers,
+    /// Create, rename, recolour and delete the account's labels (putting a label on a conversation
+    /// needs only to see it).
+    ManageLabels,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::SendMessages,
         Action::SendTemplates,
         Action::Assign,
@@ -28,6 +31,7 @@ impl Action {
         Action::ManageQuickReplies,
         Action::ManageChannels,
         Action::ManageUsers,
+        Action::ManageLabels,
     ];
 }
 
@@ -140,6 +144,20 @@ impl Permissions {
                         || !self.channel_ids.is_empty() && subset(&self.channel_ids, &holder.channel_ids))
             }
         }
+    }
+
+    /// Whether a user with this grant takes part in the automatic (round-robin) assignment of new
+    /// conversations of `channel`: they must be able to answer (`send_messages`) and the channel must
+    /// be theirs. `all` covers every channel; `channels` its list; `assigned` (the seller) sees what it
+    /// is given, so it takes part on every channel — or, when it lists channels (its unassigned pool),
+    /// on those only.
+    pub fn takes_auto_assignment(&self, channel: ChannelId) -> bool {
+        self.allows(Action::SendMessages)
+            && match self.visibility {
+                Visibility::All => true,
+                Visibility::Channels => self.channel_ids.contains(&channel),
+                Visibility::Assigned => self.channel_ids.is_empty() || self.channel_ids.contains(&channel),
+            }
     }
 
     /// Whether the grant can see a conversation whose channel is `channel` and assignee `assignee`.
@@ -315,6 +333,27 @@ mod tests {
         assert!(!scoped.can_see(me, mine, Some(UserId::new())));
         let everywhere = Permissions { channel_ids: vec![], ..scoped };
         assert!(everywhere.can_see(me, theirs, None));
+    }
+
+    #[test]
+    fn who_takes_auto_assignment() {
+        let (mine, theirs) = (ChannelId::new(), ChannelId::new());
+        let grant = |visibility, channel_ids: Vec<ChannelId>, actions: &[Action]| Permissions {
+            visibility,
+            channel_ids,
+            unassigned: false,
+            actions: actions.iter().copied().collect(),
+        };
+        assert!(Permissions::seller().takes_auto_assignment(mine), "a seller takes any channel's");
+        assert!(Permissions::admin().takes_auto_assignment(theirs));
+        let scoped = grant(Visibility::Channels, vec![mine], &[Action::SendMessages]);
+        assert!(scoped.takes_auto_assignment(mine));
+        assert!(!scoped.takes_auto_assignment(theirs), "not a channel it cannot see");
+        let pool = grant(Visibility::Assigned, vec![mine], &[Action::SendMessages]);
+        assert!(pool.takes_auto_assignment(mine));
+        assert!(!pool.takes_auto_assignment(theirs), "an assigned role listing channels takes only those");
+        let mute = grant(Visibility::All, vec![], &[Action::Assign]);
+        assert!(!mute.takes_auto_assignment(mine), "who cannot answer gets no conversation");
     }
 
     #[test]

@@ -5,10 +5,13 @@ pub mod audit_log;
 pub mod channels;
 pub mod contacts;
 pub mod conversations;
+pub mod labels;
 pub mod me;
+pub mod mentions;
 pub mod message_versions;
 pub mod messages;
 pub mod meta_setup;
+pub mod notes;
 pub mod personalize;
 pub mod quick_replies;
 pub mod rate_card;
@@ -32,6 +35,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(conversations::router())
         .merge(contacts::router())
         .merge(messages::router())
+        .merge(labels::router())
+        .merge(notes::router())
+        .merge(mentions::router())
         .merge(message_versions::router())
         .merge(personalize::router())
         .merge(quick_replies::router())

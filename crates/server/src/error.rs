@@ -28,8 +28,9 @@ pub enum ApiError {
     Unprocessable { code: &'static str, message: String },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// `details`: what a client needs to resolve it (e.g. how many users still have a role).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: &'static str, message: String, details: Option<serde_json::Value> },
     #[error("{message}")]
     UnsupportedMediaType { code: &'static str, message: String },
     #[error("{message}")]
@@ -63,6 +64,10 @@ pub struct ErrorDetail {
     pub code: String,
     /// Human-readable explanation.
     pub message: String,
+    /// Machine-readable facts about some errors (e.g. `{"users": 3}` for `role_in_use`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -75,7 +80,11 @@ impl ApiError {
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict { code, message: message.into() }
+        Self::Conflict { code, message: message.into(), details: None }
+    }
+
+    pub fn conflict_with(code: &'static str, message: impl Into<String>, details: serde_json::Value) -> Self {
+        Self::Conflict { code, message: message.into(), details: Some(details) }
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -119,7 +128,11 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable | ApiError::TimedOut | ApiError::Overloaded => Some(1),
             _ => None,
         };
-        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message } };
+        let details = match &self {
+            ApiError::Conflict { details, .. } => details.clone(),
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message, details } };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(secs) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));

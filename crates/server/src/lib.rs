@@ -4,6 +4,7 @@
 //! identically.
 
 pub mod api;
+pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod clock;

@@ -25,13 +25,35 @@ pub struct Event {
     pub kind: &'static str,
     #[serde(skip)]
     pub account_id: AccountId,
-    /// The conversation's channel and assignee at the time of the event: who may see it.
+    /// Which users of the account receive it.
     #[serde(skip)]
-    pub channel_id: ChannelId,
-    #[serde(skip)]
-    pub assignee: Option<UserId>,
+    pub audience: Audience,
     pub data: serde_json::Value,
     pub seq: u64,
+}
+
+/// Who, within the event's account, receives an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Whoever may see a conversation of this channel with this assignee (as it is after the event).
+    Conversation { channel_id: ChannelId, assignee: Option<UserId> },
+    /// Every user: account-wide things everyone may read (the labels).
+    Account,
+    /// One user only, whatever they may see: what is about them alone (their mentions, a
+    /// conversation that left their view). Such an event carries nothing that user may not read.
+    User(UserId),
+}
+
+impl Audience {
+    fn includes(&self, me: &CurrentUser) -> bool {
+        match *self {
+            Audience::Conversation { channel_id, assignee } => {
+                me.permissions.can_see(me.user_id(), channel_id, assignee)
+            }
+            Audience::Account => true,
+            Audience::User(user) => user == me.user_id(),
+        }
+    }
 }
 
 impl Event {
@@ -39,11 +61,23 @@ impl Event {
         Event {
             kind,
             account_id: record.account_id,
-            channel_id: record.channel_id,
-            assignee: record.assignee.as_ref().map(|a| a.0),
+            audience: Audience::Conversation {
+                channel_id: record.channel_id,
+                assignee: record.assignee.as_ref().map(|a| a.0),
+            },
             data,
             seq: 0,
         }
+    }
+
+    /// An event for every user of the account.
+    pub fn for_account(kind: &'static str, account_id: AccountId, data: serde_json::Value) -> Self {
+        Event { kind, account_id, audience: Audience::Account, data, seq: 0 }
+    }
+
+    /// An event for one user only.
+    pub fn for_user(kind: &'static str, account_id: AccountId, user: UserId, data: serde_json::Value) -> Self {
+        Event { kind, account_id, audience: Audience::User(user), data, seq: 0 }
     }
 
     /// An event carrying the conversation as the API shows it (its window computed at `now`).
@@ -147,7 +181,7 @@ async fn stream_events(
         tokio::select! {
             received = rx.recv() => match received {
                 Ok(event) => {
-                    if event.account_id != me.account_id() || !me.permissions.can_see(me.user_id(), event.channel_id, event.assignee) {
+                    if event.account_id != me.account_id() || !event.audience.includes(&me) {
                         continue;
                     }
                     let text = serde_json::to_string(event.as_ref()).unwrap_or_default();

@@ -3,11 +3,12 @@
 
 use crate::db::on_reader;
 use crate::error::{StoreError, StoreResult};
+use crate::labels::LabelRecord;
 use crate::rows::{parse_id, parse_stored};
 use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 use domain::channel::ChannelKind;
-use domain::ids::{AccountId, ChannelId, ContactId, ConversationId, HandleId, MessageId, UserId};
+use domain::ids::{AccountId, ChannelId, ContactId, ConversationId, HandleId, LabelId, MessageId, UserId};
 use domain::message::{Direction, MessageStatus, Origin};
 use domain::permissions::{ConversationScope, UnassignedAccess};
 
@@ -50,6 +51,8 @@ pub struct ConversationFilter {
     /// `None`: any status.
     pub status: Option<ConversationStatus>,
     pub unread_only: bool,
+    /// Only conversations carrying this label.
+    pub label: Option<LabelId>,
     /// Name, username or phone digits.
     pub query: Option<String>,
     /// Phone match keys of `query` when it looks like a number (domain::phone), matched against contacts.
@@ -114,6 +117,8 @@ pub struct ConversationRecord {
     pub status: ConversationStatus,
     pub unread_count: i64,
     pub last_message: Option<LastMessage>,
+    /// Its labels, by name.
+    pub labels: Vec<LabelRecord>,
     pub last_inbound_at: Option<i64>,
     pub last_activity_at: i64,
     pub created_at: i64,
@@ -254,6 +259,7 @@ impl Row {
                 .ok_or_else(|| StoreError::Corrupt(format!("conversation status {:?}", self.status)))?,
             unread_count: self.unread_count,
             last_message,
+            labels: vec![],
             last_inbound_at: self.last_inbound_at,
             last_activity_at: self.last_activity_at,
             created_at: self.created_at,
@@ -323,6 +329,13 @@ impl Store {
         if f.unread_only {
             q.push(" AND c.unread_count > 0");
         }
+        if let Some(label) = f.label {
+            q.push(
+                " AND EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = c.id AND cl.label_id = ",
+            )
+            .bind_text(label.to_string())
+            .push(")");
+        }
         if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             q.push(" AND (");
             crate::search_keys::push_matches(&mut q, &["ct.search_key", "h.search_key"], text);
@@ -341,7 +354,7 @@ impl Store {
         }
         q.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ").bind_int(f.limit);
         let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
-        rows.into_iter().map(Row::into_record).collect()
+        self.with_labels(rows.into_iter().map(Row::into_record).collect::<StoreResult<_>>()?).await
     }
 
     /// The conversations with these ids that the caller may see (in no particular order).
@@ -361,7 +374,7 @@ impl Store {
         q.push("WHERE c.account_id = ").bind_text(account.to_string()).push(" AND ").in_list("c.id", unique);
         push_scope(&mut q, scope);
         let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
-        rows.into_iter().map(Row::into_record).collect()
+        self.with_labels(rows.into_iter().map(Row::into_record).collect::<StoreResult<_>>()?).await
     }
 
     /// One conversation, if the caller may see it; otherwise [`StoreError::NotFound`].
@@ -376,7 +389,19 @@ impl Store {
         q.push(" AND c.id = ").bind_text(id.to_string());
         push_scope(&mut q, scope);
         let row: Row = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
-        row.into_record()
+        let mut records = self.with_labels(vec![row.into_record()?]).await?;
+        records.pop().ok_or(StoreError::NotFound)
+    }
+
+    /// Fills in the labels of conversations read by the queries above (one more query for a page).
+    async fn with_labels(&self, mut records: Vec<ConversationRecord>) -> StoreResult<Vec<ConversationRecord>> {
+        let ids: Vec<ConversationId> = records.iter().map(|r| r.id).collect();
+        for (conversation, label) in self.labels_of(&ids).await? {
+            if let Some(r) = records.iter_mut().find(|r| r.id == conversation) {
+                r.labels.push(label);
+            }
+        }
+        Ok(records)
     }
 }
 

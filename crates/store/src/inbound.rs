@@ -255,6 +255,11 @@ impl Store {
     ) -> StoreResult<IngestOutcome> {
         let outcome = in_transaction!(self, tx => {
             let (_handle, conversation, new_conversation) = resolve_conversation!(tx, account, channel, who, msg.sent_at, now_ms);
+            // A conversation the customer starts (a message or call asking for attention, not imported
+            // history or an echo) goes round-robin when its channel says so.
+            if new_conversation && msg.counts_as_unread {
+                crate::assignment::auto_assign!(tx, account, channel, &conversation, now_ms);
+            }
             let message_id = MessageId::new().to_string();
             let inserted = sqlx::query(
                 "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \

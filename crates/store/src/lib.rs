@@ -13,6 +13,7 @@
 //! visibility scope and compile it into their `WHERE` clause.
 
 mod accounts;
+mod assignment;
 mod audit;
 mod auth;
 mod channels;
@@ -22,7 +23,9 @@ mod db;
 mod error;
 mod inbound;
 mod journal;
+mod labels;
 mod messages;
+mod notes;
 mod outbox;
 mod preferences;
 mod profiles;
@@ -53,10 +56,13 @@ pub use inbound::{
     ApplyOutcome, CustomerIdentity, ExistingConversation, IngestOutcome, NewAttachment, NewMessage, Revision,
 };
 pub use journal::{JournalEntry, JournalOutcome};
+pub use labels::{LabelRecord, LABEL_NAME_TAKEN};
 pub use messages::{AttachmentRecord, MessageRecord, QuotedMessage};
+pub use notes::{MentionRecord, NewMention, NewNote, NoteRecord};
 pub use outbox::{NewOutbound, OutboundAttachment, OutboxItem};
 pub use profiles::ProfileFetch;
 pub use quick_replies::QuickReply;
+pub use roles::RoleDeletion;
 pub use search::{MessageSearch, SearchHit};
 pub use templates::StoredTemplate;
 pub use uploads::UploadRecord;

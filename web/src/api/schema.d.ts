@@ -267,6 +267,44 @@ export interface paths {
         patch: operations["update_conversation"];
         trace?: never;
     };
+    "/api/v1/conversations/{id}/labels/{label_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put a label on a conversation the caller may see (again: no change). Answers the conversation. */
+        put: operations["add_to_conversation"];
+        post?: never;
+        /** Take a label off a conversation the caller may see (not there: no change). Answers the conversation. */
+        delete: operations["remove_from_conversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/mentionable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who a note in this conversation may mention: the active users, other than the caller, who may
+         *     see it — for the composer's @-menu.
+         */
+        get: operations["mentionable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{id}/messages": {
         parameters: {
             query?: never;
@@ -290,6 +328,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notes of a conversation, oldest first. */
+        get: operations["list_notes"];
+        put?: never;
+        /** Add a private note to a conversation; each teammate it mentions is notified. */
+        post: operations["create_note"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/notes/{note_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a note (its author only), with its mentions. */
+        delete: operations["delete_note"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a note's text (its author only). Newly mentioned teammates are notified; those no longer
+         *     mentioned lose the mention.
+         */
+        patch: operations["update_note"];
+        trace?: never;
+    };
     "/api/v1/conversations/{id}/read": {
         parameters: {
             query?: never;
@@ -307,6 +384,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's labels, by name (any user). */
+        get: operations["list_labels"];
+        put?: never;
+        /** Create a label (needs `manage_labels`). Names are unique ignoring case and accents. */
+        post: operations["create_label"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a label (needs `manage_labels`): it is taken off every conversation. */
+        delete: operations["delete_label"];
+        options?: never;
+        head?: never;
+        /** Rename or recolour a label (needs `manage_labels`); conversations carrying it show the change. */
+        patch: operations["update_label"];
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -318,6 +431,61 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set one's own availability for automatic assignment (any user; an administrator may also set anyone's
+         *     with `PATCH /api/v1/users/{id}`).
+         */
+        patch: operations["update_me"];
+        trace?: never;
+    };
+    "/api/v1/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's mentions in notes of conversations they may see, newest first. */
+        get: operations["list_mentions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mentions/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark all of the caller's mentions read. */
+        post: operations["read_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mentions/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of the caller's mentions read. */
+        post: operations["read_mention"];
         delete?: never;
         options?: never;
         head?: never;
@@ -475,6 +643,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/roles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a custom role (administrators only). A role users still have is `409 role_in_use` (with
+         *     `details.users`) unless `move_to` names the role to move them to, which happens in the same
+         *     transaction.
+         */
+        delete: operations["delete_role"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a custom role or replace its permissions (administrators only). Its users' open event
+         *     sockets adopt the new permissions at once.
+         */
+        patch: operations["update_role"];
+        trace?: never;
+    };
     "/api/v1/uploads": {
         parameters: {
             query?: never;
@@ -560,7 +753,7 @@ export interface components {
         /** Format: uuid */
         AccountId: string;
         /** @enum {string} */
-        Action: "send_messages" | "send_templates" | "assign" | "manage_contacts" | "manage_quick_replies" | "manage_channels" | "manage_users";
+        Action: "send_messages" | "send_templates" | "assign" | "manage_contacts" | "manage_quick_replies" | "manage_channels" | "manage_users" | "manage_labels";
         /** @enum {string} */
         Addon: "whatsapp";
         /** @description Someone a conversation can be assigned to: only what the "assign to…" menu shows. */
@@ -752,6 +945,8 @@ export interface components {
             created_at: string;
             handle: components["schemas"]["HandleView"];
             id: components["schemas"]["ConversationId"];
+            /** @description Its labels, by name. */
+            labels: components["schemas"]["LabelView"][];
             last_message?: null | components["schemas"]["LastMessageView"];
             /** @description `open` or `resolved`. */
             status: string;
@@ -805,6 +1000,11 @@ export interface components {
             phone_primary?: string | null;
             phone_whatsapp?: string | null;
         };
+        CreateLabel: {
+            /** @description A hex colour, `#rrggbb` (or `#rgb`). */
+            color: string;
+            name: string;
+        };
         CreateRole: {
             name: string;
             permissions: components["schemas"]["Permissions"];
@@ -828,6 +1028,8 @@ export interface components {
         ErrorDetail: {
             /** @description Stable, machine-readable reason (`plan_required`, `window_closed`, …). */
             code: string;
+            /** @description Machine-readable facts about some errors (e.g. `{"users": 3}` for `role_in_use`). */
+            details?: Record<string, never> | null;
             /** @description Human-readable explanation. */
             message: string;
         };
@@ -891,6 +1093,17 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "location";
+        };
+        /** Format: uuid */
+        LabelId: string;
+        LabelList: {
+            items: components["schemas"]["LabelView"][];
+        };
+        LabelView: {
+            /** @description `#rrggbb`. */
+            color: string;
+            id: components["schemas"]["LabelId"];
+            name: string;
         };
         LastMessageView: {
             /** Format: date-time */
@@ -957,6 +1170,40 @@ export interface components {
         } | {
             /** @description A public HTTPS URL WhatsApp downloads itself. */
             link: string;
+        };
+        /** Format: uuid */
+        MentionId: string;
+        MentionNote: {
+            author: components["schemas"]["UserRef"];
+            /** @description The note's beginning in plain text (mentions as `@Name`), on one line. */
+            excerpt: string;
+            id: components["schemas"]["NoteId"];
+        };
+        MentionPage: {
+            /** @description Newest first. */
+            items: components["schemas"]["MentionView"][];
+            next_cursor?: string | null;
+            /**
+             * Format: int64
+             * @description How many of the caller's mentions are unread (all pages).
+             */
+            unread_count: number;
+        };
+        MentionView: {
+            conversation: components["schemas"]["ConversationView"];
+            /** Format: date-time */
+            created_at: string;
+            id: components["schemas"]["MentionId"];
+            note: components["schemas"]["MentionNote"];
+            /**
+             * Format: date-time
+             * @description `null` while unread.
+             */
+            read_at?: string | null;
+        };
+        MentionableList: {
+            /** @description Active users, other than the caller, who may see the conversation; by name. */
+            items: components["schemas"]["UserRef"][];
         };
         MessageErrorView: {
             code?: string | null;
@@ -1047,6 +1294,31 @@ export interface components {
              *     of the callback then fails).
              */
             verify_token?: string | null;
+        };
+        NoteBody: {
+            /** @description Up to 10 000 characters. Mention a teammate with `@[Name](user-id)` (from `mentionable`). */
+            text: string;
+        };
+        /** Format: uuid */
+        NoteId: string;
+        NoteList: {
+            /** @description Oldest first. */
+            items: components["schemas"]["NoteView"][];
+        };
+        NoteView: {
+            author: components["schemas"]["UserRef"];
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            edited_at?: string | null;
+            id: components["schemas"]["NoteId"];
+            /** @description The teammates it mentions, by name. */
+            mentions: components["schemas"]["UserRef"][];
+            /** @description As written: mentions are `@[Name](user-id)` tokens. */
+            text: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /**
          * @description Who produced a message.
@@ -1289,6 +1561,18 @@ export interface components {
             assignee_id?: string | null;
             /** @description `open` or `resolved`. */
             status?: string | null;
+        };
+        UpdateLabel: {
+            color?: string | null;
+            name?: string | null;
+        };
+        UpdateMe: {
+            /** @description Whether the caller takes new conversations from the automatic (round-robin) assignment. */
+            available?: boolean | null;
+        };
+        UpdateRole: {
+            name?: string | null;
+            permissions?: null | components["schemas"]["Permissions"];
         };
         UpdateUser: {
             active?: boolean | null;
@@ -1970,6 +2254,8 @@ export interface operations {
                 /** @description `open` (default), `resolved` or `all`. */
                 status?: string | null;
                 unread?: boolean | null;
+                /** @description A label id: only conversations carrying it. */
+                label?: string | null;
                 /** @description Name, username or phone number in any format. */
                 q?: string | null;
                 cursor?: string | null;
@@ -2133,6 +2419,95 @@ export interface operations {
             };
         };
     };
+    add_to_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+                label_id: components["schemas"]["LabelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_from_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+                label_id: components["schemas"]["LabelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mentionable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentionableList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_messages: {
         parameters: {
             query?: {
@@ -2216,6 +2591,162 @@ export interface operations {
             };
         };
     };
+    list_notes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+                note_id: components["schemas"]["NoteId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_note: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+                note_id: components["schemas"]["NoteId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     mark_read: {
         parameters: {
             query?: never;
@@ -2243,6 +2774,164 @@ export interface operations {
             };
         };
     };
+    list_labels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelList"];
+                };
+            };
+        };
+    };
+    create_label: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLabel"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_label: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["LabelId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_label: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["LabelId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateLabel"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -2261,6 +2950,122 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMe"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_mentions: {
+        parameters: {
+            query?: {
+                /** @description Only unread mentions. */
+                unread?: boolean | null;
+                cursor?: string | null;
+                /** @description Page size 1–100 (default 30). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentionPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    read_mention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["MentionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2631,6 +3436,119 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_role: {
+        parameters: {
+            query?: {
+                /** @description Moves the role's users to this role (`admin`, `seller` or a custom role id) before deleting it. */
+                move_to?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description A custom role id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A custom role id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRole"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -115,6 +115,7 @@ export const adminEs = {
   'action.manage_quick_replies': 'gestionar respuestas rápidas',
   'action.manage_channels': 'gestionar canales',
   'action.manage_users': 'gestionar usuarios',
+  'action.manage_labels': 'gestionar etiquetas',
 
   'qr.lead': 'Textos que tu equipo inserta escribiendo / en el mensaje. Pueden llevar campos de Personalizar y un archivo.',
   'qr.empty': 'Aún no hay respuestas rápidas.',
@@ -337,6 +338,7 @@ export const adminEn: Record<keyof typeof adminEs, string> = {
   'action.manage_quick_replies': 'manage quick replies',
   'action.manage_channels': 'manage channels',
   'action.manage_users': 'manage users',
+  'action.manage_labels': 'manage labels',
 
   'qr.lead': 'Texts your team inserts by typing / in a message. They may hold Personalize fields and a file.',
   'qr.empty': 'No quick replies yet.',

@@ -1,5 +1,5 @@
 // The words of the inbox's own notices (messages of kind `system`, docs/api.md): calls, marketing
-// preferences, shared phones. Pure, so each wording is unit-tested.
+// preferences, shared phones, assignments. Pure, so each wording is unit-tested.
 import type { MessageKey } from '../i18n/catalogue';
 
 type Translate = (key: MessageKey, params?: Record<string, string>) => string;
@@ -41,10 +41,30 @@ export function noticeText(t: Translate, system: Obj | null | undefined, fallbac
           return t(outbound ? 'notice.call.outbound_ringing' : 'notice.call.ringing');
       }
     }
+    case 'assignment':
+      return assignmentText(t, system);
     case 'marketing_preference':
       if (system.source === 'meta_error_131050') return t('notice.marketing.meta_131050');
       return t(system.value === 'resume' ? 'notice.marketing.resumed' : 'notice.marketing.stopped');
     default:
       return fallback || t('msg.system.generic');
   }
+}
+
+const person = (v: unknown): { id: string; name: string } | null => {
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Obj;
+  return { id: str(o.id), name: str(o.name) };
+};
+
+/** "Asignada a Ana por Bruno", "Transferida de Ana a Bruno por Carla", "Asignada automáticamente a Ana". */
+function assignmentText(t: Translate, system: Obj): string {
+  const to = person(system.assignee);
+  const from = person(system.previous);
+  const by = person(system.by);
+  if (!to) return by ? t('notice.assignment.unassigned', { by: by.name }) : t('notice.assignment.unassigned_auto');
+  if (system.auto === true || !by) return t('notice.assignment.auto', { name: to.name });
+  if (by.id === to.id && !from) return t('notice.assignment.took', { name: to.name });
+  if (from) return t('notice.assignment.transferred', { previous: from.name, name: to.name, by: by.name });
+  return t('notice.assignment.assigned', { name: to.name, by: by.name });
 }

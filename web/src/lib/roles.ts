@@ -18,6 +18,7 @@ export const ACTIONS: Action[] = [
   'manage_quick_replies',
   'manage_channels',
   'manage_users',
+  'manage_labels',
 ];
 
 export function roleLabel(t: Translate, role: { id: string; name: string; builtin: boolean }): string {

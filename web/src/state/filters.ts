@@ -13,6 +13,8 @@ export interface Filters {
   assignee: AssigneeFilter;
   status: StatusFilter;
   unread: boolean;
+  /** A label id: only conversations carrying it. */
+  label: string | null;
 }
 
 export const defaultFilters = (canSeeAll: boolean): Filters => ({
@@ -20,6 +22,7 @@ export const defaultFilters = (canSeeAll: boolean): Filters => ({
   assignee: canSeeAll ? 'all' : 'me',
   status: 'open',
   unread: false,
+  label: null,
 });
 
 export function filterQuery(f: Filters): Record<string, string | boolean | undefined> {
@@ -27,6 +30,7 @@ export function filterQuery(f: Filters): Record<string, string | boolean | undef
     status: f.status,
     assignee: f.assignee === 'all' ? undefined : f.assignee,
     unread: f.unread || undefined,
+    label: f.label ?? undefined,
   };
   switch (f.channel.kind) {
     case 'whatsapp':
@@ -45,13 +49,20 @@ export function filterQuery(f: Filters): Record<string, string | boolean | undef
 /** Whether a conversation (e.g. from a realtime event) belongs in the list under these filters. */
 export function matchesFilters(
   f: Filters,
-  c: { status: string; unread_count: number; channel: { id: string; kind: string }; assignee?: { id: string } | null },
+  c: {
+    status: string;
+    unread_count: number;
+    channel: { id: string; kind: string };
+    assignee?: { id: string } | null;
+    labels?: { id: string }[];
+  },
   myId: string,
 ): boolean {
   if (c.status !== f.status) return false;
   if (f.unread && c.unread_count === 0) return false;
   if (f.assignee === 'me' && c.assignee?.id !== myId) return false;
   if (f.assignee === 'unassigned' && c.assignee) return false;
+  if (f.label && !c.labels?.some((l) => l.id === f.label)) return false;
   switch (f.channel.kind) {
     case 'whatsapp':
       return c.channel.kind === 'whatsapp_cloud' || c.channel.kind === 'whatsapp_business_app';

@@ -2,7 +2,7 @@
 // conversation and its messages. Fed by API pages and by the events socket; sends are shown at once
 // (pending) and reconciled with the server's answer.
 import { api, ApiError } from '../api/client';
-import type { Conversation, ConversationPage, Message, MessagePage, RealtimeEvent } from '../api/types';
+import type { Conversation, ConversationPage, Label, Message, MessagePage, RealtimeEvent } from '../api/types';
 import { defaultFilters, filterQuery, matchesFilters, type Filters } from './filters';
 
 const PAGE = 30;
@@ -201,11 +201,40 @@ export class InboxStore {
     }
   }
 
+  /** A conversation that left the user's view (assigned away): off the list, and closed if open. */
+  removeConversation(id: string): void {
+    this.conversations = this.conversations.filter((c) => c.id !== id);
+    if (this.selectedId === id) this.selectedMissing = true;
+  }
+
+  /** A label renamed or recoloured (`label`), or deleted (`null`): every chip showing it follows. */
+  relabel(id: string, label: Label | null): void {
+    const apply = (c: Conversation): Conversation =>
+      c.labels.some((l) => l.id === id)
+        ? { ...c, labels: label ? c.labels.map((l) => (l.id === id ? label : l)) : c.labels.filter((l) => l.id !== id) }
+        : c;
+    this.conversations = this.conversations.map(apply);
+    if (this.selected) this.selected = apply(this.selected);
+    if (!label && this.filters.label === id) this.setFilters({ label: null });
+  }
+
   handleEvent(event: RealtimeEvent): void {
     switch (event.type) {
       case 'conversation.created':
       case 'conversation.updated':
         this.upsertConversation(event.data);
+        break;
+      case 'conversation.assigned':
+        this.upsertConversation(event.data.conversation);
+        break;
+      case 'conversation.removed':
+        this.removeConversation(event.data.id);
+        break;
+      case 'label.updated':
+        this.relabel(event.data.id, event.data);
+        break;
+      case 'label.deleted':
+        this.relabel(event.data.id, null);
         break;
       case 'message.created':
       case 'message.updated': {

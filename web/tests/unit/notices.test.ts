@@ -39,3 +39,25 @@ describe('other notices', () => {
     expect(noticeText(t, null, null)).toBe('Aviso del sistema');
   });
 });
+
+describe('assignment notices', () => {
+  const ana = { id: 'a', name: 'Ana' };
+  const bruno = { id: 'b', name: 'Bruno' };
+  it('say who gave the conversation to whom', () => {
+    expect(noticeText(t, { type: 'assignment', assignee: ana, previous: null, by: bruno, auto: false }, null)).toBe(
+      'Asignada a Ana por Bruno',
+    );
+    expect(noticeText(t, { type: 'assignment', assignee: bruno, previous: ana, by: bruno, auto: false }, null)).toBe(
+      'Transferida de Ana a Bruno por Bruno',
+    );
+    expect(noticeText(t, { type: 'assignment', assignee: ana, previous: null, by: ana, auto: false }, null)).toBe(
+      'Ana tomó la conversación',
+    );
+    expect(noticeText(t, { type: 'assignment', assignee: ana, previous: null, by: null, auto: true }, null)).toBe(
+      'Asignada automáticamente a Ana',
+    );
+    expect(noticeText(t, { type: 'assignment', assignee: null, previous: ana, by: bruno, auto: false }, null)).toBe(
+      'Bruno quitó la asignación',
+    );
+  });
+});

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::channel::ChannelKind;
-use domain::ids::{ChannelId, ContactId, ConversationId, HandleId, MessageId, UserId};
+use domain::ids::{ChannelId, ContactId, ConversationId, HandleId, LabelId, MessageId, UserId};
 use domain::message::{Direction, MessageStatus};
 use domain::permissions::Action;
 use domain::time_util::from_millis;
@@ -123,6 +123,8 @@ pub struct ConversationView {
     pub status: String,
     pub unread_count: i64,
     pub last_message: Option<LastMessageView>,
+    /// Its labels, by name.
+    pub labels: Vec<crate::api::labels::LabelView>,
     pub window: Window,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -173,6 +175,7 @@ pub fn conversation_view(r: ConversationRecord, now: OffsetDateTime) -> Conversa
             system: m.system,
             created_at: from_millis(m.sent_at),
         }),
+        labels: r.labels.into_iter().map(crate::api::labels::LabelView::from).collect(),
         created_at: from_millis(r.created_at),
         updated_at: from_millis(r.updated_at),
     }
@@ -189,6 +192,8 @@ pub struct ListQuery {
     /// `open` (default), `resolved` or `all`.
     status: Option<String>,
     unread: Option<bool>,
+    /// A label id: only conversations carrying it.
+    label: Option<String>,
     /// Name, username or phone number in any format.
     q: Option<String>,
     cursor: Option<String>,
@@ -231,6 +236,12 @@ fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
         Some("all") => None,
         Some(_) => return Err(invalid("status", "open, resolved or all")),
     };
+    let label = q
+        .label
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.parse::<LabelId>().map_err(|_| invalid("label", "not an id")))
+        .transpose()?;
     let after = q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
     let query = q.q.filter(|s| !s.trim().is_empty());
     // A query with enough digits may be a phone number: match contacts by its canonical keys
@@ -242,6 +253,7 @@ fn parse_filter(q: ListQuery) -> ApiResult<ConversationFilter> {
         assignee,
         status,
         unread_only: q.unread.unwrap_or(false),
+        label,
         query,
         phone_keys,
         after,
@@ -323,6 +335,8 @@ async fn update_conversation(
         })
         .transpose()?;
     let patch = ConversationPatch { assignee: req.assignee_id, status };
+    // Who had it before, for the assignment notice (the update below checks visibility again).
+    let before = state.store.get_conversation(me.account_id(), &me.scope(), id).await?;
     let record =
         state.store.update_conversation(me.account_id(), &me.scope(), id, &patch, state.now_ms()).await.map_err(
             |e| match e {
@@ -332,16 +346,26 @@ async fn update_conversation(
                 other => other.into(),
             },
         )?;
-    crate::audit::record(
-        &state,
-        me.account_id(),
-        Some(me.user_id()),
-        "conversation.updated",
-        Some(("conversation", id.to_string())),
-        serde_json::json!({"assignee_id": record.assignee.as_ref().map(|a| a.0), "status": record.status.as_str()}),
-    )
-    .await;
+    if let Some(status) = patch.status {
+        crate::audit::record(
+            &state,
+            me.account_id(),
+            Some(me.user_id()),
+            "conversation.updated",
+            Some(("conversation", id.to_string())),
+            serde_json::json!({"status": status.as_str()}),
+        )
+        .await;
+    }
     state.events.publish(Event::conversation_updated(&record, state.clock.now()));
+    if patch.assignee.is_some() {
+        let change = crate::assignment::Assignment {
+            conversation: &record,
+            previous: before.assignee,
+            by: Some((me.user_id(), me.user.name.clone())),
+        };
+        crate::assignment::announce(&state, change).await?;
+    }
     Ok(Json(conversation_view(record, state.clock.now())))
 }
 
@@ -515,7 +539,14 @@ async fn start_conversation(
     if !me.scope().includes(record.channel_id, record.assignee.as_ref().map(|a| a.0)) {
         // A new customer's conversation, which this caller could not otherwise see.
         let patch = ConversationPatch { assignee: Some(Some(me.user_id())), status: None };
+        let previous = record.assignee.take();
         record = state.store.update_conversation(me.account_id(), &all, id, &patch, state.now_ms()).await?;
+        let change = crate::assignment::Assignment {
+            conversation: &record,
+            previous,
+            by: Some((me.user_id(), me.user.name.clone())),
+        };
+        crate::assignment::announce(&state, change).await?;
     }
     let message = crate::outbound::compose::enqueue(&state, &me, &record, outbound, "conversation.started").await?;
     let record = state.store.get_conversation(me.account_id(), &all, id).await?;

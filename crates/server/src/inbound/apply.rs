@@ -219,7 +219,7 @@ impl Applier<'_> {
         match self.state.store.ingest_message(channel.account_id, channel.id, &who, &notice, now).await? {
             IngestOutcome::Created { message_id, conversation_id, new_conversation } => {
                 if new_conversation {
-                    self.publish_conversation(channel, conversation_id, "conversation.created").await?;
+                    self.conversation_created(channel, conversation_id).await?;
                 }
                 self.publish_message(channel, message_id, conversation_id, "message.created").await?;
                 self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
@@ -348,7 +348,7 @@ impl Applier<'_> {
         if let IngestOutcome::Created { message_id, conversation_id, new_conversation } = outcome {
             metrics::counter!("inbox_messages_ingested_total", "channel_kind" => channel.kind.as_str()).increment(1);
             if new_conversation {
-                self.publish_conversation(channel, conversation_id, "conversation.created").await?;
+                self.conversation_created(channel, conversation_id).await?;
                 if !channel.kind.is_whatsapp() {
                     self.state.profile_wakeup.notify_one();
                 }
@@ -472,6 +472,19 @@ impl Applier<'_> {
         let m = self.state.store.get_message(channel.account_id, &ConversationScope::All, message).await?;
         let data = serde_json::to_value(crate::api::messages::message_view(m)).unwrap_or_default();
         self.state.events.publish(RealtimeEvent::for_conversation(kind, &record, data));
+        Ok(())
+    }
+
+    /// A conversation the customer just started: everyone who may see it is told, and so is the user
+    /// the round-robin gave it to (the store assigned it in the transaction that created it).
+    async fn conversation_created(&self, channel: &Channel, conversation: ConversationId) -> Result<(), StoreError> {
+        let record =
+            self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
+        self.state.events.publish(RealtimeEvent::conversation("conversation.created", &record, self.state.clock.now()));
+        if record.assignee.is_some() {
+            let auto = crate::assignment::Assignment { conversation: &record, previous: None, by: None };
+            crate::assignment::announce(self.state, auto).await?;
+        }
         Ok(())
     }
 

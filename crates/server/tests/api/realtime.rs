@@ -29,9 +29,9 @@ async fn closed_by_server(ws: &mut Socket) -> bool {
     }
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, token: &str) -> Socket {
+pub(crate) async fn connect(app: &TestApp, token: &str) -> Socket {
     let mut req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
     req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket");
@@ -41,7 +41,7 @@ async fn connect(app: &TestApp, token: &str) -> Socket {
 }
 
 /// The next event (bounded: 10 s; a socket that stays silent fails the test).
-async fn next_event(ws: &mut Socket) -> Value {
+pub(crate) async fn next_event(ws: &mut Socket) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         match tokio::time::timeout_at(deadline, ws.next()).await {
@@ -53,7 +53,7 @@ async fn next_event(ws: &mut Socket) -> Value {
 }
 
 /// Reads events until one matches `wanted`; returns it and the events before it.
-async fn event_where(ws: &mut Socket, wanted: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+pub(crate) async fn event_where(ws: &mut Socket, wanted: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
     let mut before = vec![];
     loop {
         let e = next_event(ws).await;
@@ -62,6 +62,27 @@ async fn event_where(ws: &mut Socket, wanted: impl Fn(&Value) -> bool) -> (Value
         }
         before.push(e);
     }
+}
+
+/// The next event if one arrives within 700 ms. Only for asserting that nothing (more) arrives: a
+/// test waiting *for* an event uses `next_event`/`event_where`.
+pub(crate) async fn next_event_within(ws: &mut Socket) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(Duration::from_millis(700), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// Every event until the socket stays silent for 700 ms.
+pub(crate) async fn events_until_quiet(ws: &mut Socket) -> Vec<Value> {
+    let mut all = vec![];
+    while let Some(e) = next_event_within(ws).await {
+        all.push(e);
+    }
+    all
 }
 
 fn message_created(text: &'static str) -> impl Fn(&Value) -> bool {

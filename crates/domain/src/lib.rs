@@ -6,6 +6,8 @@
 pub mod account;
 pub mod call;
 pub mod channel;
+pub mod contact_fields;
+pub mod contact_merge;
 pub mod email;
 pub mod ids;
 pub mod media_rules;

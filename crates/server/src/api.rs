@@ -3,7 +3,9 @@
 
 pub mod audit_log;
 pub mod channels;
+pub mod contact_fields;
 pub mod contacts;
+pub mod contacts_csv;
 pub mod conversations;
 pub mod me;
 pub mod message_versions;
@@ -31,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(meta_setup::router())
         .merge(conversations::router())
         .merge(contacts::router())
+        .merge(contact_fields::router())
         .merge(messages::router())
         .merge(message_versions::router())
         .merge(personalize::router())

@@ -5,6 +5,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::account::PlanRefusal;
+use domain::contact_fields::FieldProblem;
 use serde::Serialize;
 use store::StoreError;
 
@@ -26,6 +27,10 @@ pub enum ApiError {
     /// The request is well-formed but breaks a rule (a refused send, an invalid value).
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// A rule is broken in several places at once: each field (custom contact values, a field
+    /// definition) or each row of a CSV import is named with its own code.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String, fields: Vec<FieldProblem>, rows: Vec<RowProblem> },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("{message}")]
@@ -63,6 +68,23 @@ pub struct ErrorDetail {
     pub code: String,
     /// Human-readable explanation.
     pub message: String,
+    /// Each field that broke a rule (custom contact values), when the request named fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+    /// Each problem of a CSV import that was refused, by row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowProblem>,
+}
+
+/// A problem with one row (and column) of an imported CSV file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    /// The row as a spreadsheet numbers it: 1 is the header, 2 the first contact.
+    pub row: u64,
+    /// The column's header; `null` for a problem with the whole row.
+    pub column: Option<String>,
+    pub code: String,
+    pub message: String,
 }
 
 impl ApiError {
@@ -86,6 +108,7 @@ impl ApiError {
             ApiError::CrossSite => (StatusCode::FORBIDDEN, "cross_site_request"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::Invalid { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::UnsupportedMediaType { code, .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, code),
@@ -119,7 +142,11 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable | ApiError::TimedOut | ApiError::Overloaded => Some(1),
             _ => None,
         };
-        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message } };
+        let (fields, rows) = match self {
+            ApiError::Invalid { fields, rows, .. } => (fields, rows),
+            _ => (vec![], vec![]),
+        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message, fields, rows } };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(secs) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));

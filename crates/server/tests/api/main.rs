@@ -11,6 +11,8 @@ mod assignees;
 mod attachments;
 mod channels;
 mod contact_search;
+mod contacts_crm;
+mod csv;
 mod identity_and_history;
 mod inbound;
 mod matrix;

@@ -28,9 +28,9 @@ async fn closed_by_server(ws: &mut Socket) -> bool {
     }
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, token: &str) -> Socket {
+pub(crate) async fn connect(app: &TestApp, token: &str) -> Socket {
     let mut req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
     req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket");
@@ -40,7 +40,7 @@ async fn connect(app: &TestApp, token: &str) -> Socket {
 }
 
 /// The next event, or `None` if nothing arrives within a short while.
-async fn next_event(ws: &mut Socket) -> Option<Value> {
+pub(crate) async fn next_event(ws: &mut Socket) -> Option<Value> {
     loop {
         match tokio::time::timeout(Duration::from_millis(700), ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),

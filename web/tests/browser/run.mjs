@@ -13,6 +13,7 @@ import templates from './templates.mjs';
 import voice from './voice.mjs';
 import live from './live.mjs';
 import admin from './admin.mjs';
+import contacts from './contacts.mjs';
 
 describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   before(startSuite, { timeout: 180_000 });
@@ -26,4 +27,5 @@ describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   voice();
   live();
   admin();
+  contacts();
 });

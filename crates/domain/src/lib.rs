@@ -7,6 +7,8 @@ pub mod account;
 pub mod assignment;
 pub mod call;
 pub mod channel;
+pub mod contact_fields;
+pub mod contact_merge;
 pub mod email;
 pub mod ids;
 pub mod label;

@@ -72,6 +72,9 @@ pub struct PlaceholderInfo {
     pub token: String,
     /// `contact`, `custom` or `agent`, to group the menu.
     pub group: &'static str,
+    /// A custom field's label as the account defined it; `null` for fixed fields (the UI's
+    /// catalogue names those).
+    pub label: Option<String>,
 }
 
 /// Every fixed field, in menu order. Custom fields are per account: insert
@@ -92,7 +95,7 @@ const CUSTOM_PREFIX: &str = "contact.custom.";
 
 fn fixed(key: &str) -> PlaceholderInfo {
     let group = if key.starts_with("agent.") { "agent" } else { "contact" };
-    PlaceholderInfo { key: key.to_string(), token: format!("{{{{{key}}}}}"), group }
+    PlaceholderInfo { key: key.to_string(), token: format!("{{{{{key}}}}}"), group, label: None }
 }
 
 pub fn placeholders() -> Vec<PlaceholderInfo> {
@@ -100,18 +103,21 @@ pub fn placeholders() -> Vec<PlaceholderInfo> {
 }
 
 /// The whole Personalize menu of an account: the contact fields, then one `contact.custom.KEY` per
-/// custom field key in use (sorted, each once, only those the renderer reads back as that key), then
-/// the agent fields.
-pub fn menu<'a>(custom_keys: impl IntoIterator<Item = &'a str>) -> Vec<PlaceholderInfo> {
-    let mut keys: Vec<&str> = custom_keys.into_iter().filter(|k| is_custom_key(k)).collect();
-    keys.sort_unstable();
-    keys.dedup();
+/// custom field definition given as `(key, label)` (in the order given, each key once, only those
+/// the renderer reads back as that key), then the agent fields.
+pub fn menu<'a>(custom_fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<PlaceholderInfo> {
+    let mut seen = std::collections::BTreeSet::new();
+    let custom: Vec<PlaceholderInfo> = custom_fields
+        .into_iter()
+        .filter(|(k, _)| is_custom_key(k) && seen.insert(*k))
+        .map(|(k, label)| PlaceholderInfo {
+            key: format!("{CUSTOM_PREFIX}{k}"),
+            token: custom_placeholder(k),
+            group: "custom",
+            label: Some(label.to_string()),
+        })
+        .collect();
     let (agent, contact): (Vec<&str>, Vec<&str>) = FIELDS.iter().partition(|k| k.starts_with("agent."));
-    let custom = keys.into_iter().map(|k| PlaceholderInfo {
-        key: format!("{CUSTOM_PREFIX}{k}"),
-        token: custom_placeholder(k),
-        group: "custom",
-    });
     contact.into_iter().map(fixed).chain(custom).chain(agent.into_iter().map(fixed)).collect()
 }
 

@@ -236,6 +236,49 @@ pub fn to_wa_recipient(e164: &PhoneE164) -> String {
     canonical_digits(e164.digits()).unwrap_or_else(|| e164.digits().to_string())
 }
 
+/// A search term read as a phone number: contacts match when one of their phone keys is in `keys`,
+/// or (for a number typed without its country code) ends with `suffix`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PhoneQuery {
+    pub keys: Vec<String>,
+    pub suffix: Option<String>,
+}
+
+/// Fewest digits a search term needs to be read as a phone number at all.
+const MIN_SEARCH_DIGITS: usize = 6;
+/// Fewest digits a number typed without country code needs to be matched by its end.
+const MIN_SUFFIX_DIGITS: usize = 7;
+
+/// Reads a search term as a phone number in any format (`+52 1 55 1234 5678`, `525512345678`,
+/// `55 1234 5678`), or `None` when it is not phone notation or too short. Without a `+`, the digits
+/// may also be a national number: they are tried as a Mexican, Argentine and Brazilian number (whose
+/// keys fold the `1`, `9`/`15` and ninth-digit variants) and matched as the end of any stored number.
+pub fn search_query(q: &str) -> Option<PhoneQuery> {
+    let (plus, digits) = phone_digits(q)?;
+    if digits.len() < MIN_SEARCH_DIGITS {
+        return None;
+    }
+    let mut keys = match PhoneE164::parse(q, None) {
+        Ok(p) => p.match_keys(),
+        Err(_) => vec![],
+    };
+    keys.extend(match_keys(&digits));
+    let mut suffix = None;
+    if !plus {
+        if (8..=12).contains(&digits.len()) {
+            for cc in ["52", "54", "55"] {
+                keys.extend(match_keys(format!("{cc}{digits}")));
+            }
+        }
+        if digits.len() >= MIN_SUFFIX_DIGITS {
+            suffix = Some(digits.strip_prefix('0').unwrap_or(&digits).to_string());
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    Some(PhoneQuery { keys, suffix })
+}
+
 /// Splits raw input into (starts with `+`, digits), refusing anything that is not phone notation.
 fn phone_digits(raw: &str) -> Option<(bool, String)> {
     let s = raw.trim();

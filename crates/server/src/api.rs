@@ -3,7 +3,9 @@
 
 pub mod audit_log;
 pub mod channels;
+pub mod contact_fields;
 pub mod contacts;
+pub mod contacts_csv;
 pub mod conversations;
 pub mod labels;
 pub mod me;
@@ -34,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(meta_setup::router())
         .merge(conversations::router())
         .merge(contacts::router())
+        .merge(contact_fields::router())
         .merge(messages::router())
         .merge(labels::router())
         .merge(notes::router())

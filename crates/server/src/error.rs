@@ -5,6 +5,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::account::PlanRefusal;
+use domain::contact_fields::FieldProblem;
 use serde::Serialize;
 use store::StoreError;
 
@@ -26,6 +27,10 @@ pub enum ApiError {
     /// The request is well-formed but breaks a rule (a refused send, an invalid value).
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// A rule is broken in several places at once: each field (custom contact values, a field
+    /// definition) or each row of a CSV import is named with its own code.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String, fields: Vec<FieldProblem>, rows: Vec<RowProblem> },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     /// `details`: what a client needs to resolve it (e.g. how many users still have a role).
@@ -68,6 +73,23 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
+    /// Each field that broke a rule (custom contact values), when the request named fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+    /// Each problem of a CSV import that was refused, by row.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowProblem>,
+}
+
+/// A problem with one row (and column) of an imported CSV file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    /// The row as a spreadsheet numbers it: 1 is the header, 2 the first contact.
+    pub row: u64,
+    /// The column's header; `null` for a problem with the whole row.
+    pub column: Option<String>,
+    pub code: String,
+    pub message: String,
 }
 
 impl ApiError {
@@ -95,6 +117,7 @@ impl ApiError {
             ApiError::CrossSite => (StatusCode::FORBIDDEN, "cross_site_request"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::Invalid { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::UnsupportedMediaType { code, .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, code),
@@ -132,7 +155,11 @@ impl IntoResponse for ApiError {
             ApiError::Conflict { details, .. } => details.clone(),
             _ => None,
         };
-        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message, details } };
+        let (fields, rows) = match self {
+            ApiError::Invalid { fields, rows, .. } => (fields, rows),
+            _ => (vec![], vec![]),
+        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_string(), message, details, fields, rows } };
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(secs) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod content_disposition;
 pub mod crypto;
+pub mod csv_contacts;
 pub mod error;
 pub mod extract;
 pub mod inbound;

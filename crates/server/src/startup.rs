@@ -125,6 +125,7 @@ impl Application {
 /// largest file a channel accepts and have no timeout (a 100 MB file on a slow line takes minutes).
 pub fn api_router(max_body: usize, timeout: Duration) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let upload_limit = crate::api::uploads::MAX_UPLOAD_BYTES as usize + 1024 * 1024;
+    let import_limit = crate::api::contacts_csv::MAX_IMPORT_BYTES + 1024 * 1024;
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(
             crate::api::router()
@@ -135,6 +136,13 @@ pub fn api_router(max_body: usize, timeout: Duration) -> (Router<AppState>, utoi
             crate::api::uploads::router()
                 .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
                 .limited(BodyLimit { max: upload_limit, code: "media_too_large" }),
+        )
+        // A CSV import may be larger than a JSON request (the handler holds it to the exact limit and
+        // its row count) and, at 10 000 rows, take longer than the request timeout: no timeout here.
+        .merge(
+            crate::api::contacts_csv::router()
+                .layer(axum::extract::DefaultBodyLimit::max(import_limit))
+                .limited(BodyLimit { max: import_limit, code: "import_too_large" }),
         )
         .split_for_parts()
 }

@@ -9,7 +9,7 @@ use crate::conversations::push_scope;
 use crate::db::{in_transaction, on_reader};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{parse_id, parse_json, to_json};
-use crate::search_keys::{push_matches, refresh_contact_keys};
+use crate::search_keys::refresh_contact_keys;
 use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 use domain::ids::{AccountId, ContactId, ConversationId};
@@ -35,6 +35,8 @@ pub struct ContactRecord {
     pub fields: ContactFields,
     /// Since when this customer refuses marketing templates (WhatsApp `user_preferences` or a 131050).
     pub marketing_opt_out_at: Option<i64>,
+    /// The folded name the list is ordered by (what a page cursor carries).
+    pub sort_name: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -48,7 +50,23 @@ pub struct ContactPatch {
     pub phone_primary: Option<Option<String>>,
     pub phone_alternate: Option<Option<String>>,
     pub phone_whatsapp: Option<Option<String>>,
-    pub custom_fields: Option<BTreeMap<String, String>>,
+    /// Custom values to set (`Some`) or clear (`None`), already checked against the definitions;
+    /// keys not named keep their value.
+    pub custom_fields: BTreeMap<String, Option<String>>,
+}
+
+/// What the contacts list shows: every contact the caller may see, or those matching a search,
+/// in name order (the folded sort name, then id), one page at a time.
+#[derive(Clone, Debug, Default)]
+pub struct ContactSearch {
+    /// Folded words (`domain::search::terms`, without a leading `@`) the contact's search key
+    /// (names, e-mail, WhatsApp username and user id: `search_keys`) must all contain.
+    pub terms: Vec<String>,
+    /// The query read as a phone number, matched against the three phones of every contact.
+    pub phone: Option<domain::phone::PhoneQuery>,
+    /// Keyset cursor: (sort name, id) of the last contact of the previous page.
+    pub after: Option<(String, ContactId)>,
+    pub limit: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -64,6 +82,7 @@ struct ContactRow {
     whatsapp_username: Option<String>,
     custom_fields: String,
     marketing_opt_out_at: Option<i64>,
+    sort_name: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -84,6 +103,7 @@ impl ContactRow {
                 custom_fields: parse_json(&self.custom_fields, "custom fields")?,
             },
             marketing_opt_out_at: self.marketing_opt_out_at,
+            sort_name: self.sort_name,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -92,7 +112,8 @@ impl ContactRow {
 
 const CONTACT_COLUMNS: &str =
     "ct.id, ct.first_name, ct.last_name, ct.email, ct.phone_primary, ct.phone_alternate, ct.phone_whatsapp, \
-     ct.whatsapp_user_id, ct.whatsapp_username, ct.custom_fields, ct.marketing_opt_out_at, ct.created_at, ct.updated_at";
+     ct.whatsapp_user_id, ct.whatsapp_username, ct.custom_fields, ct.marketing_opt_out_at, \
+     COALESCE(ct.sort_name, '') AS sort_name, ct.created_at, ct.updated_at";
 
 /// The identity columns of the handle behind a conversation.
 #[derive(sqlx::FromRow)]
@@ -131,6 +152,7 @@ macro_rules! replace_keys {
         }
     }};
 }
+pub(crate) use replace_keys;
 
 impl Store {
     /// Creates a contact; with `link` it becomes the contact of that conversation's customer, taking the
@@ -193,34 +215,53 @@ impl Store {
         row.into_record()
     }
 
-    /// Contacts matching `query` (name, e-mail, username, or — through `phone_keys` — any of the three
-    /// phones in any format), newest first.
-    pub async fn search_contacts(
+    /// A page of the contacts the caller may see, by name (see [`ContactSearch`]).
+    pub async fn list_contacts(
         &self,
         account: AccountId,
         scope: &ConversationScope,
-        query: Option<&str>,
-        phone_keys: &[String],
-        limit: i64,
+        search: &ContactSearch,
     ) -> StoreResult<Vec<ContactRecord>> {
         let mut q = SqlBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = "));
         q.bind_text(account.to_string());
         push_contact_scope(&mut q, scope);
-        if let Some(text) = query.map(str::trim).filter(|t| !t.is_empty()) {
-            q.push(" AND (");
-            push_matches(&mut q, &["ct.search_key"], text);
-            if !phone_keys.is_empty() {
-                q.push(" OR ").in_contacts_with_keys("ct.id", &account.to_string(), phone_keys);
+        if !search.terms.is_empty() || search.phone.is_some() {
+            q.push(" AND ((TRUE");
+            for term in &search.terms {
+                q.push(" AND ").contains("ct.search_key", term);
+            }
+            q.push(")");
+            if let Some(phone) = &search.phone {
+                if !phone.keys.is_empty() {
+                    q.push(" OR ").in_contacts_with_keys("ct.id", &account.to_string(), &phone.keys);
+                }
+                if let Some(suffix) = &phone.suffix {
+                    q.push(" OR ct.id IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ");
+                    q.bind_text(account.to_string())
+                        .push(" AND k.phone_key LIKE ")
+                        .bind_text(format!("%{suffix}"))
+                        .push(")");
+                }
             }
             q.push(")");
         }
-        q.push(" ORDER BY ct.created_at DESC, ct.id DESC LIMIT ").bind_int(limit);
+        if let Some((name, id)) = &search.after {
+            q.push(" AND (ct.sort_name > ").bind_text(name.clone());
+            q.push(" OR (ct.sort_name = ")
+                .bind_text(name.clone())
+                .push(" AND ct.id > ")
+                .bind_text(id.to_string())
+                .push("))");
+        }
+        q.push(" ORDER BY ct.sort_name, ct.id LIMIT ").bind_int(search.limit);
         let rows: Vec<ContactRow> =
             on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
         rows.into_iter().map(ContactRow::into_record).collect()
     }
 
     /// Applies `patch` to a visible contact; `phone_keys` are the keys of its phones after the patch.
+    /// Custom values are merged into the stored ones under a row lock, so two agents editing
+    /// different fields at once both keep their change.
     pub async fn update_contact(
         &self,
         account: AccountId,
@@ -251,12 +292,23 @@ impl Store {
                 None => {}
             }
         }
-        if let Some(custom) = &patch.custom_fields {
-            q.push(", custom_fields = ").bind_text(to_json(custom));
-        }
         q.push(" WHERE account_id = ").bind_text(account.to_string()).push(" AND id = ").bind_text(id.to_string());
+        let lock = self.lock_clause();
         in_transaction!(self, tx => {
             bind_all!(sqlx::query(&q.sql), q.binds).execute(&mut *tx).await?;
+            if !patch.custom_fields.is_empty() {
+                let stored: String = sqlx::query_scalar(&format!("SELECT custom_fields FROM contacts WHERE id = $1{lock}"))
+                    .bind(id.to_string()).fetch_one(&mut *tx).await?;
+                let mut custom: BTreeMap<String, String> = parse_json(&stored, "custom fields")?;
+                for (key, value) in &patch.custom_fields {
+                    match value {
+                        Some(v) => custom.insert(key.clone(), v.clone()),
+                        None => custom.remove(key),
+                    };
+                }
+                sqlx::query("UPDATE contacts SET custom_fields = $2 WHERE id = $1")
+                    .bind(id.to_string()).bind(to_json(&custom)).execute(&mut *tx).await?;
+            }
             replace_keys!(tx, account, id, phone_keys);
             refresh_contact_keys!(&mut *tx, "id = $1", id.to_string());
         });
@@ -351,27 +403,5 @@ impl Store {
             (contact_id, created)
         });
         Ok((parse_id(&out.0, "contact")?, out.1))
-    }
-}
-
-impl Store {
-    /// The distinct keys of the custom fields of the account's contacts, sorted (at most `limit`).
-    /// Reading inside the JSON text differs by dialect: SQLite's `json_each`, PostgreSQL's
-    /// `jsonb_object_keys` (guarded, since it refuses anything but an object).
-    pub async fn custom_field_keys(&self, account: AccountId, limit: i64) -> StoreResult<Vec<String>> {
-        let sql = match self.db {
-            crate::db::Db::Sqlite { .. } => {
-                "SELECT DISTINCT j.key FROM contacts ct, json_each(ct.custom_fields) j \
-                 WHERE ct.account_id = $1 AND json_type(ct.custom_fields) = 'object' ORDER BY j.key LIMIT $2"
-            }
-            crate::db::Db::Postgres(_) => {
-                "SELECT DISTINCT k.key FROM contacts ct, jsonb_object_keys(CASE WHEN jsonb_typeof(ct.custom_fields::jsonb) = 'object' \
-                   THEN ct.custom_fields::jsonb ELSE '{}'::jsonb END) AS k(key) \
-                 WHERE ct.account_id = $1 ORDER BY k.key LIMIT $2"
-            }
-        };
-        let keys: Vec<String> =
-            on_reader!(self, p => sqlx::query_scalar(sql).bind(account.to_string()).bind(limit).fetch_all(p).await)?;
-        Ok(keys)
     }
 }

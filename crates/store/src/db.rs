@@ -143,6 +143,16 @@ impl Store {
         Ok(())
     }
 
+    /// What a `SELECT` inside a transaction appends to lock the rows it reads until the commit:
+    /// PostgreSQL needs `FOR UPDATE`; SQLite has one writer at a time, so its transactions never
+    /// interleave and the clause does not exist there.
+    pub(crate) fn lock_clause(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite { .. } => "",
+            Db::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.db {
             Db::Sqlite { .. } => Backend::Sqlite,

@@ -17,6 +17,9 @@ mod assignment;
 mod audit;
 mod auth;
 mod channels;
+mod contact_bulk;
+mod contact_fields;
+mod contact_merge;
 mod contacts;
 mod conversations;
 mod db;
@@ -45,7 +48,10 @@ pub use accounts::NewAccount;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use auth::Principal;
 pub use channels::{route_object, ChannelPatch, NewChannel, StoredChannel};
-pub use contacts::{ContactFields, ContactPatch, ContactRecord, SharedPhone};
+pub use contact_bulk::ImportWrite;
+pub use contact_fields::FieldDefinitionPatch;
+pub use contact_merge::MergeOutcome;
+pub use contacts::{ContactFields, ContactPatch, ContactRecord, ContactSearch, SharedPhone};
 pub use conversations::{
     AssigneeFilter, ContactSummary, ConversationFilter, ConversationPatch, ConversationRecord, ConversationStatus,
     HandleRecord, LastMessage,

@@ -29,6 +29,32 @@ pub(crate) fn contact_key(
     join([first_name, last_name, full.as_deref(), email, whatsapp_username, whatsapp_user_id])
 }
 
+/// The folded name the contacts list is ordered (and paged) by: the full name, else the e-mail,
+/// WhatsApp username or a phone — what the list shows first.
+pub(crate) fn contact_sort_name(
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    email: Option<&str>,
+    whatsapp_username: Option<&str>,
+    phones: [Option<&str>; 3],
+) -> String {
+    let full_name = [first_name, last_name]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let shown: Vec<&str> = [Some(full_name.as_str()), email, whatsapp_username.map(|u| u.trim_start_matches('@'))]
+        .into_iter()
+        .chain(phones)
+        .flatten()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    shown.first().map(|s| domain::search::fold(s)).unwrap_or_default()
+}
+
 /// A customer handle's searchable fields: the profile name, the name saved in the WhatsApp
 /// Business App, the username.
 pub(crate) fn handle_key(profile_name: Option<&str>, saved_name: Option<&str>, username: Option<&str>) -> String {
@@ -52,19 +78,24 @@ pub(crate) fn push_matches(q: &mut SqlBuilder, key_columns: &[&str], text: &str)
     q.push(")");
 }
 
-/// Recomputes `contacts.search_key` for the contacts matching `$where` (with its binds), on any
-/// executor (`&mut *tx` or a pool).
+/// Recomputes `contacts.search_key` and `contacts.sort_name` for the contacts matching `$where`
+/// (with its binds), on any executor (`&mut *tx` or a pool).
 macro_rules! refresh_contact_keys {
     ($exec:expr, $where:literal $(, $bind:expr)* $(,)?) => {{
-        type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+        type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>,
+            Option<String>, Option<String>, Option<String>);
         let rows: Vec<Row> = sqlx::query_as(concat!(
-            "SELECT id, first_name, last_name, email, whatsapp_username, whatsapp_user_id FROM contacts WHERE ", $where))
+            "SELECT id, first_name, last_name, email, whatsapp_username, whatsapp_user_id, \
+               phone_primary, phone_whatsapp, phone_alternate FROM contacts WHERE ", $where))
             $(.bind($bind))*
             .fetch_all($exec).await?;
-        for (id, first, last, email, username, user_id) in rows {
+        for (id, first, last, email, username, user_id, primary, whatsapp, alternate) in rows {
             let key = crate::search_keys::contact_key(first.as_deref(), last.as_deref(), email.as_deref(),
                 username.as_deref(), user_id.as_deref());
-            sqlx::query("UPDATE contacts SET search_key = $2 WHERE id = $1").bind(&id).bind(key).execute($exec).await?;
+            let sort = crate::search_keys::contact_sort_name(first.as_deref(), last.as_deref(), email.as_deref(),
+                username.as_deref(), [primary.as_deref(), whatsapp.as_deref(), alternate.as_deref()]);
+            sqlx::query("UPDATE contacts SET search_key = $2, sort_name = $3 WHERE id = $1")
+                .bind(&id).bind(key).bind(sort).execute($exec).await?;
         }
     }};
 }
@@ -121,6 +152,10 @@ mod tests {
             "alvaro\nnunez\nalvaro nunez\nalvaro@example.com\nus.123"
         );
         assert_eq!(contact_key(None, None, None, None, None), "");
+        assert_eq!(contact_sort_name(Some(" Ángela "), Some("Ruíz"), Some("a@b.c"), None, [None; 3]), "angela ruiz");
+        assert_eq!(contact_sort_name(None, None, None, Some("@Eva"), [Some("+52"), None, None]), "eva");
+        assert_eq!(contact_sort_name(None, None, None, None, [None, Some("+5215512345678"), None]), "+5215512345678");
+        assert_eq!(contact_sort_name(None, None, None, None, [None; 3]), "");
         assert_eq!(handle_key(Some("Úrsula"), None, Some("ursula.k")), "ursula\nursula.k");
     }
 }

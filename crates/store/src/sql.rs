@@ -72,7 +72,12 @@ impl SqlBuilder {
 
 /// `%text%` with `%`, `_` and `\` in `text` taken literally (escape character `\`).
 fn like_pattern(text: &str) -> String {
-    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    format!("%{}%", like_escape(text))
+}
+
+/// `text` with `%`, `_` and `\` escaped for a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Binds the builder's values onto a `sqlx::query_as` / `sqlx::query` in order.

@@ -188,6 +188,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contact-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's custom contact fields, in display order. Any user of the inbox. */
+        get: operations["list_fields"];
+        put?: never;
+        /** Define a custom contact field (administrators). `409 field_exists` when the key is taken. */
+        post: operations["create_field"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contact-fields/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a field (administrators) **and its value on every contact**, in one transaction. */
+        delete: operations["delete_field"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a field's label, choices or position (administrators). Its key and type never change:
+         *     delete it and define another to change them.
+         */
+        patch: operations["update_field"];
+        trace?: never;
+    };
     "/api/v1/contacts": {
         parameters: {
             query?: never;
@@ -195,11 +234,53 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search the contacts the caller may see. */
+        /** The contacts the caller may see, by name, one page at a time; with `q`, those matching it. */
         get: operations["list_contacts"];
         put?: never;
         /** Create a contact (needs `manage_contacts`); with `conversation_id`, link it to that conversation. */
         post: operations["create_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every contact the caller may see, by name: `id, first_name, last_name, email, phone_1,
+         *     phone_2, phone_3, whatsapp_user_id, whatsapp_username`, then one column per custom field (by key).
+         *     UTF-8 with a byte order mark (so spreadsheets read accents), RFC 4180 quoting, CRLF line ends.
+         */
+        get: operations["export_contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import contacts from CSV: the body is the file (`Content-Type: text/csv`) or a multipart form
+         *     whose field `file` is. Needs `manage_contacts`; rows are matched only to contacts the caller may
+         *     see. A commit with problems answers `422 import_invalid` with every problem in `error.rows`.
+         */
+        post: operations["import_contacts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -222,6 +303,28 @@ export interface paths {
         head?: never;
         /** Update a contact (needs `manage_contacts`); `null` clears a field. */
         patch: operations["update_contact"];
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge `other_id` into this contact (needs `manage_contacts`; both must be visible), in one
+         *     transaction: its conversations (customer handles) move here; phones, e-mail, names, WhatsApp
+         *     identity and custom values this contact lacks are taken from it (this contact's values win);
+         *     then it is deleted. Answers the merged contact.
+         */
+        post: operations["merge_contacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/conversations": {
@@ -555,8 +658,8 @@ export interface paths {
         };
         /**
          * The placeholders a text may use: `{"key": "contact.first_name", "token": "{{contact.first_name}}",
-         *     "group": "contact"}`, one `contact.custom.KEY` (group `custom`) per custom field key the account's
-         *     contacts use, and the agent's fields. Any user of the account.
+         *     "group": "contact"}`, one `contact.custom.KEY` (group `custom`, with the field's `label`) per
+         *     custom field the account defines, in their order, and the agent's fields. Any user of the account.
          */
         get: operations["personalize_fields"];
         put?: never;
@@ -850,6 +953,11 @@ export interface components {
             phone_number_id?: string | null;
             waba_id?: string | null;
         };
+        ChosenPhones: {
+            phone_alternate?: string | null;
+            phone_primary?: string | null;
+            phone_whatsapp?: string | null;
+        };
         Component: {
             buttons?: components["schemas"]["Button"][];
             /** @description Meta's sample values (`header_text`, `body_text`, `body_text_named_params`, …). */
@@ -896,7 +1004,10 @@ export interface components {
         /** Format: uuid */
         ContactId: string;
         ContactList: {
+            /** @description By name (folded: case and accents ignored), then id. */
             items: components["schemas"]["ContactView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last one. */
+            next_cursor?: string | null;
         };
         ContactRef: {
             email?: string | null;
@@ -913,7 +1024,7 @@ export interface components {
         ContactView: {
             /**
              * @description Other contacts that have one of this contact's numbers: an identity conflict for a person to
-             *     resolve (contacts are never merged automatically).
+             *     resolve by merging (`POST /api/v1/contacts/{id}/merge`); never merged automatically.
              */
             conflicts: components["schemas"]["ContactId"][];
             custom_fields: {
@@ -928,6 +1039,8 @@ export interface components {
             phone_primary?: string | null;
             /** @description The number WhatsApp uses for this customer (filled from the channel's `wa_id`). */
             phone_whatsapp?: string | null;
+            /** Format: date-time */
+            updated_at: string;
             whatsapp_user_id?: string | null;
             whatsapp_username?: string | null;
         };
@@ -989,6 +1102,7 @@ export interface components {
         };
         CreateContact: {
             conversation_id?: null | components["schemas"]["ConversationId"];
+            /** @description Values of the account's custom fields by key, checked against their definitions. */
             custom_fields?: {
                 [key: string]: string;
             };
@@ -999,6 +1113,18 @@ export interface components {
             /** @description Any common format with the country code (`+52 55 1234 5678`, `525512345678`). */
             phone_primary?: string | null;
             phone_whatsapp?: string | null;
+        };
+        CreateField: {
+            choices?: string[];
+            /** @description A lower-case letter, then lower-case letters, digits or `_` (at most 40). */
+            key: string;
+            label: string;
+            /**
+             * Format: int64
+             * @description Omitted: after the last field.
+             */
+            position?: number | null;
+            type: components["schemas"]["FieldType"];
         };
         CreateLabel: {
             /** @description A hex colour, `#rrggbb` (or `#rgb`). */
@@ -1030,8 +1156,43 @@ export interface components {
             code: string;
             /** @description Machine-readable facts about some errors (e.g. `{"users": 3}` for `role_in_use`). */
             details?: Record<string, never> | null;
+            /** @description Each field that broke a rule (custom contact values), when the request named fields. */
+            fields?: components["schemas"]["FieldProblem"][];
             /** @description Human-readable explanation. */
             message: string;
+            /** @description Each problem of a CSV import that was refused, by row. */
+            rows?: components["schemas"]["RowProblem"][];
+        };
+        FieldList: {
+            items: components["schemas"]["FieldView"][];
+        };
+        /** @description One problem with one field: `field` names it (`key`, `label`, `choices`, or a value's key). */
+        FieldProblem: {
+            /**
+             * @description `invalid_key`, `invalid_label`, `invalid_choices`, `unknown_field`, `invalid_number`,
+             *     `invalid_date`, `invalid_choice`, `value_too_long`.
+             */
+            code: string;
+            field: string;
+            message: string;
+        };
+        /** @enum {string} */
+        FieldType: "text" | "number" | "date" | "choice";
+        FieldView: {
+            /** @description The allowed values of a `choice` field; empty for the other types. */
+            choices: string[];
+            /**
+             * @description The field's identity: the key of its value in `custom_fields`, its CSV column and the
+             *     placeholder `{{contact.custom.KEY}}`. Never changes.
+             */
+            key: string;
+            label: string;
+            /**
+             * Format: int64
+             * @description Display order (ascending; ties by key).
+             */
+            position: number;
+            type: components["schemas"]["FieldType"];
         };
         /** Format: uuid */
         HandleId: string;
@@ -1093,6 +1254,31 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "location";
+        };
+        ImportReport: {
+            /** @description Whether the contacts were written (a commit without problems). */
+            committed: boolean;
+            /** Format: int64 */
+            created: number;
+            dry_run: boolean;
+            /**
+             * Format: int64
+             * @description How many problems there are (at most 1000 are listed).
+             */
+            error_count: number;
+            errors: components["schemas"]["RowProblem"][];
+            /**
+             * Format: int64
+             * @description Data rows read (the header and empty lines excluded).
+             */
+            rows: number;
+            /**
+             * Format: int64
+             * @description Rows naming a contact they would not change.
+             */
+            unchanged: number;
+            /** Format: int64 */
+            updated: number;
         };
         /** Format: uuid */
         LabelId: string;
@@ -1204,6 +1390,11 @@ export interface components {
         MentionableList: {
             /** @description Active users, other than the caller, who may see the conversation; by name. */
             items: components["schemas"]["UserRef"][];
+        };
+        MergeContacts: {
+            /** @description The contact merged into this one, then deleted. */
+            other_id: components["schemas"]["ContactId"];
+            phones?: null | components["schemas"]["ChosenPhones"];
         };
         MessageErrorView: {
             code?: string | null;
@@ -1359,6 +1550,11 @@ export interface components {
              *     catalogue labels it.
              */
             key: string;
+            /**
+             * @description A custom field's label as the account defined it; `null` for fixed fields (the UI's
+             *     catalogue names those).
+             */
+            label?: string | null;
             /** @description What to insert: `{{contact.first_name}}`. */
             token: string;
         };
@@ -1425,6 +1621,18 @@ export interface components {
             id: string;
             name: string;
             permissions: components["schemas"]["Permissions"];
+        };
+        /** @description A problem with one row (and column) of an imported CSV file. */
+        RowProblem: {
+            code: string;
+            /** @description The column's header; `null` for a problem with the whole row. */
+            column?: string | null;
+            message: string;
+            /**
+             * Format: int64
+             * @description The row as a spreadsheet numbers it: 1 is the header, 2 the first contact.
+             */
+            row: number;
         };
         SearchHitView: {
             conversation: components["schemas"]["ConversationView"];
@@ -1546,9 +1754,13 @@ export interface components {
             name?: string | null;
         };
         UpdateContact: {
+            /**
+             * @description Custom values to change, by key: a value sets it, `null` or `""` clears it; keys not named
+             *     keep their value. Checked against the field definitions.
+             */
             custom_fields?: {
-                [key: string]: string;
-            } | null;
+                [key: string]: string | null;
+            };
             email?: string | null;
             first_name?: string | null;
             last_name?: string | null;
@@ -1561,6 +1773,16 @@ export interface components {
             assignee_id?: string | null;
             /** @description `open` or `resolved`. */
             status?: string | null;
+        };
+        UpdateField: {
+            /**
+             * @description Replaces the choices of a `choice` field. Values already stored are kept even when their
+             *     choice is removed (they are checked again only when changed).
+             */
+            choices?: string[] | null;
+            label?: string | null;
+            /** Format: int64 */
+            position?: number | null;
         };
         UpdateLabel: {
             color?: string | null;
@@ -2092,11 +2314,175 @@ export interface operations {
             };
         };
     };
+    list_fields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateField"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_field: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateField"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FieldView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_contacts: {
         parameters: {
             query?: {
-                /** @description Name, e-mail, WhatsApp username, or any of the three phones in any format. */
+                /**
+                 * @description Name or e-mail (any case, with or without accents), WhatsApp username (with or without `@`)
+                 *     or user id, or any of the three phones in any format.
+                 */
                 q?: string | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description 1 to 100 (default 30). */
                 limit?: number | null;
             };
             header?: never;
@@ -2111,6 +2497,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2145,6 +2539,95 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_contacts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `true` (the default): only report what the import would do. `false`: do it, or nothing if
+                 *     any row has a problem.
+                 */
+                dry_run?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the CSV file, or multipart/form-data with field `file` */
+        requestBody?: {
+            content: {
+                "text/csv": unknown;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2223,6 +2706,63 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ContactId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeContacts"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

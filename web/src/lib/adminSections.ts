@@ -11,6 +11,7 @@ export const SETTINGS_SECTIONS = [
   'templates',
   'rate_card',
   'audit',
+  'contact_fields',
 ] as const;
 export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 
@@ -31,6 +32,7 @@ export function maySee(me: Me, section: SettingsSection): boolean {
     case 'roles':
     case 'rate_card':
     case 'audit':
+    case 'contact_fields':
       return me.role === 'admin';
     case 'quick_replies':
       return allows(me, 'manage_quick_replies');

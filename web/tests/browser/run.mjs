@@ -14,6 +14,7 @@ import voice from './voice.mjs';
 import live from './live.mjs';
 import admin from './admin.mjs';
 import team from './team.mjs';
+import contacts from './contacts.mjs';
 
 describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   before(startSuite, { timeout: 180_000 });
@@ -28,4 +29,5 @@ describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   live();
   admin();
   team();
+  contacts();
 });

@@ -20,7 +20,16 @@ const t = (key: MessageKey, params?: Record<string, string | number>) => transla
 
 describe('settings sections', () => {
   it('gives an administrator every section', () => {
-    expect(visibleSections(me('admin'))).toEqual(['channels', 'users', 'roles', 'quick_replies', 'templates', 'rate_card', 'audit']);
+    expect(visibleSections(me('admin'))).toEqual([
+      'channels',
+      'users',
+      'roles',
+      'quick_replies',
+      'templates',
+      'rate_card',
+      'audit',
+      'contact_fields',
+    ]);
   });
   it('gives a custom role only what its actions allow, and admin-only sections to nobody else', () => {
     const m = me('custom-1', ['manage_users', 'manage_quick_replies']);

@@ -116,12 +116,27 @@ fn the_menu_lists_every_field_as_a_token_that_renders() {
 
 #[test]
 fn the_account_menu_puts_custom_fields_between_contact_and_agent_fields() {
-    let menu = menu(["rfc", "empresa", "rfc", "", "dos palabras", "a|b", "x}}"]);
+    let menu = menu([
+        ("rfc", "RFC"),
+        ("empresa", "Empresa"),
+        ("rfc", "otra vez"),
+        ("", "vacía"),
+        ("dos palabras", "x"),
+        ("a|b", "x"),
+        ("x}}", "x"),
+    ]);
     let keys: Vec<(&str, &str)> = menu.iter().map(|p| (p.key.as_str(), p.group)).collect();
     assert_eq!(keys.first(), Some(&("contact.first_name", "contact")));
     assert_eq!(keys.last(), Some(&("agent.first_name", "agent")));
     let custom: Vec<&str> = keys.iter().filter(|(_, g)| *g == "custom").map(|(k, _)| *k).collect();
-    assert_eq!(custom, vec!["contact.custom.empresa", "contact.custom.rfc"], "sorted, once, only usable keys");
+    assert_eq!(
+        custom,
+        vec!["contact.custom.rfc", "contact.custom.empresa"],
+        "in the order given, once, only usable keys"
+    );
+    let labels: Vec<Option<&str>> = menu.iter().filter(|p| p.group == "custom").map(|p| p.label.as_deref()).collect();
+    assert_eq!(labels, vec![Some("RFC"), Some("Empresa")], "custom fields carry their labels");
+    assert!(menu.iter().filter(|p| p.group != "custom").all(|p| p.label.is_none()));
     let first_custom = keys.iter().position(|(_, g)| *g == "custom").unwrap();
     assert!(keys[..first_custom].iter().all(|(_, g)| *g == "contact"));
     assert!(keys[first_custom + 2..].iter().all(|(_, g)| *g == "agent"));
@@ -131,7 +146,7 @@ fn the_account_menu_puts_custom_fields_between_contact_and_agent_fields() {
 proptest! {
     #[test]
     fn every_offered_custom_key_renders_its_own_value(key in "[a-z_{}| .-]{0,12}") {
-        let offered = menu([key.as_str()]);
+        let offered = menu([(key.as_str(), "Etiqueta")]);
         if let Some(p) = offered.iter().find(|p| p.group == "custom") {
             let ctx = PersonalizeContext {
                 custom: [(key.clone(), "VALOR".to_string())].into_iter().collect(),

@@ -232,3 +232,33 @@ proptest! {
         let _ = match_keys(&s);
     }
 }
+
+#[test]
+fn a_search_finds_a_stored_number_whatever_its_format() {
+    let stored = match_keys(PhoneE164::parse("+52 55 1234 5678", None).unwrap());
+    let hits = |q: &str| {
+        let found = search_query(q).unwrap_or_else(|| panic!("{q} is a phone search"));
+        found.keys.iter().any(|k| stored.contains(k))
+            || found.suffix.is_some_and(|s| stored.iter().any(|k| k.ends_with(&s)))
+    };
+    for q in ["5512345678", "+52 1 55 1234 5678", "525512345678", "5215512345678", "55 1234 5678", "(55) 1234-5678"] {
+        assert!(hits(q), "{q}");
+    }
+    assert!(!hits("+52 55 1234 5679"));
+    assert!(!hits("5512345679"));
+    // Brazil without the ninth digit, Argentina without the 9, typed nationally.
+    let br = match_keys(PhoneE164::parse("+55 11 98765 4321", None).unwrap());
+    let q = search_query("11 8765 4321").unwrap();
+    assert!(q.keys.iter().any(|k| br.contains(k)), "{q:?}");
+    let ar = match_keys(PhoneE164::parse("+54 9 11 5555 6666", None).unwrap());
+    let q = search_query("11 5555 6666").unwrap();
+    assert!(q.keys.iter().any(|k| ar.contains(k)), "{q:?}");
+}
+
+#[test]
+fn a_search_that_is_no_phone_number_has_no_phone_query() {
+    for q in ["Ana", "ana@example.com", "12345", "Ana 5512345678", "@carla.compras", ""] {
+        assert_eq!(search_query(q), None, "{q}");
+    }
+    assert_eq!(search_query("+52 55 1234 5678").and_then(|q| q.suffix), None, "an international number is complete");
+}

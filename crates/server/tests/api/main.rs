@@ -12,6 +12,8 @@ mod assignment;
 mod attachments;
 mod channels;
 mod contact_search;
+mod contacts_crm;
+mod csv;
 mod identity_and_history;
 mod inbound;
 mod labels_and_notes;

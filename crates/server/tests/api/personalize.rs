@@ -4,14 +4,23 @@ use crate::harness::{assert_error, on_both_stores, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-on_both_stores!(menu_lists_fixed_fields_and_the_accounts_custom_keys);
+on_both_stores!(menu_lists_fixed_fields_and_the_accounts_custom_fields);
 
-async fn menu_lists_fixed_fields_and_the_accounts_custom_keys(app: TestApp) {
+async fn menu_lists_fixed_fields_and_the_accounts_custom_fields(app: TestApp) {
     let acct = app.full_account().await;
     let other = app.full_account().await;
+    for (token, key, label) in [
+        (&acct.admin_token, "rfc", "RFC"),
+        (&acct.admin_token, "empresa", "Empresa"),
+        (&acct.admin_token, "giro", "Giro"),
+        (&other.admin_token, "secreto_de_otra_cuenta", "Secreto"),
+    ] {
+        let res = app.post(token, "/api/v1/contact-fields", json!({"key": key, "label": label, "type": "text"})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
     for (token, custom) in [
         (&acct.admin_token, json!({"rfc": "LOAM800101", "empresa": "Acme"})),
-        (&acct.admin_token, json!({"rfc": "PERJ900202", "giro": "textil", "con espacio": "x"})),
+        (&acct.admin_token, json!({"rfc": "PERJ900202", "giro": "textil"})),
         (&other.admin_token, json!({"secreto_de_otra_cuenta": "1"})),
     ] {
         let res = app.post(token, "/api/v1/contacts", json!({"first_name": "Ana", "custom_fields": custom})).await;
@@ -28,8 +37,8 @@ async fn menu_lists_fixed_fields_and_the_accounts_custom_keys(app: TestApp) {
     let custom: Vec<&str> = pairs.iter().filter(|p| p.1 == "custom").map(|p| p.0).collect();
     assert_eq!(
         custom,
-        vec!["contact.custom.empresa", "contact.custom.giro", "contact.custom.rfc"],
-        "each key once, sorted; a key the renderer cannot read back and other accounts' keys are not offered"
+        vec!["contact.custom.rfc", "contact.custom.empresa", "contact.custom.giro"],
+        "each defined field once, in the fields' order; other accounts' fields are not offered"
     );
     let groups: Vec<&str> = pairs.iter().map(|p| p.1).collect();
     let mut sorted = groups.clone();

@@ -93,24 +93,11 @@ fn message_created(text: &'static str) -> impl Fn(&Value) -> bool {
 /// event only that account sees, used as a marker — whatever a socket receives before it was
 /// published before it.
 async fn marker_for_account(app: &TestApp, token: &str, text: &str) {
-    let page_id = crate::harness::meta_id();
-    let body = json!({"kind": "messenger", "name": "Otra página", "access_token": "EAAG-other", "page_id": page_id});
-    let res = app.post(token, "/api/v1/channels", body).await;
+    let body = app.channel_body("messenger");
+    let res = app.post(token, "/api/v1/channels", body.clone()).await;
     assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    let message = simulator::payloads::SocialMessage {
-        mid: format!("m_{}", uuid::Uuid::new_v4().simple()),
-        text: Some(text.to_string()),
-        ..Default::default()
-    };
-    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-    let payload = simulator::payloads::social_message(
-        simulator::payloads::SocialPlatform::Messenger,
-        &page_id,
-        &crate::harness::meta_id(),
-        now_ms,
-        &message,
-    );
-    assert_eq!(app.post_webhook(&payload).await, reqwest::StatusCode::OK);
+    let customer = app.sim.messenger_customer(body["page_id"].as_str().unwrap()).unwrap();
+    customer.text(text).await.unwrap();
     app.settle().await;
 }
 

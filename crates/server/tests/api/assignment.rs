@@ -144,14 +144,11 @@ async fn concurrent_new_conversations_are_still_spread_evenly(app: TestApp) {
             };
             let msg = store::NewMessage {
                 external_id: format!("wamid.concurrent.{i}"),
-                direction: "inbound",
-                origin: "customer",
+                origin: domain::message::Origin::Customer,
                 kind: "text".into(),
                 text: Some("hola".into()),
                 content: json!({}),
                 reply_to_external_id: None,
-                status: "received",
-                status_rank: 0,
                 sent_at: now,
                 attachments: vec![],
                 anchors_window: true,

@@ -219,8 +219,7 @@ async fn events_carry_a_rising_seq_and_a_socket_that_fell_behind_is_told_to_resy
     let event = |data: Value| server::realtime::Event {
         kind: "conversation.updated",
         account_id: account,
-        channel_id: channel,
-        assignee: None,
+        audience: server::realtime::Audience::Conversation { channel_id: channel, assignee: None },
         data,
         seq: 0,
     };

@@ -4,8 +4,10 @@
 //! conversation as it now is), a `conversation.removed` event to a previous assignee who can no longer
 //! see it, and an audit entry.
 
-use crate::realtime::Event;
+use crate::realtime::{Event, Payload};
 use crate::state::AppState;
+use crate::views::conversation::{conversation_view, AssignmentChange, UserRef};
+use crate::views::message::message_view;
 use domain::ids::UserId;
 use domain::permissions::ConversationScope;
 use serde_json::{json, Value};
@@ -35,19 +37,21 @@ pub async fn announce(state: &AppState, a: Assignment<'_>) -> Result<(), StoreEr
     }
     let account = record.account_id;
     let now = state.clock.now();
-    let change = json!({"assignee": person(&assignee), "previous": person(&a.previous), "by": person(&a.by), "auto": a.by.is_none()});
-    let mut system = change.clone();
-    system["type"] = "assignment".into();
+    let system = json!({"type": "assignment", "assignee": person(&assignee), "previous": person(&a.previous), "by": person(&a.by), "auto": a.by.is_none()});
     let notice = json!({"system": system});
     let id = state.store.insert_system_notice(account, record.channel_id, record.id, &notice, state.now_ms()).await?;
     let message = state.store.get_message(account, &ConversationScope::All, id).await?;
-    let view = serde_json::to_value(crate::api::messages::message_view(message)).unwrap_or_default();
-    state.events.publish(Event::for_conversation("message.created", record, view));
+    state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(message_view(message)))));
 
-    let mut data = change;
-    data["conversation"] =
-        serde_json::to_value(crate::api::conversations::conversation_view(record.clone(), now)).unwrap_or_default();
-    state.events.publish(Event::for_conversation("conversation.assigned", record, data));
+    let user = |p: &Option<(UserId, String)>| p.as_ref().map(|(id, name)| UserRef { id: *id, name: name.clone() });
+    let change = AssignmentChange {
+        assignee: user(&assignee),
+        previous: user(&a.previous),
+        by: user(&a.by),
+        auto: a.by.is_none(),
+        conversation: conversation_view(record.clone(), now),
+    };
+    state.events.publish(Event::to_conversation(record, Payload::ConversationAssigned(Box::new(change))));
 
     if let Some(previous) = previous_id {
         // Their list still shows it: tell them it is gone if their role no longer lets them see it.
@@ -57,7 +61,7 @@ pub async fn announce(state: &AppState, a: Assignment<'_>) -> Result<(), StoreEr
             Err(e) => return Err(e),
         };
         if !sees_it {
-            state.events.publish(Event::for_user("conversation.removed", account, previous, json!({"id": record.id})));
+            state.events.publish(Event::to_user(account, previous, Payload::ConversationRemoved { id: record.id }));
         }
     }
 

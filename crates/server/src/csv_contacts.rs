@@ -282,7 +282,8 @@ fn plan_row(
         }
     };
     let fields = apply_cells(row, cells, defs, target.map(|c| &c.fields), problems);
-    let keys = crate::api::contacts::keys_of(&[&fields.phone_primary, &fields.phone_alternate, &fields.phone_whatsapp]);
+    let keys =
+        crate::views::contact::keys_of(&[&fields.phone_primary, &fields.phone_alternate, &fields.phone_whatsapp]);
     let write = |id, fields, phone_keys| ImportWrite { id, fields, phone_keys };
     match target {
         Some(c) => {

@@ -25,5 +25,6 @@ pub mod retention;
 pub mod startup;
 pub mod state;
 pub mod supervisor;
+pub mod views;
 pub mod web;
 pub mod webhooks;

@@ -12,83 +12,24 @@ use crate::state::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use domain::ids::{AccountId, ChannelId, UserId};
-use serde::Serialize;
+use domain::ids::{AccountId, UserId};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use store::ConversationRecord;
 use tokio::sync::broadcast;
 
-#[derive(Clone, Debug, Serialize)]
-pub struct Event {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    #[serde(skip)]
+pub mod event;
+pub mod publish;
+
+pub use event::{Audience, Event, Payload};
+use event::{Control, Wire};
+
+/// An event as it is broadcast to the sockets: serialized once, whatever the number of sockets.
+pub struct Published {
     pub account_id: AccountId,
-    /// Which users of the account receive it.
-    #[serde(skip)]
     pub audience: Audience,
-    pub data: serde_json::Value,
     pub seq: u64,
-}
-
-/// Who, within the event's account, receives an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Audience {
-    /// Whoever may see a conversation of this channel with this assignee (as it is after the event).
-    Conversation { channel_id: ChannelId, assignee: Option<UserId> },
-    /// Every user: account-wide things everyone may read (the labels).
-    Account,
-    /// One user only, whatever they may see: what is about them alone (their mentions, a
-    /// conversation that left their view). Such an event carries nothing that user may not read.
-    User(UserId),
-}
-
-impl Audience {
-    fn includes(&self, me: &CurrentUser) -> bool {
-        match *self {
-            Audience::Conversation { channel_id, assignee } => {
-                me.permissions.can_see(me.user_id(), channel_id, assignee)
-            }
-            Audience::Account => true,
-            Audience::User(user) => user == me.user_id(),
-        }
-    }
-}
-
-impl Event {
-    pub fn for_conversation(kind: &'static str, record: &ConversationRecord, data: serde_json::Value) -> Self {
-        Event {
-            kind,
-            account_id: record.account_id,
-            audience: Audience::Conversation {
-                channel_id: record.channel_id,
-                assignee: record.assignee.as_ref().map(|a| a.0),
-            },
-            data,
-            seq: 0,
-        }
-    }
-
-    /// An event for every user of the account.
-    pub fn for_account(kind: &'static str, account_id: AccountId, data: serde_json::Value) -> Self {
-        Event { kind, account_id, audience: Audience::Account, data, seq: 0 }
-    }
-
-    /// An event for one user only.
-    pub fn for_user(kind: &'static str, account_id: AccountId, user: UserId, data: serde_json::Value) -> Self {
-        Event { kind, account_id, audience: Audience::User(user), data, seq: 0 }
-    }
-
-    /// An event carrying the conversation as the API shows it (its window computed at `now`).
-    pub fn conversation(kind: &'static str, record: &ConversationRecord, now: time::OffsetDateTime) -> Self {
-        let view = crate::api::conversations::conversation_view(record.clone(), now);
-        Self::for_conversation(kind, record, serde_json::to_value(view).unwrap_or_default())
-    }
-
-    pub fn conversation_updated(record: &ConversationRecord, now: time::OffsetDateTime) -> Self {
-        Self::conversation("conversation.updated", record, now)
-    }
+    /// The frame: `{"type", "data", "seq"}`.
+    pub text: Arc<str>,
 }
 
 /// Something changed what a user may see or whether they may be connected at all: a role or its
@@ -109,7 +50,7 @@ impl AccessChange {
 
 #[derive(Clone)]
 pub struct EventHub {
-    tx: broadcast::Sender<Arc<Event>>,
+    tx: broadcast::Sender<Arc<Published>>,
     access: broadcast::Sender<AccessChange>,
     seq: Arc<AtomicU64>,
 }
@@ -127,13 +68,21 @@ impl EventHub {
         Self { tx, access, seq: Arc::new(AtomicU64::new(0)) }
     }
 
-    pub fn publish(&self, mut event: Event) {
-        event.seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+    pub fn publish(&self, event: Event) {
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let text = match serde_json::to_string(&Wire { payload: &event.payload, seq }) {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::error!(error = %e, "an event could not be serialized");
+                return;
+            }
+        };
+        let published = Published { account_id: event.account_id, audience: event.audience, seq, text: text.into() };
         // No subscriber is not an error: nobody is looking.
-        let _ = self.tx.send(Arc::new(event));
+        let _ = self.tx.send(Arc::new(published));
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
     }
 
@@ -170,10 +119,10 @@ async fn stream_events(
     state: AppState,
     mut me: CurrentUser,
     credential: Credential,
-    mut rx: broadcast::Receiver<Arc<Event>>,
+    mut rx: broadcast::Receiver<Arc<Published>>,
     mut access: broadcast::Receiver<AccessChange>,
 ) {
-    let hello = serde_json::json!({"type": "hello", "user_id": me.user_id()}).to_string();
+    let hello = serde_json::to_string(&Control::Hello { user_id: me.user_id() }).unwrap_or_default();
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
@@ -184,13 +133,12 @@ async fn stream_events(
                     if event.account_id != me.account_id() || !event.audience.includes(&me) {
                         continue;
                     }
-                    let text = serde_json::to_string(event.as_ref()).unwrap_or_default();
-                    if socket.send(Message::Text(text.into())).await.is_err() {
+                    if socket.send(Message::Text(event.text.as_ref().into())).await.is_err() {
                         return;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let resync = serde_json::json!({"type": "resync"}).to_string();
+                    let resync = serde_json::to_string(&Control::Resync).unwrap_or_default();
                     if socket.send(Message::Text(resync.into())).await.is_err() {
                         return;
                     }
@@ -211,7 +159,7 @@ async fn stream_events(
                     Ok(Some(now)) if now.require_inbox().is_ok() => {
                         me = now;
                         // What is shown may include what the user no longer may see: reload it.
-                        let resync = serde_json::json!({"type": "resync"}).to_string();
+                        let resync = serde_json::to_string(&Control::Resync).unwrap_or_default();
                         if socket.send(Message::Text(resync.into())).await.is_err() {
                             return;
                         }

@@ -144,7 +144,7 @@ impl MessageRow {
 }
 
 #[derive(sqlx::FromRow, Clone)]
-struct AttachmentRow {
+pub(crate) struct AttachmentRow {
     id: String,
     message_id: String,
     kind: String,
@@ -158,7 +158,7 @@ struct AttachmentRow {
 }
 
 impl AttachmentRow {
-    fn into_record(self) -> StoreResult<AttachmentRecord> {
+    pub(crate) fn into_record(self) -> StoreResult<AttachmentRecord> {
         Ok(AttachmentRecord {
             id: parse_id(&self.id, "attachment")?,
             message_id: parse_id(&self.message_id, "message")?,
@@ -174,7 +174,7 @@ impl AttachmentRow {
     }
 }
 
-const ATTACHMENT_COLUMNS: &str =
+pub(crate) const ATTACHMENT_COLUMNS: &str =
     "a.id, a.message_id, a.kind, a.mime, a.size, a.sha256, a.filename, a.storage_key, a.status, a.error";
 
 impl Store {

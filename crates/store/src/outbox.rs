@@ -8,7 +8,10 @@
 
 use crate::db::{in_transaction, on_writer, Db};
 use crate::error::StoreResult;
+use crate::messages::{AttachmentRow, MessageRow, ATTACHMENT_COLUMNS, MESSAGE_SELECT};
 use crate::rows::{parse_id, to_json};
+use crate::sql::{bind_all, SqlBuilder};
+use crate::MessageRecord;
 use crate::Store;
 use domain::ids::{AccountId, ChannelId, ConversationId, MessageId, UserId};
 use domain::media_rules::MediaKind;
@@ -68,10 +71,10 @@ impl Store {
         channel: ChannelId,
         msg: &NewOutbound,
         now_ms: i64,
-    ) -> StoreResult<MessageId> {
+    ) -> StoreResult<MessageRecord> {
         let id = MessageId::new();
         let origin = Origin::Agent;
-        in_transaction!(self, tx => {
+        let record = in_transaction!(self, tx => {
             sqlx::query(
                 "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
                    reply_to_external_id, status, status_rank, sender_user_id, sent_at, created_at, updated_at, search_text) \
@@ -101,8 +104,23 @@ impl Store {
                    last_activity_at = CASE WHEN $3 > last_activity_at THEN $3 ELSE last_activity_at END, updated_at = $3 WHERE id = $1")
                 .bind(conversation.to_string()).bind(id.to_string()).bind(now_ms)
                 .execute(&mut *tx).await?;
+            // Read back inside the transaction: the message exactly as queued (`pending`), whatever an
+            // outbox worker of this or another process does with it the moment the transaction commits.
+            let mut q = SqlBuilder::new(MESSAGE_SELECT);
+            q.push("WHERE m.id = ").bind_text(id.to_string());
+            let row: MessageRow = bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(&mut *tx).await?;
+            let attachments: Vec<AttachmentRow> =
+                sqlx::query_as(&format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments a WHERE a.message_id = $1 ORDER BY a.id"))
+                    .bind(id.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut record = row.into_record()?;
+            for a in attachments {
+                record.attachments.push(a.into_record()?);
+            }
+            record
         });
-        Ok(id)
+        Ok(record)
     }
 
     /// Claims due outbox rows for sending.

@@ -252,13 +252,15 @@ async fn stored_statuses_carry_their_domain_rank(db: TestDb) {
         .store
         .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound("a"), NOW)
         .await
-        .expect("enqueue");
+        .expect("enqueue")
+        .id;
     db.store.outbox_sent(sent, "m.sent", NOW).await.expect("sent");
     let failed = db
         .store
         .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound("b"), NOW)
         .await
-        .expect("enqueue");
+        .expect("enqueue")
+        .id;
     db.store.outbox_failed(failed, None, "no", "because", NOW).await.expect("failed");
     db.store
         .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound("c"), NOW)
@@ -337,7 +339,8 @@ async fn outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named(db: Tes
             db.store
                 .enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound(text), NOW)
                 .await
-                .expect("enqueue"),
+                .expect("enqueue")
+                .id,
         );
     }
     // As the composer wrote rows before the request was typed (keys in its order), and two rows no

@@ -5,7 +5,7 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::realtime::Event;
+use crate::realtime::{Event, Payload};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,53 +19,13 @@ use std::collections::BTreeMap;
 use store::{ContactFields, ContactPatch, ContactRecord, ContactSearch, MergeOutcome};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+pub use crate::views::contact::{keys_of, view, ContactView};
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(get_contact, update_contact))
         .routes(routes!(merge_contacts))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ContactView {
-    pub id: ContactId,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone_primary: Option<String>,
-    pub phone_alternate: Option<String>,
-    /// The number WhatsApp uses for this customer (filled from the channel's `wa_id`).
-    pub phone_whatsapp: Option<String>,
-    pub whatsapp_user_id: Option<String>,
-    pub whatsapp_username: Option<String>,
-    pub custom_fields: BTreeMap<String, String>,
-    /// Set when the customer stopped marketing messages (WhatsApp `user_preferences`, or a marketing
-    /// template Meta refused with 131050); `null` when they accept them.
-    pub marketing_opt_out: Option<crate::api::conversations::MarketingOptOut>,
-    /// Other contacts that have one of this contact's numbers: an identity conflict for a person to
-    /// resolve by merging (`POST /api/v1/contacts/{id}/merge`); never merged automatically.
-    pub conflicts: Vec<ContactId>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: time::OffsetDateTime,
-}
-
-pub fn view(c: ContactRecord, conflicts: Vec<ContactId>) -> ContactView {
-    let f = c.fields;
-    ContactView {
-        id: c.id,
-        first_name: f.first_name,
-        last_name: f.last_name,
-        email: f.email,
-        phone_primary: f.phone_primary,
-        phone_alternate: f.phone_alternate,
-        phone_whatsapp: f.phone_whatsapp,
-        whatsapp_user_id: f.whatsapp_user_id,
-        whatsapp_username: f.whatsapp_username,
-        custom_fields: f.custom_fields,
-        marketing_opt_out: crate::api::conversations::MarketingOptOut::from_millis(c.marketing_opt_out_at),
-        conflicts,
-        updated_at: domain::time_util::from_millis(c.updated_at),
-    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -139,10 +99,6 @@ pub fn email(raw: Option<String>) -> ApiResult<Option<String>> {
                 .map_err(|e| ApiError::unprocessable("invalid_email", e.to_string()))
         })
         .transpose()
-}
-
-pub fn keys_of(phones: &[&Option<String>]) -> Vec<String> {
-    phones.iter().filter_map(|p| p.as_deref()).flat_map(domain::phone::match_keys).collect()
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -449,13 +405,12 @@ async fn merge_contacts(
     let merged = view(contact, conflicts);
     // Those who see one of its conversations see the contact: each gets the conversation (whose
     // contact changed) and the contact, naming the contact that no longer exists.
-    let data = serde_json::json!({"contact": &merged, "merged_id": req.other_id});
     for conversation in conversations {
         let record = state.store.get_conversation(me.account_id(), &ConversationScope::All, conversation).await?;
         state.events.publish(Event::conversation_updated(&record, state.clock.now()));
-        let mut data = data.clone();
-        data["conversation_id"] = serde_json::json!(conversation);
-        state.events.publish(Event::for_conversation("contact.updated", &record, data));
+        let contact = Box::new(merged.clone());
+        let payload = Payload::ContactUpdated { contact, merged_id: Some(req.other_id), conversation_id: conversation };
+        state.events.publish(Event::to_conversation(&record, payload));
     }
     Ok(Json(merged))
 }

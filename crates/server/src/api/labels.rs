@@ -5,35 +5,22 @@
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
-use crate::realtime::Event;
+use crate::realtime::{Event, Payload};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::ids::{ConversationId, LabelId};
 use domain::permissions::Action;
 use serde::{Deserialize, Serialize};
-use store::LabelRecord;
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub use crate::views::label::LabelView;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_labels, create_label))
         .routes(routes!(update_label, delete_label))
         .routes(routes!(add_to_conversation, remove_from_conversation))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct LabelView {
-    pub id: LabelId,
-    pub name: String,
-    /// `#rrggbb`.
-    pub color: String,
-}
-
-impl From<LabelRecord> for LabelView {
-    fn from(l: LabelRecord) -> Self {
-        Self { id: l.id, name: l.name, color: l.color }
-    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -102,11 +89,7 @@ async fn create_label(
         serde_json::json!({"name": view.name, "color": view.color}),
     )
     .await;
-    state.events.publish(Event::for_account(
-        "label.created",
-        me.account_id(),
-        serde_json::to_value(&view).unwrap_or_default(),
-    ));
+    state.events.publish(Event::to_account(me.account_id(), Payload::LabelCreated(view.clone())));
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -138,11 +121,7 @@ async fn update_label(
         serde_json::json!({"name": view.name, "color": view.color}),
     )
     .await;
-    state.events.publish(Event::for_account(
-        "label.updated",
-        me.account_id(),
-        serde_json::to_value(&view).unwrap_or_default(),
-    ));
+    state.events.publish(Event::to_account(me.account_id(), Payload::LabelUpdated(view.clone())));
     Ok(Json(view))
 }
 
@@ -167,7 +146,7 @@ async fn delete_label(
         serde_json::json!({"name": label.name}),
     )
     .await;
-    state.events.publish(Event::for_account("label.deleted", me.account_id(), serde_json::json!({"id": id})));
+    state.events.publish(Event::to_account(me.account_id(), Payload::LabelDeleted { id }));
     Ok(StatusCode::NO_CONTENT)
 }
 

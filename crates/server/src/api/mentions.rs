@@ -1,80 +1,21 @@
 //! The caller's mentions in notes ("Menciones"): `GET /api/v1/mentions`,
 //! `POST /api/v1/mentions/{id}/read` and `POST /api/v1/mentions/read` (all of them).
 
-use crate::api::conversations::{conversation_view, ConversationView, UserRef};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
-use crate::realtime::Event;
+use crate::realtime::{Event, Payload};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::ids::{MentionId, NoteId};
-use domain::time_util::from_millis;
+use domain::ids::MentionId;
 use serde::{Deserialize, Serialize};
-use store::{ConversationRecord, MentionRecord, NoteRecord};
-use time::OffsetDateTime;
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub use crate::views::mention::MentionView;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_mentions)).routes(routes!(read_mention)).routes(routes!(read_all))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct MentionNote {
-    pub id: NoteId,
-    /// The note's beginning in plain text (mentions as `@Name`), on one line.
-    pub excerpt: String,
-    pub author: UserRef,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct MentionView {
-    pub id: MentionId,
-    pub note: MentionNote,
-    pub conversation: ConversationView,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    /// `null` while unread.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub read_at: Option<OffsetDateTime>,
-}
-
-impl MentionView {
-    pub fn new(
-        id: MentionId,
-        note: &NoteRecord,
-        conversation: ConversationRecord,
-        created_at_ms: i64,
-        read_at_ms: Option<i64>,
-        now: OffsetDateTime,
-    ) -> Self {
-        MentionView {
-            id,
-            note: MentionNote {
-                id: note.id,
-                excerpt: domain::note::excerpt(&note.text),
-                author: UserRef { id: note.author.0, name: note.author.1.clone() },
-            },
-            conversation: conversation_view(conversation, now),
-            created_at: from_millis(created_at_ms),
-            read_at: read_at_ms.map(from_millis),
-        }
-    }
-
-    fn from_record(m: MentionRecord, now: OffsetDateTime) -> Self {
-        MentionView {
-            id: m.id,
-            note: MentionNote {
-                id: m.note_id,
-                excerpt: domain::note::excerpt(&m.note_text),
-                author: UserRef { id: m.author.0, name: m.author.1 },
-            },
-            conversation: conversation_view(m.conversation, now),
-            created_at: from_millis(m.created_at),
-            read_at: m.read_at.map(from_millis),
-        }
-    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -139,7 +80,7 @@ async fn read_mention(
     me.require_inbox()?;
     state.store.mark_mentions_read(me.account_id(), me.user_id(), Some(id), state.now_ms()).await?;
     // The caller's other tabs update their badge.
-    state.events.publish(Event::for_user("mention.read", me.account_id(), me.user_id(), serde_json::json!({"id": id})));
+    state.events.publish(Event::to_user(me.account_id(), me.user_id(), Payload::MentionRead { id: Some(id) }));
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -148,11 +89,6 @@ async fn read_mention(
 async fn read_all(State(state): State<AppState>, me: CurrentUser) -> ApiResult<StatusCode> {
     me.require_inbox()?;
     state.store.mark_mentions_read(me.account_id(), me.user_id(), None, state.now_ms()).await?;
-    state.events.publish(Event::for_user(
-        "mention.read",
-        me.account_id(),
-        me.user_id(),
-        serde_json::json!({"id": null}),
-    ));
+    state.events.publish(Event::to_user(me.account_id(), me.user_id(), Payload::MentionRead { id: None }));
     Ok(StatusCode::NO_CONTENT)
 }

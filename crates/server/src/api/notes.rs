@@ -9,52 +9,22 @@ use crate::api::mentions::MentionView;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
-use crate::realtime::Event;
+use crate::realtime::{Event, Payload};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::ids::{ConversationId, NoteId, UserId};
-use domain::time_util::from_millis;
 use serde::{Deserialize, Serialize};
 use store::{ConversationRecord, NewMention, NoteRecord};
-use time::OffsetDateTime;
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub use crate::views::note::{note_view, NoteView};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_notes, create_note))
         .routes(routes!(update_note, delete_note))
         .routes(routes!(mentionable))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct NoteView {
-    pub id: NoteId,
-    pub conversation_id: ConversationId,
-    pub author: UserRef,
-    /// As written: mentions are `@[Name](user-id)` tokens.
-    pub text: String,
-    /// The teammates it mentions, by name.
-    pub mentions: Vec<UserRef>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub edited_at: Option<OffsetDateTime>,
-}
-
-pub fn note_view(n: NoteRecord) -> NoteView {
-    NoteView {
-        id: n.id,
-        conversation_id: n.conversation_id,
-        author: UserRef { id: n.author.0, name: n.author.1 },
-        text: n.text,
-        mentions: n.mentions.into_iter().map(|(id, name)| UserRef { id, name }).collect(),
-        created_at: from_millis(n.created_at),
-        updated_at: from_millis(n.updated_at),
-        edited_at: n.edited_at.map(from_millis),
-    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -131,12 +101,7 @@ fn notify_mentions(state: &AppState, note: &NoteRecord, conversation: &Conversat
     let now = state.clock.now();
     for m in made {
         let view = MentionView::new(m.id, note, conversation.clone(), state.now_ms(), None, now);
-        state.events.publish(Event::for_user(
-            "mention.created",
-            conversation.account_id,
-            m.user,
-            serde_json::to_value(view).unwrap_or_default(),
-        ));
+        state.events.publish(Event::to_user(conversation.account_id, m.user, Payload::MentionCreated(Box::new(view))));
     }
 }
 
@@ -168,11 +133,9 @@ async fn create_note(
     let mentions = checked_mentions(&state, &me, &conversation, &text).await?;
     let new = store::NewNote { conversation: id, author: me.user_id(), text: &text, mentions: &mentions };
     let (note, made) = state.store.create_note(me.account_id(), &me.scope(), new, state.now_ms()).await?;
-    state.events.publish(Event::for_conversation(
-        "note.created",
-        &conversation,
-        serde_json::to_value(note_view(note.clone())).unwrap_or_default(),
-    ));
+    state
+        .events
+        .publish(Event::to_conversation(&conversation, Payload::NoteCreated(Box::new(note_view(note.clone())))));
     notify_mentions(&state, &note, &conversation, &made);
     Ok((StatusCode::CREATED, Json(note_view(note))))
 }
@@ -194,11 +157,9 @@ async fn update_note(
     let mentions = checked_mentions(&state, &me, &conversation, &text).await?;
     let (note, made) =
         state.store.update_note(me.account_id(), &me.scope(), note_id, &text, &mentions, state.now_ms()).await?;
-    state.events.publish(Event::for_conversation(
-        "note.updated",
-        &conversation,
-        serde_json::to_value(note_view(note.clone())).unwrap_or_default(),
-    ));
+    state
+        .events
+        .publish(Event::to_conversation(&conversation, Payload::NoteUpdated(Box::new(note_view(note.clone())))));
     notify_mentions(&state, &note, &conversation, &made);
     Ok(Json(note_view(note)))
 }
@@ -215,11 +176,9 @@ async fn delete_note(
     me.require_inbox()?;
     let (conversation, _) = authored(&state, &me, id, note_id).await?;
     state.store.delete_note(me.account_id(), &me.scope(), note_id).await?;
-    state.events.publish(Event::for_conversation(
-        "note.deleted",
-        &conversation,
-        serde_json::json!({"id": note_id, "conversation_id": id}),
-    ));
+    state
+        .events
+        .publish(Event::to_conversation(&conversation, Payload::NoteDeleted { id: note_id, conversation_id: id }));
     Ok(StatusCode::NO_CONTENT)
 }
 

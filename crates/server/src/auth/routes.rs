@@ -3,12 +3,12 @@
 use super::credentials::{hash_secret, new_session_token, session_from_cookie_header, SESSION_COOKIE};
 use super::password;
 use super::throttle::{client_address, LoginThrottle, RetryAfter};
-use crate::api::me::{me_view, MeView};
 use crate::audit::record;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
+use crate::views::me::{me_view, MeView};
 use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::header::{COOKIE, SET_COOKIE};

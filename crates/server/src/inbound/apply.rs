@@ -6,6 +6,7 @@
 //! the message arrives.
 
 use crate::inbound::mapping::{map_message, Mapped};
+use crate::realtime::publish::{self, Change};
 use crate::realtime::Event as RealtimeEvent;
 use crate::state::AppState;
 use domain::channel::Channel;
@@ -149,7 +150,7 @@ impl Applier<'_> {
                         .apply_watermark(channel.id, &w.customer.external_id, MessageStatus::Read, to_millis(at), now)
                         .await?;
                     for (m, c) in changed {
-                        self.publish_message(&channel, m, c, "message.updated").await?;
+                        publish::message(self.state, channel.account_id, m, c, Change::Updated).await?;
                     }
                 }
                 Ok(())
@@ -176,7 +177,7 @@ impl Applier<'_> {
                         )
                         .await?;
                     for (m, c) in changed {
-                        self.publish_message(&channel, m, c, "message.updated").await?;
+                        publish::message(self.state, channel.account_id, m, c, Change::Updated).await?;
                     }
                 }
                 Ok(())
@@ -221,8 +222,8 @@ impl Applier<'_> {
                 if new_conversation {
                     self.conversation_created(channel, conversation_id).await?;
                 }
-                self.publish_message(channel, message_id, conversation_id, "message.created").await?;
-                self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
+                publish::message(self.state, channel.account_id, message_id, conversation_id, Change::Created).await?;
+                publish::conversation(self.state, channel.account_id, conversation_id, Change::Updated).await?;
                 Ok((message_id, conversation_id, true))
             }
             IngestOutcome::Duplicate { message_id, conversation_id } => Ok((message_id, conversation_id, false)),
@@ -244,7 +245,7 @@ impl Applier<'_> {
         );
         let (_, conversation, _) = self.notice(channel, &p.customer, notice).await?;
         if self.state.store.apply_marketing_preference(conversation, stop, at, self.state.now_ms()).await? {
-            self.publish_conversation(channel, conversation, "conversation.updated").await?;
+            publish::conversation(self.state, channel.account_id, conversation, Change::Updated).await?;
         }
         Ok(())
     }
@@ -264,8 +265,8 @@ impl Applier<'_> {
             "source": "meta_error_131050", "detail": null, "at": rfc3339(at)}});
         let id =
             self.state.store.insert_system_notice(channel.account_id, channel.id, conversation, &notice, at).await?;
-        self.publish_message(channel, id, conversation, "message.created").await?;
-        self.publish_conversation(channel, conversation, "conversation.updated").await
+        publish::message(self.state, channel.account_id, id, conversation, Change::Created).await?;
+        publish::conversation(self.state, channel.account_id, conversation, Change::Updated).await
     }
 
     /// `calls`: one notice per call id, showing the latest step seen (a `terminate` updates the notice a
@@ -303,8 +304,8 @@ impl Applier<'_> {
                 .revise_call_notice(message, &json!({"system": content}), rank, anchor, self.state.now_ms())
                 .await?;
             if changed {
-                self.publish_message(channel, message, conversation, "message.updated").await?;
-                self.publish_conversation(channel, conversation, "conversation.updated").await?;
+                publish::message(self.state, channel.account_id, message, conversation, Change::Updated).await?;
+                publish::conversation(self.state, channel.account_id, conversation, Change::Updated).await?;
             }
         }
         Ok(())
@@ -353,11 +354,11 @@ impl Applier<'_> {
                     self.state.profile_wakeup.notify_one();
                 }
             }
-            self.publish_message(channel, message_id, conversation_id, "message.created").await?;
+            publish::message(self.state, channel.account_id, message_id, conversation_id, Change::Created).await?;
             if from_customer && channel.kind.is_whatsapp() {
                 self.own_number_shared(channel, conversation_id, &m.content, to_millis(m.timestamp)).await?;
             }
-            self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
+            publish::conversation(self.state, channel.account_id, conversation_id, Change::Updated).await?;
             self.state.media_wakeup.notify_one();
         }
         // Also on a duplicate: a crash may have come between storing the message and applying what waited for it.
@@ -395,7 +396,7 @@ impl Applier<'_> {
             .store
             .insert_system_notice(channel.account_id, channel.id, conversation, &notice, at + 1)
             .await?;
-        self.publish_message(channel, id, conversation, "message.created").await
+        publish::message(self.state, channel.account_id, id, conversation, Change::Created).await
     }
 
     async fn apply_waiting(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
@@ -452,27 +453,12 @@ impl Applier<'_> {
                     self.opted_out_by_meta(channel, conversation_id, now).await?;
                 }
             }
-            self.publish_message(channel, message_id, conversation_id, "message.updated").await?;
+            publish::message(self.state, channel.account_id, message_id, conversation_id, Change::Updated).await?;
             if matches!(d, Deferred::Edit { .. } | Deferred::Revoke { .. }) {
-                self.publish_conversation(channel, conversation_id, "conversation.updated").await?;
+                publish::conversation(self.state, channel.account_id, conversation_id, Change::Updated).await?;
             }
         }
         Ok(outcome)
-    }
-
-    pub async fn publish_message(
-        &self,
-        channel: &Channel,
-        message: MessageId,
-        conversation: ConversationId,
-        kind: &'static str,
-    ) -> Result<(), StoreError> {
-        let record =
-            self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
-        let m = self.state.store.get_message(channel.account_id, &ConversationScope::All, message).await?;
-        let data = serde_json::to_value(crate::api::messages::message_view(m)).unwrap_or_default();
-        self.state.events.publish(RealtimeEvent::for_conversation(kind, &record, data));
-        Ok(())
     }
 
     /// A conversation the customer just started: everyone who may see it is told, and so is the user
@@ -480,23 +466,11 @@ impl Applier<'_> {
     async fn conversation_created(&self, channel: &Channel, conversation: ConversationId) -> Result<(), StoreError> {
         let record =
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
-        self.state.events.publish(RealtimeEvent::conversation("conversation.created", &record, self.state.clock.now()));
+        self.state.events.publish(RealtimeEvent::conversation_created(&record, self.state.clock.now()));
         if record.assignee.is_some() {
             let auto = crate::assignment::Assignment { conversation: &record, previous: None, by: None };
             crate::assignment::announce(self.state, auto).await?;
         }
-        Ok(())
-    }
-
-    pub async fn publish_conversation(
-        &self,
-        channel: &Channel,
-        conversation: ConversationId,
-        kind: &'static str,
-    ) -> Result<(), StoreError> {
-        let record =
-            self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
-        self.state.events.publish(RealtimeEvent::conversation(kind, &record, self.state.clock.now()));
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! attachments are CDN URLs that expire, so they are fetched promptly. A failed fetch is retried with
 //! exponential backoff and finally marked `failed`: the message shows it rather than losing it.
 
-use crate::inbound::apply::Applier;
+use crate::realtime::publish::{self, Change};
 use crate::state::AppState;
 use domain::ids::ChannelId;
 use std::time::Duration;
@@ -71,7 +71,7 @@ async fn notify(state: &AppState, a: &AttachmentRecord) -> Result<(), store::Sto
     // The message's attachment changed (ready or failed): tell whoever is looking at it.
     let Some((message, conversation, channel)) = state.store.attachment_message(a.id).await? else { return Ok(()) };
     let Some(stored) = state.store.channel_by_id(channel).await? else { return Ok(()) };
-    Applier { state }.publish_message(&stored.channel, message, conversation, "message.updated").await
+    publish::message(state, stored.channel.account_id, message, conversation, Change::Updated).await
 }
 
 /// Downloads the bytes an attachment's `source` names; returns them and Meta's declared MIME type.

@@ -7,7 +7,7 @@
 //! (Meta refuses: no consent, blocked, unknown id) or the last try gives up and the customer keeps
 //! showing their id.
 
-use crate::inbound::apply::Applier;
+use crate::realtime::publish::{self, Change};
 use crate::state::AppState;
 use domain::channel::ChannelKind;
 use std::time::Duration;
@@ -56,7 +56,7 @@ pub async fn fetch_due(state: &AppState) -> Result<usize, StoreError> {
                 let found =
                     state.store.profile_fetched(f.handle_id, p.name.as_deref(), p.username.as_deref(), now).await?;
                 if let Some((_account, conversation)) = found {
-                    Applier { state }.publish_conversation(&channel, conversation, "conversation.updated").await?;
+                    publish::conversation(state, channel.account_id, conversation, Change::Updated).await?;
                 }
             }
             Err(e) => {

@@ -16,7 +16,7 @@ use domain::template::{
 use domain::window::{check_send, SendKind, Window};
 use serde::Deserialize;
 use serde_json::json;
-use store::{ConversationRecord, NewOutbound, OutboundAttachment};
+use store::{ConversationRecord, MessageRecord, NewOutbound, OutboundAttachment};
 
 /// The body of `POST /api/v1/conversations/{id}/messages`.
 #[derive(Deserialize, utoipa::ToSchema, Debug)]
@@ -257,13 +257,13 @@ async fn target_external_id(
     m.external_id.ok_or_else(|| ApiError::unprocessable("invalid_target", "the message has not reached Meta yet"))
 }
 
-/// Checks and queues a send; returns the stored (pending) message id.
+/// Checks and queues a send; returns the stored message as queued (`pending`).
 pub async fn send(
     state: &AppState,
     me: &CurrentUser,
     conversation: ConversationId,
     req: SendRequest,
-) -> ApiResult<MessageId> {
+) -> ApiResult<MessageRecord> {
     me.require_inbox()?;
     me.require(Action::SendMessages)?;
     let c = state.store.get_conversation(me.account_id(), &me.scope(), conversation).await?;
@@ -388,7 +388,7 @@ async fn quick_reply(
     c: &ConversationRecord,
     id: QuickReplyId,
     reply_to: Option<MessageId>,
-) -> ApiResult<MessageId> {
+) -> ApiResult<MessageRecord> {
     let q = state.store.get_quick_reply(me.account_id(), id).await.map_err(|e| match e {
         store::StoreError::NotFound => ApiError::unprocessable("quick_reply_not_found", "no such quick reply"),
         other => other.into(),
@@ -429,17 +429,18 @@ async fn quick_reply(
     Ok(first.unwrap_or(second))
 }
 
-/// Stores and queues a checked send, and records who sent it. The caller wakes the outbox worker
-/// (`state.outbox_wakeup`) once it has read back what it answers, so the answer shows the message as
-/// stored (`pending`), not as the worker may already have moved it.
+/// Stores and queues a checked send, and records who sent it. Returns the message as the queuing
+/// transaction stored it (`pending`) — not as an outbox worker may have moved it since — so the answer
+/// never races the send. The caller wakes the outbox worker (`state.outbox_wakeup`).
 pub async fn enqueue(
     state: &AppState,
     me: &CurrentUser,
     c: &ConversationRecord,
     outbound: NewOutbound,
     audit: &str,
-) -> ApiResult<MessageId> {
-    let id = state.store.enqueue_outbound(me.account_id(), c.id, c.channel_id, &outbound, state.now_ms()).await?;
+) -> ApiResult<MessageRecord> {
+    let record = state.store.enqueue_outbound(me.account_id(), c.id, c.channel_id, &outbound, state.now_ms()).await?;
+    let id = record.id;
     crate::audit::record(
         state,
         me.account_id(),
@@ -449,5 +450,5 @@ pub async fn enqueue(
         json!({"conversation_id": c.id, "kind": outbound.kind}),
     )
     .await;
-    Ok(id)
+    Ok(record)
 }

@@ -13,6 +13,7 @@
 //!   and its APIs take no idempotency key, so a resend could reach the customer twice.
 
 use crate::inbound::apply::Applier;
+use crate::realtime::publish::{self, Change};
 use crate::state::AppState;
 use domain::channel::{Channel, ChannelAddress};
 use domain::ids::ChannelId;
@@ -373,8 +374,8 @@ async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result
         if let Some(external_id) = &m.external_id {
             applier.apply_waiting_for(&stored.channel, external_id).await?;
         }
-        applier.publish_message(&stored.channel, item.message_id, m.conversation_id, "message.updated").await?;
-        applier.publish_conversation(&stored.channel, m.conversation_id, "conversation.updated").await?;
+        publish::message(state, stored.channel.account_id, item.message_id, m.conversation_id, Change::Updated).await?;
+        publish::conversation(state, stored.channel.account_id, m.conversation_id, Change::Updated).await?;
     }
     Ok(())
 }

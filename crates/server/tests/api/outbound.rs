@@ -19,6 +19,7 @@ on_both_stores!(
     reaction_goes_to_meta_and_shows_on_its_target,
     a_send_queued_before_an_upgrade_still_goes_out,
     an_unreadable_queued_send_fails_with_its_reason_and_sends_nothing,
+    every_202_shows_the_message_as_queued_while_the_worker_sends_others,
 );
 
 async fn setup(app: &TestApp, wa_id: &str) -> (crate::harness::TestAccount, Value, Value) {
@@ -409,4 +410,35 @@ async fn an_unreadable_queued_send_fails_with_its_reason_and_sends_nothing(app: 
         assert!(reason.contains("cannot be read") && reason.contains(named), "a reason a person can act on: {reason}");
     }
     assert_eq!(app.sim.requests().len(), before, "nothing reached the Graph API, not even an empty text");
+}
+
+/// The `202` of a send is the message as its queuing transaction stored it (`pending`), read inside
+/// that transaction: never as the outbox worker — busy with the sends just before it, two callers at
+/// once — may already have moved it.
+async fn every_202_shows_the_message_as_queued_while_the_worker_sends_others(app: TestApp) {
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let id = conv["id"].as_str().unwrap();
+    let send_many = |tag: &'static str| {
+        let (app, token) = (&app, acct.admin_token.as_str());
+        async move {
+            let mut answers = vec![];
+            for i in 0..15 {
+                let body = json!({"type": "text", "text": format!("{tag} {i}")});
+                let res = app.post(token, &format!("/api/v1/conversations/{id}/messages"), body).await;
+                assert_eq!(res.status(), StatusCode::ACCEPTED);
+                answers.push(res.json::<Value>().await.unwrap());
+            }
+            answers
+        }
+    };
+    let (a, b) = tokio::join!(send_many("a"), send_many("b"));
+    for answer in a.iter().chain(&b) {
+        assert_eq!(answer["status"], "pending", "{answer}");
+        assert!(answer["external_id"].is_null(), "{answer}");
+    }
+    for answer in a.iter().chain(&b) {
+        let done = app.verdict(&acct.admin_token, id, answer["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "read", "{done}");
+    }
+    assert_eq!(sends(&app).len(), 30, "each send went out once");
 }

@@ -70,7 +70,8 @@ async fn new_messenger_customer_gets_their_name(app: TestApp) {
     // The name arrives as a conversation.updated event.
     let mut named_event = false;
     while let Ok(Ok(e)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
-        if e.kind == "conversation.updated" && e.data["handle"]["profile_name"] == "Sofía Martínez" {
+        let e: serde_json::Value = serde_json::from_str(&e.text).unwrap();
+        if e["type"] == "conversation.updated" && e["data"]["handle"]["profile_name"] == "Sofía Martínez" {
             named_event = true;
             break;
         }

@@ -216,18 +216,20 @@ async fn events_carry_a_rising_seq_and_a_socket_that_fell_behind_is_told_to_resy
     let account: domain::ids::AccountId = acct.account_id.parse().unwrap();
     let channel: domain::ids::ChannelId = channels.cloud["id"].as_str().unwrap().parse().unwrap();
     let big = "x".repeat(64 * 1024);
-    let event = |data: Value| server::realtime::Event {
-        kind: "conversation.updated",
+    let event = |name: &str| server::realtime::Event {
         account_id: account,
         audience: server::realtime::Audience::Conversation { channel_id: channel, assignee: None },
-        data,
-        seq: 0,
+        payload: server::realtime::Payload::LabelUpdated(server::views::label::LabelView {
+            id: domain::ids::LabelId::new(),
+            name: name.to_string(),
+            color: "#000000".into(),
+        }),
     };
     for _ in 0..400 {
-        app.state.events.publish(event(json!({"filler": big})));
+        app.state.events.publish(event(&big));
     }
     for _ in 0..5000 {
-        app.state.events.publish(event(json!({})));
+        app.state.events.publish(event("x"));
     }
     let (resync, _) = event_where(&mut ws, |e| e["type"] == "resync").await;
     assert!(resync.get("seq").is_none(), "{resync}");

@@ -7,6 +7,7 @@
 //!   and [`profile_fetch`] the names of new Messenger/Instagram customers.
 
 pub mod apply;
+pub mod journal_writer;
 pub mod mapping;
 pub mod media_fetch;
 pub mod profile_fetch;

@@ -15,6 +15,7 @@ pub mod csv_contacts;
 pub mod error;
 pub mod extract;
 pub mod inbound;
+pub mod lease;
 pub mod limits;
 pub mod openapi;
 pub mod ops;

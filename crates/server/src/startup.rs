@@ -53,8 +53,10 @@ impl Application {
         let media_policy = config.media_policy.clone();
         let graph_timeout = config.graph_timeout;
         let media_dir = config.data_dir.join("media");
+        let journal = crate::inbound::journal_writer::JournalWriter::start(store.clone());
         let state = AppState {
             store,
+            journal,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
             clock: overrides.clock,

@@ -9,6 +9,8 @@ use store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Where webhook deliveries are journaled, several to a commit (group commit).
+    pub journal: crate::inbound::journal_writer::JournalWriter,
     pub config: Arc<Config>,
     pub secrets: Arc<SecretBox>,
     pub clock: Arc<dyn Clock>,

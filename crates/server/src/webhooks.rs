@@ -63,7 +63,11 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         metrics::counter!("inbox_webhooks_rejected_total", "reason" => "malformed").increment(1);
         return Err(ApiError::bad_request("invalid_json", e.to_string()));
     }
-    state.store.journal_webhook(text, state.now_ms()).await?;
+    if let Err(e) = state.journal.write(text.to_string(), state.now_ms()).await {
+        // Not acknowledged: Meta retries the delivery.
+        tracing::warn!(error = %e, "webhook not journaled");
+        return Err(ApiError::Unavailable);
+    }
     metrics::counter!("inbox_webhooks_received_total").increment(1);
     state.journal_wakeup.notify_one();
     Ok(StatusCode::OK.into_response())

@@ -2,8 +2,9 @@
 //! processed afterwards by the inbound worker. A crash between the two leaves the row pending (or its
 //! claim expires), so it is processed after restart: nothing acknowledged is lost.
 
-use crate::db::{on_writer, Db};
+use crate::db::{in_transaction, on_writer, Db};
 use crate::error::StoreResult;
+use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 
 #[derive(Clone, Debug)]
@@ -29,10 +30,22 @@ pub enum JournalOutcome {
 impl Store {
     /// Durably records a delivery; returns its id.
     pub async fn journal_webhook(&self, body: &str, now_ms: i64) -> StoreResult<String> {
-        let id = uuid::Uuid::now_v7().to_string();
-        on_writer!(self, p => sqlx::query("INSERT INTO webhook_events (id, received_at, body, status) VALUES ($1, $2, $3, 'pending')")
-            .bind(&id).bind(now_ms).bind(body).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(id)
+        let mut ids = self.journal_webhooks(&[(body, now_ms)]).await?;
+        ids.pop().ok_or(crate::error::StoreError::NotFound)
+    }
+
+    /// Durably records several deliveries in one transaction — one commit, one sync to disk, however
+    /// many there are (group commit: deliveries arriving together share the cost of durability).
+    /// Returns their ids, in order; ids are time-ordered, so the worker applies them in this order.
+    pub async fn journal_webhooks(&self, deliveries: &[(&str, i64)]) -> StoreResult<Vec<String>> {
+        let ids: Vec<String> = deliveries.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
+        in_transaction!(self, tx => {
+            for (id, (body, received_at)) in ids.iter().zip(deliveries) {
+                sqlx::query("INSERT INTO webhook_events (id, received_at, body, status) VALUES ($1, $2, $3, 'pending')")
+                    .bind(id).bind(received_at).bind(body).execute(&mut *tx).await?;
+            }
+        });
+        Ok(ids)
     }
 
     /// Claims up to `limit` deliveries to process, oldest first: pending ones and those whose previous
@@ -53,6 +66,18 @@ impl Store {
         let mut rows: Vec<JournalRow> = on_writer!(self, p => sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(p).await)?;
         rows.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(rows.into_iter().map(|r| JournalEntry { id: r.id, body: r.body, attempts: r.attempts }).collect())
+    }
+
+    /// Extends the claim on deliveries still being processed (see `claim_webhooks`).
+    pub async fn renew_webhook_claims(&self, ids: &[String], until_ms: i64) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut q = SqlBuilder::new("UPDATE webhook_events SET claimed_until = ");
+        q.bind_int(until_ms).push(" WHERE status = 'processing' AND ");
+        q.in_list("id", ids.iter().cloned());
+        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
     }
 
     pub async fn finish_webhook(

@@ -207,6 +207,13 @@ impl Store {
         Ok(())
     }
 
+    /// Extends the claim on a send still in progress (see `claim_outbox`).
+    pub async fn renew_outbox_claim(&self, message: MessageId, until_ms: i64) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query("UPDATE outbox SET claimed_until = $2 WHERE message_id = $1 AND state = 'sending'")
+            .bind(message.to_string()).bind(until_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Rows whose sender died mid-call (lease expired while `sending`), as (message, channel).
     pub async fn outbox_abandoned(&self, now_ms: i64) -> StoreResult<Vec<(MessageId, ChannelId)>> {
         let rows: Vec<(String, String)> = crate::db::on_reader!(self, p => sqlx::query_as(

@@ -6,8 +6,10 @@ use crate::state::AppState;
 use std::time::Duration;
 use store::JournalOutcome;
 
-/// A claimed delivery belongs to its processor for this long; after it, another may take it over.
-const LEASE_MS: i64 = 60_000;
+/// A claimed delivery belongs to its processor for this long, renewed every `RENEW` while it is
+/// being processed; a process that dies lets it go within a lease, and another process takes it over.
+const LEASE_MS: i64 = 15_000;
+const RENEW: Duration = Duration::from_secs(5);
 const BATCH: i64 = 64;
 /// A delivery that fails this often is set aside as `failed` for an operator, not retried forever.
 const MAX_ATTEMPTS: i64 = 10;
@@ -35,9 +37,21 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
 pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError> {
     let batch = state.store.claim_webhooks(state.now_ms(), LEASE_MS, BATCH).await?;
     let n = batch.len();
-    if n > 0 {
-        tracing::debug!(deliveries = n, "processing webhook deliveries");
+    if n == 0 {
+        return Ok(0);
     }
+    tracing::debug!(deliveries = n, "processing webhook deliveries");
+    let _renewal = {
+        let (state, ids) = (state.clone(), batch.iter().map(|e| e.id.clone()).collect::<Vec<_>>());
+        crate::lease::Renewal::start(RENEW, move || {
+            let (state, ids) = (state.clone(), ids.clone());
+            async move {
+                if let Err(e) = state.store.renew_webhook_claims(&ids, state.now_ms() + LEASE_MS).await {
+                    tracing::warn!(error = %e, "inbound worker: could not renew its claim");
+                }
+            }
+        })
+    };
     let applier = Applier { state };
     for entry in batch {
         let delivery = match meta::parse_delivery(entry.body.as_bytes()) {

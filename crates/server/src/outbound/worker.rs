@@ -32,8 +32,12 @@ use std::time::Duration;
 use store::OutboxItem;
 use tokio::time::Instant;
 
-/// The lease of a claimed row: longer than any Graph call (30 s timeout) with margin.
-const LEASE_MS: i64 = 120_000;
+/// The lease of a claimed row, renewed every `RENEW` while its send (and any media upload before it)
+/// runs: a process that dies mid-call leaves the row to be failed as uncertain within a lease.
+const LEASE_MS: i64 = 20_000;
+const RENEW: Duration = Duration::from_secs(5);
+/// Rows sent per wake-up before the queue is looked at again.
+const BATCH: usize = 32;
 const MAX_ATTEMPTS: i64 = 8;
 
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
@@ -66,13 +70,28 @@ async fn fail_abandoned(state: &AppState) -> Result<(), store::StoreError> {
     Ok(())
 }
 
+/// Sends due rows one claim at a time: a row is `sending` only while its own call runs, so a process
+/// killed in the middle leaves the rows it had not reached `queued` (for any process to send), and
+/// only the one in flight is in doubt.
 async fn send_due(state: &AppState, pacer: &Pacer) -> Result<usize, store::StoreError> {
-    let items = state.store.claim_outbox(state.now_ms(), LEASE_MS, 32).await?;
-    let n = items.len();
-    for item in items {
+    let mut n = 0;
+    while n < BATCH {
+        let Some(item) = state.store.claim_outbox(state.now_ms(), LEASE_MS, 1).await?.pop() else { break };
+        n += 1;
+        let _renewal = {
+            let (state, message) = (state.clone(), item.message_id);
+            crate::lease::Renewal::start(RENEW, move || {
+                let state = state.clone();
+                async move {
+                    if let Err(e) = state.store.renew_outbox_claim(message, state.now_ms() + LEASE_MS).await {
+                        tracing::warn!(%message, error = %e, "outbox: could not renew its claim");
+                    }
+                }
+            })
+        };
         pacer.wait(item.channel_id).await;
         let outcome = deliver(state, &item).await;
-        // One message's bookkeeping failing must not strand the rest of the batch as "sending".
+        // One message's bookkeeping failing must not stop the others.
         if let Err(e) = settle(state, &item, outcome).await {
             tracing::warn!(message = %item.message_id, error = %e, "outbox: could not record the outcome of a send");
         }

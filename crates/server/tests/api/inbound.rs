@@ -27,6 +27,7 @@ on_both_stores!(
     edits_replace_content_and_revokes_hide_it_without_new_rows,
     group_events_are_acknowledged_and_ignored,
     messages_page_back_with_before_until_the_first,
+    concurrent_deliveries_share_commits_and_each_is_stored_once,
 );
 
 fn cloud() -> payloads::WaBusiness {
@@ -701,4 +702,31 @@ async fn messages_page_back_with_before_until_the_first(app: TestApp) {
     let all = app.get_json(token, &format!("/api/v1/conversations/{id}/messages?limit=200")).await;
     assert_eq!(texts(&all).len(), 5);
     assert_eq!(all["next_cursor"], Value::Null);
+}
+
+/// Deliveries arriving together are journaled together (group commit): each is acknowledged only
+/// once durable, none is lost or doubled, and the same delivery sent twice at once still makes one
+/// message.
+async fn concurrent_deliveries_share_commits_and_each_is_stored_once(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let payloads: Vec<Value> = (0..120)
+        .map(|i| text_from(&format!("52155{:08}", i % 40), &format!("wamid.GC{i}"), &format!("mensaje {i}")))
+        .collect();
+    // Every delivery at once, and the first ten twice.
+    let posts = payloads.iter().chain(&payloads[..10]).map(|p| app.post_webhook(p));
+    let answers = futures::future::join_all(posts).await;
+    assert!(answers.iter().all(|s| *s == StatusCode::OK), "{answers:?}");
+    assert_eq!(app.state.store.count_webhook_journal().await.unwrap(), 130, "each delivery journaled once");
+    app.settle().await;
+    let page = app.get_json(&acct.admin_token, "/api/v1/conversations?limit=100").await;
+    let conversations = page["items"].as_array().unwrap();
+    assert_eq!(conversations.len(), 40);
+    let mut total = 0;
+    for c in conversations {
+        let messages = app.messages(&acct.admin_token, c["id"].as_str().unwrap()).await;
+        assert_eq!(messages.len(), 3, "{c}");
+        total += messages.len();
+    }
+    assert_eq!(total, 120, "every message once");
 }

@@ -17,11 +17,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
+pub mod bridge;
 pub mod event;
 pub mod publish;
 
+use event::Control;
 pub use event::{Audience, Event, Payload};
-use event::{Control, Wire};
 
 /// An event as it is broadcast to the sockets: serialized once, whatever the number of sockets.
 pub struct Published {
@@ -30,6 +31,20 @@ pub struct Published {
     pub seq: u64,
     /// The frame: `{"type", "data", "seq"}`.
     pub text: Arc<str>,
+    /// Not an event: events may have been missed (another process's could not reach this one), every
+    /// socket is told to reload.
+    pub resync: bool,
+}
+
+/// An event as it travels between processes (see `bridge`): without a sequence number, since each
+/// process numbers the events its own sockets receive.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Shared {
+    origin: uuid::Uuid,
+    account_id: AccountId,
+    audience: Audience,
+    /// `{"type", "data"}`.
+    body: String,
 }
 
 /// Something changed what a user may see or whether they may be connected at all: a role or its
@@ -53,6 +68,10 @@ pub struct EventHub {
     tx: broadcast::Sender<Arc<Published>>,
     access: broadcast::Sender<AccessChange>,
     seq: Arc<AtomicU64>,
+    /// This process, so that it can ignore its own events when they come back from the others.
+    origin: uuid::Uuid,
+    /// Where events go to reach the other processes, once `bridge::start` connected them.
+    remote: Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<String>>>,
 }
 
 impl Default for EventHub {
@@ -65,21 +84,65 @@ impl EventHub {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(4096);
         let (access, _) = broadcast::channel(256);
-        Self { tx, access, seq: Arc::new(AtomicU64::new(0)) }
+        Self {
+            tx,
+            access,
+            seq: Arc::new(AtomicU64::new(0)),
+            origin: uuid::Uuid::new_v4(),
+            remote: Arc::new(std::sync::OnceLock::new()),
+        }
     }
 
+    /// Sends an event to this process's sockets, and to the other processes' when they share the
+    /// database (PostgreSQL).
     pub fn publish(&self, event: Event) {
-        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
-        let text = match serde_json::to_string(&Wire { payload: &event.payload, seq }) {
-            Ok(text) => text,
+        let body = match serde_json::to_string(&event.payload) {
+            Ok(body) => body,
             Err(e) => {
                 tracing::error!(error = %e, "an event could not be serialized");
                 return;
             }
         };
-        let published = Published { account_id: event.account_id, audience: event.audience, seq, text: text.into() };
+        if let Some(remote) = self.remote.get() {
+            let shared = Shared { origin: self.origin, account_id: event.account_id, audience: event.audience, body };
+            if let Ok(text) = serde_json::to_string(&shared) {
+                let _ = remote.send(text);
+            }
+            self.deliver(shared.account_id, shared.audience, &shared.body);
+        } else {
+            self.deliver(event.account_id, event.audience, &body);
+        }
+    }
+
+    /// Numbers an event and hands it to this process's sockets. `body` is `{"type", "data"}`.
+    fn deliver(&self, account_id: AccountId, audience: Audience, body: &str) {
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        // The body is a JSON object: its closing brace makes room for the sequence number.
+        let text = format!("{},\"seq\":{seq}}}", body.strip_suffix('}').unwrap_or(body));
+        let published = Published { account_id, audience, seq, text: text.into(), resync: false };
         // No subscriber is not an error: nobody is looking.
         let _ = self.tx.send(Arc::new(published));
+    }
+
+    /// An event another process published (or this one: those are skipped, already delivered).
+    fn receive_shared(&self, text: &str) {
+        match serde_json::from_str::<Shared>(text) {
+            Ok(shared) if shared.origin == self.origin => {}
+            Ok(shared) => self.deliver(shared.account_id, shared.audience, &shared.body),
+            Err(e) => tracing::warn!(error = %e, "an event from another process could not be read"),
+        }
+    }
+
+    /// Tells every socket to reload what it shows: events may have been missed.
+    fn resync_everyone(&self) {
+        let marker = Published {
+            account_id: AccountId::new(),
+            audience: Audience::Account,
+            seq: 0,
+            text: Arc::from(""),
+            resync: true,
+        };
+        let _ = self.tx.send(Arc::new(marker));
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
@@ -129,6 +192,12 @@ async fn stream_events(
     loop {
         tokio::select! {
             received = rx.recv() => match received {
+                Ok(event) if event.resync => {
+                    let resync = serde_json::to_string(&Control::Resync).unwrap_or_default();
+                    if socket.send(Message::Text(resync.into())).await.is_err() {
+                        return;
+                    }
+                }
                 Ok(event) => {
                     if event.account_id != me.account_id() || !event.audience.includes(&me) {
                         continue;

@@ -74,6 +74,8 @@ impl Application {
             profile_wakeup: Arc::new(tokio::sync::Notify::new()),
             workers: Arc::new(crate::supervisor::WorkerHealth::default()),
         };
+        // Before serving: several processes on one PostgreSQL share their realtime events.
+        crate::realtime::bridge::start(&state).await?;
         let router = build_router(state.clone());
         Ok(Self { listener, router, state })
     }

@@ -65,7 +65,7 @@ pub struct Event {
 }
 
 /// Who, within the event's account, receives an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Audience {
     /// Whoever may see a conversation of this channel with this assignee (as it is after the event).
     Conversation { channel_id: ChannelId, assignee: Option<UserId> },
@@ -124,14 +124,6 @@ impl Event {
     }
 }
 
-/// The frame one event is sent as: its payload and its place in the sequence.
-#[derive(Serialize)]
-pub(crate) struct Wire<'a> {
-    #[serde(flatten)]
-    pub payload: &'a Payload,
-    pub seq: u64,
-}
-
 /// Frames of the socket itself, not of the account's events.
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -145,17 +137,19 @@ pub(crate) enum Control {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::realtime::EventHub;
 
-    #[test]
-    fn events_keep_their_wire_shape() {
-        let id = LabelId::new();
-        let payload = Payload::LabelDeleted { id };
-        let text = serde_json::to_value(Wire { payload: &payload, seq: 7 }).unwrap();
-        assert_eq!(text, serde_json::json!({"type": "label.deleted", "data": {"id": id}, "seq": 7}));
-        let read = Payload::MentionRead { id: None };
-        let text = serde_json::to_value(Wire { payload: &read, seq: 8 }).unwrap();
-        assert_eq!(text, serde_json::json!({"type": "mention.read", "data": {"id": null}, "seq": 8}));
-        let hello = serde_json::to_value(Control::Resync).unwrap();
-        assert_eq!(hello, serde_json::json!({"type": "resync"}));
+    #[tokio::test]
+    async fn events_keep_their_wire_shape() {
+        let hub = EventHub::new();
+        let mut rx = hub.subscribe();
+        let (account, id) = (AccountId::new(), LabelId::new());
+        hub.publish(Event::to_account(account, Payload::LabelDeleted { id }));
+        hub.publish(Event::to_account(account, Payload::MentionRead { id: None }));
+        let first: serde_json::Value = serde_json::from_str(&rx.recv().await.unwrap().text).unwrap();
+        assert_eq!(first, serde_json::json!({"type": "label.deleted", "data": {"id": id}, "seq": 1}));
+        let second: serde_json::Value = serde_json::from_str(&rx.recv().await.unwrap().text).unwrap();
+        assert_eq!(second, serde_json::json!({"type": "mention.read", "data": {"id": null}, "seq": 2}));
+        assert_eq!(serde_json::to_value(Control::Resync).unwrap(), serde_json::json!({"type": "resync"}));
     }
 }

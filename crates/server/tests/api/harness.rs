@@ -68,6 +68,14 @@ pub struct TestApp {
     pg_database: Option<String>,
     database_url: String,
     snapshotter: tokio::sync::Mutex<Option<Snapshotter>>,
+    /// How this server was configured, for another process on the same database.
+    config: Config,
+}
+
+/// A second server process on the same database (see `TestApp::another_process`); stopped when dropped.
+pub struct OtherProcess {
+    pub base: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 /// An account created for a test, with its administrator's API token.
@@ -134,6 +142,7 @@ impl TestApp {
         tweak(&mut config);
         let clock = Arc::new(OffsetClock::default());
         let database_url = config.database_url.clone();
+        let kept = config.clone();
         let app = Application::build(config, Overrides { clock: clock.clone() }).await.expect("build application");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
@@ -153,7 +162,22 @@ impl TestApp {
             pg_database,
             database_url,
             snapshotter: tokio::sync::Mutex::new(None),
+            config: kept,
         }
+    }
+
+    /// Starts another server process on this one's database (as a second `inbox serve` behind the
+    /// same load balancer would be); webhooks keep going to the first.
+    pub async fn another_process(&self) -> OtherProcess {
+        let mut config = self.config.clone();
+        config.listen = ([127, 0, 0, 1], 0).into();
+        let app = Application::build(config, Overrides { clock: self.clock.clone() }).await.expect("build application");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        OtherProcess { base, _shutdown: tx }
     }
 
     /// Where this server keeps its SQLite file and media.

@@ -32,7 +32,12 @@ async fn closed_by_server(ws: &mut Socket) -> bool {
 pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub(crate) async fn connect(app: &TestApp, token: &str) -> Socket {
-    let mut req = format!("{}/api/v1/events", app.base.replace("http://", "ws://")).into_client_request().unwrap();
+    connect_to(&app.base, token).await
+}
+
+/// The events socket of the server at `base`.
+async fn connect_to(base: &str, token: &str) -> Socket {
+    let mut req = format!("{}/api/v1/events", base.replace("http://", "ws://")).into_client_request().unwrap();
     req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("websocket");
     let hello = next_event(&mut ws).await;
@@ -262,4 +267,40 @@ async fn logging_out_closes_that_sessions_socket(app: TestApp) {
     let res = browser.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::NO_CONTENT);
     assert!(closed_by_server(&mut ws).await, "the socket of the ended session stays open");
+}
+
+/// Several processes on one PostgreSQL: a browser connected to one of them receives what another
+/// published — a customer's message the other process ingested, and an event too large for a
+/// PostgreSQL notification — and nothing its user may not see. (One SQLite database serves one
+/// process, so this is PostgreSQL's alone.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_reach_a_browser_connected_to_another_process() {
+    let app = TestApp::spawn(crate::harness::Backend::Postgres).await;
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let (_, seller) = app.create_user(&acct.admin_token, "seller").await;
+    let other = app.another_process().await;
+    let mut admin_ws = connect_to(&other.base, &acct.admin_token).await;
+    let mut seller_ws = connect_to(&other.base, &seller).await;
+
+    // Meta's webhook reaches the first process; the admin connected to the second sees the message.
+    let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215512345678").unwrap();
+    c.text("hola desde otro proceso").await.unwrap();
+    app.settle().await;
+    let (created, _) = event_where(&mut admin_ws, message_created("hola desde otro proceso")).await;
+    assert!(created["seq"].as_u64().is_some(), "{created}");
+    let conversation = created["data"]["conversation_id"].as_str().unwrap().to_string();
+
+    // A note far over PostgreSQL's 8000-byte notification limit still crosses.
+    let long = "ñ".repeat(4500);
+    let res = app
+        .post(&acct.admin_token, &format!("/api/v1/conversations/{conversation}/notes"), json!({"text": long}))
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let (note, _) = event_where(&mut admin_ws, |e| e["type"] == "note.created").await;
+    assert_eq!(note["data"]["text"].as_str().map(|t| t.chars().count()), Some(4500));
+
+    // The unassigned conversation is not the seller's: the other process filters by the same rule.
+    let quiet = events_until_quiet(&mut seller_ws).await;
+    assert!(quiet.is_empty(), "the seller saw {quiet:?}");
 }

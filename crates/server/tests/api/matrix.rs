@@ -338,7 +338,29 @@ fn routes() -> Vec<Route> {
         route("PATCH", "/api/v1/users/{id}", Need::All(&[ManageUsers]), Scope::Account, |c| {
             Req::id(&c.w.user).json(json!({"available": true}))
         }),
+        // Scheduled sends ("Enviar más tarde"): visible like their conversation; changed by their
+        // author or an administrator (the world's schedules are its administrator's).
+        route("POST", "/api/v1/conversations/{id}/scheduled", Need::All(&[SendMessages]), Scope::Conversation, |c| {
+            Req::id(&c.w.conversation).json(json!({"send_at": in_an_hour(), "message": {"type": "text", "text": "luego"}}))
+        }),
+        route("GET", "/api/v1/conversations/{id}/scheduled", Need::Inbox, Scope::Conversation, |c| {
+            Req::id(&c.w.conversation)
+        }),
+        route("GET", "/api/v1/scheduled", Need::Inbox, Scope::None, |_| Req::none()),
+        route("PATCH", "/api/v1/scheduled/{id}", Need::Admin, Scope::Conversation, |c| {
+            Req::id(&c.w.scheduled).json(json!({"text": "otro texto"}))
+        }),
+        route("DELETE", "/api/v1/scheduled/{id}", Need::Admin, Scope::Conversation, |c| {
+            Req::id(&c.w.spare_scheduled[c.caller as usize])
+        }),
     ]
+}
+
+/// A time to schedule for: an hour from now, RFC 3339.
+fn in_an_hour() -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats")
 }
 
 /// A word every customer wrote, for the search route.
@@ -358,6 +380,10 @@ struct WorldIds {
     quick_reply: String,
     /// One quick reply per caller, for the deletes.
     spare_quick_replies: Vec<String>,
+    /// A scheduled message of the conversation, by the account's administrator.
+    scheduled: String,
+    /// One more per caller, for the cancels.
+    spare_scheduled: Vec<String>,
     /// What a caller who may not see the conversation must never read: its ids, its messages' and
     /// file's and contact's ids, the customer's identifiers.
     conversation_secrets: Vec<String>,
@@ -466,7 +492,13 @@ async fn world(
         json!({"first_name": "Cliente", "phone_primary": "+52 55 3333 4444", "conversation_id": conversation_id}),
     )
     .await;
+    let mut scheduled = vec![];
+    for _ in 0..=CALLERS.len() {
+        let body = json!({"send_at": in_an_hour(), "message": {"type": "text", "text": "más tarde"}});
+        scheduled.push(id(&created(app, admin, &format!("/api/v1/conversations/{conversation_id}/scheduled"), body).await));
+    }
     let mut conversation_secrets = vec![conversation_id.clone(), id(&contact), id(&file["attachment"])];
+    conversation_secrets.extend(scheduled.iter().cloned());
     conversation_secrets.extend(msgs.iter().map(id));
     for key in ["external_id", "wa_id", "user_id"] {
         if let Some(s) = conversation["handle"][key].as_str() {
@@ -483,6 +515,8 @@ async fn world(
         user: own.user.clone(),
         quick_reply: own.quick_reply.clone(),
         spare_quick_replies: own.spares.clone(),
+        scheduled: scheduled[0].clone(),
+        spare_scheduled: scheduled[1..].to_vec(),
         conversation_secrets,
     }
 }

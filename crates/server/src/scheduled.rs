@@ -130,7 +130,7 @@ pub struct ScheduledFailure {
     pub message: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema, Clone, Debug)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ScheduledView {
     pub id: ScheduledId,
     pub conversation_id: ConversationId,
@@ -150,7 +150,8 @@ pub struct ScheduledView {
 }
 
 pub fn content_of(r: &ScheduledRecord) -> ApiResult<ScheduledContent> {
-    serde_json::from_value(r.request.clone()).map_err(|e| ApiError::Internal(anyhow::anyhow!("scheduled {}: {e}", r.id)))
+    serde_json::from_value(r.request.clone())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("scheduled {}: {e}", r.id)))
 }
 
 pub fn view(r: ScheduledRecord) -> ApiResult<ScheduledView> {
@@ -273,7 +274,12 @@ fn not_editable(status: ScheduledStatus) -> ApiError {
 }
 
 /// Changes the text (or caption) and/or the time of a schedule still waiting (`409` once claimed).
-pub async fn edit(state: &AppState, me: &CurrentUser, id: ScheduledId, patch: ScheduledPatch) -> ApiResult<ScheduledRecord> {
+pub async fn edit(
+    state: &AppState,
+    me: &CurrentUser,
+    id: ScheduledId,
+    patch: ScheduledPatch,
+) -> ApiResult<ScheduledRecord> {
     let r = manageable(state, me, id).await?;
     if !r.status.editable() {
         return Err(not_editable(r.status));

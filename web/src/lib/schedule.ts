@@ -24,7 +24,7 @@ export function localInputValue(d: Date): string {
 export function parseLocalInput(value: string): Date | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
   if (!m) return null;
-  const [y, mo, d, h, mi] = m.slice(1).map(Number);
+  const [y, mo, d, h, mi] = m.slice(1, 6).map(Number) as [number, number, number, number, number];
   const at = new Date(y, mo - 1, d, h, mi, 0, 0);
   return at.getMonth() === mo - 1 && at.getDate() === d ? at : null;
 }

@@ -50,6 +50,11 @@ export class ScheduledStore {
     if (list) this.byConversation[conversationId] = list.filter((x) => x.id !== id);
   }
 
+  /** After a reconnect or a `resync`: nothing is replayed, so the shown lists are reloaded. */
+  resync(): void {
+    for (const id of Object.keys(this.byConversation)) void this.load(id).catch(() => {});
+  }
+
   handleEvent(event: RealtimeEvent): void {
     switch (event.type) {
       case 'scheduled.created':

@@ -60,15 +60,19 @@ async fn settle(state: &AppState, r: &ScheduledRecord) -> Result<(), StoreError>
             state.store.scheduled_sent(r.id, message, state.now_ms()).await?;
             state.outbox_wakeup.notify_one();
             if let Some(stored) = state.store.channel_by_id(r.channel_id).await? {
-                Applier { state }.publish_message(&stored.channel, message, r.conversation_id, "message.created").await?;
+                Applier { state }
+                    .publish_message(&stored.channel, message, r.conversation_id, "message.created")
+                    .await?;
             }
-            let after = state.store.get_scheduled(r.account_id, &domain::permissions::ConversationScope::All, r.id).await?;
+            let after =
+                state.store.get_scheduled(r.account_id, &domain::permissions::ConversationScope::All, r.id).await?;
             crate::scheduled::announce(state, &after, "scheduled.updated").await?;
         }
         Err(Refused { code, reason }) => {
             tracing::info!(scheduled = %r.id, code = %code, "scheduled send refused at its time");
             state.store.scheduled_failed(r.id, &code, &reason, state.now_ms()).await?;
-            let after = state.store.get_scheduled(r.account_id, &domain::permissions::ConversationScope::All, r.id).await?;
+            let after =
+                state.store.get_scheduled(r.account_id, &domain::permissions::ConversationScope::All, r.id).await?;
             tell_failed(state, &after).await?;
         }
     }
@@ -136,9 +140,9 @@ impl From<StoreError> for Refused {
 
 /// Sends a claimed schedule as its author would now.
 async fn send(state: &AppState, r: &ScheduledRecord) -> Result<MessageId, Refused> {
-    let channel = state.store.channel_by_id(r.channel_id).await?;
-    if !channel.is_some_and(|c| c.channel.enabled) {
-        return Err(Refused::new("channel_disabled", "the channel is disabled"));
+    match state.store.channel_by_id(r.channel_id).await? {
+        Some(stored) if stored.channel.enabled => {}
+        _ => return Err(Refused::new("channel_disabled", "the channel is disabled")),
     }
     let user = match state.store.get_user(r.account_id, r.author.0).await {
         Ok(u) if u.active => u,

@@ -341,7 +341,8 @@ fn routes() -> Vec<Route> {
         // Scheduled sends ("Enviar más tarde"): visible like their conversation; changed by their
         // author or an administrator (the world's schedules are its administrator's).
         route("POST", "/api/v1/conversations/{id}/scheduled", Need::All(&[SendMessages]), Scope::Conversation, |c| {
-            Req::id(&c.w.conversation).json(json!({"send_at": in_an_hour(), "message": {"type": "text", "text": "luego"}}))
+            Req::id(&c.w.conversation)
+                .json(json!({"send_at": in_an_hour(), "message": {"type": "text", "text": "luego"}}))
         }),
         route("GET", "/api/v1/conversations/{id}/scheduled", Need::Inbox, Scope::Conversation, |c| {
             Req::id(&c.w.conversation)
@@ -495,7 +496,8 @@ async fn world(
     let mut scheduled = vec![];
     for _ in 0..=CALLERS.len() {
         let body = json!({"send_at": in_an_hour(), "message": {"type": "text", "text": "más tarde"}});
-        scheduled.push(id(&created(app, admin, &format!("/api/v1/conversations/{conversation_id}/scheduled"), body).await));
+        scheduled
+            .push(id(&created(app, admin, &format!("/api/v1/conversations/{conversation_id}/scheduled"), body).await));
     }
     let mut conversation_secrets = vec![conversation_id.clone(), id(&contact), id(&file["attachment"])];
     conversation_secrets.extend(scheduled.iter().cloned());

@@ -21,6 +21,7 @@ on_both_stores!(
     a_text_whose_window_closed_by_its_time_is_not_sent_and_says_why,
     a_template_scheduled_after_the_window_closes_is_sent,
     an_attachment_is_sent_at_its_time,
+    a_waiting_schedules_file_outlives_the_upload_retention,
     schedules_are_visible_like_their_conversation_and_changed_by_their_author,
     the_time_and_the_window_are_checked_when_scheduling,
     a_deactivated_authors_schedule_is_not_sent,
@@ -73,7 +74,8 @@ async fn wait_status(app: &TestApp, account: &str, id: &Value, status: Scheduled
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("schedule {id} never became {status:?}");
+    let r = app.state.store.get_scheduled(account, &ConversationScope::All, id).await.unwrap();
+    panic!("schedule {id} never became {status:?}: it is {:?} ({:?})", r.status, r.failure);
 }
 
 fn sends(app: &TestApp) -> usize {
@@ -256,6 +258,36 @@ async fn an_attachment_is_sent_at_its_time(app: TestApp) {
     let sent = &app.sim.sent_messages()[0];
     assert_eq!(sent.kind, "image");
     assert_eq!(sent.body["image"]["caption"], "Catálogo nuevo");
+}
+
+async fn a_waiting_schedules_file_outlives_the_upload_retention(app: TestApp) {
+    use reqwest::multipart::{Form, Part};
+    app.sim.set_status_policy(StatusPolicy::immediate());
+    let acct = app.full_account().await;
+    let token = acct.admin_token.as_str();
+    let conversation = whatsapp_conversation(&app, token).await;
+    let form = Form::new().part("file", Part::bytes(simulator::samples::png()).file_name("foto.png"));
+    let res = app.http.post(app.url("/api/v1/uploads")).bearer_auth(token).multipart(form).send().await.unwrap();
+    let upload = res.json::<Value>().await.unwrap()["id"].clone();
+    let retention = app.state.config.upload_retention;
+    let s = schedule(
+        &app,
+        token,
+        &conversation,
+        at(&app, retention + 36 * HOUR),
+        json!({"type": "attachment", "upload_id": upload}),
+    )
+    .await;
+    advance(&app, retention + 24 * HOUR);
+    let swept = server::retention::sweep_once(&app.state).await.unwrap();
+    assert_eq!(swept.uploads, 0, "the file a waiting schedule will send is kept");
+    // The customer wrote again meanwhile, so the window is open at its time.
+    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, CUSTOMER).unwrap().text("¿Y la foto?").await.unwrap();
+    app.settle().await;
+    advance(&app, 12 * HOUR + Duration::from_secs(1));
+    let sent = wait_status(&app, &acct.account_id, &s["id"], ScheduledStatus::Sent).await;
+    let m = app.verdict(token, &conversation, &sent.message_id.unwrap().to_string()).await;
+    assert_eq!(m["status"], "read", "{m}");
 }
 
 async fn schedules_are_visible_like_their_conversation_and_changed_by_their_author(app: TestApp) {

@@ -3,7 +3,16 @@
 // then) is tested against the API with the server's test clock (crates/server/tests/api/
 // scheduled_sends.rs): the demo server's clock cannot be moved from a browser.
 import { describe, test } from 'node:test';
-import { browserTest, composer, env, login, openConversation, uniquePhone, whatsappCustomerWrites } from './harness.mjs';
+import {
+  browserTest,
+  composer,
+  env,
+  login,
+  openConversation,
+  screenshot,
+  uniquePhone,
+  whatsappCustomerWrites,
+} from './harness.mjs';
 import { assert, hidden, poll, visible } from './expect.mjs';
 
 export default () =>
@@ -33,6 +42,7 @@ export default () =>
       await page.getByRole('dialog', { name: 'Enviar más tarde' }).getByRole('button', { name: 'En 1 hora' }).click();
       const second = list.getByRole('listitem').filter({ hasText: 'Otro recordatorio' });
       await visible(second, 'the second one is listed too');
+      await screenshot(page, 'scheduled');
 
       await first.getByRole('button', { name: 'Editar' }).click();
       const text = list.getByRole('textbox', { name: 'Texto del mensaje programado' });

@@ -20,6 +20,7 @@ on_both_stores!(
     an_edited_schedule_sends_its_new_text_and_a_cancelled_one_never_goes,
     a_text_whose_window_closed_by_its_time_is_not_sent_and_says_why,
     a_template_scheduled_after_the_window_closes_is_sent,
+    on_messenger_a_schedule_goes_as_a_human_agent_reply_and_not_after_seven_days,
     an_attachment_is_sent_at_its_time,
     a_waiting_schedules_file_outlives_the_upload_retention,
     schedules_are_visible_like_their_conversation_and_changed_by_their_author,
@@ -226,6 +227,37 @@ async fn a_template_scheduled_after_the_window_closes_is_sent(app: TestApp) {
     let m = app.verdict(token, &conversation, &sent.message_id.unwrap().to_string()).await;
     assert_eq!(m["status"], "read", "{m}");
     assert_eq!(app.sim.sent_messages()[0].kind, "template");
+}
+
+async fn on_messenger_a_schedule_goes_as_a_human_agent_reply_and_not_after_seven_days(app: TestApp) {
+    app.sim.set_status_policy(StatusPolicy::immediate());
+    let acct = app.full_account().await;
+    let token = acct.admin_token.as_str();
+    app.connect_demo_channels(token).await;
+    app.sim.messenger_customer(demo::PAGE_ID).unwrap().text("Hola").await.unwrap();
+    app.settle().await;
+    let page = app.get_json(token, "/api/v1/conversations?channel=messenger").await;
+    let conversation = page["items"][0]["id"].as_str().unwrap().to_string();
+    let day = 24 * HOUR;
+    let within =
+        schedule(&app, token, &conversation, at(&app, 3 * day), json!({"type": "text", "text": "¿Sigues interesado?"}))
+            .await;
+    let after =
+        schedule(&app, token, &conversation, at(&app, 8 * day), json!({"type": "text", "text": "Demasiado tarde"}))
+            .await;
+    // Three days on, past 24 h but within 7 days: sent with the HUMAN_AGENT tag, decided then.
+    advance(&app, 3 * day + Duration::from_secs(1));
+    let sent = wait_status(&app, &acct.account_id, &within["id"], ScheduledStatus::Sent).await;
+    let m = app.verdict(token, &conversation, &sent.message_id.unwrap().to_string()).await;
+    assert_eq!(m["status"], "read", "{m}");
+    let body = &app.sim.sent_messages()[0].body;
+    assert_eq!(body["messaging_type"], "MESSAGE_TAG", "{body}");
+    assert_eq!(body["tag"], "HUMAN_AGENT", "{body}");
+    // Eight days on, nothing can be sent until the customer writes again.
+    advance(&app, 5 * day);
+    let failed = wait_status(&app, &acct.account_id, &after["id"], ScheduledStatus::Failed).await;
+    assert_eq!(failed.failure.as_ref().map(|f| f.0.as_str()), Some("window_expired"));
+    assert_eq!(app.sim.sent_messages().len(), 1);
 }
 
 async fn an_attachment_is_sent_at_its_time(app: TestApp) {

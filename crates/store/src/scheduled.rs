@@ -232,6 +232,16 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a claimed schedule back, unsent, to be claimed again (a passing failure before anything
+    /// was queued).
+    pub async fn release_scheduled(&self, id: ScheduledId, now_ms: i64) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query(
+            "UPDATE scheduled_messages SET status = $2, claimed_until = NULL, updated_at = $3 WHERE id = $1 AND status = $4")
+            .bind(id.to_string()).bind(ScheduledStatus::Scheduled.as_str()).bind(now_ms).bind(ScheduledStatus::Sending.as_str())
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// A claimed schedule was refused at its time: it ends `failed` with the reason.
     pub async fn scheduled_failed(&self, id: ScheduledId, code: &str, reason: &str, now_ms: i64) -> StoreResult<()> {
         on_writer!(self, p => sqlx::query(

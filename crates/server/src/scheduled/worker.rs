@@ -44,17 +44,21 @@ pub async fn send_due(state: &AppState) -> Result<usize, StoreError> {
         tell_failed(state, &r).await?;
     }
     let due = state.store.claim_scheduled(state.now_ms(), LEASE_MS, 16).await?;
-    let n = due.len();
+    let mut settled = 0;
     for r in due {
         // One schedule's bookkeeping failing must not strand the rest as "sending".
-        if let Err(e) = settle(state, &r).await {
-            tracing::warn!(scheduled = %r.id, error = %e, "scheduled: could not record the outcome");
+        match settle(state, &r).await {
+            Ok(true) => settled += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(scheduled = %r.id, error = %e, "scheduled: could not record the outcome"),
         }
     }
-    Ok(n)
+    // Released ones are not counted: the loop then waits before claiming them again.
+    Ok(settled)
 }
 
-async fn settle(state: &AppState, r: &ScheduledRecord) -> Result<(), StoreError> {
+/// Sends one claimed schedule and records the outcome; `false` when it was released for a later try.
+async fn settle(state: &AppState, r: &ScheduledRecord) -> Result<bool, StoreError> {
     match send(state, r).await {
         Ok(message) => {
             state.store.scheduled_sent(r.id, message, state.now_ms()).await?;
@@ -68,7 +72,14 @@ async fn settle(state: &AppState, r: &ScheduledRecord) -> Result<(), StoreError>
                 state.store.get_scheduled(r.account_id, &domain::permissions::ConversationScope::All, r.id).await?;
             crate::scheduled::announce(state, &after, "scheduled.updated").await?;
         }
-        Err(Refused { code, reason }) => {
+        Err(Refused { transient: true, reason, .. }) => {
+            // The database did not answer: nothing was queued (a send stores its message last, in one
+            // transaction), so it waits for the next round rather than failing for good.
+            tracing::warn!(scheduled = %r.id, %reason, "scheduled send postponed");
+            state.store.release_scheduled(r.id, state.now_ms()).await?;
+            return Ok(false);
+        }
+        Err(Refused { code, reason, .. }) => {
             tracing::info!(scheduled = %r.id, code = %code, "scheduled send refused at its time");
             state.store.scheduled_failed(r.id, &code, &reason, state.now_ms()).await?;
             let after =
@@ -76,7 +87,7 @@ async fn settle(state: &AppState, r: &ScheduledRecord) -> Result<(), StoreError>
             tell_failed(state, &after).await?;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Everyone who sees the conversation sees it fail; its author is told on their own socket too,
@@ -97,11 +108,13 @@ async fn tell_failed(state: &AppState, r: &ScheduledRecord) -> Result<(), StoreE
 struct Refused {
     code: String,
     reason: String,
+    /// The store was unreachable: try again later instead of failing it.
+    transient: bool,
 }
 
 impl Refused {
     fn new(code: &str, reason: impl Into<String>) -> Self {
-        Refused { code: code.into(), reason: reason.into() }
+        Refused { code: code.into(), reason: reason.into(), transient: false }
     }
 }
 
@@ -119,6 +132,9 @@ impl From<ApiError> for Refused {
             ApiError::PlanRequired(_) => "plan_required",
             // The author no longer sees the conversation (reassigned, channel taken away).
             ApiError::NotFound => "conversation_not_visible",
+            ApiError::Unavailable => {
+                return Refused { transient: true, ..Refused::new("unavailable", "the database did not answer") }
+            }
             other => {
                 tracing::warn!(error = %other, "scheduled send failed");
                 return Refused::new("internal_error", "the server could not send it; schedule it again");
@@ -128,7 +144,7 @@ impl From<ApiError> for Refused {
             ApiError::NotFound => "its author can no longer see this conversation".to_string(),
             other => other.to_string(),
         };
-        Refused { code: code.to_string(), reason }
+        Refused::new(code, reason)
     }
 }
 

@@ -58,4 +58,5 @@ id_type!(
     LabelId,
     NoteId,
     MentionId,
+    ScheduledId,
 );

@@ -21,6 +21,7 @@ pub mod personalize;
 pub mod phone;
 pub mod pricing;
 pub mod reactions;
+pub mod scheduled;
 pub mod search;
 pub mod template;
 pub mod time_util;

@@ -19,6 +19,7 @@ pub mod quick_replies;
 pub mod rate_card;
 pub mod refusal_budget;
 pub mod roles;
+pub mod scheduled;
 pub mod templates;
 pub mod uploads;
 pub mod users;
@@ -47,4 +48,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(rate_card::router())
         .merge(templates::router())
         .merge(audit_log::router())
+        .merge(scheduled::router())
 }

@@ -23,6 +23,7 @@ pub mod outbound;
 pub mod provisioning;
 pub mod realtime;
 pub mod retention;
+pub mod scheduled;
 pub mod startup;
 pub mod state;
 pub mod supervisor;

@@ -7,8 +7,8 @@
 //!   redelivering long before, so the message they wait for will not come;
 //! - processed or failed webhook deliveries, and unrouted events, older than
 //!   `INBOX_JOURNAL_RETENTION_DAYS` (pending ones are never touched);
-//! - uploads older than `INBOX_UPLOAD_RETENTION_DAYS` that no message and no quick reply uses: the
-//!   row, then the file (a file whose deletion fails is only leaked, never referenced).
+//! - uploads older than `INBOX_UPLOAD_RETENTION_DAYS` that no message, no quick reply and no waiting
+//!   scheduled send uses: the row, then the file (a file whose deletion fails is only leaked, never referenced).
 
 use crate::state::AppState;
 use std::time::Duration;

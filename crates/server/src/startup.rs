@@ -111,6 +111,7 @@ impl Application {
             supervised!("profile_fetch", crate::inbound::profile_fetch::run),
             supervised!("outbox", crate::outbound::worker::run),
             supervised!("retention", crate::retention::run),
+            supervised!("scheduled", crate::scheduled::worker::run),
         ];
         // The peer address is what login throttling counts by.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();

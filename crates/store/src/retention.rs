@@ -28,7 +28,7 @@ impl Store {
     }
 
     /// Deletes uploads created before `before_ms` that nothing uses — no quick reply names them and
-    /// no message attachment holds their file — and returns their storage keys, whose files the
+    /// no message attachment holds their file, no waiting scheduled send will use them — and returns their storage keys, whose files the
     /// caller deletes (after the rows, so no row ever names a missing file).
     pub async fn prune_orphan_uploads(&self, before_ms: i64, limit: i64) -> StoreResult<Vec<String>> {
         let keys = in_transaction!(self, tx => {
@@ -36,6 +36,7 @@ impl Store {
                 "SELECT u.id, u.storage_key FROM uploads u WHERE u.created_at < $1 \
                    AND NOT EXISTS (SELECT 1 FROM quick_replies q WHERE q.upload_id = u.id) \
                    AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.storage_key = u.storage_key) \
+                   AND NOT EXISTS (SELECT 1 FROM scheduled_messages s WHERE s.upload_id = u.id AND s.status IN ('scheduled', 'sending')) \
                  ORDER BY u.created_at LIMIT $2")
                 .bind(before_ms).bind(limit).fetch_all(&mut *tx).await?;
             let mut keys = Vec::with_capacity(rows.len());

@@ -487,6 +487,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation's scheduled messages still pending or failed (not sent, not cancelled). */
+        get: operations["list_conversation_scheduled"];
+        put?: never;
+        /**
+         * Schedule a message (text, attachment or template) for later. Refused now (`422`) only what can
+         *     never succeed: `send_at_in_past`, `send_at_too_far` (over 30 days), content the channel does not
+         *     take, and a free-form message while the window is closed (`window_closed`/`window_expired`: it
+         *     reopens only if the customer writes; schedule a template instead). Everything is checked again
+         *     at its time.
+         */
+        post: operations["schedule_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/labels": {
         parameters: {
             query?: never;
@@ -769,6 +793,47 @@ export interface paths {
          *     sockets adopt the new permissions at once.
          */
         patch: operations["update_role"];
+        trace?: never;
+    };
+    "/api/v1/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's scheduled messages still pending or failed; an administrator gets everyone's. */
+        get: operations["list_scheduled"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scheduled/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a scheduled message (or dismiss a failed one). Its author or an administrator only;
+         *     `409 scheduled_not_cancellable` once it is being sent or sent.
+         */
+        delete: operations["cancel_scheduled"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a waiting scheduled message's text (a file's caption) and/or time. Its author or an
+         *     administrator only; `409 scheduled_not_editable` once it is being sent, sent, failed or cancelled.
+         */
+        patch: operations["edit_scheduled"];
         trace?: never;
     };
     "/api/v1/uploads": {
@@ -1633,6 +1698,74 @@ export interface components {
              * @description The row as a spreadsheet numbers it: 1 is the header, 2 the first contact.
              */
             row: number;
+        };
+        /** @description The body of `POST /api/v1/conversations/{id}/scheduled`. */
+        ScheduleRequest: {
+            message: components["schemas"]["ScheduledContent"];
+            /**
+             * Format: date-time
+             * @description When to send it (RFC 3339): after now, at most 30 days ahead.
+             */
+            send_at: string;
+        };
+        /** @description What a scheduled send sends: the kinds of `POST …/messages` that make sense later. */
+        ScheduledContent: {
+            text: string;
+            /** @enum {string} */
+            type: "text";
+        } | {
+            caption?: string | null;
+            /** @enum {string} */
+            type: "attachment";
+            upload_id: components["schemas"]["UploadId"];
+        } | {
+            parameters?: components["schemas"]["TemplateParameters"];
+            template: components["schemas"]["ScheduledTemplate"];
+            /** @enum {string} */
+            type: "template";
+        };
+        ScheduledFailure: {
+            /** @description The send refusal's stable code (`window_closed`, `window_expired`, `author_inactive`, …). */
+            code: string;
+            message: string;
+        };
+        /** Format: uuid */
+        ScheduledId: string;
+        ScheduledList: {
+            /** @description Soonest first. */
+            items: components["schemas"]["ScheduledView"][];
+        };
+        /** @description The body of `PATCH /api/v1/scheduled/{id}`: what to change while it still waits. */
+        ScheduledPatch: {
+            /** Format: date-time */
+            send_at?: string | null;
+            /** @description The new text of a text, or the new caption of a file (empty: none). */
+            text?: string | null;
+        };
+        /**
+         * @description Where a scheduled message is in its life.
+         * @enum {string}
+         */
+        ScheduledStatus: "scheduled" | "sending" | "sent" | "cancelled" | "failed";
+        ScheduledTemplate: {
+            /** @description Meta's language code, e.g. `es_MX`. */
+            language: string;
+            name: string;
+        };
+        ScheduledView: {
+            author: components["schemas"]["UserRef"];
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            failure?: null | components["schemas"]["ScheduledFailure"];
+            id: components["schemas"]["ScheduledId"];
+            message: components["schemas"]["ScheduledContent"];
+            message_id?: null | components["schemas"]["MessageId"];
+            /** Format: date-time */
+            send_at: string;
+            status: components["schemas"]["ScheduledStatus"];
+            /** Format: date-time */
+            updated_at: string;
         };
         SearchHitView: {
             conversation: components["schemas"]["ConversationView"];
@@ -3314,6 +3447,84 @@ export interface operations {
             };
         };
     };
+    list_conversation_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    schedule_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ConversationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_labels: {
         parameters: {
             query?: never;
@@ -4078,6 +4289,125 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoleView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledList"];
+                };
+            };
+        };
+    };
+    cancel_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ScheduledId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    edit_scheduled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["ScheduledId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduledPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledView"];
                 };
             };
             403: {

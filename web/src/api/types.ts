@@ -18,6 +18,8 @@ export type Note = Schemas['NoteView'];
 export type Mention = Schemas['MentionView'];
 export type MentionPage = Schemas['MentionPage'];
 export type UserRef = Schemas['UserRef'];
+export type Scheduled = Schemas['ScheduledView'];
+export type ScheduledContent = Schemas['ScheduledContent'];
 
 export type ChannelKind = 'whatsapp_cloud' | 'whatsapp_business_app' | 'messenger' | 'instagram';
 
@@ -38,4 +40,5 @@ export type RealtimeEvent =
   | { type: 'note.created' | 'note.updated'; data: Note; seq: number }
   | { type: 'note.deleted'; data: { id: string; conversation_id: string }; seq: number }
   | { type: 'mention.created'; data: Mention; seq: number }
-  | { type: 'mention.read'; data: { id: string | null }; seq: number };
+  | { type: 'mention.read'; data: { id: string | null }; seq: number }
+  | { type: 'scheduled.created' | 'scheduled.updated' | 'scheduled.failed'; data: Scheduled; seq: number };

@@ -5,6 +5,7 @@
 //! kind is the view the API shows for the same thing (see `crate::views`).
 
 use crate::auth::CurrentUser;
+use crate::scheduled::ScheduledView;
 use crate::views::contact::ContactView;
 use crate::views::conversation::{conversation_view, AssignmentChange, ConversationView};
 use crate::views::label::LabelView;
@@ -55,6 +56,15 @@ pub enum Payload {
     /// To the user whose mention (or, with `id: null`, all of whose mentions) was read.
     #[serde(rename = "mention.read")]
     MentionRead { id: Option<MentionId> },
+    /// A message scheduled for later ("Enviar más tarde").
+    #[serde(rename = "scheduled.created")]
+    ScheduledCreated(Box<ScheduledView>),
+    /// Edited, cancelled, sent or failed: its `status` says which.
+    #[serde(rename = "scheduled.updated")]
+    ScheduledUpdated(Box<ScheduledView>),
+    /// To its author only: a schedule was not sent, and why.
+    #[serde(rename = "scheduled.failed")]
+    ScheduledFailed(Box<ScheduledView>),
 }
 
 /// An event and who receives it, within its account.

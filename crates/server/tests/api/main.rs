@@ -26,6 +26,7 @@ mod quick_replies;
 mod realtime;
 mod resources;
 mod retention;
+mod scheduled_sends;
 mod search;
 mod templates;
 mod tenancy;

@@ -405,7 +405,30 @@ fn routes() -> Vec<Route> {
                 Req::id(&c.w.contact).json(json!({"other_id": c.w.spare_contacts[c.caller as usize]}))
             })
         },
+        // Scheduled sends ("Enviar más tarde"): visible like their conversation; changed by their
+        // author or an administrator (the world's schedules are its administrator's).
+        route("POST", "/api/v1/conversations/{id}/scheduled", Need::All(&[SendMessages]), Scope::Conversation, |c| {
+            Req::id(&c.w.conversation)
+                .json(json!({"send_at": in_an_hour(), "message": {"type": "text", "text": "luego"}}))
+        }),
+        route("GET", "/api/v1/conversations/{id}/scheduled", Need::Inbox, Scope::Conversation, |c| {
+            Req::id(&c.w.conversation)
+        }),
+        route("GET", "/api/v1/scheduled", Need::Inbox, Scope::None, |_| Req::none()),
+        route("PATCH", "/api/v1/scheduled/{id}", Need::Admin, Scope::Conversation, |c| {
+            Req::id(&c.w.scheduled).json(json!({"text": "otro texto"}))
+        }),
+        route("DELETE", "/api/v1/scheduled/{id}", Need::Admin, Scope::Conversation, |c| {
+            Req::id(&c.w.spare_scheduled[c.caller as usize])
+        }),
     ]
+}
+
+/// A time to schedule for: an hour from now, RFC 3339.
+fn in_an_hour() -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formats")
 }
 
 /// A word every customer wrote, for the search route.
@@ -437,6 +460,10 @@ struct WorldIds {
     spare_contacts: Vec<String>,
     /// A note of the conversation by the account's administrator.
     note: String,
+    /// A scheduled message of the conversation, by the account's administrator.
+    scheduled: String,
+    /// One more per caller, for the cancels.
+    spare_scheduled: Vec<String>,
     /// What a caller who may not see the conversation must never read: its ids, its messages' and
     /// file's and contact's ids, the customer's identifiers.
     conversation_secrets: Vec<String>,
@@ -618,7 +645,14 @@ async fn world(
     )
     .await;
     let note = note(app, admin, &conversation_id, None).await;
+    let mut scheduled = vec![];
+    for _ in 0..=CALLERS.len() {
+        let body = json!({"send_at": in_an_hour(), "message": {"type": "text", "text": "más tarde"}});
+        scheduled
+            .push(id(&created(app, admin, &format!("/api/v1/conversations/{conversation_id}/scheduled"), body).await));
+    }
     let mut conversation_secrets = vec![conversation_id.clone(), id(&contact), id(&file["attachment"])];
+    conversation_secrets.extend(scheduled.iter().cloned());
     conversation_secrets.extend(msgs.iter().map(id));
     for key in ["external_id", "wa_id", "user_id"] {
         if let Some(s) = conversation["handle"][key].as_str() {
@@ -643,6 +677,8 @@ async fn world(
         spare_fields: own.extras.spare_fields.clone(),
         spare_contacts: own.extras.spare_contacts.clone(),
         note,
+        scheduled: scheduled[0].clone(),
+        spare_scheduled: scheduled[1..].to_vec(),
         conversation_secrets,
     }
 }

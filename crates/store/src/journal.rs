@@ -80,6 +80,20 @@ impl Store {
         Ok(())
     }
 
+    /// Marks deliveries processed, several in one statement (one commit for a worker's whole batch).
+    pub async fn finish_webhooks(&self, ids: &[String], now_ms: i64) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut q = SqlBuilder::new(
+            "UPDATE webhook_events SET status = 'processed', note = NULL, claimed_until = NULL, processed_at = ",
+        );
+        q.bind_int(now_ms).push(" WHERE ");
+        q.in_list("id", ids.iter().cloned());
+        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     pub async fn finish_webhook(
         &self,
         id: &str,

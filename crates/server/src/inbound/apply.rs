@@ -222,8 +222,14 @@ impl Applier<'_> {
                 if new_conversation {
                     self.conversation_created(channel, conversation_id).await?;
                 }
-                publish::message(self.state, channel.account_id, message_id, conversation_id, Change::Created).await?;
-                publish::conversation(self.state, channel.account_id, conversation_id, Change::Updated).await?;
+                publish::message_and_conversation(
+                    self.state,
+                    channel.account_id,
+                    message_id,
+                    conversation_id,
+                    Change::Created,
+                )
+                .await?;
                 Ok((message_id, conversation_id, true))
             }
             IngestOutcome::Duplicate { message_id, conversation_id } => Ok((message_id, conversation_id, false)),
@@ -265,8 +271,7 @@ impl Applier<'_> {
             "source": "meta_error_131050", "detail": null, "at": rfc3339(at)}});
         let id =
             self.state.store.insert_system_notice(channel.account_id, channel.id, conversation, &notice, at).await?;
-        publish::message(self.state, channel.account_id, id, conversation, Change::Created).await?;
-        publish::conversation(self.state, channel.account_id, conversation, Change::Updated).await
+        publish::message_and_conversation(self.state, channel.account_id, id, conversation, Change::Created).await
     }
 
     /// `calls`: one notice per call id, showing the latest step seen (a `terminate` updates the notice a
@@ -304,8 +309,14 @@ impl Applier<'_> {
                 .revise_call_notice(message, &json!({"system": content}), rank, anchor, self.state.now_ms())
                 .await?;
             if changed {
-                publish::message(self.state, channel.account_id, message, conversation, Change::Updated).await?;
-                publish::conversation(self.state, channel.account_id, conversation, Change::Updated).await?;
+                publish::message_and_conversation(
+                    self.state,
+                    channel.account_id,
+                    message,
+                    conversation,
+                    Change::Updated,
+                )
+                .await?;
             }
         }
         Ok(())
@@ -354,11 +365,21 @@ impl Applier<'_> {
                     self.state.profile_wakeup.notify_one();
                 }
             }
-            publish::message(self.state, channel.account_id, message_id, conversation_id, Change::Created).await?;
-            if from_customer && channel.kind.is_whatsapp() {
+            let shares_number = from_customer && channel.kind.is_whatsapp() && own_number_share(&m.content).is_some();
+            if shares_number {
+                publish::message(self.state, channel.account_id, message_id, conversation_id, Change::Created).await?;
                 self.own_number_shared(channel, conversation_id, &m.content, to_millis(m.timestamp)).await?;
+                publish::conversation(self.state, channel.account_id, conversation_id, Change::Updated).await?;
+            } else {
+                publish::message_and_conversation(
+                    self.state,
+                    channel.account_id,
+                    message_id,
+                    conversation_id,
+                    Change::Created,
+                )
+                .await?;
             }
-            publish::conversation(self.state, channel.account_id, conversation_id, Change::Updated).await?;
             self.state.media_wakeup.notify_one();
         }
         // Also on a duplicate: a crash may have come between storing the message and applying what waited for it.

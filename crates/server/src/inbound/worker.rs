@@ -53,6 +53,20 @@ pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError>
         })
     };
     let applier = Applier { state };
+    // Marked processed together at the end (one commit for the batch). A crash before that only
+    // means they are applied again, which changes nothing.
+    let mut processed = Vec::with_capacity(n);
+    let outcome = apply_batch(state, &applier, batch, &mut processed).await;
+    state.store.finish_webhooks(&processed, state.now_ms()).await?;
+    outcome.map(|()| n)
+}
+
+async fn apply_batch(
+    state: &AppState,
+    applier: &Applier<'_>,
+    batch: Vec<store::JournalEntry>,
+    processed: &mut Vec<String>,
+) -> Result<(), store::StoreError> {
     for entry in batch {
         let delivery = match meta::parse_delivery(entry.body.as_bytes()) {
             Ok(d) => d,
@@ -83,7 +97,7 @@ pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError>
             }
         }
         match failure {
-            None => state.store.finish_webhook(&entry.id, JournalOutcome::Processed, None, state.now_ms()).await?,
+            None => processed.push(entry.id),
             Some(e) if e.is_unavailable() => return Err(e),
             Some(e) if entry.attempts >= MAX_ATTEMPTS => {
                 tracing::error!(error = %e, id = %entry.id, "webhook delivery failed repeatedly; set aside");
@@ -97,5 +111,5 @@ pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError>
             Some(e) => tracing::warn!(error = %e, id = %entry.id, "webhook delivery failed; will retry"),
         }
     }
-    Ok(n)
+    Ok(())
 }

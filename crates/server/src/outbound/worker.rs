@@ -393,8 +393,14 @@ async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result
         if let Some(external_id) = &m.external_id {
             applier.apply_waiting_for(&stored.channel, external_id).await?;
         }
-        publish::message(state, stored.channel.account_id, item.message_id, m.conversation_id, Change::Updated).await?;
-        publish::conversation(state, stored.channel.account_id, m.conversation_id, Change::Updated).await?;
+        publish::message_and_conversation(
+            state,
+            stored.channel.account_id,
+            item.message_id,
+            m.conversation_id,
+            Change::Updated,
+        )
+        .await?;
     }
     Ok(())
 }

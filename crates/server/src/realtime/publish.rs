@@ -48,3 +48,23 @@ pub async fn conversation(
     });
     Ok(())
 }
+
+/// Publishes a stored message, then its conversation as it now is (`conversation.updated`): the
+/// common case of a new or changed message, reading the conversation once for both.
+pub async fn message_and_conversation(
+    state: &AppState,
+    account: AccountId,
+    message: MessageId,
+    conversation: ConversationId,
+    change: Change,
+) -> Result<(), StoreError> {
+    let record = state.store.get_conversation(account, &ConversationScope::All, conversation).await?;
+    let view = Box::new(message_view(state.store.get_message(account, &ConversationScope::All, message).await?));
+    let payload = match change {
+        Change::Created => Payload::MessageCreated(view),
+        Change::Updated => Payload::MessageUpdated(view),
+    };
+    state.events.publish(Event::to_conversation(&record, payload));
+    state.events.publish(Event::conversation_updated(&record, state.clock.now()));
+    Ok(())
+}

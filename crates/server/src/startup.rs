@@ -70,6 +70,7 @@ impl Application {
             media_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             profile_wakeup: Arc::new(tokio::sync::Notify::new()),
+            hooks_wakeup: Arc::new(tokio::sync::Notify::new()),
             workers: Arc::new(crate::supervisor::WorkerHealth::default()),
         };
         let router = build_router(state.clone());
@@ -107,6 +108,7 @@ impl Application {
             supervised!("profile_fetch", crate::inbound::profile_fetch::run),
             supervised!("outbox", crate::outbound::worker::run),
             supervised!("retention", crate::retention::run),
+            supervised!("webhook_delivery", crate::hooks::worker::run),
         ];
         // The peer address is what login throttling counts by.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();

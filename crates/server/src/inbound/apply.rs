@@ -389,6 +389,9 @@ impl Applier<'_> {
         let now = self.state.now_ms();
         let (contact, created) =
             self.state.store.record_shared_phone(channel.account_id, conversation, &shared, now).await?;
+        let hook =
+            if created { crate::hooks::HookEvent::ContactCreated } else { crate::hooks::HookEvent::ContactUpdated };
+        crate::hooks::emit_contact(self.state, channel.account_id, hook, contact).await?;
         let notice = serde_json::json!({"system": {"type": "phone_shared", "phone": shared.e164, "contact_id": contact, "contact_created": created}});
         let id = self
             .state
@@ -471,8 +474,8 @@ impl Applier<'_> {
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
         let m = self.state.store.get_message(channel.account_id, &ConversationScope::All, message).await?;
         let data = serde_json::to_value(crate::api::messages::message_view(m)).unwrap_or_default();
-        self.state.events.publish(RealtimeEvent::for_conversation(kind, &record, data));
-        Ok(())
+        self.state.events.publish(RealtimeEvent::for_conversation(kind, &record, data.clone()));
+        crate::hooks::emit_named(self.state, channel.account_id, kind, &data).await
     }
 
     /// A conversation the customer just started: everyone who may see it is told, and so is the user
@@ -481,6 +484,7 @@ impl Applier<'_> {
         let record =
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
         self.state.events.publish(RealtimeEvent::conversation("conversation.created", &record, self.state.clock.now()));
+        crate::hooks::emit_conversation(self.state, crate::hooks::HookEvent::ConversationCreated, &record).await?;
         if record.assignee.is_some() {
             let auto = crate::assignment::Assignment { conversation: &record, previous: None, by: None };
             crate::assignment::announce(self.state, auto).await?;

@@ -183,16 +183,22 @@ enum Body {
 struct Req {
     /// What replaces `{id}` in the route's path.
     id: Option<String>,
+    /// What replaces a second path parameter (`{delivery_id}`).
+    sub: Option<String>,
     query: String,
     body: Body,
 }
 
 impl Req {
     fn id(id: &str) -> Self {
-        Req { id: Some(id.to_string()), query: String::new(), body: Body::None }
+        Req { id: Some(id.to_string()), sub: None, query: String::new(), body: Body::None }
     }
     fn none() -> Self {
-        Req { id: None, query: String::new(), body: Body::None }
+        Req { id: None, sub: None, query: String::new(), body: Body::None }
+    }
+    fn sub(mut self, sub: &str) -> Self {
+        self.sub = Some(sub.to_string());
+        self
     }
     fn json(mut self, body: Value) -> Self {
         self.body = Body::Json(body);
@@ -338,6 +344,29 @@ fn routes() -> Vec<Route> {
         route("PATCH", "/api/v1/users/{id}", Need::All(&[ManageUsers]), Scope::Account, |c| {
             Req::id(&c.w.user).json(json!({"available": true}))
         }),
+        // Outgoing webhooks (administrators; account-wide).
+        route("GET", "/api/v1/webhooks", Need::Admin, Scope::None, |_| Req::none()),
+        route("POST", "/api/v1/webhooks", Need::Admin, Scope::None, |c| {
+            Req::none().json(json!({"url": c.f.receiver.url, "events": ["contact.created"]}))
+        }),
+        route("PATCH", "/api/v1/webhooks/{id}", Need::Admin, Scope::Account, |c| {
+            Req::id(&c.f.hook(c).webhook).json(json!({"enabled": true}))
+        }),
+        Route {
+            late: true,
+            ..route("DELETE", "/api/v1/webhooks/{id}", Need::Admin, Scope::Account, |c| Req::id(&c.f.hook(c).webhook))
+        },
+        route("POST", "/api/v1/webhooks/{id}/rotate_secret", Need::Admin, Scope::Account, |c| {
+            Req::id(&c.f.hook(c).webhook)
+        }),
+        route("POST", "/api/v1/webhooks/{id}/test", Need::Admin, Scope::Account, |c| Req::id(&c.f.hook(c).webhook)),
+        route("GET", "/api/v1/webhooks/{id}/deliveries", Need::Admin, Scope::Account, |c| {
+            Req::id(&c.f.hook(c).webhook)
+        }),
+        route("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry", Need::Admin, Scope::Account, |c| {
+            let h = c.f.hook(c);
+            Req::id(&h.webhook).sub(&h.delivery)
+        }),
     ]
 }
 
@@ -374,11 +403,24 @@ struct Fixture {
     open_channel: String,
     /// A Page Meta knows, per caller, for `POST /channels`.
     new_channels: Vec<Value>,
+    /// Each account's webhook, with a delivered ping, by account.
+    hooks: Vec<HookIds>,
+    receiver: crate::outgoing_webhooks::Receiver,
+}
+
+struct HookIds {
+    webhook: String,
+    delivery: String,
 }
 
 impl Fixture {
     fn world(&self, w: World) -> &WorldIds {
         &self.worlds[w as usize]
+    }
+
+    /// The webhook of the account of the cell's resource.
+    fn hook(&self, c: &Cell) -> &HookIds {
+        &self.hooks[c.caller.world(c.target).account()]
     }
 
     fn token(&self, caller: Caller) -> Option<&str> {
@@ -573,10 +615,22 @@ async fn setup(app: &TestApp) -> Fixture {
         world(app, ta, &c2, &conv_open, "+52 55 1111 0002", &own_a).await,
         world(app, tb, &b_wa, &conv_foreign, "+52 55 1111 0003", &own_b).await,
     ];
+    // Last, so that nothing above queues a delivery: each account's webhook, with one delivered ping.
+    let receiver = crate::outgoing_webhooks::Receiver::start().await;
+    let mut hooks = vec![];
+    for token in [ta, tb] {
+        let (hook, _) = crate::outgoing_webhooks::create_webhook(app, token, &receiver.url, &["contact.created"]).await;
+        let webhook = id(&hook);
+        let ping = created(app, token, &format!("/api/v1/webhooks/{webhook}/test"), json!({})).await;
+        let delivery = id(&ping);
+        crate::outgoing_webhooks::delivery_when(app, token, &webhook, &delivery, "delivered").await;
+        hooks.push(HookIds { webhook, delivery });
+    }
     let mut a_secrets = vec![c1, c2.clone(), a.admin_id.clone(), seller_id, narrow_id, id(&narrow_role), id(&app_role)];
+    a_secrets.extend([hooks[0].webhook.clone(), hooks[0].delivery.clone()]);
     a_secrets.extend([own_a.user, own_a.quick_reply]);
     a_secrets.extend(own_a.spares);
-    let mut b_secrets = vec![b_ig, b_wa, b.admin_id.clone()];
+    let mut b_secrets = vec![b_ig, b_wa, b.admin_id.clone(), hooks[1].webhook.clone(), hooks[1].delivery.clone()];
     b_secrets.extend([own_b.user, own_b.quick_reply]);
     b_secrets.extend(own_b.spares);
     Fixture {
@@ -586,6 +640,8 @@ async fn setup(app: &TestApp) -> Fixture {
         account_secrets: vec![a_secrets, b_secrets],
         open_channel: c2,
         new_channels: CALLERS.iter().map(|_| app.channel_body("messenger")).collect(),
+        hooks,
+        receiver,
     }
 }
 
@@ -607,10 +663,13 @@ fn allowed(route: &Route, caller: Caller, world: World) -> bool {
 }
 
 async fn call(app: &TestApp, token: Option<&str>, route: &Route, req: Req) -> (StatusCode, String) {
-    let path = match &req.id {
+    let mut path = match &req.id {
         Some(id) => route.path.replace("{id}", id),
         None => route.path.to_string(),
     };
+    if let Some(sub) = &req.sub {
+        path = path.replace("{delivery_id}", sub);
+    }
     let method = Method::from_bytes(route.method.as_bytes()).unwrap();
     let mut r = app.http.request(method, app.url(&format!("{path}{}", req.query)));
     if let Some(token) = token {

@@ -1,0 +1,134 @@
+//! Queuing events for the account's webhooks. Each function first asks which enabled webhooks want
+//! the event, so an account without webhooks pays one indexed read and builds no payload.
+//!
+//! The rows are written after the change they describe has been committed (in its own transaction,
+//! awaited before the caller answers): a crash in that instant loses the event. See
+//! docs/architecture.md, "Outgoing webhooks".
+
+use crate::state::AppState;
+use domain::ids::{AccountId, ContactId, EventId, MessageId, WebhookId};
+use domain::outgoing_webhook::HookEvent;
+use domain::permissions::ConversationScope;
+use serde::Serialize;
+use serde_json::{json, Value};
+use store::{ConversationRecord, NewDelivery, StoreError};
+
+/// Queues `event` with `data` (a view the API also answers) for every subscribed webhook.
+pub async fn emit<T: Serialize>(
+    state: &AppState,
+    account: AccountId,
+    event: HookEvent,
+    data: &T,
+) -> Result<(), StoreError> {
+    let hooks = state.store.webhooks_for_event(account, event).await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let data = serde_json::to_value(data).unwrap_or_default();
+    queue(state, account, event, &data, hooks.iter().map(|h| h.id)).await?;
+    Ok(())
+}
+
+/// [`emit`] for call sites that still name their realtime event by text (`"message.created"`):
+/// a name that is not a webhook event queues nothing.
+pub async fn emit_named<T: Serialize>(
+    state: &AppState,
+    account: AccountId,
+    name: &str,
+    data: &T,
+) -> Result<(), StoreError> {
+    match HookEvent::parse(name).filter(|e| *e != HookEvent::Ping) {
+        Some(event) => emit(state, account, event, data).await,
+        None => Ok(()),
+    }
+}
+
+/// Queues a message event; the message is read only when some webhook wants it.
+pub async fn emit_message(
+    state: &AppState,
+    account: AccountId,
+    event: HookEvent,
+    message: MessageId,
+) -> Result<(), StoreError> {
+    if state.store.webhooks_for_event(account, event).await?.is_empty() {
+        return Ok(());
+    }
+    let m = state.store.get_message(account, &ConversationScope::All, message).await?;
+    emit(state, account, event, &crate::api::messages::message_view(m)).await
+}
+
+/// Queues a conversation event carrying the conversation as the API shows it now.
+pub async fn emit_conversation(
+    state: &AppState,
+    event: HookEvent,
+    record: &ConversationRecord,
+) -> Result<(), StoreError> {
+    let account = record.account_id;
+    if state.store.webhooks_for_event(account, event).await?.is_empty() {
+        return Ok(());
+    }
+    let view = crate::api::conversations::conversation_view(record.clone(), state.clock.now());
+    emit(state, account, event, &view).await
+}
+
+/// Queues a contact event; the contact is read only when some webhook wants it.
+pub async fn emit_contact(
+    state: &AppState,
+    account: AccountId,
+    event: HookEvent,
+    contact: ContactId,
+) -> Result<(), StoreError> {
+    if state.store.webhooks_for_event(account, event).await?.is_empty() {
+        return Ok(());
+    }
+    let c = state.store.get_contact(account, &ConversationScope::All, contact).await?;
+    emit(state, account, event, &crate::api::contacts::view(c, vec![])).await
+}
+
+/// Queues `event` for each of `contacts` (a CSV import), in one write: the webhooks are looked up once.
+pub async fn emit_contacts(
+    state: &AppState,
+    account: AccountId,
+    event: HookEvent,
+    contacts: &[ContactId],
+) -> Result<(), StoreError> {
+    let hooks = state.store.webhooks_for_event(account, event).await?;
+    if hooks.is_empty() || contacts.is_empty() {
+        return Ok(());
+    }
+    let now = state.now_ms();
+    let mut items = Vec::with_capacity(contacts.len() * hooks.len());
+    for id in contacts {
+        let c = state.store.get_contact(account, &ConversationScope::All, *id).await?;
+        let data = serde_json::to_value(crate::api::contacts::view(c, vec![])).unwrap_or_default();
+        items.extend(hooks.iter().map(|h| delivery(account, event, &data, h.id, now)));
+    }
+    state.store.queue_deliveries(account, &items, now).await?;
+    state.hooks_wakeup.notify_one();
+    Ok(())
+}
+
+/// One event for one webhook, with a new event id: the body exactly as it will be signed and sent.
+fn delivery(account: AccountId, event: HookEvent, data: &Value, webhook_id: WebhookId, now: i64) -> NewDelivery {
+    let created_at =
+        domain::time_util::from_millis(now).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let id = EventId::new();
+    let body = json!({"id": id, "type": event.as_str(), "created_at": created_at, "account_id": account, "data": data});
+    NewDelivery { id, webhook_id, event, body: body.to_string() }
+}
+
+/// Builds one body per webhook (each with its own event id) and queues them together; wakes the
+/// delivery worker. Returns the ids, in the order of `webhooks`.
+pub(crate) async fn queue(
+    state: &AppState,
+    account: AccountId,
+    event: HookEvent,
+    data: &Value,
+    webhooks: impl Iterator<Item = WebhookId>,
+) -> Result<Vec<EventId>, StoreError> {
+    let now = state.now_ms();
+    let items: Vec<NewDelivery> = webhooks.map(|w| delivery(account, event, data, w, now)).collect();
+    state.store.queue_deliveries(account, &items, now).await?;
+    state.hooks_wakeup.notify_one();
+    Ok(items.into_iter().map(|d| d.id).collect())
+}

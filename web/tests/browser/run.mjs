@@ -15,6 +15,7 @@ import live from './live.mjs';
 import admin from './admin.mjs';
 import team from './team.mjs';
 import contacts from './contacts.mjs';
+import webhooks from './webhooks.mjs';
 
 describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   before(startSuite, { timeout: 180_000 });
@@ -30,4 +31,5 @@ describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   admin();
   team();
   contacts();
+  webhooks();
 });

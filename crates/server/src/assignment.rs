@@ -43,13 +43,13 @@ pub async fn announce(state: &AppState, a: Assignment<'_>) -> Result<(), StoreEr
     let message = state.store.get_message(account, &ConversationScope::All, id).await?;
     let view = serde_json::to_value(crate::api::messages::message_view(message)).unwrap_or_default();
     state.events.publish(Event::for_conversation("message.created", record, view.clone()));
-    crate::hooks::emit(state, account, crate::hooks::HookEvent::MessageCreated, &view).await?;
+    crate::hooks::emit(state, account, crate::hooks::HookEvent::MessageCreated, &view).await;
 
     let mut data = change;
     data["conversation"] =
         serde_json::to_value(crate::api::conversations::conversation_view(record.clone(), now)).unwrap_or_default();
     state.events.publish(Event::for_conversation("conversation.assigned", record, data));
-    crate::hooks::emit_conversation(state, crate::hooks::HookEvent::ConversationAssigned, record).await?;
+    crate::hooks::emit_conversation(state, crate::hooks::HookEvent::ConversationAssigned, record).await;
 
     if let Some(previous) = previous_id {
         // Their list still shows it: tell them it is gone if their role no longer lets them see it.

@@ -359,7 +359,7 @@ async fn update_conversation(
     }
     state.events.publish(Event::conversation_updated(&record, state.clock.now()));
     if record.status != before.status {
-        crate::hooks::emit_conversation(&state, crate::hooks::HookEvent::ConversationStatusChanged, &record).await?;
+        crate::hooks::emit_conversation(&state, crate::hooks::HookEvent::ConversationStatusChanged, &record).await;
     }
     if patch.assignee.is_some() {
         let change = crate::assignment::Assignment {
@@ -540,7 +540,7 @@ async fn start_conversation(
         })?;
     let mut record = state.store.get_conversation(me.account_id(), &all, id).await?;
     if created {
-        crate::hooks::emit_conversation(&state, crate::hooks::HookEvent::ConversationCreated, &record).await?;
+        crate::hooks::emit_conversation(&state, crate::hooks::HookEvent::ConversationCreated, &record).await;
     }
     if !me.scope().includes(record.channel_id, record.assignee.as_ref().map(|a| a.0)) {
         // A new customer's conversation, which this caller could not otherwise see.

@@ -1,9 +1,11 @@
 //! Queuing events for the account's webhooks. Each function first asks which enabled webhooks want
 //! the event, so an account without webhooks pays one indexed read and builds no payload.
 //!
-//! The rows are written after the change they describe has been committed (in its own transaction,
-//! awaited before the caller answers): a crash in that instant loses the event. See
-//! docs/architecture.md, "Outgoing webhooks".
+//! The rows are written after the change they describe has been committed (in their own transaction,
+//! awaited before the caller answers): a crash in that instant loses the event. So does a failure to
+//! write them, which is logged and counted (`inbox_webhook_events_lost_total`) but not returned: the
+//! change stands, and answering an error would invite the caller to repeat it (a second send to the
+//! customer). See docs/architecture.md, "Outgoing webhooks".
 
 use crate::state::AppState;
 use domain::ids::{AccountId, ContactId, EventId, MessageId, WebhookId};
@@ -14,7 +16,50 @@ use serde_json::{json, Value};
 use store::{ConversationRecord, NewDelivery, StoreError};
 
 /// Queues `event` with `data` (a view the API also answers) for every subscribed webhook.
-pub async fn emit<T: Serialize>(
+pub async fn emit<T: Serialize>(state: &AppState, account: AccountId, event: HookEvent, data: &T) {
+    logged(event, try_emit(state, account, event, data).await)
+}
+
+/// [`emit`] for call sites that still name their realtime event by text (`"message.created"`):
+/// a name that is not a webhook event queues nothing.
+pub async fn emit_named<T: Serialize>(state: &AppState, account: AccountId, name: &str, data: &T) {
+    if let Err(e) = try_emit_named(state, account, name, data).await {
+        lost(name, &e);
+    }
+}
+
+/// Queues a message event; the message is read only when some webhook wants it.
+pub async fn emit_message(state: &AppState, account: AccountId, event: HookEvent, message: MessageId) {
+    logged(event, try_emit_message(state, account, event, message).await)
+}
+
+/// Queues a conversation event carrying the conversation as the API shows it now.
+pub async fn emit_conversation(state: &AppState, event: HookEvent, record: &ConversationRecord) {
+    logged(event, try_emit_conversation(state, event, record).await)
+}
+
+/// Queues a contact event; the contact is read only when some webhook wants it.
+pub async fn emit_contact(state: &AppState, account: AccountId, event: HookEvent, contact: ContactId) {
+    logged(event, try_emit_contact(state, account, event, contact).await)
+}
+
+/// Queues `event` for each of `contacts` (a CSV import), in one write: the webhooks are looked up once.
+pub async fn emit_contacts(state: &AppState, account: AccountId, event: HookEvent, contacts: &[ContactId]) {
+    logged(event, try_emit_contacts(state, account, event, contacts).await)
+}
+
+fn logged(event: HookEvent, result: Result<(), StoreError>) {
+    if let Err(e) = result {
+        lost(event.as_str(), &e);
+    }
+}
+
+fn lost(event: &str, e: &StoreError) {
+    tracing::error!(error = %e, event, "an outgoing webhook event could not be queued; it is lost");
+    metrics::counter!("inbox_webhook_events_lost_total").increment(1);
+}
+
+async fn try_emit<T: Serialize>(
     state: &AppState,
     account: AccountId,
     event: HookEvent,
@@ -31,20 +76,20 @@ pub async fn emit<T: Serialize>(
 
 /// [`emit`] for call sites that still name their realtime event by text (`"message.created"`):
 /// a name that is not a webhook event queues nothing.
-pub async fn emit_named<T: Serialize>(
+async fn try_emit_named<T: Serialize>(
     state: &AppState,
     account: AccountId,
     name: &str,
     data: &T,
 ) -> Result<(), StoreError> {
     match HookEvent::parse(name).filter(|e| *e != HookEvent::Ping) {
-        Some(event) => emit(state, account, event, data).await,
+        Some(event) => try_emit(state, account, event, data).await,
         None => Ok(()),
     }
 }
 
 /// Queues a message event; the message is read only when some webhook wants it.
-pub async fn emit_message(
+async fn try_emit_message(
     state: &AppState,
     account: AccountId,
     event: HookEvent,
@@ -54,11 +99,11 @@ pub async fn emit_message(
         return Ok(());
     }
     let m = state.store.get_message(account, &ConversationScope::All, message).await?;
-    emit(state, account, event, &crate::api::messages::message_view(m)).await
+    try_emit(state, account, event, &crate::api::messages::message_view(m)).await
 }
 
 /// Queues a conversation event carrying the conversation as the API shows it now.
-pub async fn emit_conversation(
+async fn try_emit_conversation(
     state: &AppState,
     event: HookEvent,
     record: &ConversationRecord,
@@ -68,11 +113,11 @@ pub async fn emit_conversation(
         return Ok(());
     }
     let view = crate::api::conversations::conversation_view(record.clone(), state.clock.now());
-    emit(state, account, event, &view).await
+    try_emit(state, account, event, &view).await
 }
 
 /// Queues a contact event; the contact is read only when some webhook wants it.
-pub async fn emit_contact(
+async fn try_emit_contact(
     state: &AppState,
     account: AccountId,
     event: HookEvent,
@@ -82,11 +127,11 @@ pub async fn emit_contact(
         return Ok(());
     }
     let c = state.store.get_contact(account, &ConversationScope::All, contact).await?;
-    emit(state, account, event, &crate::api::contacts::view(c, vec![])).await
+    try_emit(state, account, event, &crate::api::contacts::view(c, vec![])).await
 }
 
 /// Queues `event` for each of `contacts` (a CSV import), in one write: the webhooks are looked up once.
-pub async fn emit_contacts(
+async fn try_emit_contacts(
     state: &AppState,
     account: AccountId,
     event: HookEvent,

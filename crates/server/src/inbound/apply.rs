@@ -391,7 +391,7 @@ impl Applier<'_> {
             self.state.store.record_shared_phone(channel.account_id, conversation, &shared, now).await?;
         let hook =
             if created { crate::hooks::HookEvent::ContactCreated } else { crate::hooks::HookEvent::ContactUpdated };
-        crate::hooks::emit_contact(self.state, channel.account_id, hook, contact).await?;
+        crate::hooks::emit_contact(self.state, channel.account_id, hook, contact).await;
         let notice = serde_json::json!({"system": {"type": "phone_shared", "phone": shared.e164, "contact_id": contact, "contact_created": created}});
         let id = self
             .state
@@ -475,7 +475,8 @@ impl Applier<'_> {
         let m = self.state.store.get_message(channel.account_id, &ConversationScope::All, message).await?;
         let data = serde_json::to_value(crate::api::messages::message_view(m)).unwrap_or_default();
         self.state.events.publish(RealtimeEvent::for_conversation(kind, &record, data.clone()));
-        crate::hooks::emit_named(self.state, channel.account_id, kind, &data).await
+        crate::hooks::emit_named(self.state, channel.account_id, kind, &data).await;
+        Ok(())
     }
 
     /// A conversation the customer just started: everyone who may see it is told, and so is the user
@@ -484,7 +485,7 @@ impl Applier<'_> {
         let record =
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
         self.state.events.publish(RealtimeEvent::conversation("conversation.created", &record, self.state.clock.now()));
-        crate::hooks::emit_conversation(self.state, crate::hooks::HookEvent::ConversationCreated, &record).await?;
+        crate::hooks::emit_conversation(self.state, crate::hooks::HookEvent::ConversationCreated, &record).await;
         if record.assignee.is_some() {
             let auto = crate::assignment::Assignment { conversation: &record, previous: None, by: None };
             crate::assignment::announce(self.state, auto).await?;

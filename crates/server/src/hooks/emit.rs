@@ -13,7 +13,7 @@ use domain::outgoing_webhook::HookEvent;
 use domain::permissions::ConversationScope;
 use serde::Serialize;
 use serde_json::{json, Value};
-use store::{ConversationRecord, NewDelivery, StoreError};
+use store::{ConversationRecord, NewDelivery, StoreError, WebhookRecord};
 
 /// Queues `event` with `data` (a view the API also answers) for every subscribed webhook.
 pub async fn emit<T: Serialize>(state: &AppState, account: AccountId, event: HookEvent, data: &T) {
@@ -69,13 +69,22 @@ async fn try_emit<T: Serialize>(
     if hooks.is_empty() {
         return Ok(());
     }
+    queue_for(state, account, event, &hooks, data).await
+}
+
+/// Queues `data` for `hooks` (already looked up).
+async fn queue_for<T: Serialize>(
+    state: &AppState,
+    account: AccountId,
+    event: HookEvent,
+    hooks: &[WebhookRecord],
+    data: &T,
+) -> Result<(), StoreError> {
     let data = serde_json::to_value(data).unwrap_or_default();
     queue(state, account, event, &data, hooks.iter().map(|h| h.id)).await?;
     Ok(())
 }
 
-/// [`emit`] for call sites that still name their realtime event by text (`"message.created"`):
-/// a name that is not a webhook event queues nothing.
 async fn try_emit_named<T: Serialize>(
     state: &AppState,
     account: AccountId,
@@ -88,49 +97,48 @@ async fn try_emit_named<T: Serialize>(
     }
 }
 
-/// Queues a message event; the message is read only when some webhook wants it.
 async fn try_emit_message(
     state: &AppState,
     account: AccountId,
     event: HookEvent,
     message: MessageId,
 ) -> Result<(), StoreError> {
-    if state.store.webhooks_for_event(account, event).await?.is_empty() {
+    let hooks = state.store.webhooks_for_event(account, event).await?;
+    if hooks.is_empty() {
         return Ok(());
     }
     let m = state.store.get_message(account, &ConversationScope::All, message).await?;
-    try_emit(state, account, event, &crate::api::messages::message_view(m)).await
+    queue_for(state, account, event, &hooks, &crate::api::messages::message_view(m)).await
 }
 
-/// Queues a conversation event carrying the conversation as the API shows it now.
 async fn try_emit_conversation(
     state: &AppState,
     event: HookEvent,
     record: &ConversationRecord,
 ) -> Result<(), StoreError> {
     let account = record.account_id;
-    if state.store.webhooks_for_event(account, event).await?.is_empty() {
+    let hooks = state.store.webhooks_for_event(account, event).await?;
+    if hooks.is_empty() {
         return Ok(());
     }
     let view = crate::api::conversations::conversation_view(record.clone(), state.clock.now());
-    try_emit(state, account, event, &view).await
+    queue_for(state, account, event, &hooks, &view).await
 }
 
-/// Queues a contact event; the contact is read only when some webhook wants it.
 async fn try_emit_contact(
     state: &AppState,
     account: AccountId,
     event: HookEvent,
     contact: ContactId,
 ) -> Result<(), StoreError> {
-    if state.store.webhooks_for_event(account, event).await?.is_empty() {
+    let hooks = state.store.webhooks_for_event(account, event).await?;
+    if hooks.is_empty() {
         return Ok(());
     }
     let c = state.store.get_contact(account, &ConversationScope::All, contact).await?;
-    try_emit(state, account, event, &crate::api::contacts::view(c, vec![])).await
+    queue_for(state, account, event, &hooks, &crate::api::contacts::view(c, vec![])).await
 }
 
-/// Queues `event` for each of `contacts` (a CSV import), in one write: the webhooks are looked up once.
 async fn try_emit_contacts(
     state: &AppState,
     account: AccountId,

@@ -21,6 +21,7 @@ on_both_stores!(
     another_accounts_webhooks_are_not_found_and_sellers_may_not_manage_them,
     bad_events_and_urls_are_refused_without_writing,
     finished_deliveries_are_pruned_by_retention,
+    a_csv_import_sends_each_contact_created_and_updated,
 );
 on_both_stores_with!(strict => loopback_and_private_urls_are_refused_without_the_allow_option);
 
@@ -522,4 +523,36 @@ async fn finished_deliveries_are_pruned_by_retention(app: TestApp) {
     app.clock.advance(Duration::from_secs(31 * 24 * 3600));
     assert_eq!(server::retention::sweep_once(&app.state).await.unwrap().webhook_deliveries, 1);
     assert!(deliveries(&app, admin, hook).await.is_empty());
+}
+
+async fn a_csv_import_sends_each_contact_created_and_updated(app: TestApp) {
+    let acct = app.full_account().await;
+    let admin = acct.admin_token.as_str();
+    let receiver = Receiver::start().await;
+    let (_, secret) = create_webhook(&app, admin, &receiver.url, &["contact.created", "contact.updated"]).await;
+    let existing: Value =
+        app.post(admin, "/api/v1/contacts", json!({"first_name": "Vieja"})).await.json().await.unwrap();
+    let id = existing["id"].as_str().unwrap();
+    assert_eq!(receiver.next().await.json["data"]["id"], id);
+    let csv = format!(
+        "id,first_name,last_name,email,phone_1,phone_2,phone_3,whatsapp_user_id,whatsapp_username\n\
+         ,Nueva,Uno,,,,,,\n{id},Vieja,Cambiada,,,,,,\n"
+    );
+    let res = app
+        .http
+        .post(app.url("/api/v1/contacts/import?dry_run=false"))
+        .bearer_auth(admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap_or_default());
+    let (created, updated) = (receiver.next().await, receiver.next().await);
+    assert_eq!(created.event, "contact.created");
+    assert_eq!(created.json["data"]["first_name"], "Nueva");
+    assert_eq!(updated.event, "contact.updated");
+    assert_eq!(updated.json["data"]["id"], id);
+    assert_eq!(updated.json["data"]["last_name"], "Cambiada");
+    assert_signed(&updated, &secret);
 }

@@ -16,6 +16,7 @@ pub mod media_rules;
 pub mod message;
 pub mod note;
 pub mod outbound;
+pub mod outgoing_webhook;
 pub mod permissions;
 pub mod personalize;
 pub mod phone;

@@ -46,7 +46,7 @@ mod whatsapp_tests;
 
 pub use classify::{Retry, SPAM_BACKOFF};
 pub use client::{AccessToken, GraphClient, GraphConfig, PRODUCTION_BASE_URL};
-pub use download::{is_public, MediaPolicy, META_MEDIA_HOSTS};
+pub use download::{is_public, refused_in, CheckedResolver, MediaPolicy, META_MEDIA_HOSTS};
 pub use errors::{ApiError, GraphError};
 pub use media::MediaInfo;
 pub use messenger::{AttachmentKind, AttachmentSource, SenderAction};

@@ -14,6 +14,7 @@ pub mod message_versions;
 pub mod messages;
 pub mod meta_setup;
 pub mod notes;
+pub mod outgoing_webhooks;
 pub mod personalize;
 pub mod quick_replies;
 pub mod rate_card;
@@ -49,4 +50,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(templates::router())
         .merge(audit_log::router())
         .merge(scheduled::router())
+        .merge(outgoing_webhooks::router())
 }

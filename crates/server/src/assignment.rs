@@ -41,7 +41,9 @@ pub async fn announce(state: &AppState, a: Assignment<'_>) -> Result<(), StoreEr
     let notice = json!({"system": system});
     let id = state.store.insert_system_notice(account, record.channel_id, record.id, &notice, state.now_ms()).await?;
     let message = state.store.get_message(account, &ConversationScope::All, id).await?;
-    state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(message_view(message)))));
+    let view = message_view(message);
+    crate::hooks::emit(state, account, crate::hooks::HookEvent::MessageCreated, &view).await;
+    state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(view))));
 
     let user = |p: &Option<(UserId, String)>| p.as_ref().map(|(id, name)| UserRef { id: *id, name: name.clone() });
     let change = AssignmentChange {
@@ -52,6 +54,7 @@ pub async fn announce(state: &AppState, a: Assignment<'_>) -> Result<(), StoreEr
         conversation: conversation_view(record.clone(), now),
     };
     state.events.publish(Event::to_conversation(record, Payload::ConversationAssigned(Box::new(change))));
+    crate::hooks::emit_conversation(state, crate::hooks::HookEvent::ConversationAssigned, record).await;
 
     if let Some(previous) = previous_id {
         // Their list still shows it: tell them it is gone if their role no longer lets them see it.

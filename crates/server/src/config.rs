@@ -43,6 +43,15 @@ pub struct Config {
     pub upload_retention: Duration,
     /// Where inbound media may be downloaded from.
     pub media_policy: meta::graph::MediaPolicy,
+    /// Outgoing webhooks may use plain HTTP and loopback/private addresses (tests, the demo, a
+    /// receiver on the same private network). Off by default: HTTPS to public addresses only.
+    pub webhook_allow_private: bool,
+    /// The first wait before an outgoing webhook delivery is retried (the schedule grows from it).
+    pub webhook_retry_base: Duration,
+    /// How long a receiver may take to answer one delivery.
+    pub webhook_timeout: Duration,
+    /// How long delivered or failed outgoing webhook deliveries stay in the log.
+    pub webhook_delivery_retention: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +93,10 @@ impl Config {
             journal_retention: Duration::from_secs(30 * DAY),
             upload_retention: Duration::from_secs(7 * DAY),
             media_policy: meta::graph::MediaPolicy::meta(),
+            webhook_allow_private: false,
+            webhook_retry_base: Duration::from_secs(10),
+            webhook_timeout: Duration::from_secs(10),
+            webhook_delivery_retention: Duration::from_secs(30 * DAY),
         }
     }
 
@@ -171,6 +184,13 @@ impl Config {
                 })
             }
         }
+        c.webhook_allow_private = flag(&get, "INBOX_WEBHOOK_ALLOW_PRIVATE")?;
+        if let Some(ms) = positive("INBOX_WEBHOOK_RETRY_BASE_MS")? {
+            c.webhook_retry_base = Duration::from_millis(ms);
+        }
+        if let Some(d) = positive("INBOX_WEBHOOK_DELIVERY_RETENTION_DAYS")? {
+            c.webhook_delivery_retention = Duration::from_secs(d * DAY);
+        }
         Ok(c)
     }
 
@@ -181,6 +201,15 @@ impl Config {
     /// Whether cookies must carry `Secure` (the public URL is HTTPS).
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+/// A yes/no setting: unset, empty, `0` or `false` is no; `1` or `true` is yes; anything else is refused.
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None | Some("") | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid { name, problem: format!("{other:?} is not 1/0 or true/false") }),
     }
 }
 
@@ -242,6 +271,10 @@ mod tests {
         assert!(err.to_string().starts_with("INBOX_MEDIA_HOSTS"), "{err}");
         let err = Config::from_lookup(lookup(&[("INBOX_MEDIA_ALLOW_LOCAL", "yes please")])).unwrap_err();
         assert!(err.to_string().starts_with("INBOX_MEDIA_ALLOW_LOCAL"), "{err}");
+        let err = Config::from_lookup(lookup(&[("INBOX_WEBHOOK_ALLOW_PRIVATE", "sure")])).unwrap_err();
+        assert!(err.to_string().starts_with("INBOX_WEBHOOK_ALLOW_PRIVATE"), "{err}");
+        let err = Config::from_lookup(lookup(&[("INBOX_WEBHOOK_RETRY_BASE_MS", "0")])).unwrap_err();
+        assert!(err.to_string().starts_with("INBOX_WEBHOOK_RETRY_BASE_MS"), "{err}");
     }
 
     #[test]
@@ -268,5 +301,16 @@ mod tests {
         assert!(!c.media_policy.allows_host("lookaside.fbsbx.com"));
         let d = Config::from_lookup(lookup(&[])).unwrap();
         assert!(d.media_policy.allows_host("lookaside.fbsbx.com") && !d.media_policy.allow_local);
+        assert!(!d.webhook_allow_private);
+        assert_eq!(d.webhook_retry_base, Duration::from_secs(10));
+        let w = Config::from_lookup(lookup(&[
+            ("INBOX_WEBHOOK_ALLOW_PRIVATE", "true"),
+            ("INBOX_WEBHOOK_RETRY_BASE_MS", "50"),
+            ("INBOX_WEBHOOK_DELIVERY_RETENTION_DAYS", "7"),
+        ]))
+        .unwrap();
+        assert!(w.webhook_allow_private);
+        assert_eq!(w.webhook_retry_base, Duration::from_millis(50));
+        assert_eq!(w.webhook_delivery_retention, Duration::from_secs(7 * DAY));
     }
 }

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod csv_contacts;
 pub mod error;
 pub mod extract;
+pub mod hooks;
 pub mod inbound;
 pub mod lease;
 pub mod limits;

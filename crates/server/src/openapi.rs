@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         (name = "channels", description = "Connected Meta channels"),
         (name = "conversations", description = "Conversations, their messages and attachments"),
         (name = "contacts", description = "CRM contacts"),
+        (name = "webhooks", description = "Outgoing webhooks: events posted to the account's automations"),
     )
 )]
 pub struct ApiDoc;

@@ -7,6 +7,8 @@
 //!   redelivering long before, so the message they wait for will not come;
 //! - processed or failed webhook deliveries, and unrouted events, older than
 //!   `INBOX_JOURNAL_RETENTION_DAYS` (pending ones are never touched);
+//! - delivered or failed outgoing webhook deliveries older than `INBOX_WEBHOOK_DELIVERY_RETENTION_DAYS`
+//!   (pending ones are never touched);
 //! - uploads older than `INBOX_UPLOAD_RETENTION_DAYS` that no message, no quick reply and no waiting
 //!   scheduled send uses: the row, then the file (a file whose deletion fails is only leaked, never referenced).
 
@@ -31,11 +33,12 @@ pub struct Swept {
     pub deferred_events: u64,
     pub journal: u64,
     pub uploads: u64,
+    pub webhook_deliveries: u64,
 }
 
 impl Swept {
     fn total(&self) -> u64 {
-        self.sessions + self.deferred_events + self.journal + self.uploads
+        self.sessions + self.deferred_events + self.journal + self.uploads + self.webhook_deliveries
     }
 }
 
@@ -55,6 +58,7 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept, store::StoreError> {
     let mut swept = Swept { sessions: store.purge_expired_sessions(now).await?, ..Swept::default() };
     swept.deferred_events = store.expire_deferred_events(before(config.deferred_event_ttl), BATCH).await?;
     swept.journal = store.prune_webhook_journal(before(config.journal_retention), BATCH).await?;
+    swept.webhook_deliveries = store.prune_webhook_deliveries(before(config.webhook_delivery_retention), BATCH).await?;
     let keys = store.prune_orphan_uploads(before(config.upload_retention), BATCH).await?;
     swept.uploads = keys.len() as u64;
     for key in keys {
@@ -68,6 +72,7 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept, store::StoreError> {
             deferred_events = swept.deferred_events,
             journal = swept.journal,
             uploads = swept.uploads,
+            webhook_deliveries = swept.webhook_deliveries,
             "retention: removed what expired"
         );
         metrics::counter!("inbox_retention_removed_total", "kind" => "sessions").increment(swept.sessions);
@@ -75,6 +80,8 @@ pub async fn sweep_once(state: &AppState) -> Result<Swept, store::StoreError> {
             .increment(swept.deferred_events);
         metrics::counter!("inbox_retention_removed_total", "kind" => "journal").increment(swept.journal);
         metrics::counter!("inbox_retention_removed_total", "kind" => "uploads").increment(swept.uploads);
+        metrics::counter!("inbox_retention_removed_total", "kind" => "webhook_deliveries")
+            .increment(swept.webhook_deliveries);
     }
     Ok(swept)
 }

@@ -72,6 +72,7 @@ impl Application {
             media_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             profile_wakeup: Arc::new(tokio::sync::Notify::new()),
+            hooks_wakeup: Arc::new(tokio::sync::Notify::new()),
             workers: Arc::new(crate::supervisor::WorkerHealth::default()),
         };
         // Before serving: several processes on one PostgreSQL share their realtime events.
@@ -112,6 +113,7 @@ impl Application {
             supervised!("outbox", crate::outbound::worker::run),
             supervised!("retention", crate::retention::run),
             supervised!("scheduled", crate::scheduled::worker::run),
+            supervised!("webhook_delivery", crate::hooks::worker::run),
         ];
         // The peer address is what login throttling counts by.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -27,6 +27,8 @@ pub struct AppState {
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
     /// Wakes the profile worker when a new Messenger/Instagram customer needs a name.
     pub profile_wakeup: Arc<tokio::sync::Notify>,
+    /// Wakes the outgoing-webhook worker when deliveries were queued.
+    pub hooks_wakeup: Arc<tokio::sync::Notify>,
     /// Which background workers are down (restarting after a panic); `/readyz` reports them.
     pub workers: Arc<crate::supervisor::WorkerHealth>,
 }

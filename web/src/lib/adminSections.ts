@@ -12,6 +12,7 @@ export const SETTINGS_SECTIONS = [
   'rate_card',
   'audit',
   'contact_fields',
+  'webhooks',
 ] as const;
 export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 
@@ -33,6 +34,7 @@ export function maySee(me: Me, section: SettingsSection): boolean {
     case 'rate_card':
     case 'audit':
     case 'contact_fields':
+    case 'webhooks':
       return me.role === 'admin';
     case 'quick_replies':
       return allows(me, 'manage_quick_replies');

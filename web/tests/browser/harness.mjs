@@ -83,7 +83,13 @@ async function startServer() {
   env.serverLog = path.join(artifactDir, 'server.log');
   const log = createWriteStream(env.serverLog);
   const port = await freePort();
-  const childEnv = { ...process.env, INBOX_DATA_DIR: dataDir, INBOX_LOG: process.env.INBOX_LOG ?? 'warn' };
+  // Outgoing webhooks may reach the receivers the tests run on 127.0.0.1 (webhooks.mjs).
+  const childEnv = {
+    ...process.env,
+    INBOX_DATA_DIR: dataDir,
+    INBOX_LOG: process.env.INBOX_LOG ?? 'warn',
+    INBOX_WEBHOOK_ALLOW_PRIVATE: '1',
+  };
   for (const k of ['INBOX_DATABASE_URL', 'INBOX_LISTEN', 'INBOX_PUBLIC_URL', 'INBOX_GRAPH_API_BASE', 'INBOX_SECRET_KEY']) {
     delete childEnv[k];
   }

@@ -16,6 +16,7 @@ import admin from './admin.mjs';
 import team from './team.mjs';
 import contacts from './contacts.mjs';
 import scheduled from './scheduled.mjs';
+import webhooks from './webhooks.mjs';
 
 describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   before(startSuite, { timeout: 180_000 });
@@ -32,4 +33,5 @@ describe('Escala Inbox in the browser', { concurrency: 1 }, () => {
   team();
   contacts();
   scheduled();
+  webhooks();
 });

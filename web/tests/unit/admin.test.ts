@@ -29,6 +29,7 @@ describe('settings sections', () => {
       'rate_card',
       'audit',
       'contact_fields',
+      'webhooks',
     ]);
   });
   it('gives a custom role only what its actions allow, and admin-only sections to nobody else', () => {

@@ -120,7 +120,7 @@ impl GraphClient {
             .redirect(reqwest::redirect::Policy::none())
             // A proxy would be resolved instead of the media host, bypassing the address check.
             .no_proxy()
-            .dns_resolver(std::sync::Arc::new(CheckedResolver { policy: config.media_policy.clone() }))
+            .dns_resolver(std::sync::Arc::new(CheckedResolver::new(config.media_policy.allow_local)))
             .user_agent(concat!("escala-inbox/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(GraphError::from_reqwest)?;

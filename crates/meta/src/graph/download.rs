@@ -180,32 +180,61 @@ impl std::fmt::Display for RefusedAddress {
 
 impl std::error::Error for RefusedAddress {}
 
-/// Resolves with the system resolver and keeps only the addresses the policy allows; when none is
-/// left the connection is refused with [`RefusedAddress`].
+/// Resolves with the system resolver and keeps only the addresses allowed (public ones, or any with
+/// `allow_local`); when none is left the connection is refused with [`RefusedAddress`]. Media
+/// downloads use it, and so does the server's outgoing-webhook client (the same rule for every URL
+/// the server fetches on someone else's word).
 #[derive(Debug, Clone)]
-pub(crate) struct CheckedResolver {
-    pub policy: MediaPolicy,
+pub struct CheckedResolver {
+    allow_local: bool,
+}
+
+impl CheckedResolver {
+    /// Public addresses only, unless `allow_local` (tests, the demo).
+    pub fn new(allow_local: bool) -> Self {
+        Self { allow_local }
+    }
+
+    /// Whether a connection to `ip` is allowed.
+    pub fn allows_ip(&self, ip: IpAddr) -> bool {
+        self.allow_local || is_public(ip)
+    }
+
+    /// The allowed addresses of `host`, or why there are none (it does not resolve, or only to
+    /// addresses that are not public).
+    pub async fn lookup(&self, host: &str) -> Result<Vec<SocketAddr>, String> {
+        let found: Vec<SocketAddr> =
+            tokio::net::lookup_host((host, 0)).await.map_err(|e| format!("{host} does not resolve: {e}"))?.collect();
+        self.keep_allowed(host, found)
+    }
+
+    fn keep_allowed(&self, host: &str, found: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, String> {
+        let allowed: Vec<SocketAddr> = found.iter().copied().filter(|a| self.allows_ip(a.ip())).collect();
+        if allowed.is_empty() {
+            let shown = found.first().map(|a| a.ip().to_string()).unwrap_or_else(|| "no address".into());
+            return Err(format!("{host} resolves to {shown}, not a public address"));
+        }
+        Ok(allowed)
+    }
 }
 
 impl Resolve for CheckedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.policy.clone();
+        let resolver = self.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
+            // A failed lookup stays an I/O error (worth retrying), not a refusal.
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = found.iter().copied().filter(|a| policy.allows_ip(a.ip())).collect();
-            if allowed.is_empty() {
-                let shown = found.first().map(|a| a.ip().to_string()).unwrap_or_else(|| "no address".into());
-                return Err(Box::new(RefusedAddress(format!("{host} resolves to {shown}, not a public address")))
-                    as Box<dyn std::error::Error + Send + Sync>);
+            match resolver.keep_allowed(&host, found) {
+                Ok(allowed) => Ok(Box::new(allowed.into_iter()) as Addrs),
+                Err(refusal) => Err(Box::new(RefusedAddress(refusal)) as Box<dyn std::error::Error + Send + Sync>),
             }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
         })
     }
 }
 
 /// The [`RefusedAddress`] somewhere in `e`'s causes, if the resolver refused the host.
-pub(crate) fn refused_in(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub fn refused_in(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
         if let Some(r) = c.downcast_ref::<RefusedAddress>() {
@@ -306,14 +335,14 @@ mod tests {
 
     #[tokio::test]
     async fn the_resolver_keeps_public_addresses_only() {
-        let strict = CheckedResolver { policy: MediaPolicy::meta() };
+        let strict = CheckedResolver::new(false);
         let name: Name = "localhost".parse().expect("name");
         let err = match strict.resolve(name).await {
             Ok(_) => panic!("localhost resolved under the strict policy"),
             Err(e) => e,
         };
         assert!(refused_in(err.as_ref()).is_some_and(|r| r.contains("not a public address")), "{err}");
-        let local = CheckedResolver { policy: MediaPolicy::local("localhost").expect("policy") };
+        let local = CheckedResolver::new(true);
         let addrs: Vec<SocketAddr> =
             local.resolve("localhost".parse().expect("name")).await.expect("resolved").collect();
         assert!(addrs.iter().all(|a| a.ip().is_loopback()) && !addrs.is_empty());

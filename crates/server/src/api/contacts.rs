@@ -252,6 +252,7 @@ async fn create_contact(
         serde_json::json!({"conversation_id": req.conversation_id}),
     )
     .await;
+    crate::hooks::emit_contact(&state, me.account_id(), crate::hooks::HookEvent::ContactCreated, contact.id).await;
     if let Some(conversation) = req.conversation_id {
         let record = state
             .store
@@ -322,6 +323,7 @@ async fn update_contact(
         serde_json::json!({}),
     )
     .await;
+    crate::hooks::emit_contact(&state, me.account_id(), crate::hooks::HookEvent::ContactUpdated, id).await;
     Ok(Json(view(contact, conflicts)))
 }
 
@@ -403,6 +405,7 @@ async fn merge_contacts(
     let keys = keys_of(&[&f.phone_primary, &f.phone_alternate, &f.phone_whatsapp]);
     let conflicts = state.store.contacts_with_phone_keys(me.account_id(), &me.scope(), &keys, Some(id)).await?;
     let merged = view(contact, conflicts);
+    crate::hooks::emit_contact(&state, me.account_id(), crate::hooks::HookEvent::ContactUpdated, id).await;
     // Those who see one of its conversations see the contact: each gets the conversation (whose
     // contact changed) and the contact, naming the contact that no longer exists.
     for conversation in conversations {

@@ -105,7 +105,10 @@ async fn import_contacts(
     }
     let committed = !dry_run;
     if committed && !plan.writes.is_empty() {
-        state.store.import_contacts(me.account_id(), &plan.writes, state.now_ms()).await?;
+        let created = state.store.import_contacts(me.account_id(), &plan.writes, state.now_ms()).await?;
+        let updated: Vec<_> = plan.writes.iter().filter_map(|w| w.id).collect();
+        crate::hooks::emit_contacts(&state, me.account_id(), crate::hooks::HookEvent::ContactCreated, &created).await;
+        crate::hooks::emit_contacts(&state, me.account_id(), crate::hooks::HookEvent::ContactUpdated, &updated).await;
         crate::audit::record(
             &state,
             me.account_id(),

@@ -214,6 +214,9 @@ async fn update_conversation(
         .await;
     }
     state.events.publish(Event::conversation_updated(&record, state.clock.now()));
+    if record.status != before.status {
+        crate::hooks::emit_conversation(&state, crate::hooks::HookEvent::ConversationStatusChanged, &record).await;
+    }
     if patch.assignee.is_some() {
         let change = crate::assignment::Assignment {
             conversation: &record,
@@ -380,7 +383,7 @@ async fn start_conversation(
     let all = domain::permissions::ConversationScope::All;
     // The store checks the scope again where it creates, in one transaction: a conversation that
     // became someone else's meanwhile is refused the same way, still before any write.
-    let (id, _created) = state
+    let (id, created) = state
         .store
         .open_conversation(me.account_id(), stored.channel.id, &who, &me.scope(), state.now_ms())
         .await
@@ -392,6 +395,9 @@ async fn start_conversation(
             other => other.into(),
         })?;
     let mut record = state.store.get_conversation(me.account_id(), &all, id).await?;
+    if created {
+        crate::hooks::emit_conversation(&state, crate::hooks::HookEvent::ConversationCreated, &record).await;
+    }
     if !me.scope().includes(record.channel_id, record.assignee.as_ref().map(|a| a.0)) {
         // A new customer's conversation, which this caller could not otherwise see.
         let patch = ConversationPatch { assignee: Some(Some(me.user_id())), status: None };

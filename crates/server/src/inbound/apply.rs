@@ -411,6 +411,9 @@ impl Applier<'_> {
         let now = self.state.now_ms();
         let (contact, created) =
             self.state.store.record_shared_phone(channel.account_id, conversation, &shared, now).await?;
+        let hook =
+            if created { crate::hooks::HookEvent::ContactCreated } else { crate::hooks::HookEvent::ContactUpdated };
+        crate::hooks::emit_contact(self.state, channel.account_id, hook, contact).await;
         let notice = serde_json::json!({"system": {"type": "phone_shared", "phone": shared.e164, "contact_id": contact, "contact_created": created}});
         let id = self
             .state
@@ -488,6 +491,7 @@ impl Applier<'_> {
         let record =
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
         self.state.events.publish(RealtimeEvent::conversation_created(&record, self.state.clock.now()));
+        crate::hooks::emit_conversation(self.state, crate::hooks::HookEvent::ConversationCreated, &record).await;
         if record.assignee.is_some() {
             let auto = crate::assignment::Assignment { conversation: &record, previous: None, by: None };
             crate::assignment::announce(self.state, auto).await?;

@@ -450,5 +450,6 @@ pub async fn enqueue(
         json!({"conversation_id": c.id, "kind": outbound.kind}),
     )
     .await;
+    crate::hooks::emit_message(state, me.account_id(), crate::hooks::HookEvent::MessageCreated, id).await;
     Ok(record)
 }

@@ -1,12 +1,15 @@
-//! Publishing what changed in a conversation or a message, read back as the API shows it. Used by
-//! whatever changed it — the inbound worker, the outbox worker, the media and profile fetchers.
+//! Publishing what changed in a conversation or a message, read back as the API shows it: to the
+//! sockets of the users who may see it and, for messages, to the account's outgoing webhooks
+//! (`message.created` / `message.updated`). Used by whatever changed it — the inbound worker, the
+//! outbox worker, the media and profile fetchers.
 
 use super::event::{Event, Payload};
 use crate::state::AppState;
 use crate::views::message::message_view;
 use domain::ids::{AccountId, ConversationId, MessageId};
+use domain::outgoing_webhook::HookEvent;
 use domain::permissions::ConversationScope;
-use store::StoreError;
+use store::{ConversationRecord, StoreError};
 
 /// Whether a message or conversation is new or changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,12 +27,27 @@ pub async fn message(
     change: Change,
 ) -> Result<(), StoreError> {
     let record = state.store.get_conversation(account, &ConversationScope::All, conversation).await?;
-    let view = Box::new(message_view(state.store.get_message(account, &ConversationScope::All, message).await?));
-    let payload = match change {
-        Change::Created => Payload::MessageCreated(view),
-        Change::Updated => Payload::MessageUpdated(view),
+    publish_message(state, &record, message, change).await
+}
+
+/// The message event, to the sockets of whoever may see `record` and to the account's webhooks.
+async fn publish_message(
+    state: &AppState,
+    record: &ConversationRecord,
+    message: MessageId,
+    change: Change,
+) -> Result<(), StoreError> {
+    let view = message_view(state.store.get_message(record.account_id, &ConversationScope::All, message).await?);
+    let hook = match change {
+        Change::Created => HookEvent::MessageCreated,
+        Change::Updated => HookEvent::MessageUpdated,
     };
-    state.events.publish(Event::to_conversation(&record, payload));
+    crate::hooks::emit(state, record.account_id, hook, &view).await;
+    let payload = match change {
+        Change::Created => Payload::MessageCreated(Box::new(view)),
+        Change::Updated => Payload::MessageUpdated(Box::new(view)),
+    };
+    state.events.publish(Event::to_conversation(record, payload));
     Ok(())
 }
 
@@ -59,12 +77,21 @@ pub async fn message_and_conversation(
     change: Change,
 ) -> Result<(), StoreError> {
     let record = state.store.get_conversation(account, &ConversationScope::All, conversation).await?;
-    let view = Box::new(message_view(state.store.get_message(account, &ConversationScope::All, message).await?));
-    let payload = match change {
-        Change::Created => Payload::MessageCreated(view),
-        Change::Updated => Payload::MessageUpdated(view),
-    };
-    state.events.publish(Event::to_conversation(&record, payload));
+    publish_message(state, &record, message, change).await?;
     state.events.publish(Event::conversation_updated(&record, state.clock.now()));
+    Ok(())
+}
+
+/// A message just queued by a send that did not answer an agent's request (a scheduled send), to the
+/// sockets only: its webhook event was queued with the send (`outbound::compose::enqueue`).
+pub async fn message_to_sockets(
+    state: &AppState,
+    account: AccountId,
+    message: MessageId,
+    conversation: ConversationId,
+) -> Result<(), StoreError> {
+    let record = state.store.get_conversation(account, &ConversationScope::All, conversation).await?;
+    let view = message_view(state.store.get_message(account, &ConversationScope::All, message).await?);
+    state.events.publish(Event::to_conversation(&record, Payload::MessageCreated(Box::new(view))));
     Ok(())
 }

@@ -63,7 +63,8 @@ async fn settle(state: &AppState, r: &ScheduledRecord) -> Result<bool, StoreErro
         Ok(message) => {
             state.store.scheduled_sent(r.id, message, state.now_ms()).await?;
             state.outbox_wakeup.notify_one();
-            publish::message(state, r.account_id, message, r.conversation_id, Change::Created).await?;
+            // The message's webhook event was queued by the send itself: the sockets only.
+            publish::message_to_sockets(state, r.account_id, message, r.conversation_id).await?;
             let after =
                 state.store.get_scheduled(r.account_id, &domain::permissions::ConversationScope::All, r.id).await?;
             crate::scheduled::announce(state, &after, Change::Updated).await?;

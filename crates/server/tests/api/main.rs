@@ -19,6 +19,7 @@ mod inbound;
 mod labels_and_notes;
 mod matrix;
 mod outbound;
+mod outgoing_webhooks;
 mod personalize;
 mod preferences_and_calls;
 mod profiles;

@@ -153,7 +153,7 @@ enum Body {
 struct Req {
     /// What replaces `{id}` in the route's path.
     id: Option<String>,
-    /// Other path parameters (`{label_id}`, `{note_id}`, `{key}`) and their values.
+    /// Other path parameters (`{label_id}`, `{note_id}`, `{key}`, `{delivery_id}`) and their values.
     params: Vec<(&'static str, String)>,
     query: String,
     body: Body,
@@ -421,6 +421,29 @@ fn routes() -> Vec<Route> {
         route("DELETE", "/api/v1/scheduled/{id}", Need::Admin, Scope::Conversation, |c| {
             Req::id(&c.w.spare_scheduled[c.caller as usize])
         }),
+        // Outgoing webhooks (administrators; account-wide).
+        route("GET", "/api/v1/webhooks", Need::Admin, Scope::None, |_| Req::none()),
+        route("POST", "/api/v1/webhooks", Need::Admin, Scope::None, |c| {
+            Req::none().json(json!({"url": c.f.receiver.url, "events": ["contact.created"]}))
+        }),
+        route("PATCH", "/api/v1/webhooks/{id}", Need::Admin, Scope::Account, |c| {
+            Req::id(&c.f.hook(c).webhook).json(json!({"enabled": true}))
+        }),
+        Route {
+            late: true,
+            ..route("DELETE", "/api/v1/webhooks/{id}", Need::Admin, Scope::Account, |c| Req::id(&c.f.hook(c).webhook))
+        },
+        route("POST", "/api/v1/webhooks/{id}/rotate_secret", Need::Admin, Scope::Account, |c| {
+            Req::id(&c.f.hook(c).webhook)
+        }),
+        route("POST", "/api/v1/webhooks/{id}/test", Need::Admin, Scope::Account, |c| Req::id(&c.f.hook(c).webhook)),
+        route("GET", "/api/v1/webhooks/{id}/deliveries", Need::Admin, Scope::Account, |c| {
+            Req::id(&c.f.hook(c).webhook)
+        }),
+        route("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry", Need::Admin, Scope::Account, |c| {
+            let h = c.f.hook(c);
+            Req::id(&h.webhook).with("{delivery_id}", &h.delivery)
+        }),
     ]
 }
 
@@ -485,11 +508,24 @@ struct Fixture {
     own_notes: Vec<String>,
     own_mentions: Vec<String>,
     others_mentions: Vec<String>,
+    /// Each account's webhook, with a delivered ping, by account.
+    hooks: Vec<HookIds>,
+    receiver: crate::outgoing_webhooks::Receiver,
+}
+
+struct HookIds {
+    webhook: String,
+    delivery: String,
 }
 
 impl Fixture {
     fn world(&self, w: World) -> &WorldIds {
         &self.worlds[w as usize]
+    }
+
+    /// The webhook of the account of the cell's resource.
+    fn hook(&self, c: &Cell) -> &HookIds {
+        &self.hooks[c.caller.world(c.target).account()]
     }
 
     fn token(&self, caller: Caller) -> Option<&str> {
@@ -799,11 +835,24 @@ async fn setup(app: &TestApp) -> Fixture {
         own_mentions[Caller::Admin as usize].clone(),
     ];
 
+    // Last, so that nothing above queues a delivery: each account's webhook, with one delivered ping.
+    let receiver = crate::outgoing_webhooks::Receiver::start().await;
+    let mut hooks = vec![];
+    for token in [ta, tb] {
+        let (hook, _) = crate::outgoing_webhooks::create_webhook(app, token, &receiver.url, &["contact.created"]).await;
+        let webhook = id(&hook);
+        let ping = created(app, token, &format!("/api/v1/webhooks/{webhook}/test"), json!({})).await;
+        let delivery = id(&ping);
+        crate::outgoing_webhooks::delivery_when(app, token, &webhook, &delivery, "delivered").await;
+        hooks.push(HookIds { webhook, delivery });
+    }
     let mut a_secrets = vec![c1, c2.clone(), a.admin_id.clone(), seller_id, narrow_id, id(&narrow_role), id(&app_role)];
+    a_secrets.extend([hooks[0].webhook.clone(), hooks[0].delivery.clone()]);
     a_secrets.extend([own_a.user, own_a.quick_reply]);
     a_secrets.extend(own_a.spares);
     a_secrets.extend(own_a.extras.ids());
-    let mut b_secrets = vec![b_ig, b_wa, b.admin_id.clone(), b_admin2_id];
+    let mut b_secrets =
+        vec![b_ig, b_wa, b.admin_id.clone(), b_admin2_id, hooks[1].webhook.clone(), hooks[1].delivery.clone()];
     b_secrets.extend([own_b.user, own_b.quick_reply]);
     b_secrets.extend(own_b.spares);
     b_secrets.extend(own_b.extras.ids());
@@ -817,6 +866,8 @@ async fn setup(app: &TestApp) -> Fixture {
         own_notes,
         own_mentions,
         others_mentions,
+        hooks,
+        receiver,
     }
 }
 

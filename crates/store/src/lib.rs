@@ -32,6 +32,7 @@ mod notes;
 mod notify;
 mod outbox;
 mod outgoing_webhooks;
+mod pacing;
 mod preferences;
 mod profiles;
 mod quick_replies;

@@ -41,7 +41,7 @@ const BATCH: usize = 32;
 const MAX_ATTEMPTS: i64 = 8;
 
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let pacer = Pacer::new(state.config.messages_per_second);
+    let pacer = Pacer::for_store(state.config.messages_per_second, &state.store);
     loop {
         if let Err(e) = fail_abandoned(&state).await {
             tracing::warn!(error = %e, "outbox: store error");
@@ -405,19 +405,42 @@ async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result
     Ok(())
 }
 
-/// Paces sends per channel (phone number, page): at most `rate` per second, in this process
-/// (across processes it is a per-process limit until pacing moves to the database).
+/// Paces sends per channel (phone number, page): at most `rate` per second. With one process (SQLite)
+/// the slots are kept in memory; processes sharing a PostgreSQL database reserve them in the database
+/// (`Store::reserve_send_slot`), so that together they keep to the rate.
 pub struct Pacer {
     rate: u32,
     next: Mutex<HashMap<ChannelId, Instant>>,
+    shared: Option<store::Store>,
 }
 
 impl Pacer {
+    /// Pacing within this process.
     pub fn new(rate: u32) -> Self {
-        Self { rate: rate.max(1), next: Mutex::new(HashMap::new()) }
+        Self { rate: rate.max(1), next: Mutex::new(HashMap::new()), shared: None }
+    }
+
+    /// Pacing shared through the database when several processes may use it.
+    pub fn for_store(rate: u32, store: &store::Store) -> Self {
+        Self { shared: store.shares_events().then(|| store.clone()), ..Self::new(rate) }
     }
 
     pub async fn wait(&self, channel: ChannelId) {
+        if let Some(store) = &self.shared {
+            let interval_us = 1_000_000 / i64::from(self.rate);
+            let now_us = wall_clock_us();
+            match store.reserve_send_slot(channel, now_us, interval_us).await {
+                Ok(slot) => {
+                    let wait = Duration::from_micros(u64::try_from(slot - now_us).unwrap_or(0));
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    return;
+                }
+                // The database is unreachable (the send will likely fail too): pace locally.
+                Err(e) => tracing::warn!(error = %e, "outbox: shared pacing unavailable, pacing in this process"),
+            }
+        }
         let interval = Duration::from_secs(1) / self.rate;
         let wait = {
             let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
@@ -430,6 +453,11 @@ impl Pacer {
             tokio::time::sleep(wait).await;
         }
     }
+}
+
+fn wall_clock_us() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -442,3 +442,39 @@ async fn every_202_shows_the_message_as_queued_while_the_worker_sends_others(app
     }
     assert_eq!(sends(&app).len(), 30, "each send went out once");
 }
+
+/// Two processes on one PostgreSQL database send to the same number: together they keep to its
+/// configured rate (5 a second here), because each send reserves its slot in the database. Each
+/// process alone would keep to it, but together they would send twice as fast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_together_keep_to_a_numbers_rate() {
+    let app = TestApp::spawn_with(crate::harness::Backend::Postgres, |c| c.messages_per_second = 5).await;
+    let (acct, conv, _) = setup(&app, "5215512345678").await;
+    let other = app.another_process().await;
+    let id = conv["id"].as_str().unwrap();
+    let mut queued = vec![];
+    for i in 0..10 {
+        // Half through each process, so that both outbox workers are awake and sending.
+        let base = if i % 2 == 0 { &app.base } else { &other.base };
+        let res = app
+            .http
+            .post(format!("{base}/api/v1/conversations/{id}/messages"))
+            .bearer_auth(&acct.admin_token)
+            .json(&json!({"type": "text", "text": format!("mensaje {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED);
+        queued.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+    }
+    for message in &queued {
+        let done = app.verdict(&acct.admin_token, id, message).await;
+        assert_eq!(done["status"], "read", "{done}");
+    }
+    let mut at: Vec<_> = sends(&app).iter().map(|r| r.at).collect();
+    assert_eq!(at.len(), 10, "each sent once");
+    at.sort();
+    // Ten sends at 5 a second take at least nine intervals of 200 ms (less the jitter of the first).
+    let span = at[9] - at[0];
+    assert!(span >= time::Duration::milliseconds(1600), "ten sends within {span}: faster than 5 a second");
+}

@@ -26,7 +26,7 @@ struct Args {
     warmup: usize,
     /// Most seconds spent on one request: a slow one (a search reading every row) stops after this,
     /// with at least `min_iterations` samples.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 10)]
     budget_s: u64,
     #[arg(long, default_value_t = 10)]
     min_iterations: usize,

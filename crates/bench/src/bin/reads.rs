@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
     let sellers = seeded.sellers;
     // Seller 0 is assigned the conversations i ≡ 0 (mod sellers + 1); odd customers are contacts; one in
     // ten (i ≡ 3 mod 10) has a username.
-    let of_seller = |i: u64| sellers > 0 && i % (sellers + 1) == 0;
+    let of_seller = |i: u64| sellers > 0 && i.is_multiple_of(sellers + 1);
     let target = pick(n, |i| of_seller(i) && i % 2 == 1).or_else(|| pick(n, |i| i % 2 == 1)).unwrap_or(0);
     let with_username = pick(n, |i| of_seller(i) && i % 10 == 3).or_else(|| pick(n, |i| i % 10 == 3)).unwrap_or(3);
     let c = corpus::customer(target);

@@ -252,7 +252,7 @@ async fn write_inbox(
             let id = uuid::Uuid::now_v7().to_string();
             let at = first_at + j as i64 * 60_000;
             // The customer writes first and last; an agent answers in between.
-            let inbound = j % 2 == 0 || j + 1 == count;
+            let inbound = j.is_multiple_of(2) || j + 1 == count;
             let text = corpus::message_text(i + j);
             let (direction, origin, status, rank, sender) = if inbound {
                 last_inbound = at;

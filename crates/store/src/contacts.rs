@@ -226,21 +226,21 @@ impl Store {
         q.bind_text(account.to_string());
         push_contact_scope(&mut q, scope);
         if !search.terms.is_empty() || search.phone.is_some() {
-            q.push(" AND ((TRUE");
-            for term in &search.terms {
-                q.push(" AND ").contains("ct.search_key", term);
-            }
-            q.push(")");
+            // One set of contact ids, so each part is answered by its index (trigram indexes on the
+            // search key, migration 0040; the phone keys' primary key) rather than by reading every
+            // contact in name order.
+            let account_id = account.to_string();
+            q.push(" AND ct.id IN (SELECT cs.id FROM contacts cs WHERE cs.account_id = ").bind_text(&account_id);
+            q.push(" AND ");
+            crate::search_keys::push_contact_terms(&mut q, self.backend(), "cs", &search.terms);
             if let Some(phone) = &search.phone {
                 if !phone.keys.is_empty() {
-                    q.push(" OR ").in_contacts_with_keys("ct.id", &account.to_string(), &phone.keys);
+                    q.push(" UNION SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ");
+                    q.bind_text(&account_id).push(" AND ").in_list("k.phone_key", phone.keys.iter().cloned());
                 }
                 if let Some(suffix) = &phone.suffix {
-                    q.push(" OR ct.id IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ");
-                    q.bind_text(account.to_string())
-                        .push(" AND k.phone_key LIKE ")
-                        .bind_text(format!("%{suffix}"))
-                        .push(")");
+                    q.push(" UNION SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ");
+                    q.bind_text(&account_id).push(" AND k.phone_key LIKE ").bind_text(format!("%{suffix}"));
                 }
             }
             q.push(")");

@@ -337,16 +337,14 @@ impl Store {
             .push(")");
         }
         if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            q.push(" AND (");
-            crate::search_keys::push_matches(&mut q, &["ct.search_key", "h.search_key"], text);
-            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-            if digits.len() >= 4 {
-                q.push(" OR h.wa_id LIKE ").bind_text(format!("%{digits}%"));
-            }
-            if !f.phone_keys.is_empty() {
-                q.push(" OR ").in_contacts_with_keys("h.contact_id", &account.to_string(), &f.phone_keys);
-            }
-            q.push(")");
+            q.push(" AND ");
+            crate::search_keys::push_conversation_matches(
+                &mut q,
+                self.backend(),
+                &account.to_string(),
+                text,
+                &f.phone_keys,
+            );
         }
         if let Some((at, id)) = &f.after {
             q.push(" AND (c.last_activity_at < ").bind_int(*at).push(" OR (c.last_activity_at = ").bind_int(*at);

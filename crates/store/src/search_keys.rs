@@ -6,10 +6,11 @@
 //! "Álvaro" all find "Álvaro" on SQLite and PostgreSQL alike (SQLite's `lower()` folds ASCII only,
 //! and neither database folds accents the way Rust does). The keys are recomputed from the row by
 //! the `refresh_*` macros after every write that touches these fields, inside the same transaction,
-//! and filled at start-up for rows stored before they existed. Indexed search (FTS, trigrams) would
-//! index these columns.
+//! and filled at start-up for rows stored before they existed. Trigram indexes (migration 0040: FTS5
+//! on SQLite, `pg_trgm` on PostgreSQL) answer a search for three characters or more without reading
+//! every key.
 
-use crate::db::on_writer;
+use crate::db::{on_writer, Backend};
 use crate::error::StoreResult;
 use crate::sql::SqlBuilder;
 use crate::Store;
@@ -65,15 +66,77 @@ fn join<'a>(fields: impl IntoIterator<Item = Option<&'a str>>) -> String {
     fields.into_iter().flatten().map(domain::search::fold).collect::<Vec<_>>().join("\n")
 }
 
-/// `(ct.search_key LIKE … OR h.search_key LIKE …)`: any of the keys contains the folded `text`.
-pub(crate) fn push_matches(q: &mut SqlBuilder, key_columns: &[&str], text: &str) {
+/// The shortest text a trigram index can find (FTS5 `trigram` on SQLite, `pg_trgm` on PostgreSQL):
+/// shorter texts are searched by reading the keys (`LIKE`), as before the indexes.
+const INDEXED_MIN_CHARS: usize = 3;
+
+fn indexable(folded: &str) -> bool {
+    folded.chars().count() >= INDEXED_MIN_CHARS
+}
+
+/// An FTS5 query for rows whose `column` contains `text` (a phrase: with the trigram tokenizer, any
+/// substring of three characters or more; every character inside the quotes is literal).
+fn fts_phrase(column: &str, text: &str) -> String {
+    format!("{column} : \"{}\"", text.replace('"', "\"\""))
+}
+
+/// `c.handle_id IN (…)`: the conversations whose customer matches a search — the folded `text` in the
+/// customer's key (profile name, saved name, username) or in the key of the contact linked to it
+/// (names, e-mail, username, user id), its digits (four or more) in the WhatsApp id, or one of
+/// `phone_keys` among the contact's phones. Written as one set of handles of the account, so each part
+/// is answered by its index (`search_key` trigram indexes, migration 0040) instead of by reading every
+/// conversation with its joins.
+pub(crate) fn push_conversation_matches(
+    q: &mut SqlBuilder,
+    backend: Backend,
+    account: &str,
+    text: &str,
+    phone_keys: &[String],
+) {
     let folded = domain::search::fold(text);
-    q.push("(");
-    for (i, column) in key_columns.iter().enumerate() {
-        if i > 0 {
-            q.push(" OR ");
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let digits = (digits.len() >= 4).then_some(digits);
+    q.push("c.handle_id IN (SELECT hs.id FROM handles hs WHERE hs.account_id = ").bind_text(account).push(" AND ");
+    if backend == Backend::Sqlite && indexable(&folded) {
+        // The digits are at least as long as the folded text is, so they are indexable too.
+        let mut phrase = fts_phrase("search_key", &folded);
+        if let Some(d) = &digits {
+            phrase = format!("{phrase} OR {}", fts_phrase("wa_id", d));
         }
-        q.contains(column, &folded);
+        q.push("hs.rowid IN (SELECT rowid FROM handles_search WHERE handles_search MATCH ").bind_text(phrase).push(")");
+    } else {
+        q.push("(").contains("hs.search_key", &folded);
+        if let Some(d) = &digits {
+            q.push(" OR ").contains("hs.wa_id", d);
+        }
+        q.push(")");
+    }
+    q.push(" UNION SELECT hc.id FROM handles hc WHERE hc.account_id = ").bind_text(account);
+    q.push(" AND hc.contact_id IN (SELECT cs.id FROM contacts cs WHERE cs.account_id = ")
+        .bind_text(account)
+        .push(" AND ");
+    push_contact_terms(q, backend, "cs", std::slice::from_ref(&folded));
+    q.push(")");
+    if !phone_keys.is_empty() {
+        q.push(" UNION SELECT hp.id FROM handles hp WHERE hp.account_id = ").bind_text(account).push(" AND ");
+        q.in_contacts_with_keys("hp.contact_id", account, phone_keys);
+    }
+    q.push(")");
+}
+
+/// The contact `alias`'s search key contains every one of the folded `terms` (at least one): through
+/// the trigram index for the terms it can answer, by reading the key for the shorter ones.
+pub(crate) fn push_contact_terms(q: &mut SqlBuilder, backend: Backend, alias: &str, terms: &[String]) {
+    let (indexed, scanned): (Vec<&String>, Vec<&String>) =
+        terms.iter().partition(|t| backend == Backend::Sqlite && indexable(t));
+    q.push("(TRUE");
+    if !indexed.is_empty() {
+        let phrase = indexed.iter().map(|t| fts_phrase("search_key", t)).collect::<Vec<_>>().join(" AND ");
+        q.push(&format!(" AND {alias}.rowid IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH "));
+        q.bind_text(phrase).push(")");
+    }
+    for term in scanned {
+        q.push(" AND ").contains(&format!("{alias}.search_key"), term);
     }
     q.push(")");
 }
@@ -144,6 +207,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fts_phrases_take_every_character_literally() {
+        assert_eq!(fts_phrase("search_key", "ana"), "search_key : \"ana\"");
+        assert_eq!(fts_phrase("search_key", "a\"b OR c*"), "search_key : \"a\"\"b OR c*\"");
+        assert!(indexable("ñuñ") && !indexable("ñu"));
+    }
 
     #[test]
     fn keys_fold_every_field_one_per_line() {

@@ -16,6 +16,7 @@ mod contacts_crm;
 mod csv;
 mod identity_and_history;
 mod inbound;
+mod indexed_search;
 mod labels_and_notes;
 mod matrix;
 mod outbound;

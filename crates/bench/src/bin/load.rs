@@ -1,0 +1,138 @@
+//! Sends `count` signed WhatsApp text webhooks (Meta's payload shape, from the simulator's builders)
+//! with distinct message ids from `senders` customers over `connections` concurrent connections, and
+//! prints the acknowledgement rate and latency as JSON. The bodies and signatures are made before the
+//! clock starts, so the generator's own work is not measured.
+
+use clap::Parser;
+use inbox_bench::corpus;
+use inbox_bench::stats::Latency;
+use serde_json::json;
+use simulator::payloads::{whatsapp_text, WaBusiness, WaUser};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Parser)]
+struct Args {
+    /// The webhook endpoint, e.g. http://127.0.0.1:8080/webhooks/meta
+    #[arg(long)]
+    url: String,
+    #[arg(long, env = "BENCH_APP_SECRET")]
+    app_secret: String,
+    #[arg(long, default_value_t = 20_000)]
+    count: usize,
+    #[arg(long, default_value_t = 1_000)]
+    senders: u64,
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    #[arg(long, default_value = "100000000000001")]
+    phone_number_id: String,
+    #[arg(long, default_value = "200000000000001")]
+    waba_id: String,
+    #[arg(long, default_value = "15550001111")]
+    display_number: String,
+    /// Prefix of the message ids (distinct per run, so a second run is not a redelivery).
+    #[arg(long, default_value = "bench")]
+    id_prefix: String,
+    /// Where to write `[acknowledged, posted]` instants (Unix ms, by acknowledgement) for `apply-wait`.
+    #[arg(long)]
+    ack_log: Option<std::path::PathBuf>,
+}
+
+fn unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let business = WaBusiness {
+        waba_id: args.waba_id.clone(),
+        phone_number_id: args.phone_number_id.clone(),
+        display_phone_number: args.display_number.clone(),
+    };
+    let now_s = unix_ms() / 1000;
+    let senders: Vec<WaUser> = (0..args.senders.max(1))
+        .map(|i| {
+            let c = corpus::customer(i);
+            WaUser::phone(c.wa_id()).with_user_id(c.bsuid()).with_name(c.profile_name())
+        })
+        .collect();
+    let requests: Arc<Vec<(Vec<u8>, String)>> = Arc::new(
+        (0..args.count)
+            .map(|i| {
+                let user = &senders[i % senders.len()];
+                let id = format!("wamid.{}{i:09}", args.id_prefix);
+                let body = whatsapp_text(&business, user, &id, now_s, corpus::message_text(i as u64)).to_string();
+                let signature = simulator::sign(&args.app_secret, body.as_bytes());
+                (body.into_bytes(), signature)
+            })
+            .collect(),
+    );
+    let client =
+        reqwest::Client::builder().pool_max_idle_per_host(args.connections).timeout(Duration::from_secs(60)).build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let started_ms = unix_ms();
+    let mut workers = vec![];
+    for _ in 0..args.connections {
+        let (client, next, requests, url) = (client.clone(), next.clone(), requests.clone(), args.url.clone());
+        workers.push(tokio::spawn(async move {
+            let mut samples = vec![];
+            let mut acks = vec![];
+            let mut errors = 0usize;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((body, signature)) = requests.get(i) else { break };
+                let t = Instant::now();
+                let posted_ms = unix_ms();
+                let answer = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-hub-signature-256", signature)
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match answer {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        samples.push(t.elapsed());
+                        acks.push((unix_ms(), posted_ms));
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (samples, acks, errors)
+        }));
+    }
+    let mut samples = vec![];
+    let mut acks = vec![];
+    let mut errors = 0;
+    for w in workers {
+        let (s, a, e) = w.await?;
+        samples.extend(s);
+        acks.extend(a);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    acks.sort_unstable();
+    if let Some(path) = &args.ack_log {
+        std::fs::write(path, serde_json::to_vec(&json!({"started_ms": started_ms, "acks_ms": acks}))?)?;
+    }
+    let ok = samples.len();
+    println!(
+        "{}",
+        json!({
+            "count": args.count,
+            "ok": ok,
+            "errors": errors,
+            "connections": args.connections,
+            "senders": args.senders,
+            "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+            "msgs_per_s": (ok as f64 / elapsed).round(),
+            "latency": Latency::from_samples(samples),
+            "started_ms": started_ms,
+        })
+    );
+    Ok(())
+}

@@ -5,6 +5,7 @@ use crate::db::on_reader;
 use crate::error::{StoreError, StoreResult};
 use crate::labels::LabelRecord;
 use crate::rows::{parse_id, parse_stored};
+use crate::search_keys::COMMON_MATCHES;
 use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 use domain::channel::ChannelKind;
@@ -294,6 +295,23 @@ pub(crate) fn push_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
 }
 
 impl Store {
+    /// How many customers of the account a conversation search matches, counted up to `at_most`
+    /// (through the search indexes: cheap, and it stops there).
+    async fn customers_matching(
+        &self,
+        account: &str,
+        text: &str,
+        phone_keys: &[String],
+        at_most: i64,
+    ) -> StoreResult<i64> {
+        let mut q = SqlBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM handles x WHERE x.account_id = ");
+        q.bind_text(account).push(" AND ");
+        crate::search_keys::push_conversation_matches(&mut q, "x.id", self.backend(), account, text, phone_keys);
+        q.push(" LIMIT ").bind_int(at_most).push(") matched");
+        let n: i64 = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_one(p).await)?;
+        Ok(n)
+    }
+
     /// The caller's page of conversations, newest activity first.
     pub async fn list_conversations(
         &self,
@@ -337,14 +355,20 @@ impl Store {
             .push(")");
         }
         if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let account = account.to_string();
             q.push(" AND ");
-            crate::search_keys::push_conversation_matches(
-                &mut q,
-                self.backend(),
-                &account.to_string(),
-                text,
-                &f.phone_keys,
-            );
+            if self.customers_matching(&account, text, &f.phone_keys, COMMON_MATCHES).await? >= COMMON_MATCHES {
+                crate::search_keys::push_conversation_filter(&mut q, &account, text, &f.phone_keys);
+            } else {
+                crate::search_keys::push_conversation_matches(
+                    &mut q,
+                    "c.handle_id",
+                    self.backend(),
+                    &account,
+                    text,
+                    &f.phone_keys,
+                );
+            }
         }
         if let Some((at, id)) = &f.after {
             q.push(" AND (c.last_activity_at < ").bind_int(*at).push(" OR (c.last_activity_at = ").bind_int(*at);

@@ -88,6 +88,7 @@ fn fts_phrase(column: &str, text: &str) -> String {
 /// conversation with its joins.
 pub(crate) fn push_conversation_matches(
     q: &mut SqlBuilder,
+    column: &str,
     backend: Backend,
     account: &str,
     text: &str,
@@ -96,7 +97,7 @@ pub(crate) fn push_conversation_matches(
     let folded = domain::search::fold(text);
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     let digits = (digits.len() >= 4).then_some(digits);
-    q.push("c.handle_id IN (SELECT hs.id FROM handles hs WHERE hs.account_id = ").bind_text(account).push(" AND ");
+    q.push(column).push(" IN (SELECT hs.id FROM handles hs WHERE hs.account_id = ").bind_text(account).push(" AND ");
     if backend == Backend::Sqlite && indexable(&folded) {
         // The digits are at least as long as the folded text is, so they are indexable too.
         let mut phrase = fts_phrase("search_key", &folded);
@@ -120,6 +121,26 @@ pub(crate) fn push_conversation_matches(
     if !phone_keys.is_empty() {
         q.push(" UNION SELECT hp.id FROM handles hp WHERE hp.account_id = ").bind_text(account).push(" AND ");
         q.in_contacts_with_keys("hp.contact_id", account, phone_keys);
+    }
+    q.push(")");
+}
+
+/// A search text matching at least this many customers is *common* (a frequent surname, a short
+/// name): its matches are dense, so walking the conversations newest first and testing each finds a
+/// page sooner than collecting every match through the indexes and sorting them all.
+pub(crate) const COMMON_MATCHES: i64 = 1000;
+
+/// The same condition as [`push_conversation_matches`], tested on each row of the conversation list's
+/// own join (`h` the handle, `ct` its contact): for common texts (see [`COMMON_MATCHES`]).
+pub(crate) fn push_conversation_filter(q: &mut SqlBuilder, account: &str, text: &str, phone_keys: &[String]) {
+    let folded = domain::search::fold(text);
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    q.push("(").contains("ct.search_key", &folded).push(" OR ").contains("h.search_key", &folded);
+    if digits.len() >= 4 {
+        q.push(" OR ").contains("h.wa_id", &digits);
+    }
+    if !phone_keys.is_empty() {
+        q.push(" OR ").in_contacts_with_keys("h.contact_id", account, phone_keys);
     }
     q.push(")");
 }

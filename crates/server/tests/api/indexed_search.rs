@@ -11,6 +11,7 @@ use simulator::demo;
 on_both_stores!(
     short_texts_and_query_syntax_are_searched_literally,
     conversations_are_found_by_number_digits_username_and_merged_contact,
+    a_common_name_finds_the_newest_first_page_like_a_rare_one,
 );
 
 fn urlencode(s: &str) -> String {
@@ -107,4 +108,53 @@ async fn conversations_are_found_by_number_digits_username_and_merged_contact(ap
     assert_eq!(conversations(&app, token, "IFEOMA").await, both);
     assert!(conversations(&app, token, "bartho").await.is_empty());
     assert!(contacts(&app, token, "bartho").await.is_empty());
+}
+
+/// A surname more than a thousand customers share is searched by walking the conversations newest
+/// first (its matches are dense) instead of through the indexes: the same answer either way — the
+/// newest page of those matching, by the customer's name or by their contact's.
+async fn a_common_name_finds_the_newest_first_page_like_a_rare_one(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let business = simulator::payloads::WaBusiness {
+        waba_id: demo::WABA_ID.into(),
+        phone_number_id: demo::CLOUD_PHONE_NUMBER_ID.into(),
+        display_phone_number: demo::CLOUD_DISPLAY_NUMBER.into(),
+    };
+    let t0 = time::OffsetDateTime::now_utc().unix_timestamp() - 5000;
+    // 1 100 customers named Álvarez, in deliveries of 100, each writing one second after the last.
+    for chunk in 0..11 {
+        let deliveries: Vec<Value> = (0..100)
+            .map(|i| {
+                let n = chunk * 100 + i;
+                let who = simulator::payloads::WaUser::phone(&format!("52155{n:08}")).with_name(&if n == 42 {
+                    "Marta Álvarez Zubizarreta".to_string()
+                } else {
+                    format!("Marta Álvarez {n:04}")
+                });
+                simulator::payloads::whatsapp_text(&business, &who, &format!("wamid.CN{n}"), t0 + n, "hola")
+            })
+            .collect();
+        assert_eq!(app.post_webhook(&simulator::payloads::batch(&deliveries)).await, StatusCode::OK);
+    }
+    // 1 100 new customers take the worker longer than `settle`'s 5 s in a debug build.
+    for _ in 0..1200 {
+        if app.state.store.pending_webhooks().await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0, "applied within a minute");
+    let token = &acct.admin_token;
+    let page = app.get_json(token, "/api/v1/conversations?status=all&limit=30&q=ALVAREZ").await;
+    let names: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|c| c["handle"]["profile_name"].as_str().unwrap()).collect();
+    let newest: Vec<String> = (1070..1100).rev().map(|n| format!("Marta Álvarez {n:04}")).collect();
+    assert_eq!(names, newest, "the newest thirty, newest first");
+    assert!(page["next_cursor"].is_string(), "and more pages");
+    // A rare text among them goes through the index: the one customer.
+    let rare = app.get_json(token, "/api/v1/conversations?status=all&q=zubiZARRETA").await;
+    let rare: Vec<&str> =
+        rare["items"].as_array().unwrap().iter().map(|c| c["handle"]["profile_name"].as_str().unwrap()).collect();
+    assert_eq!(rare, ["Marta Álvarez Zubizarreta"]);
 }

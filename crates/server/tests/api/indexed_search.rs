@@ -127,7 +127,7 @@ async fn a_common_name_finds_the_newest_first_page_like_a_rare_one(app: TestApp)
         let deliveries: Vec<Value> = (0..100)
             .map(|i| {
                 let n = chunk * 100 + i;
-                let who = simulator::payloads::WaUser::phone(&format!("52155{n:08}")).with_name(&if n == 42 {
+                let who = simulator::payloads::WaUser::phone(format!("52155{n:08}")).with_name(&if n == 42 {
                     "Marta Álvarez Zubizarreta".to_string()
                 } else {
                     format!("Marta Álvarez {n:04}")

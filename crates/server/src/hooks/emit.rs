@@ -116,7 +116,7 @@ async fn try_emit_contact(
         return Ok(());
     }
     let c = state.store.get_contact(account, &ConversationScope::All, contact).await?;
-    queue_for(state, account, event, &hooks, &crate::api::contacts::view(c, vec![])).await
+    queue_for(state, account, event, &hooks, &crate::views::contact::view(c, vec![])).await
 }
 
 async fn try_emit_contacts(
@@ -133,7 +133,7 @@ async fn try_emit_contacts(
     let mut items = Vec::with_capacity(contacts.len() * hooks.len());
     for id in contacts {
         let c = state.store.get_contact(account, &ConversationScope::All, *id).await?;
-        let data = serde_json::to_value(crate::api::contacts::view(c, vec![])).unwrap_or_default();
+        let data = serde_json::to_value(crate::views::contact::view(c, vec![])).unwrap_or_default();
         items.extend(hooks.iter().map(|h| delivery(account, event, &data, h.id, now)));
     }
     state.store.queue_deliveries(account, &items, now).await?;

@@ -365,10 +365,10 @@ impl Applier<'_> {
                     self.state.profile_wakeup.notify_one();
                 }
             }
-            let shares_number = from_customer && channel.kind.is_whatsapp() && own_number_share(&m.content).is_some();
-            if shares_number {
+            let shared = (from_customer && channel.kind.is_whatsapp()).then(|| own_number_share(&m.content)).flatten();
+            if let Some(shared) = shared {
                 publish::message(self.state, channel.account_id, message_id, conversation_id, Change::Created).await?;
-                self.own_number_shared(channel, conversation_id, &m.content, to_millis(m.timestamp)).await?;
+                self.own_number_shared(channel, conversation_id, shared, to_millis(m.timestamp)).await?;
                 publish::conversation(self.state, channel.account_id, conversation_id, Change::Updated).await?;
             } else {
                 publish::message_and_conversation(
@@ -397,10 +397,9 @@ impl Applier<'_> {
         &self,
         channel: &Channel,
         conversation: ConversationId,
-        content: &MessageContent,
+        n: SharedNumber,
         at: i64,
     ) -> Result<(), StoreError> {
-        let Some(n) = own_number_share(content) else { return Ok(()) };
         let shared = store::SharedPhone {
             e164: n.phone.as_str().to_string(),
             wa_id: Some(n.wa_id.unwrap_or_else(|| n.phone.digits().to_string())),

@@ -19,7 +19,7 @@ pub mod url_policy;
 pub mod worker;
 
 pub use domain::outgoing_webhook::HookEvent;
-pub use emit::{emit, emit_contact, emit_contacts, emit_conversation, emit_message};
+pub use emit::{emit, emit_all, emit_contact, emit_contacts, emit_conversation, emit_message};
 
 /// The `X-Inbox-Signature-256` header of `body`: `sha256=` and the hex HMAC-SHA256 of the exact body
 /// bytes under the webhook's secret — the scheme Meta's own webhooks use, so one implementation serves.

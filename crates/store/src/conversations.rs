@@ -380,7 +380,7 @@ impl Store {
     }
 
     /// The conversations with these ids that the caller may see (in no particular order).
-    pub(crate) async fn conversations_by_ids(
+    pub async fn conversations_by_ids(
         &self,
         account: AccountId,
         scope: &ConversationScope,

@@ -62,6 +62,15 @@ pub struct NewMessage {
     pub reopens: bool,
 }
 
+/// One message of a batch for [`Store::ingest_messages`].
+#[derive(Clone, Debug)]
+pub struct IngestItem {
+    pub account: AccountId,
+    pub channel: ChannelId,
+    pub who: CustomerIdentity,
+    pub msg: NewMessage,
+}
+
 #[derive(Clone, Debug)]
 pub enum IngestOutcome {
     Created { message_id: MessageId, conversation_id: ConversationId, new_conversation: bool },
@@ -87,6 +96,8 @@ pub enum ApplyOutcome {
 struct HandleHit {
     id: String,
     contact_id: Option<String>,
+    username: Option<String>,
+    profile_name: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -125,7 +136,7 @@ fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: 
 macro_rules! resolve_conversation {
     ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
         let who: &CustomerIdentity = $who;
-        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id FROM handles h WHERE ");
+        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.username, h.profile_name FROM handles h WHERE ");
         push_customer_match(&mut q, $channel, who);
         q.push(" ORDER BY h.created_at, h.id LIMIT 2");
         let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
@@ -213,7 +224,12 @@ macro_rules! resolve_conversation {
                 id
             }
         };
-        if hits.is_empty() || who.username.is_some() || who.profile_name.is_some() {
+        // The search key is made of the names: recomputed only when one of them changes (most
+        // messages repeat the profile name the handle already has).
+        let renamed = |given: &Option<String>, stored: fn(&HandleHit) -> &Option<String>| {
+            given.is_some() && hits.first().is_some_and(|h| stored(h) != given)
+        };
+        if hits.is_empty() || renamed(&who.username, |h| &h.username) || renamed(&who.profile_name, |h| &h.profile_name) {
             crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &handle_id);
         }
         let existing: Option<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE handle_id = $1")
@@ -242,6 +258,98 @@ macro_rules! resolve_conversation {
     }};
 }
 
+/// Stores one message inside a transaction (see [`Store::ingest_message`]), evaluating to its
+/// [`IngestOutcome`]. One body for both backends' connections, and for one message or a batch.
+macro_rules! ingest_in_tx {
+    ($tx:expr, $account:expr, $channel:expr, $who:expr, $msg:expr, $now:expr) => {{
+        let (account, channel, who, msg, now_ms): (AccountId, ChannelId, &CustomerIdentity, &NewMessage, i64) =
+            ($account, $channel, $who, $msg, $now);
+        let (_handle, conversation, new_conversation) = resolve_conversation!($tx, account, channel, who, msg.sent_at, now_ms);
+        // A conversation the customer starts (a message or call asking for attention, not imported
+        // history or an echo) goes round-robin when its channel says so.
+        if new_conversation && msg.counts_as_unread {
+            crate::assignment::auto_assign!($tx, account, channel, &conversation, now_ms);
+        }
+        let message_id = MessageId::new().to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
+               reply_to_external_id, status, status_rank, sent_at, created_at, updated_at, search_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) ON CONFLICT DO NOTHING",
+        )
+        .bind(&message_id)
+        .bind(account.to_string())
+        .bind(channel.to_string())
+        .bind(&conversation)
+        .bind(&msg.external_id)
+        .bind(msg.origin.direction().as_str())
+        .bind(msg.origin.as_str())
+        .bind(&msg.kind)
+        .bind(msg.text.as_deref())
+        .bind(msg.content.to_string())
+        .bind(msg.reply_to_external_id.as_deref())
+        .bind(msg.origin.initial_status().as_str())
+        .bind(msg.origin.initial_status().rank())
+        .bind(msg.sent_at)
+        .bind(now_ms)
+        .bind(crate::search::searchable(msg.text.as_deref()))
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            let hit: MessageHit = sqlx::query_as("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
+                .bind(channel.to_string())
+                .bind(&msg.external_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let (message_id, conversation_id) = hit.ids()?;
+            IngestOutcome::Duplicate { message_id, conversation_id }
+        } else {
+            for a in &msg.attachments {
+                sqlx::query(
+                    "INSERT INTO attachments (id, account_id, message_id, kind, mime, filename, source, status, next_attempt_at, \
+                       created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $8)",
+                )
+                .bind(domain::ids::AttachmentId::new().to_string())
+                .bind(account.to_string())
+                .bind(&message_id)
+                .bind(a.kind.as_str())
+                .bind(a.declared_mime.as_deref())
+                .bind(a.filename.as_deref())
+                .bind(a.source.to_string())
+                .bind(now_ms)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            let anchor = msg.anchors_window.then_some(msg.sent_at);
+            let reopen = msg.reopens.then_some("open");
+            sqlx::query(
+                "UPDATE conversations SET \
+                   last_message_id = CASE WHEN last_message_id IS NULL OR $2 >= last_activity_at THEN $3 ELSE last_message_id END, \
+                   last_activity_at = CASE WHEN $2 > last_activity_at THEN $2 ELSE last_activity_at END, \
+                   last_inbound_at = CASE WHEN $4 IS NOT NULL AND (last_inbound_at IS NULL OR $4 > last_inbound_at) THEN $4 ELSE last_inbound_at END, \
+                   unread_count = unread_count + $5, \
+                   status = COALESCE($6, status), \
+                   updated_at = $7 \
+                 WHERE id = $1",
+            )
+            .bind(&conversation)
+            .bind(msg.sent_at)
+            .bind(&message_id)
+            .bind(anchor)
+            .bind(if msg.counts_as_unread { 1_i64 } else { 0 })
+            .bind(reopen)
+            .bind(now_ms)
+            .execute(&mut *$tx)
+            .await?;
+            IngestOutcome::Created {
+                message_id: parse_id(&message_id, "message")?,
+                conversation_id: parse_id(&conversation, "conversation")?,
+                new_conversation,
+            }
+        }
+    }};
+}
+
 impl Store {
     /// Stores a message of `who` on `channel` once: a second delivery of the same Meta id is a
     /// [`IngestOutcome::Duplicate`] and changes nothing.
@@ -253,92 +361,25 @@ impl Store {
         msg: &NewMessage,
         now_ms: i64,
     ) -> StoreResult<IngestOutcome> {
-        let outcome = in_transaction!(self, tx => {
-            let (_handle, conversation, new_conversation) = resolve_conversation!(tx, account, channel, who, msg.sent_at, now_ms);
-            // A conversation the customer starts (a message or call asking for attention, not imported
-            // history or an echo) goes round-robin when its channel says so.
-            if new_conversation && msg.counts_as_unread {
-                crate::assignment::auto_assign!(tx, account, channel, &conversation, now_ms);
-            }
-            let message_id = MessageId::new().to_string();
-            let inserted = sqlx::query(
-                "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-                   reply_to_external_id, status, status_rank, sent_at, created_at, updated_at, search_text) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) ON CONFLICT DO NOTHING",
-            )
-            .bind(&message_id)
-            .bind(account.to_string())
-            .bind(channel.to_string())
-            .bind(&conversation)
-            .bind(&msg.external_id)
-            .bind(msg.origin.direction().as_str())
-            .bind(msg.origin.as_str())
-            .bind(&msg.kind)
-            .bind(msg.text.as_deref())
-            .bind(msg.content.to_string())
-            .bind(msg.reply_to_external_id.as_deref())
-            .bind(msg.origin.initial_status().as_str())
-            .bind(msg.origin.initial_status().rank())
-            .bind(msg.sent_at)
-            .bind(now_ms)
-            .bind(crate::search::searchable(msg.text.as_deref()))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
-                let hit: MessageHit = sqlx::query_as("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
-                    .bind(channel.to_string())
-                    .bind(&msg.external_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let (message_id, conversation_id) = hit.ids()?;
-                IngestOutcome::Duplicate { message_id, conversation_id }
-            } else {
-                for a in &msg.attachments {
-                    sqlx::query(
-                        "INSERT INTO attachments (id, account_id, message_id, kind, mime, filename, source, status, next_attempt_at, \
-                           created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $8)",
-                    )
-                    .bind(domain::ids::AttachmentId::new().to_string())
-                    .bind(account.to_string())
-                    .bind(&message_id)
-                    .bind(a.kind.as_str())
-                    .bind(a.declared_mime.as_deref())
-                    .bind(a.filename.as_deref())
-                    .bind(a.source.to_string())
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let anchor = msg.anchors_window.then_some(msg.sent_at);
-                let reopen = msg.reopens.then_some("open");
-                sqlx::query(
-                    "UPDATE conversations SET \
-                       last_message_id = CASE WHEN last_message_id IS NULL OR $2 >= last_activity_at THEN $3 ELSE last_message_id END, \
-                       last_activity_at = CASE WHEN $2 > last_activity_at THEN $2 ELSE last_activity_at END, \
-                       last_inbound_at = CASE WHEN $4 IS NOT NULL AND (last_inbound_at IS NULL OR $4 > last_inbound_at) THEN $4 ELSE last_inbound_at END, \
-                       unread_count = unread_count + $5, \
-                       status = COALESCE($6, status), \
-                       updated_at = $7 \
-                     WHERE id = $1",
-                )
-                .bind(&conversation)
-                .bind(msg.sent_at)
-                .bind(&message_id)
-                .bind(anchor)
-                .bind(if msg.counts_as_unread { 1_i64 } else { 0 })
-                .bind(reopen)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-                IngestOutcome::Created {
-                    message_id: parse_id(&message_id, "message")?,
-                    conversation_id: parse_id(&conversation, "conversation")?,
-                    new_conversation,
-                }
-            }
-        });
+        let outcome = in_transaction!(self, tx => ingest_in_tx!(tx, account, channel, who, msg, now_ms));
         Ok(outcome)
+    }
+
+    /// Stores several messages in one transaction (one commit for a worker's batch), in order, each as
+    /// [`Store::ingest_message`] would; the outcomes are in the order of `items`. All or nothing: on an
+    /// error none is stored, and the caller can retry them one by one to find the one at fault.
+    pub async fn ingest_messages(&self, items: &[IngestItem], now_ms: i64) -> StoreResult<Vec<IngestOutcome>> {
+        if items.is_empty() {
+            return Ok(vec![]);
+        }
+        let outcomes = in_transaction!(self, tx => {
+            let mut outcomes = Vec::with_capacity(items.len());
+            for item in items {
+                outcomes.push(ingest_in_tx!(tx, item.account, item.channel, &item.who, &item.msg, now_ms));
+            }
+            outcomes
+        });
+        Ok(outcomes)
     }
 
     /// The message with Meta id `external_id` on `channel`, if stored.
@@ -507,6 +548,23 @@ impl Store {
         let rows: Vec<(String, String)> = on_writer!(self, p => sqlx::query_as("SELECT id, event FROM deferred_events WHERE channel_id = $1 AND external_id = $2 ORDER BY id")
             .bind(channel.to_string()).bind(external_id).fetch_all(p).await)?;
         rows.into_iter().map(|(id, e)| Ok((id, crate::rows::parse_json(&e, "deferred event")?))).collect()
+    }
+
+    /// Which of `external_ids` on `channel` have events waiting for them (one query for a batch).
+    pub async fn external_ids_with_deferred(
+        &self,
+        channel: ChannelId,
+        external_ids: &[&str],
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        if external_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut q = crate::sql::SqlBuilder::new("SELECT DISTINCT external_id FROM deferred_events WHERE channel_id = ");
+        q.bind_text(channel.to_string()).push(" AND ");
+        q.in_list("external_id", external_ids.iter().map(|e| e.to_string()));
+        let found: Vec<String> =
+            on_writer!(self, p => crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(p).await)?;
+        Ok(found.into_iter().collect())
     }
 
     pub async fn delete_deferred(&self, id: &str) -> StoreResult<()> {

@@ -63,7 +63,8 @@ pub use conversations::{
 pub use db::{Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
 pub use inbound::{
-    ApplyOutcome, CustomerIdentity, ExistingConversation, IngestOutcome, NewAttachment, NewMessage, Revision,
+    ApplyOutcome, CustomerIdentity, ExistingConversation, IngestItem, IngestOutcome, NewAttachment, NewMessage,
+    Revision,
 };
 pub use journal::{JournalEntry, JournalOutcome};
 pub use labels::{LabelRecord, LABEL_NAME_TAKEN};

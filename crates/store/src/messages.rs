@@ -208,6 +208,23 @@ impl Store {
         Ok(records)
     }
 
+    /// The messages with these ids in `account` (in no particular order), as [`Store::get_message`]
+    /// reads one: for publishing what a batch just wrote with one read instead of one per message.
+    pub async fn messages_by_ids(&self, account: AccountId, ids: &[MessageId]) -> StoreResult<Vec<MessageRecord>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = SqlBuilder::new(MESSAGE_SELECT);
+        q.push("WHERE m.account_id = ").bind_text(account.to_string()).push(" AND ");
+        q.in_list("m.id", ids.iter().map(|i| i.to_string()));
+        let rows: Vec<MessageRow> =
+            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let mut records: Vec<MessageRecord> =
+            rows.into_iter().map(MessageRow::into_record).collect::<StoreResult<_>>()?;
+        self.attach_details(&mut records).await?;
+        Ok(records)
+    }
+
     /// One message of a visible conversation.
     pub async fn get_message(
         &self,

@@ -20,6 +20,12 @@ pub async fn emit<T: Serialize>(state: &AppState, account: AccountId, event: Hoo
     logged(event, try_emit(state, account, event, data).await)
 }
 
+/// Queues `event` once for each of `items` (a worker's batch, in order): the webhooks are looked up
+/// once and every delivery is written in one statement.
+pub async fn emit_all<T: Serialize>(state: &AppState, account: AccountId, event: HookEvent, items: &[T]) {
+    logged(event, try_emit_all(state, account, event, items).await)
+}
+
 /// Queues a message event; the message is read only when some webhook wants it.
 pub async fn emit_message(state: &AppState, account: AccountId, event: HookEvent, message: MessageId) {
     logged(event, try_emit_message(state, account, event, message).await)
@@ -62,6 +68,30 @@ async fn try_emit<T: Serialize>(
         return Ok(());
     }
     queue_for(state, account, event, &hooks, data).await
+}
+
+async fn try_emit_all<T: Serialize>(
+    state: &AppState,
+    account: AccountId,
+    event: HookEvent,
+    items: &[T],
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let hooks = state.store.webhooks_for_event(account, event).await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let now = state.now_ms();
+    let mut deliveries = Vec::with_capacity(items.len() * hooks.len());
+    for item in items {
+        let data = serde_json::to_value(item).unwrap_or_default();
+        deliveries.extend(hooks.iter().map(|h| delivery(account, event, &data, h.id, now)));
+    }
+    state.store.queue_deliveries(account, &deliveries, now).await?;
+    state.hooks_wakeup.notify_one();
+    Ok(())
 }
 
 /// Queues `data` for `hooks` (already looked up).

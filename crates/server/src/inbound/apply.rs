@@ -83,21 +83,49 @@ pub struct Applier<'a> {
     pub state: &'a AppState,
 }
 
+/// The channels looked up by route while applying one batch: a batch of a campaign's replies names
+/// the same few numbers again and again. Kept no longer than the batch, so a channel connected,
+/// changed or removed meanwhile is seen by the next one.
+#[derive(Default)]
+pub struct ChannelCache(std::collections::HashMap<(&'static str, String), Option<Channel>>);
+
 impl Applier<'_> {
     /// Applies one event. Errors are store errors only (the delivery is then retried); anything about
     /// the event itself (unknown destination, unknown type) is handled here and logged.
     pub async fn apply(&self, event: &Event) -> Result<(), StoreError> {
-        let now = self.state.now_ms();
+        match self.route(event, &mut ChannelCache::default()).await? {
+            Some(channel) => self.apply_routed(&channel, event).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The channel an event is for, through `cache`; `None` for an event of no channel (noted here:
+    /// a WABA-level event is logged, one for a channel not connected is kept in `unrouted_events`).
+    pub async fn route(&self, event: &Event, cache: &mut ChannelCache) -> Result<Option<Channel>, StoreError> {
         let Some(object) = route_object(event.routing.kind) else {
             tracing::info!(kind = ?event.kind, "WABA-level event noted (template status and similar)");
-            return Ok(());
+            return Ok(None);
         };
-        let Some(stored) = self.state.store.find_channel_by_route(object, &event.routing.id).await? else {
+        let key = (object, event.routing.id.clone());
+        let found = match cache.0.get(&key) {
+            Some(found) => found.clone(),
+            None => {
+                let found = self.state.store.find_channel_by_route(object, &event.routing.id).await?.map(|s| s.channel);
+                cache.0.insert(key, found.clone());
+                found
+            }
+        };
+        if found.is_none() {
             tracing::warn!(object, id = %event.routing.id, "webhook for no connected channel: kept in unrouted_events");
-            self.state.store.record_unrouted(object, &event.routing.id, &event.raw, now).await?;
-            return Ok(());
-        };
-        let channel = stored.channel;
+            self.state.store.record_unrouted(object, &event.routing.id, &event.raw, self.state.now_ms()).await?;
+        }
+        Ok(found)
+    }
+
+    /// Applies one event to the channel it was routed to.
+    pub async fn apply_routed(&self, channel: &Channel, event: &Event) -> Result<(), StoreError> {
+        let now = self.state.now_ms();
+        let channel = channel.clone();
         match &event.kind {
             EventKind::Message(m) => self.message(&channel, m, false).await,
             EventKind::History(h) => self.message(&channel, &h.message, true).await,
@@ -322,39 +350,10 @@ impl Applier<'_> {
         Ok(())
     }
 
-    async fn message(&self, channel: &Channel, m: &InboundMessage, history: bool) -> Result<(), StoreError> {
+    pub(super) async fn message(&self, channel: &Channel, m: &InboundMessage, history: bool) -> Result<(), StoreError> {
         let now = self.state.now_ms();
-        let Mapped { kind, text, mut content, attachments } = map_message(&m.content, &m.additional);
-        if m.forwarded || m.frequently_forwarded {
-            content["forwarded"] = true.into();
-            content["frequently_forwarded"] = m.frequently_forwarded.into();
-        }
-        if let Some(r) = &m.referral {
-            content["referral"] = serde_json::json!({
-                "source_url": r.source_url, "source_type": r.source_type, "source_id": r.source_id, "headline": r.headline,
-                "body": r.body, "media_type": r.media_type, "ctwa_clid": r.ctwa_clid,
-            });
-        }
-        if let Some(story) = &m.reply_to_story {
-            content["reply_to_story"] = serde_json::json!({"id": story.id, "url": story.url});
-        }
+        let msg = new_message(m, history);
         let from_customer = m.origin == Origin::Customer;
-        let msg = NewMessage {
-            external_id: m.external_id.clone(),
-            // Meta tells the customer's messages from echoes of the business's own apps (which have left
-            // already: stored `sent`).
-            origin: m.origin,
-            kind: kind.to_string(),
-            text,
-            content,
-            reply_to_external_id: m.reply_to.clone(),
-            sent_at: to_millis(m.timestamp),
-            attachments,
-            // Only the customer's own messages open the window (DESIGN §2); echoes never do.
-            anchors_window: from_customer,
-            counts_as_unread: from_customer && !history,
-            reopens: from_customer && !history,
-        };
         let who = identity(&m.customer, channel.kind.is_whatsapp());
         let outcome = self.state.store.ingest_message(channel.account_id, channel.id, &who, &msg, now).await?;
         if let IngestOutcome::Created { message_id, conversation_id, new_conversation } = outcome {
@@ -393,7 +392,7 @@ impl Applier<'_> {
 
     /// The customer answered a contact request: their number fills the contact's WhatsApp phone (the
     /// contact is created when none is linked) and a notice is added to the conversation.
-    async fn own_number_shared(
+    pub(super) async fn own_number_shared(
         &self,
         channel: &Channel,
         conversation: ConversationId,
@@ -422,7 +421,7 @@ impl Applier<'_> {
         publish::message(self.state, channel.account_id, id, conversation, Change::Created).await
     }
 
-    async fn apply_waiting(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
+    pub(super) async fn apply_waiting(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
         for (id, event) in self.state.store.deferred_events(channel.id, external_id).await? {
             match serde_json::from_value::<Deferred>(event) {
                 Ok(d) => {
@@ -489,13 +488,54 @@ impl Applier<'_> {
     async fn conversation_created(&self, channel: &Channel, conversation: ConversationId) -> Result<(), StoreError> {
         let record =
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
-        self.state.events.publish(RealtimeEvent::conversation_created(&record, self.state.clock.now()));
-        crate::hooks::emit_conversation(self.state, crate::hooks::HookEvent::ConversationCreated, &record).await;
+        self.announce_conversation(&record).await
+    }
+
+    /// Tells about a new conversation already read back.
+    pub(super) async fn announce_conversation(&self, record: &store::ConversationRecord) -> Result<(), StoreError> {
+        self.state.events.publish(RealtimeEvent::conversation_created(record, self.state.clock.now()));
+        crate::hooks::emit_conversation(self.state, crate::hooks::HookEvent::ConversationCreated, record).await;
         if record.assignee.is_some() {
-            let auto = crate::assignment::Assignment { conversation: &record, previous: None, by: None };
+            let auto = crate::assignment::Assignment { conversation: record, previous: None, by: None };
             crate::assignment::announce(self.state, auto).await?;
         }
         Ok(())
+    }
+}
+
+/// What is stored for an inbound message: a customer's, an echo of the business's own apps, or
+/// imported history (`history`), with the window and unread decisions taken from DESIGN's rules.
+pub(super) fn new_message(m: &InboundMessage, history: bool) -> NewMessage {
+    let Mapped { kind, text, mut content, attachments } = map_message(&m.content, &m.additional);
+    if m.forwarded || m.frequently_forwarded {
+        content["forwarded"] = true.into();
+        content["frequently_forwarded"] = m.frequently_forwarded.into();
+    }
+    if let Some(r) = &m.referral {
+        content["referral"] = serde_json::json!({
+            "source_url": r.source_url, "source_type": r.source_type, "source_id": r.source_id, "headline": r.headline,
+            "body": r.body, "media_type": r.media_type, "ctwa_clid": r.ctwa_clid,
+        });
+    }
+    if let Some(story) = &m.reply_to_story {
+        content["reply_to_story"] = serde_json::json!({"id": story.id, "url": story.url});
+    }
+    let from_customer = m.origin == Origin::Customer;
+    NewMessage {
+        external_id: m.external_id.clone(),
+        // Meta tells the customer's messages from echoes of the business's own apps (which have left
+        // already: stored `sent`).
+        origin: m.origin,
+        kind: kind.to_string(),
+        text,
+        content,
+        reply_to_external_id: m.reply_to.clone(),
+        sent_at: to_millis(m.timestamp),
+        attachments,
+        // Only the customer's own messages open the window (DESIGN §2); echoes never do.
+        anchors_window: from_customer,
+        counts_as_unread: from_customer && !history,
+        reopens: from_customer && !history,
     }
 }
 

@@ -67,38 +67,33 @@ async fn apply_batch(
     batch: Vec<store::JournalEntry>,
     processed: &mut Vec<String>,
 ) -> Result<(), store::StoreError> {
+    let mut entries = Vec::with_capacity(batch.len());
+    let mut deliveries = Vec::with_capacity(batch.len());
     for entry in batch {
-        let delivery = match meta::parse_delivery(entry.body.as_bytes()) {
-            Ok(d) => d,
+        match meta::parse_delivery(entry.body.as_bytes()) {
+            Ok(d) => {
+                entries.push(entry);
+                deliveries.push(d);
+            }
             Err(e) => {
                 // It parsed when it arrived; only a parser change could make it fail now.
                 state
                     .store
                     .finish_webhook(&entry.id, JournalOutcome::Failed, Some(&e.to_string()), state.now_ms())
                     .await?;
-                continue;
-            }
-        };
-        for u in &delivery.unroutable {
-            tracing::warn!(reason = u.reason, "webhook item without a destination");
-            state.store.record_unrouted("unknown", "", &u.raw, state.now_ms()).await?;
-        }
-        // Every event gets its chance: one that fails does not hold back the others of the same
-        // delivery (they are applied now, and applying again on a retry changes nothing).
-        let mut failure = None;
-        for event in &delivery.events {
-            match applier.apply(event).await {
-                Ok(_) => {}
-                Err(e) if e.is_unavailable() => return Err(e),
-                Err(e) => {
-                    tracing::warn!(error = %e, id = %entry.id, "webhook event failed; the others still apply");
-                    failure.get_or_insert(e);
-                }
             }
         }
+    }
+    for u in deliveries.iter().flat_map(|d| &d.unroutable) {
+        tracing::warn!(reason = u.reason, "webhook item without a destination");
+        state.store.record_unrouted("unknown", "", &u.raw, state.now_ms()).await?;
+    }
+    // Every event gets its chance: one that fails does not hold back the others of the same
+    // delivery or batch (they are applied now, and applying again on a retry changes nothing).
+    let failures = crate::inbound::batch::apply(applier, &deliveries).await?;
+    for (entry, failure) in entries.into_iter().zip(failures) {
         match failure {
             None => processed.push(entry.id),
-            Some(e) if e.is_unavailable() => return Err(e),
             Some(e) if entry.attempts >= MAX_ATTEMPTS => {
                 tracing::error!(error = %e, id = %entry.id, "webhook delivery failed repeatedly; set aside");
                 state

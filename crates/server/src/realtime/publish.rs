@@ -95,3 +95,61 @@ pub async fn message_to_sockets(
     state.events.publish(Event::to_conversation(&record, Payload::MessageCreated(Box::new(view))));
     Ok(())
 }
+
+/// The new messages of one account that a worker's batch stored, read back once (two reads for the
+/// whole batch, not two per message), to publish them and announce their new conversations.
+pub struct CreatedMessages {
+    /// In the order they were stored.
+    messages: Vec<store::MessageRecord>,
+    pub conversations: std::collections::HashMap<ConversationId, ConversationRecord>,
+}
+
+impl CreatedMessages {
+    pub async fn read(
+        state: &AppState,
+        account: AccountId,
+        items: &[(MessageId, ConversationId)],
+    ) -> Result<Self, StoreError> {
+        let message_ids: Vec<MessageId> = items.iter().map(|(m, _)| *m).collect();
+        let conversation_ids: Vec<ConversationId> = items.iter().map(|(_, c)| *c).collect();
+        let mut by_id: std::collections::HashMap<MessageId, store::MessageRecord> =
+            state.store.messages_by_ids(account, &message_ids).await?.into_iter().map(|m| (m.id, m)).collect();
+        let conversations = state
+            .store
+            .conversations_by_ids(account, &ConversationScope::All, &conversation_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let messages = message_ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        Ok(CreatedMessages { messages, conversations })
+    }
+
+    /// Publishes each message (`message.created`, to sockets and webhooks), then each conversation they
+    /// changed once, as it now is (`conversation.updated`).
+    pub async fn publish(self, state: &AppState, account: AccountId) {
+        let views: Vec<_> = self
+            .messages
+            .into_iter()
+            .filter(|m| self.conversations.contains_key(&m.conversation_id))
+            .map(message_view)
+            .collect();
+        crate::hooks::emit_all(state, account, HookEvent::MessageCreated, &views).await;
+        let mut touched: Vec<ConversationId> = Vec::new();
+        for view in views {
+            let conversation = view.conversation_id;
+            if let Some(record) = self.conversations.get(&conversation) {
+                state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(view))));
+            }
+            if !touched.contains(&conversation) {
+                touched.push(conversation);
+            }
+        }
+        let now = state.clock.now();
+        for id in touched {
+            if let Some(record) = self.conversations.get(&id) {
+                state.events.publish(Event::conversation_updated(record, now));
+            }
+        }
+    }
+}

@@ -28,6 +28,8 @@ on_both_stores!(
     group_events_are_acknowledged_and_ignored,
     messages_page_back_with_before_until_the_first,
     concurrent_deliveries_share_commits_and_each_is_stored_once,
+    a_worker_batch_announces_each_conversation_and_message_once,
+    a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery,
 );
 
 fn cloud() -> payloads::WaBusiness {
@@ -729,4 +731,97 @@ async fn concurrent_deliveries_share_commits_and_each_is_stored_once(app: TestAp
         total += messages.len();
     }
     assert_eq!(total, 120, "every message once");
+}
+
+/// Journals `bodies` in one commit and wakes the worker, which then claims them as one batch.
+async fn journal_as_one_batch(app: &TestApp, bodies: &[Value]) {
+    let texts: Vec<String> = bodies.iter().map(Value::to_string).collect();
+    let now = app.state.now_ms();
+    let deliveries: Vec<(&str, i64)> = texts.iter().map(|t| (t.as_str(), now)).collect();
+    app.state.store.journal_webhooks(&deliveries).await.unwrap();
+    app.state.journal_wakeup.notify_one();
+}
+
+async fn a_worker_batch_announces_each_conversation_and_message_once(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let mut socket = crate::realtime::connect(&app, &acct.admin_token).await;
+    let t = now_s();
+    let ana = WaUser::phone("5215511111111").with_name("Ana");
+    let beto = WaUser::phone("5215522222222").with_name("Beto");
+    let msg = |user: &WaUser, id: &str, at: i64, content: WaContent| {
+        payloads::whatsapp_message(&cloud(), user, &WaMessage::new(id, at, content))
+    };
+    let first = msg(&ana, "wamid.B1", t - 3, WaContent::Text("hola".into()));
+    let bodies = [
+        // Ana reacts to her second message before the delivery holding it.
+        msg(&ana, "wamid.R1", t, WaContent::Reaction { message_id: "wamid.B2".into(), emoji: "👍".into() }),
+        first.clone(),
+        msg(&ana, "wamid.B2", t - 2, WaContent::Text("¿tienen envío?".into())),
+        msg(&beto, "wamid.B3", t - 1, WaContent::Text("buenas".into())),
+        first,
+    ];
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    let events = crate::realtime::events_until_quiet(&mut socket).await;
+    let kinds: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["type"] == "conversation.created" || e["type"] == "message.created")
+        .map(|e| {
+            let key = if e["type"] == "conversation.created" { &e["data"]["id"] } else { &e["data"]["external_id"] };
+            (e["type"].as_str().unwrap().to_string(), key.as_str().unwrap_or_default().to_string())
+        })
+        .collect();
+    let created: Vec<&str> = kinds.iter().filter(|(k, _)| k == "message.created").map(|(_, id)| id.as_str()).collect();
+    assert_eq!(created, ["wamid.B1", "wamid.B2", "wamid.B3"], "each message once, in order: {kinds:?}");
+    let conversations =
+        app.get_json(&acct.admin_token, "/api/v1/conversations").await["items"].as_array().unwrap().clone();
+    assert_eq!(conversations.len(), 2);
+    for c in &conversations {
+        let id = c["id"].as_str().unwrap();
+        let announced = kinds.iter().position(|(k, key)| k == "conversation.created" && key == id);
+        assert_eq!(kinds.iter().filter(|(k, key)| k == "conversation.created" && key == id).count(), 1, "{kinds:?}");
+        let first_message = events
+            .iter()
+            .filter(|e| e["type"] == "conversation.created" || e["type"] == "message.created")
+            .position(|e| e["type"] == "message.created" && e["data"]["conversation_id"] == id);
+        assert!(announced < first_message, "the conversation is announced before its messages: {kinds:?}");
+    }
+    let ana_conversation = conversations.iter().find(|c| c["unread_count"] == 2).expect("Ana's conversation");
+    let messages = app.messages(&acct.admin_token, ana_conversation["id"].as_str().unwrap()).await;
+    let second = messages.iter().find(|m| m["external_id"] == "wamid.B2").expect("B2");
+    assert_eq!(second["reactions"][0]["emoji"], "👍", "the reaction that came first is on its message: {second}");
+    assert!(
+        events.iter().any(|e| e["type"] == "message.updated" && e["data"]["external_id"] == "wamid.B2"),
+        "the reaction is published"
+    );
+    assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0);
+}
+
+async fn a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let t = now_s();
+    let ana = WaUser::phone("5215511111111").with_name("Ana");
+    let beto = WaUser::phone("5215522222222").with_name("Beto");
+    // PostgreSQL refuses a NUL in text: the batch's transaction fails there, and the worker then
+    // stores the messages one by one (SQLite takes it, and both arrive).
+    let bodies = [
+        payloads::whatsapp_text(&cloud(), &ana, "wamid.NUL", t - 1, "antes\u{0}después"),
+        payloads::whatsapp_text(&cloud(), &beto, "wamid.FINE", t, "este sí llega"),
+    ];
+    journal_as_one_batch(&app, &bodies).await;
+    let mut arrived = false;
+    for _ in 0..200 {
+        let page = app.get_json(&acct.admin_token, "/api/v1/conversations").await;
+        if let Some(c) = page["items"].as_array().unwrap().iter().find(|c| c["last_message"]["text"] == "este sí llega")
+        {
+            let messages = app.messages(&acct.admin_token, c["id"].as_str().unwrap()).await;
+            assert_eq!(messages.len(), 1);
+            arrived = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(arrived, "the good delivery is applied");
 }

@@ -1,0 +1,200 @@
+//! Applying a worker's whole batch of deliveries at once. A campaign's replies arrive as thousands of
+//! deliveries each holding one customer message; applied one by one, every message costs its own
+//! commit (and sync) and half a dozen reads to publish it. Here the batch's channels are looked up
+//! once, its messages are stored in one transaction, read back with two queries and published, and
+//! only the other events (statuses, reactions, edits, calls…) are applied one at a time after them.
+//!
+//! Applying a message before a status, reaction or edit of the same batch that came earlier only
+//! spares that event a stay in `deferred_events`: each of them is idempotent and orders itself (a
+//! status only moves forwards, an edit carries its time), so the outcome is the one the delivery
+//! order would have given.
+
+use super::apply::{identity, new_message, own_number_share, Applier, ChannelCache};
+use crate::realtime::publish::{self, Change, CreatedMessages};
+use domain::channel::Channel;
+use domain::ids::{AccountId, ConversationId, MessageId};
+use domain::message::Origin;
+use domain::time_util::to_millis;
+use meta::webhook::{Delivery, Event, EventKind, InboundMessage};
+use store::{IngestItem, IngestOutcome, StoreError};
+
+/// What happened to each delivery of the batch: `None` when all its events applied, otherwise the
+/// first error (the delivery is then retried, and applying again changes nothing).
+pub type Failures = Vec<Option<StoreError>>;
+
+/// A message of the batch, with the delivery it came in.
+struct Incoming<'d> {
+    delivery: usize,
+    channel: Channel,
+    message: &'d InboundMessage,
+    history: bool,
+}
+
+/// Applies every event of `deliveries`; a store that is unavailable stops the batch (`Err`), any other
+/// error is the failure of the delivery it belongs to.
+pub async fn apply(applier: &Applier<'_>, deliveries: &[Delivery]) -> Result<Failures, StoreError> {
+    let mut failures: Failures = deliveries.iter().map(|_| None).collect();
+    let mut channels = ChannelCache::default();
+    let mut messages = Vec::new();
+    let mut others: Vec<(usize, Channel, &Event)> = Vec::new();
+    for (i, delivery) in deliveries.iter().enumerate() {
+        for event in &delivery.events {
+            let channel = match applier.route(event, &mut channels).await {
+                Ok(Some(channel)) => channel,
+                Ok(None) => continue,
+                Err(e) => {
+                    fail(&mut failures, i, e)?;
+                    continue;
+                }
+            };
+            match &event.kind {
+                EventKind::Message(m) => messages.push(Incoming { delivery: i, channel, message: m, history: false }),
+                EventKind::History(h) => {
+                    messages.push(Incoming { delivery: i, channel, message: &h.message, history: true })
+                }
+                _ => others.push((i, channel, event)),
+            }
+        }
+    }
+    store_messages(applier, &messages, &mut failures).await?;
+    for (i, channel, event) in others {
+        if let Err(e) = applier.apply_routed(&channel, event).await {
+            fail(&mut failures, i, e)?;
+        }
+    }
+    Ok(failures)
+}
+
+/// Records `e` as delivery `i`'s failure (its first one is kept), or gives it back when the store is
+/// unavailable: then nothing else of the batch can be applied either.
+fn fail(failures: &mut Failures, i: usize, e: StoreError) -> Result<(), StoreError> {
+    if e.is_unavailable() {
+        return Err(e);
+    }
+    tracing::warn!(error = %e, "webhook event failed; the others still apply");
+    failures[i].get_or_insert(e);
+    Ok(())
+}
+
+/// Stores the batch's messages in one transaction and publishes the new ones. When that transaction
+/// fails, each message is applied on its own, so one bad message fails only its own delivery.
+async fn store_messages(
+    applier: &Applier<'_>,
+    messages: &[Incoming<'_>],
+    failures: &mut Failures,
+) -> Result<(), StoreError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let state = applier.state;
+    let items: Vec<IngestItem> = messages
+        .iter()
+        .map(|m| IngestItem {
+            account: m.channel.account_id,
+            channel: m.channel.id,
+            who: identity(&m.message.customer, m.channel.kind.is_whatsapp()),
+            msg: new_message(m.message, m.history),
+        })
+        .collect();
+    let outcomes = match state.store.ingest_messages(&items, state.now_ms()).await {
+        Ok(outcomes) => outcomes,
+        Err(e) if e.is_unavailable() => return Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, count = messages.len(), "a batch of messages failed; storing them one by one");
+            for m in messages {
+                if let Err(e) = applier.message(&m.channel, m.message, m.history).await {
+                    fail(failures, m.delivery, e)?;
+                }
+            }
+            return Ok(());
+        }
+    };
+    publish_created(applier, messages, &outcomes).await?;
+    apply_waiting(applier, messages, failures).await
+}
+
+/// Tells about the messages the batch created: their new conversations first, then the messages and
+/// the conversations as they now are; then what a shared phone number adds.
+async fn publish_created(
+    applier: &Applier<'_>,
+    messages: &[Incoming<'_>],
+    outcomes: &[IngestOutcome],
+) -> Result<(), StoreError> {
+    let state = applier.state;
+    let mut accounts: Vec<AccountId> = Vec::new();
+    for m in messages {
+        if !accounts.contains(&m.channel.account_id) {
+            accounts.push(m.channel.account_id);
+        }
+    }
+    for account in accounts {
+        let mut created: Vec<(MessageId, ConversationId)> = Vec::new();
+        let mut new_conversations: Vec<ConversationId> = Vec::new();
+        for (m, outcome) in messages.iter().zip(outcomes) {
+            if let IngestOutcome::Created { message_id, conversation_id, new_conversation } = outcome {
+                if m.channel.account_id != account {
+                    continue;
+                }
+                metrics::counter!("inbox_messages_ingested_total", "channel_kind" => m.channel.kind.as_str())
+                    .increment(1);
+                created.push((*message_id, *conversation_id));
+                if *new_conversation {
+                    new_conversations.push(*conversation_id);
+                    if !m.channel.kind.is_whatsapp() {
+                        state.profile_wakeup.notify_one();
+                    }
+                }
+            }
+        }
+        if created.is_empty() {
+            continue;
+        }
+        let readback = CreatedMessages::read(state, account, &created).await?;
+        for id in &new_conversations {
+            if let Some(record) = readback.conversations.get(id) {
+                applier.announce_conversation(record).await?;
+            }
+        }
+        readback.publish(state, account).await;
+        state.media_wakeup.notify_one();
+    }
+    for (m, outcome) in messages.iter().zip(outcomes) {
+        let IngestOutcome::Created { conversation_id, .. } = outcome else { continue };
+        let from_customer = m.message.origin == Origin::Customer;
+        let shared =
+            (from_customer && m.channel.kind.is_whatsapp()).then(|| own_number_share(&m.message.content)).flatten();
+        if let Some(shared) = shared {
+            let at = to_millis(m.message.timestamp);
+            applier.own_number_shared(&m.channel, *conversation_id, shared, at).await?;
+            publish::conversation(state, m.channel.account_id, *conversation_id, Change::Updated).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies the events that were waiting for any of the batch's messages (a status that beat its
+/// message, an edit before its original): one query per channel finds them. Duplicates too: a crash
+/// may have come between storing a message and applying what waited for it.
+async fn apply_waiting(
+    applier: &Applier<'_>,
+    messages: &[Incoming<'_>],
+    failures: &mut Failures,
+) -> Result<(), StoreError> {
+    let mut channels: Vec<&Channel> = Vec::new();
+    for m in messages {
+        if !channels.iter().any(|c| c.id == m.channel.id) {
+            channels.push(&m.channel);
+        }
+    }
+    for channel in channels {
+        let ids: Vec<&str> =
+            messages.iter().filter(|m| m.channel.id == channel.id).map(|m| m.message.external_id.as_str()).collect();
+        let waiting = applier.state.store.external_ids_with_deferred(channel.id, &ids).await?;
+        for m in messages.iter().filter(|m| m.channel.id == channel.id && waiting.contains(&m.message.external_id)) {
+            if let Err(e) = applier.apply_waiting(channel, &m.message.external_id).await {
+                fail(failures, m.delivery, e)?;
+            }
+        }
+    }
+    Ok(())
+}

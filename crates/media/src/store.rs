@@ -10,8 +10,10 @@
 //! while it is read, not after it was stored; keys are checked, so none can reach outside the store.
 
 mod local;
+mod s3;
 
 pub use local::LocalMediaStore;
+pub use s3::{S3Config, S3Credentials, S3MediaStore, PART_SIZE as S3_PART_SIZE};
 
 use bytes::Bytes;
 use std::future::Future;

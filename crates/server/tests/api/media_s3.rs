@@ -16,6 +16,27 @@ on_both_stores_with!(in_s3 =>
     an_agents_upload_goes_to_the_bucket_and_from_it_to_whatsapp,
 );
 
+/// A bucket that is not there stops the start, naming the store and the settings to check, rather
+/// than failing every file later.
+#[tokio::test]
+async fn a_bucket_that_cannot_be_listed_stops_the_start() {
+    let data_dir = tempfile_dir();
+    let mut config = Config::for_data_dir(&data_dir);
+    config.listen = ([127, 0, 0, 1], 0).into();
+    in_s3(&mut config);
+    if let MediaStoreConfig::S3(s3) = &mut config.media_store {
+        s3.bucket = format!("no-such-bucket-{}", uuid::Uuid::new_v4().simple());
+    }
+    let failed = server::startup::Application::build(config, Default::default()).await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let message = format!("{:#}", failed.err().expect("the start fails"));
+    assert!(message.contains("no-such-bucket-") && message.contains("INBOX_S3_BUCKET"), "{message}");
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("inbox-test-{}", uuid::Uuid::now_v7()))
+}
+
 /// Media in the test S3 server's bucket, under a prefix of this server's own.
 fn in_s3(config: &mut Config) {
     let var = |name: &str| {

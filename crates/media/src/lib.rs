@@ -2,8 +2,8 @@
 //!
 //! - [`sniff`] names a file's type from its content (never its name), so that the channels' rules
 //!   (`domain::media_rules::check_attachment`) judge what the file really is;
-//! - [`store`] keeps the bytes behind a [`store::MediaStore`] (a local directory today,
-//!   S3-compatible storage later), whole or not at all, with size limits enforced while streaming;
+//! - [`store`] keeps the bytes behind a [`store::MediaStore`] (a local directory by default,
+//!   or S3-compatible object storage), whole or not at all, with size limits enforced while streaming;
 //! - [`voice`] turns browsers' WebM/Opus recordings into the Ogg/Opus WhatsApp plays as voice
 //!   messages, by remuxing (no decoding, no ffmpeg).
 //!

@@ -1,17 +1,19 @@
 //! Where media bytes live: one interface, a backend per kind of storage.
 //!
 //! The server holds an `Arc<dyn MediaStore>` and never sees paths: the local directory (the
-//! default, [`LocalMediaStore`]) and S3-compatible object storage (for several servers, DESIGN §3)
-//! both fit the same five operations on opaque keys. Methods return boxed futures so the trait
-//! stays object-safe without a macro crate.
+//! default, [`LocalMediaStore`]) and S3-compatible object storage (for several servers,
+//! [`S3MediaStore`]) both fit the same five operations on opaque keys. Methods return boxed
+//! futures so the trait stays object-safe without a macro crate.
 //!
 //! Guarantees every backend keeps: an object appears under its key whole or not at all (no half
 //! file after a crash, a refusal or a cancelled upload); a stream past its size limit is refused
 //! while it is read, not after it was stored; keys are checked, so none can reach outside the store.
 
 mod local;
+mod s3;
 
 pub use local::LocalMediaStore;
+pub use s3::{S3Config, S3Credentials, S3MediaStore, PART_SIZE as S3_PART_SIZE};
 
 use bytes::Bytes;
 use std::future::Future;

@@ -1,6 +1,9 @@
 //! Configuration from the environment (DESIGN.md §4). Every setting has a working default except the
 //! Meta secrets, without which webhooks are refused.
 
+mod media_store;
+
+pub use media_store::MediaStoreConfig;
 use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -43,6 +46,8 @@ pub struct Config {
     pub upload_retention: Duration,
     /// Where inbound media may be downloaded from.
     pub media_policy: meta::graph::MediaPolicy,
+    /// Where media bytes are kept: the data directory, or an S3-compatible bucket.
+    pub media_store: MediaStoreConfig,
     /// Outgoing webhooks may use plain HTTP and loopback/private addresses (tests, the demo, a
     /// receiver on the same private network). Off by default: HTTPS to public addresses only.
     pub webhook_allow_private: bool,
@@ -93,6 +98,7 @@ impl Config {
             journal_retention: Duration::from_secs(30 * DAY),
             upload_retention: Duration::from_secs(7 * DAY),
             media_policy: meta::graph::MediaPolicy::meta(),
+            media_store: MediaStoreConfig::Local,
             webhook_allow_private: false,
             webhook_retry_base: Duration::from_secs(10),
             webhook_timeout: Duration::from_secs(10),
@@ -184,6 +190,7 @@ impl Config {
                 })
             }
         }
+        c.media_store = media_store::from_lookup(&get)?;
         c.webhook_allow_private = flag(&get, "INBOX_WEBHOOK_ALLOW_PRIVATE")?;
         if let Some(ms) = positive("INBOX_WEBHOOK_RETRY_BASE_MS")? {
             c.webhook_retry_base = Duration::from_millis(ms);

@@ -18,6 +18,7 @@ pub mod hooks;
 pub mod inbound;
 pub mod lease;
 pub mod limits;
+pub mod media_store;
 pub mod openapi;
 pub mod ops;
 pub mod outbound;

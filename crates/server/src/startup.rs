@@ -52,7 +52,7 @@ impl Application {
         let config_graph_base = config.graph_api_base.clone();
         let media_policy = config.media_policy.clone();
         let graph_timeout = config.graph_timeout;
-        let media_dir = config.data_dir.join("media");
+        let media = crate::media_store::open(&config.media_store, &config.data_dir).await?;
         let journal = crate::inbound::journal_writer::JournalWriter::start(store.clone());
         let state = AppState {
             store,
@@ -67,7 +67,7 @@ impl Application {
                     .media_policy(media_policy)
                     .request_timeout(graph_timeout),
             )?,
-            media: Arc::new(media::store::LocalMediaStore::new(media_dir)?),
+            media,
             journal_wakeup: Arc::new(tokio::sync::Notify::new()),
             media_wakeup: Arc::new(tokio::sync::Notify::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),

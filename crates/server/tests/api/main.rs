@@ -19,6 +19,7 @@ mod inbound;
 mod indexed_search;
 mod labels_and_notes;
 mod matrix;
+mod media_s3;
 mod outbound;
 mod outgoing_webhooks;
 mod personalize;

@@ -39,10 +39,17 @@ impl Store {
     /// Returns their ids, in order; ids are time-ordered, so the worker applies them in this order.
     pub async fn journal_webhooks(&self, deliveries: &[(&str, i64)]) -> StoreResult<Vec<String>> {
         let ids: Vec<String> = deliveries.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
+        // One statement per chunk: a multi-row INSERT parses and plans once for all its rows.
+        // Chunks stay under SQLite's bound-parameter limit.
+        const ROWS_PER_STATEMENT: usize = 200;
         in_transaction!(self, tx => {
-            for (id, (body, received_at)) in ids.iter().zip(deliveries) {
-                sqlx::query("INSERT INTO webhook_events (id, received_at, body, status) VALUES ($1, $2, $3, 'pending')")
-                    .bind(id).bind(received_at).bind(body).execute(&mut *tx).await?;
+            for (ids, deliveries) in ids.chunks(ROWS_PER_STATEMENT).zip(deliveries.chunks(ROWS_PER_STATEMENT)) {
+                let mut q = SqlBuilder::new("INSERT INTO webhook_events (id, received_at, body, status) VALUES ");
+                for (i, (id, (body, received_at))) in ids.iter().zip(deliveries).enumerate() {
+                    q.push(if i == 0 { "(" } else { ", (" });
+                    q.bind_text(id.as_str()).push(", ").bind_int(*received_at).push(", ").bind_text(*body).push(", 'pending')");
+                }
+                bind_all!(sqlx::query(&q.sql), q.binds).execute(&mut *tx).await?;
             }
         });
         Ok(ids)

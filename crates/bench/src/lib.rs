@@ -9,10 +9,13 @@
 //!   message takes from its POST to being visible;
 //! - `seed`: an account, sellers, channels and (optionally) a large inbox written straight into a
 //!   database of the product;
-//! - `reads`: latency of the list, message page and search endpoints for an admin and a seller.
+//! - `reads`: latency of the list, message page and search endpoints for an admin and a seller;
+//! - `ws-latency`: from a webhook's POST to its `message.created` event at the WebSocket of every
+//!   connected agent who may see it, at a fixed rate.
 //!
 //! Every binary prints one JSON object on stdout, so the script can put figures side by side.
 
 pub mod corpus;
 pub mod rawdb;
 pub mod stats;
+pub mod webhooks;

@@ -35,6 +35,23 @@ impl RawDb {
         Ok(())
     }
 
+    /// Runs `statements` in order in one transaction (one commit, not one per statement: what makes
+    /// seeding a million rows take seconds rather than minutes).
+    pub async fn execute_together(&self, statements: &[String]) -> anyhow::Result<()> {
+        if statements.is_empty() {
+            return Ok(());
+        }
+        // One round trip: both SQLite and PostgreSQL's simple query protocol run a script of several
+        // statements; BEGIN/COMMIT make it one transaction on both.
+        let mut script = String::from("BEGIN;\n");
+        for s in statements {
+            script.push_str(s);
+            script.push_str(";\n");
+        }
+        script.push_str("COMMIT;");
+        self.execute(&script).await
+    }
+
     /// A query returning one integer (`COUNT(*)`).
     pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
         Ok(match self {
@@ -90,8 +107,17 @@ impl<'a> BulkInsert<'a> {
     }
 
     pub async fn flush(&mut self) -> anyhow::Result<()> {
+        match self.take_statement() {
+            Some(sql) => self.db.execute(&sql).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The `INSERT` of the rows added so far (`None` when there are none), counted as written: the
+    /// caller runs it, typically in one transaction with other tables' (see [`RawDb::execute_together`]).
+    pub fn take_statement(&mut self) -> Option<String> {
         if self.rows.is_empty() {
-            return Ok(());
+            return None;
         }
         let mut sql = self.head.clone();
         for (i, r) in self.rows.iter().enumerate() {
@@ -102,10 +128,9 @@ impl<'a> BulkInsert<'a> {
             sql.push_str(r);
             sql.push(')');
         }
-        self.db.execute(&sql).await?;
         self.written += self.rows.len() as u64;
         self.rows.clear();
-        Ok(())
+        Some(sql)
     }
 }
 

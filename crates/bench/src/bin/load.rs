@@ -4,10 +4,9 @@
 //! clock starts, so the generator's own work is not measured.
 
 use clap::Parser;
-use inbox_bench::corpus;
 use inbox_bench::stats::Latency;
+use inbox_bench::webhooks::{signed_texts, SignedWebhook, Target};
 use serde_json::json;
-use simulator::payloads::{whatsapp_text, WaBusiness, WaUser};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -46,29 +45,13 @@ fn unix_ms() -> i64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let business = WaBusiness {
-        waba_id: args.waba_id.clone(),
-        phone_number_id: args.phone_number_id.clone(),
-        display_phone_number: args.display_number.clone(),
+    let target = Target {
+        app_secret: &args.app_secret,
+        waba_id: &args.waba_id,
+        phone_number_id: &args.phone_number_id,
+        display_number: &args.display_number,
     };
-    let now_s = unix_ms() / 1000;
-    let senders: Vec<WaUser> = (0..args.senders.max(1))
-        .map(|i| {
-            let c = corpus::customer(i);
-            WaUser::phone(c.wa_id()).with_user_id(c.bsuid()).with_name(c.profile_name())
-        })
-        .collect();
-    let requests: Arc<Vec<(Vec<u8>, String)>> = Arc::new(
-        (0..args.count)
-            .map(|i| {
-                let user = &senders[i % senders.len()];
-                let id = format!("wamid.{}{i:09}", args.id_prefix);
-                let body = whatsapp_text(&business, user, &id, now_s, corpus::message_text(i as u64)).to_string();
-                let signature = simulator::sign(&args.app_secret, body.as_bytes());
-                (body.into_bytes(), signature)
-            })
-            .collect(),
-    );
+    let requests = Arc::new(signed_texts(&target, args.count, args.senders, &args.id_prefix, unix_ms() / 1000));
     let client =
         reqwest::Client::builder().pool_max_idle_per_host(args.connections).timeout(Duration::from_secs(60)).build()?;
     let next = Arc::new(AtomicUsize::new(0));
@@ -83,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
             let mut errors = 0usize;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((body, signature)) = requests.get(i) else { break };
+                let Some(SignedWebhook { body, signature }) = requests.get(i) else { break };
                 let t = Instant::now();
                 let posted_ms = unix_ms();
                 let answer = client

@@ -1,6 +1,7 @@
 //! Prepares a database of the product for a benchmark: migrates it, creates an account with an
-//! administrator, `sellers` sellers (one shared password), two WhatsApp Cloud API channels and an
-//! API token for the administrator and the first seller; then, with `--conversations`, writes a
+//! administrator, `admins` more administrators and `sellers` sellers (one shared password), two
+//! WhatsApp Cloud API channels and an API token for the administrator and the first seller (with
+//! `--agent-tokens`, one for every user: the agents `ws-latency` connects); then, with `--conversations`, writes a
 //! synthetic inbox straight into the tables (batched multi-row inserts; far faster than webhooks):
 //! customers, half of them CRM contacts, conversations spread over the channels and assigned round
 //! robin (one in `sellers + 1` unassigned), and `--messages` messages in all, alternating customer and
@@ -31,6 +32,12 @@ struct Args {
     password: String,
     #[arg(long, default_value_t = 200)]
     sellers: usize,
+    /// Administrators besides the first (who see every conversation, so every event reaches them).
+    #[arg(long, default_value_t = 0)]
+    admins: usize,
+    /// Also create an API token for every user and print them (`agents`).
+    #[arg(long)]
+    agent_tokens: bool,
     #[arg(long, default_value_t = 0)]
     conversations: u64,
     #[arg(long, default_value_t = 0)]
@@ -43,6 +50,13 @@ struct Args {
 }
 
 const ADMIN_EMAIL: &str = "admin@bench.test";
+
+fn admin_email(i: usize) -> String {
+    match i {
+        0 => ADMIN_EMAIL.into(),
+        _ => format!("admin{i}@bench.test"),
+    }
+}
 
 fn seller_email(i: usize) -> String {
     format!("seller{i}@bench.test")
@@ -57,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let now = unix_ms();
     let store = Store::open(&StoreOptions::new(&args.database_url)).await?;
-    let (account, _) = provisioning::create_account(
+    let (account, admin) = provisioning::create_account(
         &store,
         AccountSpec {
             name: "Bench".into(),
@@ -72,21 +86,25 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     // One hash for every seller: argon2 is deliberately slow, and 200 hashes would dominate a quick run.
     let password_hash = server::auth::password::hash(SecretString::from(args.password.clone())).await?;
+    let new_user = |email: String, name: String, role: RoleRef| {
+        let (store, password_hash) = (&store, password_hash.clone());
+        async move {
+            let email = domain::email::Email::parse(&email)?;
+            let user = store.create_user(account, NewUser { email, name, password_hash, role }, now).await?;
+            anyhow::Ok(user.id.to_string())
+        }
+    };
+    // (e-mail, user id, role) of every user, the first administrator first.
+    let mut users = vec![(admin_email(0), admin.to_string(), "admin")];
+    for i in 1..=args.admins {
+        let id = new_user(admin_email(i), format!("Admin {i}"), RoleRef::Admin).await?;
+        users.push((admin_email(i), id, "admin"));
+    }
     let mut sellers = vec![];
     for i in 0..args.sellers {
-        let user = store
-            .create_user(
-                account,
-                NewUser {
-                    email: domain::email::Email::parse(&seller_email(i))?,
-                    name: format!("Vendedor {i}"),
-                    password_hash: password_hash.clone(),
-                    role: RoleRef::Seller,
-                },
-                now,
-            )
-            .await?;
-        sellers.push(user.id.to_string());
+        let id = new_user(seller_email(i), format!("Vendedor {i}"), RoleRef::Seller).await?;
+        users.push((seller_email(i), id.clone(), "seller"));
+        sellers.push(id);
     }
     let secrets = SecretBox::from_passphrase(&SecretString::from(args.secret_key.clone()));
     let mut channels = vec![];
@@ -116,6 +134,13 @@ async fn main() -> anyhow::Result<()> {
         0 => None,
         _ => Some(provisioning::create_token(&store, &seller_email(0), "bench", now).await?),
     };
+    let mut agents = vec![];
+    if args.agent_tokens {
+        for (email, user_id, role) in &users {
+            let token = provisioning::create_token(&store, email, "bench agent", now).await?;
+            agents.push(json!({"user_id": user_id, "role": role, "token": token}));
+        }
+    }
     store.close().await;
 
     let started = Instant::now();
@@ -137,10 +162,23 @@ async fn main() -> anyhow::Result<()> {
             "conversations": args.conversations,
             "messages": args.messages,
             "sellers": args.sellers,
+            "admins": args.admins + 1,
+            "agents": agents,
             "seed_s": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         })
     );
     Ok(())
+}
+
+/// Messages written per transaction (with their conversations, customers and contacts): large
+/// enough that commits cost nothing, small enough that one statement stays a few megabytes.
+const BATCH_MESSAGES: usize = 5_000;
+
+/// Writes what `tables` hold in one transaction, in the order given: parents before children, as
+/// the foreign keys need.
+async fn write_batch(db: &RawDb, tables: [&mut BulkInsert<'_>; 5]) -> anyhow::Result<()> {
+    let statements: Vec<String> = tables.into_iter().filter_map(BulkInsert::take_statement).collect();
+    db.execute_together(&statements).await
 }
 
 /// Customer `i` has conversation `i`; conversation `i`'s last activity is `i` seconds after the
@@ -283,24 +321,15 @@ async fn write_inbox(
         for r in rows {
             msgs.row(r).await?;
         }
-        // Parents before children, as the foreign keys need: a batch of messages is written once
-        // their conversations (and those conversations' customers and contacts) are.
-        if msgs.pending() >= 500 {
-            contacts.flush().await?;
-            keys.flush().await?;
-            handles.flush().await?;
-            convs.flush().await?;
-            msgs.flush().await?;
-            if msgs.written % 100_000 < 500 {
+        if msgs.pending() >= BATCH_MESSAGES {
+            let before = msgs.written;
+            write_batch(db, [&mut contacts, &mut keys, &mut handles, &mut convs, &mut msgs]).await?;
+            if msgs.written / 100_000 > before / 100_000 {
                 eprintln!("seed: {} conversations, {} messages", convs.written, msgs.written);
             }
         }
     }
-    contacts.flush().await?;
-    keys.flush().await?;
-    handles.flush().await?;
-    convs.flush().await?;
-    msgs.flush().await?;
+    write_batch(db, [&mut contacts, &mut keys, &mut handles, &mut convs, &mut msgs]).await?;
     // Fresh statistics, as a long-running database would have.
     db.execute("ANALYZE").await?;
     Ok(())

@@ -42,8 +42,8 @@ pub async fn announce(state: &AppState, a: Assignment<'_>) -> Result<(), StoreEr
     let id = state.store.insert_system_notice(account, record.channel_id, record.id, &notice, state.now_ms()).await?;
     let message = state.store.get_message(account, &ConversationScope::All, id).await?;
     let view = message_view(message);
+    state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(view.clone()))));
     crate::hooks::emit(state, account, crate::hooks::HookEvent::MessageCreated, &view).await;
-    state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(view))));
 
     let user = |p: &Option<(UserId, String)>| p.as_ref().map(|(id, name)| UserRef { id: *id, name: name.clone() });
     let change = AssignmentChange {

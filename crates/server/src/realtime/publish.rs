@@ -38,16 +38,13 @@ async fn publish_message(
     change: Change,
 ) -> Result<(), StoreError> {
     let view = message_view(state.store.get_message(record.account_id, &ConversationScope::All, message).await?);
-    let hook = match change {
-        Change::Created => HookEvent::MessageCreated,
-        Change::Updated => HookEvent::MessageUpdated,
+    let (hook, payload) = match change {
+        Change::Created => (HookEvent::MessageCreated, Payload::MessageCreated(Box::new(view.clone()))),
+        Change::Updated => (HookEvent::MessageUpdated, Payload::MessageUpdated(Box::new(view.clone()))),
     };
-    crate::hooks::emit(state, record.account_id, hook, &view).await;
-    let payload = match change {
-        Change::Created => Payload::MessageCreated(Box::new(view)),
-        Change::Updated => Payload::MessageUpdated(Box::new(view)),
-    };
+    // The sockets first: the agents should not wait for the webhooks' lookup and queueing.
     state.events.publish(Event::to_conversation(record, payload));
+    crate::hooks::emit(state, record.account_id, hook, &view).await;
     Ok(())
 }
 
@@ -134,12 +131,11 @@ impl CreatedMessages {
             .filter(|m| self.conversations.contains_key(&m.conversation_id))
             .map(message_view)
             .collect();
-        crate::hooks::emit_all(state, account, HookEvent::MessageCreated, &views).await;
         let mut touched: Vec<ConversationId> = Vec::new();
-        for view in views {
+        for view in &views {
             let conversation = view.conversation_id;
             if let Some(record) = self.conversations.get(&conversation) {
-                state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(view))));
+                state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(view.clone()))));
             }
             if !touched.contains(&conversation) {
                 touched.push(conversation);
@@ -151,5 +147,7 @@ impl CreatedMessages {
                 state.events.publish(Event::conversation_updated(record, now));
             }
         }
+        // After the sockets: the agents do not wait for the webhooks' lookup and queueing.
+        crate::hooks::emit_all(state, account, HookEvent::MessageCreated, &views).await;
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use store::{AttachmentRecord, MessageRecord};
 use time::OffsetDateTime;
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct AttachmentView {
     pub id: AttachmentId,
     pub kind: MediaKind,
@@ -24,7 +24,7 @@ pub struct AttachmentView {
     pub url: Option<String>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct ReplyToView {
     /// The quoted message's id in the inbox, when it is stored.
     pub id: Option<MessageId>,
@@ -34,27 +34,27 @@ pub struct ReplyToView {
     pub deleted: bool,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct ReactionView {
     /// `customer` or `business`.
     pub actor: String,
     pub emoji: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageErrorView {
     pub code: Option<String>,
     pub title: Option<String>,
     pub message: Option<String>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct SenderView {
     pub id: UserId,
     pub name: String,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageView {
     pub id: MessageId,
     pub conversation_id: ConversationId,

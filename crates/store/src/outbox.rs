@@ -130,7 +130,7 @@ impl Store {
             Db::Sqlite { .. } => "",
         };
         let sql = format!(
-            "UPDATE outbox SET state = 'sending', claimed_until = $1, attempts = attempts + 1, send_started_at = NULL \
+            "UPDATE outbox SET state = 'sending', claimed_until = $1, attempts = attempts + 1 \
              WHERE message_id IN (SELECT message_id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 \
                                   ORDER BY next_attempt_at, message_id LIMIT $3{lock}) \
              RETURNING message_id, account_id, channel_id, request, attempts"
@@ -214,30 +214,10 @@ impl Store {
         Ok(())
     }
 
-    /// Records that the call delivering a claimed send to Meta begins: from now on, a process dying
-    /// leaves the send in doubt (see [`Store::outbox_abandoned`]). Returns whether this process still
-    /// holds the claim.
-    pub async fn outbox_send_started(&self, message: MessageId, now_ms: i64) -> StoreResult<bool> {
-        let n = on_writer!(self, p => sqlx::query("UPDATE outbox SET send_started_at = $2 WHERE message_id = $1 AND state = 'sending'")
-            .bind(message.to_string()).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
-    }
-
-    /// Puts back in the queue the claimed rows whose process died before their call to Meta began
-    /// (lease expired, never started): they were not sent. Returns how many.
-    pub async fn outbox_requeue_unstarted(&self, now_ms: i64) -> StoreResult<u64> {
-        let n = on_writer!(self, p => sqlx::query(
-            "UPDATE outbox SET state = 'queued', claimed_until = NULL \
-             WHERE state = 'sending' AND claimed_until < $1 AND send_started_at IS NULL")
-            .bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(n)
-    }
-
-    /// Rows whose sender died mid-call (lease expired while `sending`, the call to Meta begun), as
-    /// (message, channel).
+    /// Rows whose sender died mid-call (lease expired while `sending`), as (message, channel).
     pub async fn outbox_abandoned(&self, now_ms: i64) -> StoreResult<Vec<(MessageId, ChannelId)>> {
         let rows: Vec<(String, String)> = crate::db::on_reader!(self, p => sqlx::query_as(
-            "SELECT message_id, channel_id FROM outbox WHERE state = 'sending' AND claimed_until < $1 AND send_started_at IS NOT NULL")
+            "SELECT message_id, channel_id FROM outbox WHERE state = 'sending' AND claimed_until < $1")
             .bind(now_ms).fetch_all(p).await)?;
         rows.into_iter().map(|(m, c)| Ok((parse_id(&m, "message")?, parse_id(&c, "channel")?))).collect()
     }

@@ -43,7 +43,6 @@ on_both_stores!(
     watermarks_move_outbound_messages_as_the_domain_allows,
     received_rank_migration_agrees_with_the_domain,
     outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named,
-    a_claim_abandoned_before_its_call_is_queued_again_and_one_in_flight_is_in_doubt,
 );
 
 /// A migrated database of one backend, with an account, a channel and one customer's conversation.
@@ -374,33 +373,4 @@ async fn outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named(db: Tes
     let fax = request_of(queued[1]).expect_err("an unknown type is not read as something else");
     assert!(fax.contains("fax"), "the reason names what was found: {fax}");
     assert!(request_of(queued[2]).is_err(), "a damaged row is named, not skipped");
-}
-
-/// A process that dies holding claims: the send whose call to Meta had begun is in doubt (failed as
-/// uncertain by the worker, never resent); the one it had not reached yet (paced, uploading) was never
-/// sent and goes back to the queue, for any process to send.
-async fn a_claim_abandoned_before_its_call_is_queued_again_and_one_in_flight_is_in_doubt(db: TestDb) {
-    let lease = 20_000;
-    let mut ids = vec![];
-    for text in ["in flight", "waiting its turn", "untouched"] {
-        let m = db.store.enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound(text), NOW).await;
-        ids.push(m.expect("enqueue").id);
-    }
-    let claimed = db.store.claim_outbox(NOW, lease, 2).await.expect("claim");
-    assert_eq!(claimed.iter().map(|c| c.message_id).collect::<Vec<_>>(), ids[..2]);
-    assert!(db.store.outbox_send_started(ids[0], NOW + 10).await.expect("started"));
-    // Before the lease runs out nothing is taken back.
-    assert_eq!(db.store.outbox_requeue_unstarted(NOW + lease - 1).await.expect("requeue"), 0);
-    assert!(db.store.outbox_abandoned(NOW + lease - 1).await.expect("abandoned").is_empty());
-    let after = NOW + lease + 1;
-    assert_eq!(db.store.outbox_requeue_unstarted(after).await.expect("requeue"), 1);
-    let in_doubt: Vec<_> =
-        db.store.outbox_abandoned(after).await.expect("abandoned").into_iter().map(|(m, _)| m).collect();
-    assert_eq!(in_doubt, [ids[0]], "only the send whose call began is in doubt");
-    let next = db.store.claim_outbox(after, lease, 10).await.expect("claim again");
-    assert_eq!(next.iter().map(|c| c.message_id).collect::<Vec<_>>(), ids[1..], "the others are queued");
-    // A slow process whose claim ran out and was taken back does not start the call.
-    let later = after + lease + 1;
-    assert_eq!(db.store.outbox_requeue_unstarted(later).await.expect("requeue"), 2);
-    assert!(!db.store.outbox_send_started(ids[1], later).await.expect("started"), "the claim is lost");
 }

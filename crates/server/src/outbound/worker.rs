@@ -8,16 +8,15 @@
 //! - Media (attachments, and template header files given as uploads) are uploaded to WhatsApp first
 //!   (`POST /{PHONE_NUMBER_ID}/media`) and sent by id.
 //! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, meta-platform.md §7).
-//! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent; one
-//!   whose process died before its call to Meta began (paced, or uploading its file) is queued again.
-//!   So is failed as uncertain a send whose answer never came (a timeout, a gateway's bare 502/504): Meta may have delivered it,
+//! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent; so is a
+//!   send whose answer never came (a timeout, a gateway's bare 502/504): Meta may have delivered it,
 //!   and its APIs take no idempotency key, so a resend could reach the customer twice.
 
 use crate::inbound::apply::Applier;
 use crate::realtime::publish::{self, Change};
 use crate::state::AppState;
 use domain::channel::{Channel, ChannelAddress};
-use domain::ids::{ChannelId, MessageId};
+use domain::ids::ChannelId;
 use domain::media_rules::MediaKind;
 use domain::outbound::{OutboundRequest, StoredFile};
 use domain::permissions::ConversationScope;
@@ -34,8 +33,7 @@ use store::OutboxItem;
 use tokio::time::Instant;
 
 /// The lease of a claimed row, renewed every `RENEW` while its send (and any media upload before it)
-/// runs: a process that dies leaves the row, within a lease, failed as uncertain if its call to Meta
-/// had begun, queued again if not.
+/// runs: a process that dies mid-call leaves the row to be failed as uncertain within a lease.
 const LEASE_MS: i64 = 20_000;
 const RENEW: Duration = Duration::from_secs(5);
 /// Rows sent per wake-up before the queue is looked at again.
@@ -62,13 +60,6 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
 }
 
 async fn fail_abandoned(state: &AppState) -> Result<(), store::StoreError> {
-    let requeued = state.store.outbox_requeue_unstarted(state.now_ms()).await?;
-    if requeued > 0 {
-        tracing::warn!(
-            requeued,
-            "outbox: sends claimed by a process that stopped before sending them are queued again"
-        );
-    }
     for (message, _channel) in state.store.outbox_abandoned(state.now_ms()).await? {
         tracing::error!(%message, "send interrupted mid-call; not resent to avoid a duplicate");
         state
@@ -124,20 +115,6 @@ enum Outcome {
         title: String,
         reason: String,
     },
-    /// The claim was lost before the call began (this process was too slow, and the row went back to
-    /// the queue or to another process): nothing was sent and nothing is recorded here.
-    NotOurs,
-}
-
-/// Records that the call delivering `message` to the customer begins, just before it: a process that
-/// dies from here on leaves the send in doubt, one that died before left it unsent (requeued). A send
-/// that cannot be recorded is not made now.
-async fn begin(state: &AppState, message: MessageId) -> Result<(), Outcome> {
-    match state.store.outbox_send_started(message, state.now_ms()).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Outcome::NotOurs),
-        Err(e) => Err(Outcome::Transient { error: e.to_string(), after: None, max_retries: None }),
-    }
 }
 
 impl From<GraphError> for Outcome {
@@ -228,9 +205,6 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
                 Ok(body) => body,
                 Err(o) => return o,
             };
-            if let Err(o) = begin(state, item.message_id).await {
-                return o;
-            }
             match state.graph.whatsapp().send_message(phone_number_id, &token, &body).await {
                 Ok(sent) => Outcome::Sent { external_id: sent.message_id, wa_id: sent.wa_id },
                 Err(e) => send_failed(e),
@@ -247,8 +221,7 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
                     reason: "More than 7 days since the customer's last message".into(),
                 };
             };
-            let to = SocialRecipient { page: id, token: &token, psid, messaging_type };
-            social_send(state, item.message_id, channel, to, request).await
+            social_send(state, channel, id, &token, psid, messaging_type, request).await
         }
     }
 }
@@ -315,29 +288,19 @@ impl WhatsappSender<'_> {
     }
 }
 
-/// Who a Messenger or Instagram send goes to, through which Page or account.
-struct SocialRecipient<'a> {
-    page: &'a str,
-    token: &'a SecretString,
-    psid: &'a str,
-    messaging_type: MessagingType,
-}
-
 async fn social_send(
     state: &AppState,
-    message: MessageId,
     channel: &Channel,
-    to: SocialRecipient<'_>,
+    id: &str,
+    token: &SecretString,
+    psid: &str,
+    messaging_type: MessagingType,
     request: &OutboundRequest,
 ) -> Outcome {
-    let SocialRecipient { page: id, token, psid, messaging_type } = to;
     let api = state.graph.messenger();
     let result = match request {
         OutboundRequest::Text { text, reply_to } => {
             let body = messenger::text(psid, text, messaging_type, reply_to.as_deref());
-            if let Err(o) = begin(state, message).await {
-                return o;
-            }
             api.send(id, token, &body).await.map(|s| s.message_id)
         }
         OutboundRequest::Reaction { message_id, emoji } if channel.kind == domain::channel::ChannelKind::Instagram => {
@@ -346,9 +309,6 @@ async fn social_send(
             } else {
                 messenger::react(psid, message_id, "love")
             };
-            if let Err(o) = begin(state, message).await {
-                return o;
-            }
             // Instagram answers a reaction without a message id: the send's own record gets a local one.
             api.send_action(id, token, &body).await.map(|_| format!("local.reaction.{}", uuid::Uuid::now_v7()))
         }
@@ -375,9 +335,6 @@ async fn social_send(
                 messaging_type,
                 reply_to.as_deref(),
             );
-            if let Err(o) = begin(state, message).await {
-                return o;
-            }
             api.send(id, token, &body).await.map(|s| s.message_id)
         }
         // The composer refuses these on Messenger and Instagram; a row naming one is not sendable here.
@@ -394,9 +351,6 @@ async fn social_send(
 async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result<(), store::StoreError> {
     let now = state.now_ms();
     match outcome {
-        Outcome::NotOurs => {
-            tracing::warn!(message = %item.message_id, "outbox: claim lost before sending; left to its new owner");
-        }
         Outcome::Sent { external_id, wa_id } => {
             state.store.outbox_sent(item.message_id, &external_id, now).await?;
             if let Some(wa_id) = wa_id {

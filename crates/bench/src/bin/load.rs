@@ -8,6 +8,7 @@ use inbox_bench::corpus;
 use inbox_bench::stats::Latency;
 use serde_json::json;
 use simulator::payloads::{whatsapp_text, WaBusiness, WaUser};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -37,6 +38,10 @@ struct Args {
     /// Where to write `[acknowledged, posted]` instants (Unix ms, by acknowledgement) for `apply-wait`.
     #[arg(long)]
     ack_log: Option<std::path::PathBuf>,
+    /// Where to write the ids of the messages whose delivery was answered 2xx (a JSON array), for the
+    /// fault scripts' exactly-once check.
+    #[arg(long)]
+    acked_ids: Option<std::path::PathBuf>,
 }
 
 fn unix_ms() -> i64 {
@@ -58,12 +63,12 @@ async fn main() -> anyhow::Result<()> {
             WaUser::phone(c.wa_id()).with_user_id(c.bsuid()).with_name(c.profile_name())
         })
         .collect();
+    let id_of = |i: usize| format!("wamid.{}{i:09}", args.id_prefix);
     let requests: Arc<Vec<(Vec<u8>, String)>> = Arc::new(
         (0..args.count)
             .map(|i| {
                 let user = &senders[i % senders.len()];
-                let id = format!("wamid.{}{i:09}", args.id_prefix);
-                let body = whatsapp_text(&business, user, &id, now_s, corpus::message_text(i as u64)).to_string();
+                let body = whatsapp_text(&business, user, &id_of(i), now_s, corpus::message_text(i as u64)).to_string();
                 let signature = simulator::sign(&args.app_secret, body.as_bytes());
                 (body.into_bytes(), signature)
             })
@@ -81,6 +86,9 @@ async fn main() -> anyhow::Result<()> {
             let mut samples = vec![];
             let mut acks = vec![];
             let mut errors = 0usize;
+            let mut acked = vec![];
+            // How each delivery was answered: its HTTP status, or "connection" when none came.
+            let mut answers: BTreeMap<String, usize> = BTreeMap::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((body, signature)) = requests.get(i) else { break };
@@ -93,31 +101,52 @@ async fn main() -> anyhow::Result<()> {
                     .body(body.clone())
                     .send()
                     .await;
+                let answer = match answer {
+                    Ok(r) => {
+                        let status = r.status();
+                        // The body read too: a 200 whose body never arrives is not an acknowledgement.
+                        r.bytes().await.map(|_| status)
+                    }
+                    Err(e) => Err(e),
+                };
+                let key = answer.as_ref().map(|s| s.as_u16().to_string()).unwrap_or_else(|_| "connection".into());
+                *answers.entry(key).or_default() += 1;
                 match answer {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
+                    Ok(status) if status.is_success() => {
                         samples.push(t.elapsed());
                         acks.push((unix_ms(), posted_ms));
+                        acked.push(i);
                     }
                     _ => errors += 1,
                 }
             }
-            (samples, acks, errors)
+            (samples, acks, errors, acked, answers)
         }));
     }
     let mut samples = vec![];
     let mut acks = vec![];
     let mut errors = 0;
+    let mut acked = vec![];
+    let mut answers: BTreeMap<String, usize> = BTreeMap::new();
     for w in workers {
-        let (s, a, e) = w.await?;
+        let (s, a, e, ids, by_status) = w.await?;
         samples.extend(s);
         acks.extend(a);
         errors += e;
+        acked.extend(ids);
+        for (status, n) in by_status {
+            *answers.entry(status).or_default() += n;
+        }
     }
     let elapsed = started.elapsed().as_secs_f64();
     acks.sort_unstable();
     if let Some(path) = &args.ack_log {
         std::fs::write(path, serde_json::to_vec(&json!({"started_ms": started_ms, "acks_ms": acks}))?)?;
+    }
+    if let Some(path) = &args.acked_ids {
+        acked.sort_unstable();
+        let ids: Vec<String> = acked.into_iter().map(id_of).collect();
+        std::fs::write(path, serde_json::to_vec(&ids)?)?;
     }
     let ok = samples.len();
     println!(
@@ -126,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
             "count": args.count,
             "ok": ok,
             "errors": errors,
+            "answers": answers,
             "connections": args.connections,
             "senders": args.senders,
             "elapsed_s": (elapsed * 1000.0).round() / 1000.0,

@@ -43,7 +43,7 @@ on_both_stores!(
     watermarks_move_outbound_messages_as_the_domain_allows,
     received_rank_migration_agrees_with_the_domain,
     outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named,
-    the_next_due_channel_is_found_without_claiming_and_claimed_by_channel,
+    a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt,
 );
 
 /// A migrated database of one backend, with an account, a channel and one customer's conversation.
@@ -392,10 +392,11 @@ async fn outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named(db: Tes
     assert!(request_of(queued[2]).is_err(), "a damaged row is named, not skipped");
 }
 
-async fn the_next_due_channel_is_found_without_claiming_and_claimed_by_channel(db: TestDb) {
+async fn a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt(db: TestDb) {
     let mut queued = vec![];
     for text in ["first", "second"] {
-        let m = db.store.enqueue_outbound(db.account, db.conversation, db.channel, &TestDb::outbound(text), NOW);
+        let outbound = TestDb::outbound(text);
+        let m = db.store.enqueue_outbound(db.account, db.conversation, db.channel, &outbound, NOW);
         queued.push(m.await.expect("enqueue").id);
     }
     // Looking costs no claim: a process killed while it waits for the pacing slot leaves both queued.
@@ -411,4 +412,13 @@ async fn the_next_due_channel_is_found_without_claiming_and_claimed_by_channel(d
         assert_eq!(db.outbox_state(*m).await, "sending");
     }
     assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), None, "nothing left queued");
+    // The process dies: the first before its call started, the second during its call.
+    db.store.outbox_calling(queued[1]).await.expect("calling");
+    let expired = NOW + 60_001;
+    assert_eq!(db.store.outbox_requeue_interrupted(NOW).await.expect("requeue"), 0, "leases still running");
+    assert!(db.store.outbox_abandoned(NOW).await.expect("abandoned").is_empty(), "leases still running");
+    assert_eq!(db.store.outbox_requeue_interrupted(expired).await.expect("requeue"), 1);
+    assert_eq!(db.outbox_state(queued[0]).await, "queued", "nothing of it reached Meta: sent again");
+    let abandoned = db.store.outbox_abandoned(expired).await.expect("abandoned");
+    assert_eq!(abandoned, vec![(queued[1], db.channel)], "only the one whose call started is in doubt");
 }

@@ -125,17 +125,57 @@ impl Store {
 
     /// Claims due outbox rows for sending.
     pub async fn claim_outbox(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<OutboxItem>> {
+        self.claim_outbox_rows(now_ms, lease_ms, limit, None).await
+    }
+
+    /// The channel of the next due row, without claiming it. The worker waits for that channel's pacing
+    /// slot first and claims after (`claim_outbox_of_channel`), so a row is `sending` only while its call
+    /// runs: a process killed while waiting its turn leaves the row `queued`, not in doubt.
+    pub async fn next_due_outbox_channel(&self, now_ms: i64) -> StoreResult<Option<ChannelId>> {
+        let channel: Option<String> = crate::db::on_reader!(self, p => sqlx::query_scalar(
+            "SELECT channel_id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, message_id LIMIT 1")
+            .bind(now_ms).fetch_optional(p).await)?;
+        channel.map(|c| parse_id(&c, "channel")).transpose()
+    }
+
+    /// Claims the next due row of one channel (none when another process took it meanwhile).
+    pub async fn claim_outbox_of_channel(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        channel: ChannelId,
+    ) -> StoreResult<Option<OutboxItem>> {
+        Ok(self.claim_outbox_rows(now_ms, lease_ms, 1, Some(channel)).await?.pop())
+    }
+
+    async fn claim_outbox_rows(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+        channel: Option<ChannelId>,
+    ) -> StoreResult<Vec<OutboxItem>> {
         let lock = match self.db {
             Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
             Db::Sqlite { .. } => "",
         };
+        let of_channel = if channel.is_some() { " AND channel_id = $4" } else { "" };
         let sql = format!(
-            "UPDATE outbox SET state = 'sending', claimed_until = $1, attempts = attempts + 1 \
-             WHERE message_id IN (SELECT message_id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 \
+            "UPDATE outbox SET state = 'sending', calling = FALSE, claimed_until = $1, attempts = attempts + 1 \
+             WHERE message_id IN (SELECT message_id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2{of_channel} \
                                   ORDER BY next_attempt_at, message_id LIMIT $3{lock}) \
              RETURNING message_id, account_id, channel_id, request, attempts"
         );
-        let mut rows: Vec<OutboxRow> = on_writer!(self, p => sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(p).await)?;
+        let channel = channel.map(|c| c.to_string());
+        let mut rows: Vec<OutboxRow> = on_writer!(self, p => {
+            let q = sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit);
+            let q = match &channel {
+                Some(c) => q.bind(c.clone()),
+                None => q,
+            };
+            q.fetch_all(p).await
+        })?;
         rows.sort_by(|a, b| a.message_id.cmp(&b.message_id));
         rows.into_iter()
             .map(|r| {
@@ -214,10 +254,28 @@ impl Store {
         Ok(())
     }
 
-    /// Rows whose sender died mid-call (lease expired while `sending`), as (message, channel).
+    /// The send call of a claimed row is about to go out: from here on a crash leaves it in doubt.
+    pub async fn outbox_calling(&self, message: MessageId) -> StoreResult<()> {
+        on_writer!(self, p => sqlx::query("UPDATE outbox SET calling = TRUE WHERE message_id = $1 AND state = 'sending'")
+            .bind(message.to_string()).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Queues again the rows whose sender died before their call started (lease expired while
+    /// `sending`, `calling` not set): nothing of them reached Meta. Returns how many.
+    pub async fn outbox_requeue_interrupted(&self, now_ms: i64) -> StoreResult<u64> {
+        let n = on_writer!(self, p => sqlx::query(
+            "UPDATE outbox SET state = 'queued', claimed_until = NULL \
+             WHERE state = 'sending' AND claimed_until < $1 AND NOT calling")
+            .bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n)
+    }
+
+    /// Rows whose sender died mid-call (lease expired while `sending`, the call started), as
+    /// (message, channel).
     pub async fn outbox_abandoned(&self, now_ms: i64) -> StoreResult<Vec<(MessageId, ChannelId)>> {
         let rows: Vec<(String, String)> = crate::db::on_reader!(self, p => sqlx::query_as(
-            "SELECT message_id, channel_id FROM outbox WHERE state = 'sending' AND claimed_until < $1")
+            "SELECT message_id, channel_id FROM outbox WHERE state = 'sending' AND claimed_until < $1 AND calling")
             .bind(now_ms).fetch_all(p).await)?;
         rows.into_iter().map(|(m, c)| Ok((parse_id(&m, "message")?, parse_id(&c, "channel")?))).collect()
     }

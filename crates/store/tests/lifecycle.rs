@@ -43,6 +43,7 @@ on_both_stores!(
     watermarks_move_outbound_messages_as_the_domain_allows,
     received_rank_migration_agrees_with_the_domain,
     outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named,
+    a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt,
 );
 
 /// A migrated database of one backend, with an account, a channel and one customer's conversation.
@@ -172,6 +173,22 @@ impl TestDb {
     }
 
     /// Every message's (status, status_rank) as stored.
+    /// An outbox row's `state`.
+    async fn outbox_state(&self, message: MessageId) -> String {
+        use sqlx::Connection;
+        let sql = format!("SELECT state FROM outbox WHERE message_id = '{message}'");
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+                sqlx::query_scalar(&sql).fetch_one(&mut c).await.expect("select")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+                sqlx::query_scalar(&sql).fetch_one(&mut c).await.expect("select")
+            }
+        }
+    }
+
     async fn stored_statuses(&self) -> Vec<(String, i64)> {
         use sqlx::Connection;
         let sql = "SELECT status, status_rank FROM messages ORDER BY id";
@@ -373,4 +390,35 @@ async fn outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named(db: Tes
     let fax = request_of(queued[1]).expect_err("an unknown type is not read as something else");
     assert!(fax.contains("fax"), "the reason names what was found: {fax}");
     assert!(request_of(queued[2]).is_err(), "a damaged row is named, not skipped");
+}
+
+async fn a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt(db: TestDb) {
+    let mut queued = vec![];
+    for text in ["first", "second"] {
+        let outbound = TestDb::outbound(text);
+        let m = db.store.enqueue_outbound(db.account, db.conversation, db.channel, &outbound, NOW);
+        queued.push(m.await.expect("enqueue").id);
+    }
+    // Looking costs no claim: a process killed while it waits for the pacing slot leaves both queued.
+    assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), Some(db.channel));
+    assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), Some(db.channel));
+    assert_eq!(db.outbox_state(queued[0]).await, "queued");
+    assert_eq!(db.store.next_due_outbox_channel(NOW - 1).await.expect("next"), None, "not due yet");
+    let other = db.store.claim_outbox_of_channel(NOW, 60_000, ChannelId::new()).await.expect("claim");
+    assert!(other.is_none(), "another channel's claim takes none of these rows");
+    for m in &queued {
+        let item = db.store.claim_outbox_of_channel(NOW, 60_000, db.channel).await.expect("claim").expect("a row");
+        assert_eq!(item.message_id, *m, "the channel's rows in order");
+        assert_eq!(db.outbox_state(*m).await, "sending");
+    }
+    assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), None, "nothing left queued");
+    // The process dies: the first before its call started, the second during its call.
+    db.store.outbox_calling(queued[1]).await.expect("calling");
+    let expired = NOW + 60_001;
+    assert_eq!(db.store.outbox_requeue_interrupted(NOW).await.expect("requeue"), 0, "leases still running");
+    assert!(db.store.outbox_abandoned(NOW).await.expect("abandoned").is_empty(), "leases still running");
+    assert_eq!(db.store.outbox_requeue_interrupted(expired).await.expect("requeue"), 1);
+    assert_eq!(db.outbox_state(queued[0]).await, "queued", "nothing of it reached Meta: sent again");
+    let abandoned = db.store.outbox_abandoned(expired).await.expect("abandoned");
+    assert_eq!(abandoned, vec![(queued[1], db.channel)], "only the one whose call started is in doubt");
 }

@@ -7,6 +7,7 @@ use clap::Parser;
 use inbox_bench::stats::Latency;
 use inbox_bench::webhooks::{signed_texts, SignedWebhook, Target};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -36,6 +37,10 @@ struct Args {
     /// Where to write `[acknowledged, posted]` instants (Unix ms, by acknowledgement) for `apply-wait`.
     #[arg(long)]
     ack_log: Option<std::path::PathBuf>,
+    /// Where to write the ids of the messages whose delivery was answered 2xx (a JSON array), for the
+    /// fault scripts' exactly-once check.
+    #[arg(long)]
+    acked_ids: Option<std::path::PathBuf>,
 }
 
 fn unix_ms() -> i64 {
@@ -64,6 +69,9 @@ async fn main() -> anyhow::Result<()> {
             let mut samples = vec![];
             let mut acks = vec![];
             let mut errors = 0usize;
+            let mut acked = vec![];
+            // How each delivery was answered: its HTTP status, or "connection" when none came.
+            let mut answers: BTreeMap<String, usize> = BTreeMap::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(SignedWebhook { body, signature }) = requests.get(i) else { break };
@@ -76,31 +84,52 @@ async fn main() -> anyhow::Result<()> {
                     .body(body.clone())
                     .send()
                     .await;
+                let answer = match answer {
+                    Ok(r) => {
+                        let status = r.status();
+                        // The body read too: a 200 whose body never arrives is not an acknowledgement.
+                        r.bytes().await.map(|_| status)
+                    }
+                    Err(e) => Err(e),
+                };
+                let key = answer.as_ref().map(|s| s.as_u16().to_string()).unwrap_or_else(|_| "connection".into());
+                *answers.entry(key).or_default() += 1;
                 match answer {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
+                    Ok(status) if status.is_success() => {
                         samples.push(t.elapsed());
                         acks.push((unix_ms(), posted_ms));
+                        acked.push(i);
                     }
                     _ => errors += 1,
                 }
             }
-            (samples, acks, errors)
+            (samples, acks, errors, acked, answers)
         }));
     }
     let mut samples = vec![];
     let mut acks = vec![];
     let mut errors = 0;
+    let mut acked = vec![];
+    let mut answers: BTreeMap<String, usize> = BTreeMap::new();
     for w in workers {
-        let (s, a, e) = w.await?;
+        let (s, a, e, ids, by_status) = w.await?;
         samples.extend(s);
         acks.extend(a);
         errors += e;
+        acked.extend(ids);
+        for (status, n) in by_status {
+            *answers.entry(status).or_default() += n;
+        }
     }
     let elapsed = started.elapsed().as_secs_f64();
     acks.sort_unstable();
     if let Some(path) = &args.ack_log {
         std::fs::write(path, serde_json::to_vec(&json!({"started_ms": started_ms, "acks_ms": acks}))?)?;
+    }
+    if let Some(path) = &args.acked_ids {
+        acked.sort_unstable();
+        let ids: Vec<String> = acked.into_iter().map(|i| inbox_bench::webhooks::message_id(&args.id_prefix, i)).collect();
+        std::fs::write(path, serde_json::to_vec(&ids)?)?;
     }
     let ok = samples.len();
     println!(
@@ -109,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
             "count": args.count,
             "ok": ok,
             "errors": errors,
+            "answers": answers,
             "connections": args.connections,
             "senders": args.senders,
             "elapsed_s": (elapsed * 1000.0).round() / 1000.0,

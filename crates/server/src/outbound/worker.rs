@@ -16,7 +16,7 @@ use crate::inbound::apply::Applier;
 use crate::realtime::publish::{self, Change};
 use crate::state::AppState;
 use domain::channel::{Channel, ChannelAddress};
-use domain::ids::ChannelId;
+use domain::ids::{ChannelId, MessageId};
 use domain::media_rules::MediaKind;
 use domain::outbound::{OutboundRequest, StoredFile};
 use domain::permissions::ConversationScope;
@@ -60,6 +60,10 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
 }
 
 async fn fail_abandoned(state: &AppState) -> Result<(), store::StoreError> {
+    let requeued = state.store.outbox_requeue_interrupted(state.now_ms()).await?;
+    if requeued > 0 {
+        tracing::warn!(requeued, "sends interrupted before their call queued again");
+    }
     for (message, _channel) in state.store.outbox_abandoned(state.now_ms()).await? {
         tracing::error!(%message, "send interrupted mid-call; not resent to avoid a duplicate");
         state
@@ -70,14 +74,21 @@ async fn fail_abandoned(state: &AppState) -> Result<(), store::StoreError> {
     Ok(())
 }
 
-/// Sends due rows one claim at a time: a row is `sending` only while its own call runs, so a process
-/// killed in the middle leaves the rows it had not reached `queued` (for any process to send), and
-/// only the one in flight is in doubt.
+/// Sends due rows one claim at a time, each claimed only once its channel's pacing slot has come: a
+/// row is `sending` only while its own call runs, so a process killed in the middle (even while
+/// waiting for a slot) leaves the rows it had not reached `queued` (for any process to send), and only
+/// the one in flight is in doubt.
 async fn send_due(state: &AppState, pacer: &Pacer) -> Result<usize, store::StoreError> {
     let mut n = 0;
     while n < BATCH {
-        let Some(item) = state.store.claim_outbox(state.now_ms(), LEASE_MS, 1).await?.pop() else { break };
+        let Some(channel) = state.store.next_due_outbox_channel(state.now_ms()).await? else { break };
         n += 1;
+        pacer.wait(channel).await;
+        // Another process may have taken that row meanwhile; the slot then goes unused (slower, never
+        // faster than the channel's rate).
+        let Some(item) = state.store.claim_outbox_of_channel(state.now_ms(), LEASE_MS, channel).await? else {
+            continue;
+        };
         let _renewal = {
             let (state, message) = (state.clone(), item.message_id);
             crate::lease::Renewal::start(RENEW, move || {
@@ -89,7 +100,6 @@ async fn send_due(state: &AppState, pacer: &Pacer) -> Result<usize, store::Store
                 }
             })
         };
-        pacer.wait(item.channel_id).await;
         let outcome = deliver(state, &item).await;
         // One message's bookkeeping failing must not stop the others.
         if let Err(e) = settle(state, &item, outcome).await {
@@ -205,6 +215,9 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
                 Ok(body) => body,
                 Err(o) => return o,
             };
+            if let Err(o) = calling(state, item.message_id).await {
+                return o;
+            }
             match state.graph.whatsapp().send_message(phone_number_id, &token, &body).await {
                 Ok(sent) => Outcome::Sent { external_id: sent.message_id, wa_id: sent.wa_id },
                 Err(e) => send_failed(e),
@@ -221,7 +234,8 @@ async fn deliver(state: &AppState, item: &OutboxItem) -> Outcome {
                     reason: "More than 7 days since the customer's last message".into(),
                 };
             };
-            social_send(state, channel, id, &token, psid, messaging_type, request).await
+            let to = SocialRecipient { psid, messaging_type };
+            social_send(state, item.message_id, channel, id, &token, to, request).await
         }
     }
 }
@@ -288,19 +302,39 @@ impl WhatsappSender<'_> {
     }
 }
 
+/// Records that a send call is about to go out (see `Store::outbox_calling`); when that cannot be
+/// recorded, the send waits for a retry rather than going out unrecorded.
+async fn calling(state: &AppState, message: MessageId) -> Result<(), Outcome> {
+    state.store.outbox_calling(message).await.map_err(|e| Outcome::Transient {
+        error: format!("could not record the start of the send: {e}"),
+        after: None,
+        max_retries: None,
+    })
+}
+
+/// Who a Messenger/Instagram send goes to, and under which messaging type.
+struct SocialRecipient<'a> {
+    psid: &'a str,
+    messaging_type: MessagingType,
+}
+
 async fn social_send(
     state: &AppState,
+    message: MessageId,
     channel: &Channel,
     id: &str,
     token: &SecretString,
-    psid: &str,
-    messaging_type: MessagingType,
+    to: SocialRecipient<'_>,
     request: &OutboundRequest,
 ) -> Outcome {
+    let SocialRecipient { psid, messaging_type } = to;
     let api = state.graph.messenger();
     let result = match request {
         OutboundRequest::Text { text, reply_to } => {
             let body = messenger::text(psid, text, messaging_type, reply_to.as_deref());
+            if let Err(o) = calling(state, message).await {
+                return o;
+            }
             api.send(id, token, &body).await.map(|s| s.message_id)
         }
         OutboundRequest::Reaction { message_id, emoji } if channel.kind == domain::channel::ChannelKind::Instagram => {
@@ -309,6 +343,9 @@ async fn social_send(
             } else {
                 messenger::react(psid, message_id, "love")
             };
+            if let Err(o) = calling(state, message).await {
+                return o;
+            }
             // Instagram answers a reaction without a message id: the send's own record gets a local one.
             api.send_action(id, token, &body).await.map(|_| format!("local.reaction.{}", uuid::Uuid::now_v7()))
         }
@@ -335,6 +372,9 @@ async fn social_send(
                 messaging_type,
                 reply_to.as_deref(),
             );
+            if let Err(o) = calling(state, message).await {
+                return o;
+            }
             api.send(id, token, &body).await.map(|s| s.message_id)
         }
         // The composer refuses these on Messenger and Instagram; a row naming one is not sendable here.

@@ -47,6 +47,13 @@ impl Application {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
         let store = Store::open(&StoreOptions::new(&config.database_url)).await.context("opening the database")?;
+        let ended = store.end_claims_of_a_previous_run().await.context("ending a previous run's claims")?;
+        if ended > 0 {
+            tracing::warn!(
+                claims = ended,
+                "the previous run stopped while working: its deliveries and sends are taken up again"
+            );
+        }
         let secrets = SecretBox::load(config.secret_key.as_ref(), &config.data_dir)?;
         let listener = TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
         let config_graph_base = config.graph_api_base.clone();

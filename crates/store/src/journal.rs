@@ -75,6 +75,24 @@ impl Store {
         Ok(rows.into_iter().map(|r| JournalEntry { id: r.id, body: r.body, attempts: r.attempts }).collect())
     }
 
+    /// On SQLite, ends at once the claims a previous run of the process left (it was killed while
+    /// applying deliveries or sending): SQLite has one process, so whatever is claimed at start was
+    /// claimed by the dead one, and waiting out its leases would only delay those messages. The usual
+    /// rules then apply — deliveries are applied again, a send whose call to Meta had not begun is
+    /// queued again, one whose call had begun is failed as uncertain. Returns how many claims ended.
+    /// On PostgreSQL other live processes may hold claims: their leases decide.
+    pub async fn end_claims_of_a_previous_run(&self) -> StoreResult<u64> {
+        let Db::Sqlite { .. } = self.db else { return Ok(0) };
+        let ended = in_transaction!(self, tx => {
+            let journal = sqlx::query("UPDATE webhook_events SET claimed_until = 0 WHERE status = 'processing'")
+                .execute(&mut *tx).await?.rows_affected();
+            let outbox = sqlx::query("UPDATE outbox SET claimed_until = 0 WHERE state = 'sending'")
+                .execute(&mut *tx).await?.rows_affected();
+            journal + outbox
+        });
+        Ok(ended)
+    }
+
     /// Extends the claim on deliveries still being processed (see `claim_webhooks`).
     pub async fn renew_webhook_claims(&self, ids: &[String], until_ms: i64) -> StoreResult<()> {
         if ids.is_empty() {

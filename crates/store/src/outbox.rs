@@ -255,10 +255,12 @@ impl Store {
     }
 
     /// The send call of a claimed row is about to go out: from here on a crash leaves it in doubt.
-    pub async fn outbox_calling(&self, message: MessageId) -> StoreResult<()> {
-        on_writer!(self, p => sqlx::query("UPDATE outbox SET calling = TRUE WHERE message_id = $1 AND state = 'sending'")
-            .bind(message.to_string()).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+    /// Returns whether the caller still holds the claim (its lease, `claimed_until`, is still the one
+    /// it took); a process too slow to renew it has lost the row and must not send it.
+    pub async fn outbox_calling(&self, message: MessageId, now_ms: i64) -> StoreResult<bool> {
+        let n = on_writer!(self, p => sqlx::query("UPDATE outbox SET calling = TRUE WHERE message_id = $1 AND state = 'sending' AND NOT calling AND claimed_until >= $2")
+            .bind(message.to_string()).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
     }
 
     /// Queues again the rows whose sender died before their call started (lease expired while

@@ -413,7 +413,7 @@ async fn a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt(
     }
     assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), None, "nothing left queued");
     // The process dies: the first before its call started, the second during its call.
-    db.store.outbox_calling(queued[1]).await.expect("calling");
+    assert!(db.store.outbox_calling(queued[1], NOW + 10).await.expect("calling"), "its claim holds");
     let expired = NOW + 60_001;
     assert_eq!(db.store.outbox_requeue_interrupted(NOW).await.expect("requeue"), 0, "leases still running");
     assert!(db.store.outbox_abandoned(NOW).await.expect("abandoned").is_empty(), "leases still running");
@@ -421,4 +421,12 @@ async fn a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt(
     assert_eq!(db.outbox_state(queued[0]).await, "queued", "nothing of it reached Meta: sent again");
     let abandoned = db.store.outbox_abandoned(expired).await.expect("abandoned");
     assert_eq!(abandoned, vec![(queued[1], db.channel)], "only the one whose call started is in doubt");
+    // A process that stalled past its lease (the row queued again, or taken by another) must not send.
+    assert!(!db.store.outbox_calling(queued[0], expired).await.expect("calling"), "its claim is lost");
+    let again = db.store.claim_outbox_of_channel(expired, 60_000, db.channel).await.expect("claim").expect("a row");
+    assert!(!db.store.outbox_calling(again.message_id, expired + 60_001).await.expect("calling"), "lease ran out");
+    assert!(
+        db.store.outbox_calling(again.message_id, expired + 1).await.expect("calling"),
+        "the new owner's claim holds"
+    );
 }

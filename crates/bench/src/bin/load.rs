@@ -128,7 +128,8 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(path) = &args.acked_ids {
         acked.sort_unstable();
-        let ids: Vec<String> = acked.into_iter().map(|i| inbox_bench::webhooks::message_id(&args.id_prefix, i)).collect();
+        let ids: Vec<String> =
+            acked.into_iter().map(|i| inbox_bench::webhooks::message_id(&args.id_prefix, i)).collect();
         std::fs::write(path, serde_json::to_vec(&ids)?)?;
     }
     let ok = samples.len();

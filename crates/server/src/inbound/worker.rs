@@ -7,9 +7,13 @@ use std::time::Duration;
 use store::JournalOutcome;
 
 /// A claimed delivery belongs to its processor for this long, renewed every `RENEW` while it is
-/// being processed; a process that dies lets it go within a lease, and another process takes it over.
-const LEASE_MS: i64 = 15_000;
-const RENEW: Duration = Duration::from_secs(5);
+/// being processed; a process that dies lets it go within a lease, and another process takes it over
+/// (on SQLite the restarted process ends its predecessor's claims at once). Short, so a crash delays
+/// messages by seconds; applying again is harmless, so a lease lost to a stall costs only work.
+const LEASE_MS: i64 = 6_000;
+const RENEW: Duration = Duration::from_secs(2);
+/// With nothing to wake it, the worker still looks this often: for claims whose lease ran out.
+const IDLE_POLL: Duration = Duration::from_secs(1);
 const BATCH: i64 = 64;
 /// A delivery that fails this often is set aside as `failed` for an operator, not retried forever.
 const MAX_ATTEMPTS: i64 = 10;
@@ -27,7 +31,7 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
         }
         tokio::select! {
             _ = state.journal_wakeup.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {}
             _ = shutdown.changed() => return,
         }
     }

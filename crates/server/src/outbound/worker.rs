@@ -125,6 +125,9 @@ enum Outcome {
         title: String,
         reason: String,
     },
+    /// The claim ran out before the call began (this process stalled past its lease, and the row went
+    /// back to the queue or to another process): nothing was sent, nothing is recorded here.
+    NotOurs,
 }
 
 impl From<GraphError> for Outcome {
@@ -305,11 +308,15 @@ impl WhatsappSender<'_> {
 /// Records that a send call is about to go out (see `Store::outbox_calling`); when that cannot be
 /// recorded, the send waits for a retry rather than going out unrecorded.
 async fn calling(state: &AppState, message: MessageId) -> Result<(), Outcome> {
-    state.store.outbox_calling(message).await.map_err(|e| Outcome::Transient {
-        error: format!("could not record the start of the send: {e}"),
-        after: None,
-        max_retries: None,
-    })
+    match state.store.outbox_calling(message, state.now_ms()).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Outcome::NotOurs),
+        Err(e) => Err(Outcome::Transient {
+            error: format!("could not record the start of the send: {e}"),
+            after: None,
+            max_retries: None,
+        }),
+    }
 }
 
 /// Who a Messenger/Instagram send goes to, and under which messaging type.
@@ -391,6 +398,9 @@ async fn social_send(
 async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result<(), store::StoreError> {
     let now = state.now_ms();
     match outcome {
+        Outcome::NotOurs => {
+            tracing::warn!(message = %item.message_id, "outbox: claim lost before sending; left to its new owner");
+        }
         Outcome::Sent { external_id, wa_id } => {
             state.store.outbox_sent(item.message_id, &external_id, now).await?;
             if let Some(wa_id) = wa_id {

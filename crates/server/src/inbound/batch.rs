@@ -149,14 +149,12 @@ async fn publish_created(
         if created.is_empty() {
             continue;
         }
-        let readback = CreatedMessages::read(state, account, &created).await?;
-        for id in &new_conversations {
-            if let Some(record) = readback.conversations.get(id) {
-                applier.announce_conversation(record).await?;
-            }
-        }
-        readback.publish(state, account).await;
         state.media_wakeup.notify_one();
+        // The messages are stored: a failure to tell about them must not fail their deliveries (applied
+        // again, they would be duplicates, and still not told). The agents see them on their next load.
+        if let Err(e) = announce(applier, account, &created, &new_conversations).await {
+            tracing::warn!(error = %e, count = created.len(), "new messages stored but not published");
+        }
     }
     for (m, outcome) in messages.iter().zip(outcomes) {
         let IngestOutcome::Created { conversation_id, .. } = outcome else { continue };
@@ -169,6 +167,23 @@ async fn publish_created(
             publish::conversation(state, m.channel.account_id, *conversation_id, Change::Updated).await?;
         }
     }
+    Ok(())
+}
+
+/// Announces the new conversations of one account, then publishes its new messages.
+async fn announce(
+    applier: &Applier<'_>,
+    account: AccountId,
+    created: &[(MessageId, ConversationId)],
+    new_conversations: &[ConversationId],
+) -> Result<(), StoreError> {
+    let readback = CreatedMessages::read(applier.state, account, created).await?;
+    for id in new_conversations {
+        if let Some(record) = readback.conversations.get(id) {
+            applier.announce_conversation(record).await?;
+        }
+    }
+    readback.publish(applier.state, account).await;
     Ok(())
 }
 

@@ -30,6 +30,7 @@ on_both_stores!(
     concurrent_deliveries_share_commits_and_each_is_stored_once,
     a_worker_batch_announces_each_conversation_and_message_once,
     a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery,
+    claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
 
 fn cloud() -> payloads::WaBusiness {
@@ -824,4 +825,34 @@ async fn a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery(app: T
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(arrived, "the good delivery is applied");
+}
+
+async fn claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    // A delivery a killed process had claimed, its lease still running for ten minutes.
+    let body = text_from("5215511111111", "wamid.CLAIMED", "quedó a medias").to_string();
+    let until = app.state.now_ms() + 600_000;
+    app.execute_sql(&format!(
+        "INSERT INTO webhook_events (id, received_at, body, status, claimed_until, attempts) \
+         VALUES ('00000000-0000-7000-8000-000000000001', 0, '{body}', 'processing', {until}, 1)"
+    ))
+    .await;
+    // The process starts again on the same database.
+    let _restarted = app.another_process().await;
+    app.state.journal_wakeup.notify_one();
+    let visible = || async {
+        let page = app.get_json(&acct.admin_token, "/api/v1/conversations").await;
+        page["items"].as_array().unwrap().iter().any(|c| c["last_message"]["text"] == "quedó a medias")
+    };
+    if app.pg_database().is_some() {
+        // Other live processes may hold claims on PostgreSQL: a start takes none of them over.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert!(!visible().await, "a live lease is respected");
+        assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 1);
+    } else {
+        // SQLite has one process: what is claimed at its start was claimed by the dead one.
+        app.settle().await;
+        assert!(visible().await, "the delivery is applied without waiting out the lease");
+    }
 }

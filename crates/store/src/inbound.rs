@@ -96,8 +96,33 @@ pub enum ApplyOutcome {
 struct HandleHit {
     id: String,
     contact_id: Option<String>,
+    wa_id: Option<String>,
+    bsuid: Option<String>,
+    parent_bsuid: Option<String>,
     username: Option<String>,
     profile_name: Option<String>,
+}
+
+/// Whether a value an event gives would replace the stored one (an event that omits it keeps it).
+fn replaces(given: &Option<String>, stored: &Option<String>) -> bool {
+    given.is_some() && given != stored
+}
+
+impl HandleHit {
+    /// Whether storing `who` on this handle changes it (the rules of the UPDATE in
+    /// `resolve_conversation`): most messages repeat what the handle already says, and are then spared
+    /// a write (and its search-index trigger).
+    fn changed_by(&self, who: &CustomerIdentity, join: bool) -> bool {
+        (join && replaces(&who.wa_id, &self.wa_id))
+            || (join && self.bsuid.is_none() && who.bsuid.is_some())
+            || replaces(&who.parent_bsuid, &self.parent_bsuid)
+            || self.renamed_by(who)
+    }
+
+    /// Whether `who` changes a name the search key is made of.
+    fn renamed_by(&self, who: &CustomerIdentity) -> bool {
+        replaces(&who.username, &self.username) || replaces(&who.profile_name, &self.profile_name)
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -136,7 +161,7 @@ fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: 
 macro_rules! resolve_conversation {
     ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
         let who: &CustomerIdentity = $who;
-        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.username, h.profile_name FROM handles h WHERE ");
+        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name FROM handles h WHERE ");
         push_customer_match(&mut q, $channel, who);
         q.push(" ORDER BY h.created_at, h.id LIMIT 2");
         let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
@@ -147,29 +172,31 @@ macro_rules! resolve_conversation {
                 // the one we had, e.g. Mexico's `52 1`). When they already belong to two handles, that is an identity conflict
                 // for a person to resolve; only the names are refreshed then.
                 let join = hits.len() == 1;
-                sqlx::query(
-                    "UPDATE handles SET \
-                       wa_id = CASE WHEN $2 THEN COALESCE($3, wa_id) ELSE wa_id END, \
-                       bsuid = CASE WHEN $2 THEN COALESCE(bsuid, $4) ELSE bsuid END, \
-                       parent_bsuid = COALESCE($5, parent_bsuid), \
-                       username = COALESCE($6, username), \
-                       profile_name = COALESCE($7, profile_name), \
-                       updated_at = $8 \
-                     WHERE id = $1",
-                )
-                .bind(&hit.id)
-                .bind(join)
-                .bind(who.wa_id.as_deref())
-                .bind(who.bsuid.as_deref())
-                .bind(who.parent_bsuid.as_deref())
-                .bind(who.username.as_deref())
-                .bind(who.profile_name.as_deref())
-                .bind($now)
-                .execute(&mut *$tx)
-                .await?;
+                if hit.changed_by(who, join) {
+                    sqlx::query(
+                        "UPDATE handles SET \
+                           wa_id = CASE WHEN $2 THEN COALESCE($3, wa_id) ELSE wa_id END, \
+                           bsuid = CASE WHEN $2 THEN COALESCE(bsuid, $4) ELSE bsuid END, \
+                           parent_bsuid = COALESCE($5, parent_bsuid), \
+                           username = COALESCE($6, username), \
+                           profile_name = COALESCE($7, profile_name), \
+                           updated_at = $8 \
+                         WHERE id = $1",
+                    )
+                    .bind(&hit.id)
+                    .bind(join)
+                    .bind(who.wa_id.as_deref())
+                    .bind(who.bsuid.as_deref())
+                    .bind(who.parent_bsuid.as_deref())
+                    .bind(who.username.as_deref())
+                    .bind(who.profile_name.as_deref())
+                    .bind($now)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
                 if join && hit.contact_id.is_some() {
                     if let Some(wa) = who.wa_id.as_deref() {
-                        sqlx::query("UPDATE contacts SET phone_whatsapp = COALESCE(phone_whatsapp, $2), updated_at = $3 WHERE id = $1")
+                        sqlx::query("UPDATE contacts SET phone_whatsapp = $2, updated_at = $3 WHERE id = $1 AND phone_whatsapp IS NULL")
                             .bind(hit.contact_id.as_deref())
                             .bind(format!("+{wa}"))
                             .bind($now)
@@ -226,10 +253,7 @@ macro_rules! resolve_conversation {
         };
         // The search key is made of the names: recomputed only when one of them changes (most
         // messages repeat the profile name the handle already has).
-        let renamed = |given: &Option<String>, stored: fn(&HandleHit) -> &Option<String>| {
-            given.is_some() && hits.first().is_some_and(|h| stored(h) != given)
-        };
-        if hits.is_empty() || renamed(&who.username, |h| &h.username) || renamed(&who.profile_name, |h| &h.profile_name) {
+        if hits.first().is_none_or(|h| h.renamed_by(who)) {
             crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &handle_id);
         }
         let existing: Option<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE handle_id = $1")
@@ -722,5 +746,54 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM handles o WHERE o.channel_id = handles.channel_id AND o.wa_id = $2)")
             .bind(conversation.to_string()).bind(wa_id).bind(now_ms).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod handle_change_tests {
+    use super::*;
+
+    fn stored() -> HandleHit {
+        HandleHit {
+            id: "h".into(),
+            contact_id: None,
+            wa_id: Some("5215511111111".into()),
+            bsuid: None,
+            parent_bsuid: None,
+            username: None,
+            profile_name: Some("Ana".into()),
+        }
+    }
+
+    fn event() -> CustomerIdentity {
+        CustomerIdentity { wa_id: Some("5215511111111".into()), profile_name: Some("Ana".into()), ..Default::default() }
+    }
+
+    #[test]
+    fn an_event_repeating_what_the_handle_says_changes_nothing() {
+        assert!(!stored().changed_by(&event(), true));
+        // An event that omits a value keeps the stored one.
+        assert!(!stored().changed_by(&CustomerIdentity::default(), true));
+    }
+
+    #[test]
+    fn a_new_name_username_or_parent_id_changes_the_handle() {
+        let renamed = CustomerIdentity { profile_name: Some("Ana María".into()), ..event() };
+        assert!(stored().changed_by(&renamed, true) && stored().renamed_by(&renamed));
+        let username = CustomerIdentity { username: Some("ana.mx".into()), ..event() };
+        assert!(stored().changed_by(&username, false) && stored().renamed_by(&username));
+        let parent = CustomerIdentity { parent_bsuid: Some("MX.p1".into()), ..event() };
+        assert!(stored().changed_by(&parent, false) && !stored().renamed_by(&parent));
+    }
+
+    #[test]
+    fn ids_are_joined_only_onto_the_one_handle_found() {
+        let other_form = CustomerIdentity { wa_id: Some("525511111111".into()), ..event() };
+        assert!(stored().changed_by(&other_form, true));
+        assert!(!stored().changed_by(&other_form, false), "two handles: an identity conflict, ids untouched");
+        let bsuid = CustomerIdentity { bsuid: Some("MX.1".into()), ..event() };
+        assert!(stored().changed_by(&bsuid, true));
+        let has_one = HandleHit { bsuid: Some("MX.0".into()), ..stored() };
+        assert!(!has_one.changed_by(&bsuid, true), "a handle's BSUID is never replaced");
     }
 }

@@ -13,6 +13,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use domain::ids::{AccountId, UserId};
+use futures::SinkExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -173,6 +174,13 @@ pub async fn events_socket(
     Ok(ws.on_upgrade(move |socket| stream_events(socket, state, me, credential, rx, access)))
 }
 
+/// At most this many frames are written to a socket before it is flushed.
+const MAX_FRAMES_PER_WRITE: usize = 256;
+
+fn resync_frame() -> String {
+    serde_json::to_string(&Control::Resync).unwrap_or_default()
+}
+
 /// Why a socket was closed by the server (WebSocket close code 4001 + this reason), so the UI can
 /// tell a revoked session from a network drop.
 const ACCESS_ENDED: &str = "access ended";
@@ -191,29 +199,37 @@ async fn stream_events(
     }
     loop {
         tokio::select! {
-            received = rx.recv() => match received {
-                Ok(event) if event.resync => {
-                    let resync = serde_json::to_string(&Control::Resync).unwrap_or_default();
-                    if socket.send(Message::Text(resync.into())).await.is_err() {
-                        return;
+            received = rx.recv() => {
+                // What else is already waiting goes out in the same write: one flush (one syscall)
+                // for a burst, not one per event — a busy account sends thousands a second.
+                let mut next = Some(received);
+                let mut fed = 0;
+                while let Some(received) = next.take() {
+                    let frame = match received {
+                        Ok(event) if event.resync => Some(resync_frame()),
+                        Ok(event) if event.account_id != me.account_id() || !event.audience.includes(&me) => None,
+                        Ok(event) => Some(event.text.as_ref().to_string()),
+                        Err(broadcast::error::RecvError::Lagged(_)) => Some(resync_frame()),
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    };
+                    if let Some(frame) = frame {
+                        if socket.feed(Message::Text(frame.into())).await.is_err() {
+                            return;
+                        }
+                        fed += 1;
+                    }
+                    if fed < MAX_FRAMES_PER_WRITE {
+                        next = match rx.try_recv() {
+                            Ok(event) => Some(Ok(event)),
+                            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Err(broadcast::error::RecvError::Lagged(n))),
+                            Err(_) => None,
+                        };
                     }
                 }
-                Ok(event) => {
-                    if event.account_id != me.account_id() || !event.audience.includes(&me) {
-                        continue;
-                    }
-                    if socket.send(Message::Text(event.text.as_ref().into())).await.is_err() {
-                        return;
-                    }
+                if fed > 0 && socket.flush().await.is_err() {
+                    return;
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let resync = serde_json::to_string(&Control::Resync).unwrap_or_default();
-                    if socket.send(Message::Text(resync.into())).await.is_err() {
-                        return;
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => return,
-            },
+            }
             change = access.recv() => {
                 // A missed change (lagged) is treated as one that concerns us: check again.
                 let concerns = match change {
@@ -228,8 +244,7 @@ async fn stream_events(
                     Ok(Some(now)) if now.require_inbox().is_ok() => {
                         me = now;
                         // What is shown may include what the user no longer may see: reload it.
-                        let resync = serde_json::to_string(&Control::Resync).unwrap_or_default();
-                        if socket.send(Message::Text(resync.into())).await.is_err() {
+                        if socket.send(Message::Text(resync_frame().into())).await.is_err() {
                             return;
                         }
                     }

@@ -101,6 +101,8 @@ struct HandleHit {
     parent_bsuid: Option<String>,
     username: Option<String>,
     profile_name: Option<String>,
+    /// The handle's conversation (one per handle), read with it.
+    conversation_id: Option<String>,
 }
 
 /// Whether a value an event gives would replace the stored one (an event that omits it keeps it).
@@ -161,7 +163,8 @@ fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: 
 macro_rules! resolve_conversation {
     ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
         let who: &CustomerIdentity = $who;
-        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name FROM handles h WHERE ");
+        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, c.id AS conversation_id \
+             FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
         push_customer_match(&mut q, $channel, who);
         q.push(" ORDER BY h.created_at, h.id LIMIT 2");
         let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
@@ -256,10 +259,8 @@ macro_rules! resolve_conversation {
         if hits.first().is_none_or(|h| h.renamed_by(who)) {
             crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &handle_id);
         }
-        let existing: Option<String> = sqlx::query_scalar("SELECT id FROM conversations WHERE handle_id = $1")
-            .bind(&handle_id)
-            .fetch_optional(&mut *$tx)
-            .await?;
+        // Read with the handle (a new handle has none yet).
+        let existing: Option<String> = hits.first().and_then(|h| h.conversation_id.clone());
         match existing {
             Some(id) => (handle_id, id, false),
             None => {
@@ -762,6 +763,7 @@ mod handle_change_tests {
             parent_bsuid: None,
             username: None,
             profile_name: Some("Ana".into()),
+            conversation_id: None,
         }
     }
 

@@ -90,15 +90,6 @@ pub struct Applier<'a> {
 pub struct ChannelCache(std::collections::HashMap<(&'static str, String), Option<Channel>>);
 
 impl Applier<'_> {
-    /// Applies one event. Errors are store errors only (the delivery is then retried); anything about
-    /// the event itself (unknown destination, unknown type) is handled here and logged.
-    pub async fn apply(&self, event: &Event) -> Result<(), StoreError> {
-        match self.route(event, &mut ChannelCache::default()).await? {
-            Some(channel) => self.apply_routed(&channel, event).await,
-            None => Ok(()),
-        }
-    }
-
     /// The channel an event is for, through `cache`; `None` for an event of no channel (noted here:
     /// a WABA-level event is logged, one for a channel not connected is kept in `unrouted_events`).
     pub async fn route(&self, event: &Event, cache: &mut ChannelCache) -> Result<Option<Channel>, StoreError> {
@@ -122,13 +113,13 @@ impl Applier<'_> {
         Ok(found)
     }
 
-    /// Applies one event to the channel it was routed to.
+    /// Applies one event to the channel it was routed to. Errors are store errors only (the delivery
+    /// is then retried); anything about the event itself (an unknown type) is handled here and logged.
     pub async fn apply_routed(&self, channel: &Channel, event: &Event) -> Result<(), StoreError> {
         let now = self.state.now_ms();
-        let channel = channel.clone();
         match &event.kind {
-            EventKind::Message(m) => self.message(&channel, m, false).await,
-            EventKind::History(h) => self.message(&channel, &h.message, true).await,
+            EventKind::Message(m) => self.message(channel, m, false).await,
+            EventKind::History(h) => self.message(channel, &h.message, true).await,
             EventKind::Status(s) => {
                 let status = s.status.status();
                 if let Some(r) = &s.recipient {
@@ -141,7 +132,7 @@ impl Applier<'_> {
                     serde_json::json!({"billable": p.billable, "pricing_model": p.pricing_model, "category": p.category, "type": p.kind})
                 });
                 let d = Deferred::Status { status, error, pricing };
-                self.apply_or_defer(&channel, &s.message_external_id, d).await
+                self.apply_or_defer(channel, &s.message_external_id, d).await
             }
             EventKind::Reaction(r) => {
                 // Whoever reacted for the business (its apps, an agent here) shows as the business.
@@ -150,22 +141,22 @@ impl Applier<'_> {
                     Direction::Outbound => "business",
                 };
                 let emoji = r.emoji.clone().filter(|e| !e.is_empty());
-                self.apply_or_defer(&channel, &r.target_external_id, Deferred::Reaction { actor: actor.into(), emoji })
+                self.apply_or_defer(channel, &r.target_external_id, Deferred::Reaction { actor: actor.into(), emoji })
                     .await
             }
             EventKind::Edit(e) => {
                 let Mapped { kind, text, content, .. } = map_message(&e.new_content, &[]);
                 let d = Deferred::Edit { kind: kind.into(), text, content, at: to_millis(e.timestamp) };
-                self.apply_or_defer(&channel, &e.original_external_id, d).await
+                self.apply_or_defer(channel, &e.original_external_id, d).await
             }
             EventKind::Revoke(r) => {
-                self.apply_or_defer(&channel, &r.original_external_id, Deferred::Revoke { at: to_millis(r.timestamp) })
+                self.apply_or_defer(channel, &r.original_external_id, Deferred::Revoke { at: to_millis(r.timestamp) })
                     .await
             }
             EventKind::ReadWatermark(w) => {
                 if let Some(mid) = &w.mid {
                     self.apply_or_defer(
-                        &channel,
+                        channel,
                         mid,
                         Deferred::Status { status: MessageStatus::Read, error: None, pricing: None },
                     )
@@ -186,7 +177,7 @@ impl Applier<'_> {
             EventKind::DeliveryWatermark(w) => {
                 for mid in &w.mids {
                     self.apply_or_defer(
-                        &channel,
+                        channel,
                         mid,
                         Deferred::Status { status: MessageStatus::Delivered, error: None, pricing: None },
                     )
@@ -225,8 +216,8 @@ impl Applier<'_> {
                 tracing::info!(name = ?t.name, status = %t.status, "template status update");
                 Ok(())
             }
-            EventKind::MarketingPreference(p) => self.marketing_preference(&channel, p).await,
-            EventKind::Call(c) => self.call(&channel, c).await,
+            EventKind::MarketingPreference(p) => self.marketing_preference(channel, p).await,
+            EventKind::Call(c) => self.call(channel, c).await,
             EventKind::Ignored(i) => {
                 tracing::debug!(reason = ?i.reason, "webhook item ignored");
                 Ok(())
@@ -385,11 +376,6 @@ impl Applier<'_> {
         self.apply_waiting(channel, &m.external_id).await
     }
 
-    /// Applies the events that waited for `external_id` (e.g. a status that beat the send's answer).
-    pub async fn apply_waiting_for(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
-        self.apply_waiting(channel, external_id).await
-    }
-
     /// The customer answered a contact request: their number fills the contact's WhatsApp phone (the
     /// contact is created when none is linked) and a notice is added to the conversation.
     pub(super) async fn own_number_shared(
@@ -421,7 +407,8 @@ impl Applier<'_> {
         publish::message(self.state, channel.account_id, id, conversation, Change::Created).await
     }
 
-    pub(super) async fn apply_waiting(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
+    /// Applies the events that waited for `external_id` (e.g. a status that beat the send's answer).
+    pub async fn apply_waiting(&self, channel: &Channel, external_id: &str) -> Result<(), StoreError> {
         for (id, event) in self.state.store.deferred_events(channel.id, external_id).await? {
             match serde_json::from_value::<Deferred>(event) {
                 Ok(d) => {

@@ -441,7 +441,7 @@ async fn settle(state: &AppState, item: &OutboxItem, outcome: Outcome) -> Result
         let applier = Applier { state };
         let m = state.store.get_message(item.account_id, &ConversationScope::All, item.message_id).await?;
         if let Some(external_id) = &m.external_id {
-            applier.apply_waiting_for(&stored.channel, external_id).await?;
+            applier.apply_waiting(&stored.channel, external_id).await?;
         }
         publish::message_and_conversation(
             state,

@@ -11,12 +11,18 @@ pub struct SignedWebhook {
     pub signature: String,
 }
 
-/// Who the deliveries are addressed to and signed for.
-pub struct Target<'a> {
-    pub app_secret: &'a str,
-    pub waba_id: &'a str,
-    pub phone_number_id: &'a str,
-    pub display_number: &'a str,
+/// Who the deliveries are addressed to and signed for: the command-line options the load
+/// generators share (`#[command(flatten)]`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Target {
+    #[arg(long, env = "BENCH_APP_SECRET")]
+    pub app_secret: String,
+    #[arg(long, default_value = "200000000000001")]
+    pub waba_id: String,
+    #[arg(long, default_value = "100000000000001")]
+    pub phone_number_id: String,
+    #[arg(long, default_value = "15550001111")]
+    pub display_number: String,
 }
 
 /// Message `i`'s id: `wamid.` + `prefix` + `i` on nine digits.
@@ -54,7 +60,7 @@ pub fn signed_texts(target: &Target, count: usize, senders: u64, id_prefix: &str
             let user = &users[sender_of(i, senders) as usize];
             let body = whatsapp_text(&business, user, &message_id(id_prefix, i), now_s, corpus::message_text(i as u64))
                 .to_string();
-            let signature = simulator::sign(target.app_secret, body.as_bytes());
+            let signature = simulator::sign(&target.app_secret, body.as_bytes());
             SignedWebhook { body: body.into_bytes(), signature }
         })
         .collect()
@@ -74,7 +80,12 @@ mod tests {
 
     #[test]
     fn deliveries_carry_their_id_and_a_valid_signature() {
-        let target = Target { app_secret: "s", waba_id: "1", phone_number_id: "2", display_number: "3" };
+        let target = Target {
+            app_secret: "s".into(),
+            waba_id: "1".into(),
+            phone_number_id: "2".into(),
+            display_number: "3".into(),
+        };
         let hooks = signed_texts(&target, 3, 2, "t", 1_700_000_000);
         assert_eq!(hooks.len(), 3);
         let body: serde_json::Value = serde_json::from_slice(&hooks[2].body).unwrap();

@@ -17,20 +17,14 @@ struct Args {
     /// The webhook endpoint, e.g. http://127.0.0.1:8080/webhooks/meta
     #[arg(long)]
     url: String,
-    #[arg(long, env = "BENCH_APP_SECRET")]
-    app_secret: String,
+    #[command(flatten)]
+    target: Target,
     #[arg(long, default_value_t = 20_000)]
     count: usize,
     #[arg(long, default_value_t = 1_000)]
     senders: u64,
     #[arg(long, default_value_t = 64)]
     connections: usize,
-    #[arg(long, default_value = "100000000000001")]
-    phone_number_id: String,
-    #[arg(long, default_value = "200000000000001")]
-    waba_id: String,
-    #[arg(long, default_value = "15550001111")]
-    display_number: String,
     /// Prefix of the message ids (distinct per run, so a second run is not a redelivery).
     #[arg(long, default_value = "bench")]
     id_prefix: String,
@@ -50,13 +44,7 @@ fn unix_ms() -> i64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let target = Target {
-        app_secret: &args.app_secret,
-        waba_id: &args.waba_id,
-        phone_number_id: &args.phone_number_id,
-        display_number: &args.display_number,
-    };
-    let requests = Arc::new(signed_texts(&target, args.count, args.senders, &args.id_prefix, unix_ms() / 1000));
+    let requests = Arc::new(signed_texts(&args.target, args.count, args.senders, &args.id_prefix, unix_ms() / 1000));
     let client =
         reqwest::Client::builder().pool_max_idle_per_host(args.connections).timeout(Duration::from_secs(60)).build()?;
     let next = Arc::new(AtomicUsize::new(0));

@@ -35,8 +35,8 @@ struct Args {
     /// The JSON `seed --agent-tokens` printed.
     #[arg(long)]
     seed: std::path::PathBuf,
-    #[arg(long, env = "BENCH_APP_SECRET")]
-    app_secret: String,
+    #[command(flatten)]
+    target: Target,
     /// Webhooks per second.
     #[arg(long, default_value_t = 1_000)]
     rate: u64,
@@ -49,12 +49,6 @@ struct Args {
     /// Most POSTs in flight at once (each on its own connection).
     #[arg(long, default_value_t = 64)]
     connections: usize,
-    #[arg(long, default_value = "100000000000001")]
-    phone_number_id: String,
-    #[arg(long, default_value = "200000000000001")]
-    waba_id: String,
-    #[arg(long, default_value = "15550001111")]
-    display_number: String,
     /// Prefix of the message ids (distinct per run, so a second run is not a redelivery).
     #[arg(long, default_value = "ws")]
     id_prefix: String,
@@ -173,14 +167,8 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("ws-latency: {} sockets connected", inboxes.len());
 
     let count = (args.rate as f64 * args.seconds).round() as usize;
-    let target = Target {
-        app_secret: &args.app_secret,
-        waba_id: &args.waba_id,
-        phone_number_id: &args.phone_number_id,
-        display_number: &args.display_number,
-    };
     let now_s = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let webhooks = Arc::new(signed_texts(&target, count, args.senders, &args.id_prefix, now_s));
+    let webhooks = Arc::new(signed_texts(&args.target, count, args.senders, &args.id_prefix, now_s));
     // Per message: when its POST started (ns since the epoch, + 1 so that 0 means "not sent") and
     // how long its acknowledgement took (0: failed).
     let posted: Arc<Vec<AtomicU64>> = Arc::new((0..count).map(|_| AtomicU64::new(0)).collect());

@@ -491,7 +491,7 @@ impl Applier<'_> {
 }
 
 /// What is stored for an inbound message: a customer's, an echo of the business's own apps, or
-/// imported history (`history`), with the window and unread decisions taken from DESIGN's rules.
+/// imported history (`history`), with the window and unread decisions (docs/architecture.md, "The flow of an inbound message").
 pub(super) fn new_message(m: &InboundMessage, history: bool) -> NewMessage {
     let Mapped { kind, text, mut content, attachments } = map_message(&m.content, &m.additional);
     if m.forwarded || m.frequently_forwarded {
@@ -519,7 +519,7 @@ pub(super) fn new_message(m: &InboundMessage, history: bool) -> NewMessage {
         reply_to_external_id: m.reply_to.clone(),
         sent_at: to_millis(m.timestamp),
         attachments,
-        // Only the customer's own messages open the window (DESIGN §2); echoes never do.
+        // Only the customer's own messages open the window (`domain::window`); echoes never do.
         anchors_window: from_customer,
         counts_as_unread: from_customer && !history,
         reopens: from_customer && !history,

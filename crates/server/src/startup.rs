@@ -60,7 +60,8 @@ impl Application {
         let media_policy = config.media_policy.clone();
         let graph_timeout = config.graph_timeout;
         let media = crate::media_store::open(&config.media_store, &config.data_dir).await?;
-        let journal = crate::inbound::journal_writer::JournalWriter::start(store.clone());
+        let workers = Arc::new(crate::supervisor::WorkerHealth::default());
+        let journal = crate::inbound::journal_writer::JournalWriter::start(store.clone(), workers.clone());
         let state = AppState {
             store,
             journal,
@@ -80,7 +81,7 @@ impl Application {
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             profile_wakeup: Arc::new(tokio::sync::Notify::new()),
             hooks_wakeup: Arc::new(tokio::sync::Notify::new()),
-            workers: Arc::new(crate::supervisor::WorkerHealth::default()),
+            workers,
         };
         // Before serving: several processes on one PostgreSQL share their realtime events.
         crate::realtime::bridge::start(&state).await?;

@@ -1,6 +1,7 @@
-//! Background workers (inbound journal, media fetch, profile fetch, outbox) run under a supervisor:
-//! a worker that panics is logged, counted and restarted after a short backoff, and `/readyz`
-//! reports it as down meanwhile, so a load balancer can route around a sick process.
+//! Background workers (the webhook journal's writer, the inbound worker, media fetch, profile fetch,
+//! outbox…) run under a supervisor: a worker that panics is logged, counted and restarted after a
+//! short backoff, and `/readyz` reports it as down meanwhile, so a load balancer can route around a
+//! sick process.
 
 use std::collections::BTreeSet;
 use std::future::Future;

@@ -21,7 +21,16 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the database could not be reached (the server answers 503 so callers such as Meta retry).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed))
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed) => true,
+            // PostgreSQL ending connections as it shuts down or restarts (class 57P: "operator
+            // intervention", e.g. 57P01 "terminating connection due to administrator command"), or
+            // a connection failure it reports (class 08).
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|code| code.starts_with("57P") || code.starts_with("08"))
+            }
+            _ => false,
+        }
     }
 
     /// Whether this is a conflict on the named constraint (PostgreSQL names it; SQLite names the columns,

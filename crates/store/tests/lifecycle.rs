@@ -430,3 +430,35 @@ async fn a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt(
         "the new owner's claim holds"
     );
 }
+
+/// A PostgreSQL that is restarting ends its connections ("terminating connection due to
+/// administrator command"): that is the database being unavailable — the webhook is answered 503 and
+/// the worker retries at once — not a bad request or a bad row.
+#[tokio::test]
+async fn a_connection_the_server_ends_counts_as_the_database_unavailable() {
+    use sqlx::Connection;
+    let mut victim = sqlx::PgConnection::connect(&pg_admin_url()).await.expect("PostgreSQL is required");
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut victim).await.expect("pid");
+    let waiting =
+        tokio::spawn(async move { sqlx::query("SELECT pg_sleep(30)").execute(&mut victim).await.map(|_| ()) });
+    let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.expect("admin connection");
+    // The victim's query has to have started before it is ended.
+    for _ in 0..100 {
+        let active: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active')")
+                .bind(pid)
+                .fetch_one(&mut admin)
+                .await
+                .expect("pg_stat_activity");
+        if active {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let ended: bool =
+        sqlx::query_scalar("SELECT pg_terminate_backend($1)").bind(pid).fetch_one(&mut admin).await.expect("terminate");
+    assert!(ended);
+    let error = waiting.await.expect("joined").expect_err("the query was ended");
+    let error = store::StoreError::from(error);
+    assert!(error.is_unavailable(), "{error:?}");
+}

@@ -1,9 +1,10 @@
 //! Realtime events: published by whatever changed something, fanned out over `GET /api/v1/events`
 //! (WebSocket) to the users allowed to see the conversation concerned, and nobody else.
 //!
-//! Within one process the hub is a broadcast channel. Every event also carries a monotonically
-//! increasing sequence number so that a client that reconnects can ask for a `resync` instead of
-//! silently missing what happened while it was away.
+//! Within one process the hub hands each event to the mailboxes of the sockets that may see it
+//! (`mailboxes`), when it is published. Every event also carries a monotonically increasing sequence
+//! number so that a client that reconnects can ask for a `resync` instead of silently missing what
+//! happened while it was away.
 
 use crate::auth::current_user::Credential;
 use crate::auth::CurrentUser;
@@ -14,18 +15,20 @@ use axum::extract::State;
 use axum::response::Response;
 use domain::ids::{AccountId, UserId};
 use futures::SinkExt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
 pub mod bridge;
 pub mod event;
+pub mod mailboxes;
 pub mod publish;
 
 use event::Control;
 pub use event::{Audience, Event, Payload};
+use mailboxes::{Mailboxes, Received, Subscription, Viewer};
 
-/// An event as it is broadcast to the sockets: serialized once, whatever the number of sockets.
+/// An event as it is handed to the sockets: serialized once, whatever the number of sockets.
+#[derive(Debug)]
 pub struct Published {
     pub account_id: AccountId,
     pub audience: Audience,
@@ -64,11 +67,14 @@ impl AccessChange {
     }
 }
 
+fn viewer(me: &CurrentUser) -> Viewer {
+    Viewer { user_id: me.user_id(), permissions: me.permissions.clone() }
+}
+
 #[derive(Clone)]
 pub struct EventHub {
-    tx: broadcast::Sender<Arc<Published>>,
+    sockets: Arc<Mailboxes>,
     access: broadcast::Sender<AccessChange>,
-    seq: Arc<AtomicU64>,
     /// This process, so that it can ignore its own events when they come back from the others.
     origin: uuid::Uuid,
     /// Where events go to reach the other processes, once `bridge::start` connected them.
@@ -83,12 +89,10 @@ impl Default for EventHub {
 
 impl EventHub {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(4096);
         let (access, _) = broadcast::channel(256);
         Self {
-            tx,
+            sockets: Arc::new(Mailboxes::default()),
             access,
-            seq: Arc::new(AtomicU64::new(0)),
             origin: uuid::Uuid::new_v4(),
             remote: Arc::new(std::sync::OnceLock::new()),
         }
@@ -115,14 +119,18 @@ impl EventHub {
         }
     }
 
-    /// Numbers an event and hands it to this process's sockets. `body` is `{"type", "data"}`.
+    /// Numbers an event and hands it to this process's sockets that may see it. `body` is
+    /// `{"type", "data"}`.
     fn deliver(&self, account_id: AccountId, audience: Audience, body: &str) {
-        let seq = self.seq.fetch_add(1, Ordering::SeqCst) + 1;
         // The body is a JSON object: its closing brace makes room for the sequence number.
-        let text = format!("{},\"seq\":{seq}}}", body.strip_suffix('}').unwrap_or(body));
-        let published = Published { account_id, audience, seq, text: text.into(), resync: false };
-        // No subscriber is not an error: nobody is looking.
-        let _ = self.tx.send(Arc::new(published));
+        let open = body.strip_suffix('}').unwrap_or(body);
+        self.sockets.deliver(|seq| Published {
+            account_id,
+            audience,
+            seq,
+            text: format!("{open},\"seq\":{seq}}}").into(),
+            resync: false,
+        });
     }
 
     /// An event another process published (or this one: those are skipped, already delivered).
@@ -143,11 +151,12 @@ impl EventHub {
             text: Arc::from(""),
             resync: true,
         };
-        let _ = self.tx.send(Arc::new(marker));
+        self.sockets.resync_everyone(marker);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
-        self.tx.subscribe()
+    /// Every event of every account, as the sockets receive them (for tests and diagnostics).
+    pub fn tap(&self) -> Subscription {
+        self.sockets.tap()
     }
 
     /// Tells open sockets that `user` (or, with `None`, every user of `account`) may have lost or
@@ -169,7 +178,8 @@ pub async fn events_socket(
 ) -> Result<Response, ApiError> {
     me.require_inbox()?;
     let credential = Credential::from_headers(&headers)?;
-    let rx = state.events.subscribe();
+    // Subscribed before the upgrade: nothing published after this answer is missed.
+    let rx = state.events.sockets.open(me.account_id(), viewer(&me));
     let access = state.events.access.subscribe();
     Ok(ws.on_upgrade(move |socket| stream_events(socket, state, me, credential, rx, access)))
 }
@@ -190,7 +200,7 @@ async fn stream_events(
     state: AppState,
     mut me: CurrentUser,
     credential: Credential,
-    mut rx: broadcast::Receiver<Arc<Published>>,
+    mut rx: Subscription,
     mut access: broadcast::Receiver<AccessChange>,
 ) {
     let hello = serde_json::to_string(&Control::Hello { user_id: me.user_id() }).unwrap_or_default();
@@ -201,29 +211,28 @@ async fn stream_events(
         tokio::select! {
             received = rx.recv() => {
                 // What else is already waiting goes out in the same write: one flush (one syscall)
-                // for a burst, not one per event — a busy account sends thousands a second.
+                // for a burst, not one per event — a busy account sends thousands a second. Woken by
+                // the first event of a burst that another thread is still publishing, the task first
+                // lets it finish, so the burst goes out in one write rather than one per event.
+                tokio::task::yield_now().await;
                 let mut next = Some(received);
                 let mut fed = 0;
                 while let Some(received) = next.take() {
                     let frame = match received {
-                        Ok(event) if event.resync => Some(resync_frame()),
-                        Ok(event) if event.account_id != me.account_id() || !event.audience.includes(&me) => None,
-                        Ok(event) => Some(event.text.as_ref().to_string()),
-                        Err(broadcast::error::RecvError::Lagged(_)) => Some(resync_frame()),
-                        Err(broadcast::error::RecvError::Closed) => return,
+                        Received::Missed => Some(resync_frame().into()),
+                        // Handed out by the rights the user had when it was published; checked
+                        // again against their rights now, should they have just narrowed.
+                        Received::Event(event) if event.account_id != me.account_id() || !event.audience.includes(me.user_id(), &me.permissions) => None,
+                        Received::Event(event) => Some(event.text.as_ref().into()),
                     };
                     if let Some(frame) = frame {
-                        if socket.feed(Message::Text(frame.into())).await.is_err() {
+                        if socket.feed(Message::Text(frame)).await.is_err() {
                             return;
                         }
                         fed += 1;
                     }
                     if fed < MAX_FRAMES_PER_WRITE {
-                        next = match rx.try_recv() {
-                            Ok(event) => Some(Ok(event)),
-                            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Err(broadcast::error::RecvError::Lagged(n))),
-                            Err(_) => None,
-                        };
+                        next = rx.try_recv();
                     }
                 }
                 if fed > 0 && socket.flush().await.is_err() {
@@ -243,6 +252,7 @@ async fn stream_events(
                 match credential.current_user(&state).await {
                     Ok(Some(now)) if now.require_inbox().is_ok() => {
                         me = now;
+                        rx.set_viewer(viewer(&me));
                         // What is shown may include what the user no longer may see: reload it.
                         if socket.send(Message::Text(resync_frame().into())).await.is_err() {
                             return;

@@ -5,6 +5,10 @@
 //! `assignment::pick`); this module reads the candidates and writes the choice.
 
 use crate::users::UserRow;
+use domain::assignment::Candidate;
+use domain::ids::{AccountId, ChannelId, UserId};
+use domain::permissions::Permissions;
+use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CandidateRow {
@@ -13,58 +17,122 @@ pub(crate) struct CandidateRow {
     pub last_auto_assigned_turn: i64,
 }
 
+/// What the round-robin read in one transaction, so that a worker's batch that starts many
+/// conversations reads each channel's switch and each account's candidates and workloads once, not
+/// once per conversation (that read counts every open conversation of the account). Valid for its
+/// transaction only: the account's turn row, updated before the first read, keeps other writers'
+/// assignments out until commit (PostgreSQL's row lock; SQLite has one writer), so the only changes
+/// meanwhile are this transaction's own, which it applies to what it read.
+#[derive(Default)]
+pub(crate) struct RoundRobin {
+    pub channels: HashMap<ChannelId, bool>,
+    pub accounts: HashMap<AccountId, Pool>,
+}
+
+/// One account's round-robin as this transaction sees it.
+pub(crate) struct Pool {
+    /// The last turn taken; written back by [`finish_round_robin`] when it moved past `stored_turn`.
+    pub turn: i64,
+    pub stored_turn: i64,
+    /// Its active and available users: their rights and their candidacy.
+    pub candidates: Vec<(Permissions, Candidate)>,
+    /// Users given a conversation in this transaction, with the turn of their last one.
+    pub assigned: HashMap<UserId, i64>,
+}
+
+impl RoundRobin {
+    /// Picks among the users who take conversations of `channel`.
+    pub fn pick(&self, account: AccountId, channel: ChannelId) -> Option<UserId> {
+        let pool = self.accounts.get(&account)?;
+        let candidates: Vec<Candidate> =
+            pool.candidates.iter().filter(|(p, _)| p.takes_auto_assignment(channel)).map(|(_, c)| *c).collect();
+        domain::assignment::pick(&candidates)
+    }
+
+    /// `user` got a new (open) conversation at `turn`.
+    pub fn assigned(&mut self, account: AccountId, user: UserId, turn: i64) {
+        let Some(pool) = self.accounts.get_mut(&account) else { return };
+        if let Some((_, c)) = pool.candidates.iter_mut().find(|(_, c)| c.user == user) {
+            c.open_conversations += 1;
+            c.last_turn = turn;
+        }
+        pool.assigned.insert(user, turn);
+    }
+}
+
 /// When `$channel` has `auto_assign` on, assigns the (just created, unassigned) conversation
 /// `$conversation` to the available user with the fewest open conversations, taking turns among
-/// equals; evaluates to the chosen user's id, if anyone may take it.
+/// equals; evaluates to the chosen user's id, if anyone may take it. `$rr` is the transaction's
+/// [`RoundRobin`].
 ///
 /// The account's turn counter is updated before anything is counted: on PostgreSQL that row lock
 /// makes concurrent assignments of one account wait for each other until commit, so each counts the
 /// workloads the previous one left (SQLite has one writer at a time already).
 macro_rules! auto_assign {
-    ($tx:expr, $account:expr, $channel:expr, $conversation:expr, $now:expr) => {{
+    ($tx:expr, $rr:expr, $account:expr, $channel:expr, $conversation:expr, $now:expr) => {{
+        let rr: &mut crate::assignment::RoundRobin = $rr;
         let account: domain::ids::AccountId = $account;
         let channel: domain::ids::ChannelId = $channel;
         let conversation: &str = $conversation;
-        let on: Option<bool> = sqlx::query_scalar("SELECT auto_assign FROM channels WHERE id = $1")
-            .bind(channel.to_string())
-            .fetch_optional(&mut *$tx)
-            .await?;
-        let mut chosen: Option<domain::ids::UserId> = None;
-        if on == Some(true) {
-            let turn: i64 = sqlx::query_scalar(
-                "INSERT INTO auto_assign_turns (account_id, turn) VALUES ($1, 1) \
-                 ON CONFLICT (account_id) DO UPDATE SET turn = auto_assign_turns.turn + 1 RETURNING turn",
-            )
-            .bind(account.to_string())
-            .fetch_one(&mut *$tx)
-            .await?;
-            let sql = format!(
-                "SELECT {}, u.last_auto_assigned_turn FROM {} \
-                 WHERE u.account_id = $1 AND u.active = TRUE AND u.available = TRUE",
-                crate::users::USER_COLUMNS,
-                crate::users::USER_FROM
-            );
-            let rows: Vec<crate::assignment::CandidateRow> =
-                sqlx::query_as(&sql).bind(account.to_string()).fetch_all(&mut *$tx).await?;
-            let open: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT assignee_id, COUNT(*) FROM conversations \
-                 WHERE account_id = $1 AND status = 'open' AND assignee_id IS NOT NULL GROUP BY assignee_id",
-            )
-            .bind(account.to_string())
-            .fetch_all(&mut *$tx)
-            .await?;
-            let mut candidates = vec![];
-            for row in rows {
-                let last_turn = row.last_auto_assigned_turn;
-                let user = row.user.into_domain()?;
-                if !user.role.permissions().takes_auto_assignment(channel) {
-                    continue;
-                }
-                let id = user.id.to_string();
-                let open_conversations = open.iter().find(|(u, _)| *u == id).map_or(0, |(_, n)| *n);
-                candidates.push(domain::assignment::Candidate { user: user.id, open_conversations, last_turn });
+        let on = match rr.channels.get(&channel) {
+            Some(on) => *on,
+            None => {
+                let on: Option<bool> = sqlx::query_scalar("SELECT auto_assign FROM channels WHERE id = $1")
+                    .bind(channel.to_string())
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+                rr.channels.insert(channel, on == Some(true));
+                on == Some(true)
             }
-            chosen = domain::assignment::pick(&candidates);
+        };
+        let mut chosen: Option<domain::ids::UserId> = None;
+        if on {
+            // The first assignment of the account in this transaction takes the turn row (and, on
+            // PostgreSQL, its lock until commit) and reads the candidates; the next ones count on.
+            let turn = match rr.accounts.get_mut(&account) {
+                Some(pool) => {
+                    pool.turn += 1;
+                    pool.turn
+                }
+                None => {
+                    let turn: i64 = sqlx::query_scalar(
+                        "INSERT INTO auto_assign_turns (account_id, turn) VALUES ($1, 1) \
+                         ON CONFLICT (account_id) DO UPDATE SET turn = auto_assign_turns.turn + 1 RETURNING turn",
+                    )
+                    .bind(account.to_string())
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                    let sql = format!(
+                        "SELECT {}, u.last_auto_assigned_turn FROM {} \
+                         WHERE u.account_id = $1 AND u.active = TRUE AND u.available = TRUE",
+                        crate::users::USER_COLUMNS,
+                        crate::users::USER_FROM
+                    );
+                    let rows: Vec<crate::assignment::CandidateRow> =
+                        sqlx::query_as(&sql).bind(account.to_string()).fetch_all(&mut *$tx).await?;
+                    let open: Vec<(String, i64)> = sqlx::query_as(
+                        "SELECT assignee_id, COUNT(*) FROM conversations \
+                         WHERE account_id = $1 AND status = 'open' AND assignee_id IS NOT NULL GROUP BY assignee_id",
+                    )
+                    .bind(account.to_string())
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                    let mut candidates = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let last_turn = row.last_auto_assigned_turn;
+                        let user = row.user.into_domain()?;
+                        let id = user.id.to_string();
+                        let open_conversations = open.iter().find(|(u, _)| *u == id).map_or(0, |(_, n)| *n);
+                        let candidate = domain::assignment::Candidate { user: user.id, open_conversations, last_turn };
+                        candidates.push((user.role.permissions(), candidate));
+                    }
+                    let pool =
+                        crate::assignment::Pool { turn, stored_turn: turn, candidates, assigned: Default::default() };
+                    rr.accounts.insert(account, pool);
+                    turn
+                }
+            };
+            chosen = rr.pick(account, channel);
             if let Some(user) = chosen {
                 sqlx::query("UPDATE conversations SET assignee_id = $2, updated_at = $3 WHERE id = $1")
                     .bind(conversation)
@@ -72,14 +140,37 @@ macro_rules! auto_assign {
                     .bind($now)
                     .execute(&mut *$tx)
                     .await?;
-                sqlx::query("UPDATE users SET last_auto_assigned_turn = $2 WHERE id = $1")
-                    .bind(user.to_string())
-                    .bind(turn)
-                    .execute(&mut *$tx)
-                    .await?;
+                // The conversation is new, hence open: one more in the chosen user's workload.
+                rr.assigned(account, user, turn);
             }
         }
         chosen
     }};
 }
 pub(crate) use auto_assign;
+
+/// Writes back what the round-robin of a transaction changed, before it commits: each account's
+/// turn counter and the last turn of each user it gave a conversation to (once each, however many
+/// conversations the transaction assigned).
+macro_rules! finish_round_robin {
+    ($tx:expr, $rr:expr) => {{
+        let rr: &crate::assignment::RoundRobin = $rr;
+        for (account, pool) in &rr.accounts {
+            if pool.turn != pool.stored_turn {
+                sqlx::query("UPDATE auto_assign_turns SET turn = $2 WHERE account_id = $1")
+                    .bind(account.to_string())
+                    .bind(pool.turn)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            for (user, turn) in &pool.assigned {
+                sqlx::query("UPDATE users SET last_auto_assigned_turn = $2 WHERE id = $1")
+                    .bind(user.to_string())
+                    .bind(*turn)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
+}
+pub(crate) use finish_round_robin;

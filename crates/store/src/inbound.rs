@@ -221,9 +221,12 @@ macro_rules! resolve_conversation {
                     }
                 }
                 let id = HandleId::new().to_string();
+                // Its search key goes in with it (a new handle has no saved name yet): indexed once.
+                let search_key = crate::search_keys::handle_key(who.profile_name.as_deref(), None, who.username.as_deref());
                 sqlx::query(
                     "INSERT INTO handles (id, account_id, channel_id, wa_id, bsuid, parent_bsuid, scoped_id, username, profile_name, \
-                       contact_id, created_at, updated_at, profile_fetch_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
+                       contact_id, created_at, updated_at, profile_fetch_after, search_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)",
                 )
                 .bind(&id)
                 .bind($account.to_string())
@@ -237,6 +240,7 @@ macro_rules! resolve_conversation {
                 .bind(contact.as_deref())
                 .bind($now)
                 .bind(who.fetch_profile.then_some($now))
+                .bind(search_key)
                 .execute(&mut *$tx)
                 .await?;
                 if let (Some(contact), Some(wa)) = (contact.as_deref(), who.wa_id.as_deref()) {
@@ -255,8 +259,8 @@ macro_rules! resolve_conversation {
             }
         };
         // The search key is made of the names: recomputed only when one of them changes (most
-        // messages repeat the profile name the handle already has).
-        if hits.first().is_none_or(|h| h.renamed_by(who)) {
+        // messages repeat the profile name the handle already has); a new handle has it already.
+        if hits.first().is_some_and(|h| h.renamed_by(who)) {
             crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &handle_id);
         }
         // Read with the handle (a new handle has none yet).
@@ -286,14 +290,14 @@ macro_rules! resolve_conversation {
 /// Stores one message inside a transaction (see [`Store::ingest_message`]), evaluating to its
 /// [`IngestOutcome`]. One body for both backends' connections, and for one message or a batch.
 macro_rules! ingest_in_tx {
-    ($tx:expr, $account:expr, $channel:expr, $who:expr, $msg:expr, $now:expr) => {{
+    ($tx:expr, $rr:expr, $account:expr, $channel:expr, $who:expr, $msg:expr, $now:expr) => {{
         let (account, channel, who, msg, now_ms): (AccountId, ChannelId, &CustomerIdentity, &NewMessage, i64) =
             ($account, $channel, $who, $msg, $now);
         let (_handle, conversation, new_conversation) = resolve_conversation!($tx, account, channel, who, msg.sent_at, now_ms);
         // A conversation the customer starts (a message or call asking for attention, not imported
         // history or an echo) goes round-robin when its channel says so.
         if new_conversation && msg.counts_as_unread {
-            crate::assignment::auto_assign!($tx, account, channel, &conversation, now_ms);
+            crate::assignment::auto_assign!($tx, $rr, account, channel, &conversation, now_ms);
         }
         let message_id = MessageId::new().to_string();
         let inserted = sqlx::query(
@@ -386,7 +390,12 @@ impl Store {
         msg: &NewMessage,
         now_ms: i64,
     ) -> StoreResult<IngestOutcome> {
-        let outcome = in_transaction!(self, tx => ingest_in_tx!(tx, account, channel, who, msg, now_ms));
+        let mut round_robin = crate::assignment::RoundRobin::default();
+        let outcome = in_transaction!(self, tx => {
+            let outcome = ingest_in_tx!(tx, &mut round_robin, account, channel, who, msg, now_ms);
+            crate::assignment::finish_round_robin!(tx, &round_robin);
+            outcome
+        });
         Ok(outcome)
     }
 
@@ -399,9 +408,11 @@ impl Store {
         }
         let outcomes = in_transaction!(self, tx => {
             let mut outcomes = Vec::with_capacity(items.len());
+            let mut round_robin = crate::assignment::RoundRobin::default();
             for item in items {
-                outcomes.push(ingest_in_tx!(tx, item.account, item.channel, &item.who, &item.msg, now_ms));
+                outcomes.push(ingest_in_tx!(tx, &mut round_robin, item.account, item.channel, &item.who, &item.msg, now_ms));
             }
+            crate::assignment::finish_round_robin!(tx, &round_robin);
             outcomes
         });
         Ok(outcomes)
@@ -653,6 +664,48 @@ impl Store {
             .execute(p).await.map(|r| r.rows_affected()))?;
         Ok(id)
     }
+
+    /// Stores several `system` notices in one transaction (the round-robin's assignments of a
+    /// worker's batch), each as [`Store::insert_system_notice`] would; the ids in the order given.
+    pub async fn insert_system_notices(&self, notices: &[SystemNotice<'_>], at_ms: i64) -> StoreResult<Vec<MessageId>> {
+        if notices.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids = in_transaction!(self, tx => {
+            let mut ids = Vec::with_capacity(notices.len());
+            for n in notices {
+                ids.push(insert_notice_in_tx!(tx, n, at_ms));
+            }
+            ids
+        });
+        Ok(ids)
+    }
+}
+
+/// Stores a `system` notice (a [`SystemNotice`]) in transaction `$tx`; evaluates to its id.
+macro_rules! insert_notice_in_tx {
+    ($tx:expr, $notice:expr, $at:expr) => {{
+        let n: &crate::inbound::SystemNotice<'_> = $notice;
+        let id = domain::ids::MessageId::new();
+        let origin = domain::message::Origin::System;
+        sqlx::query(
+            "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
+               status, status_rank, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, $7, $8, 'system', NULL, $5, $9, $10, $6, $6, $6)")
+            .bind(id.to_string()).bind(n.account.to_string()).bind(n.channel.to_string()).bind(n.conversation.to_string())
+            .bind(n.content.to_string()).bind($at)
+            .bind(origin.direction().as_str()).bind(origin.as_str()).bind(origin.initial_status().as_str()).bind(origin.initial_status().rank())
+            .execute(&mut *$tx).await?;
+        id
+    }};
+}
+pub(crate) use insert_notice_in_tx;
+
+/// A `system` notice to store in a conversation (see [`Store::insert_system_notices`]).
+pub struct SystemNotice<'a> {
+    pub account: AccountId,
+    pub channel: ChannelId,
+    pub conversation: ConversationId,
+    pub content: &'a serde_json::Value,
 }
 
 /// The conversation a customer already has on a channel, and who it is assigned to.

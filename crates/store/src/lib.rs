@@ -64,7 +64,7 @@ pub use db::{Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
 pub use inbound::{
     ApplyOutcome, CustomerIdentity, ExistingConversation, IngestItem, IngestOutcome, NewAttachment, NewMessage,
-    Revision,
+    Revision, SystemNotice,
 };
 pub use journal::{JournalEntry, JournalOutcome};
 pub use labels::{LabelRecord, LABEL_NAME_TAKEN};

@@ -21,12 +21,26 @@ impl Store {
         at_ms: i64,
         now_ms: i64,
     ) -> StoreResult<bool> {
+        Ok(self.apply_marketing_preference_with_notice(conversation, opted_out, at_ms, now_ms, None).await?.0)
+    }
+
+    /// As [`Store::apply_marketing_preference`], and when the preference changed, stores `notice` in
+    /// the same transaction (a reader never sees the preference without the notice that tells of it);
+    /// returns whether it changed and the notice's id.
+    pub async fn apply_marketing_preference_with_notice(
+        &self,
+        conversation: ConversationId,
+        opted_out: bool,
+        at_ms: i64,
+        now_ms: i64,
+        notice: Option<&crate::inbound::SystemNotice<'_>>,
+    ) -> StoreResult<(bool, Option<MessageId>)> {
         let changed = in_transaction!(self, tx => {
             let handle: Option<(String, Option<String>)> = sqlx::query_as(
                 "SELECT h.id, h.contact_id FROM conversations c JOIN handles h ON h.id = c.handle_id WHERE c.id = $1")
                 .bind(conversation.to_string()).fetch_optional(&mut *tx).await?;
             match handle {
-                None => false,
+                None => (false, None),
                 Some((handle, contact)) => {
                     // A stop keeps the earliest "since" of a customer already opted out; a resume clears it.
                     let set = "marketing_opt_out_at = CASE WHEN $2 THEN COALESCE(marketing_opt_out_at, $3) ELSE NULL END, \
@@ -40,7 +54,11 @@ impl Store {
                             .bind(&contact).bind(opted_out).bind(at_ms).bind(now_ms)
                             .execute(&mut *tx).await?;
                     }
-                    changed
+                    let notice = match notice {
+                        Some(n) if changed => Some(crate::inbound::insert_notice_in_tx!(tx, n, at_ms)),
+                        _ => None,
+                    };
+                    (changed, notice)
                 }
             }
         });

@@ -10,7 +10,7 @@ use crate::realtime::publish::{self, Change};
 use crate::realtime::Event as RealtimeEvent;
 use crate::state::AppState;
 use domain::channel::Channel;
-use domain::ids::{ConversationId, MessageId};
+use domain::ids::{AccountId, ConversationId, MessageId};
 use domain::message::{Direction, MessageStatus};
 use domain::permissions::ConversationScope;
 use domain::time_util::to_millis;
@@ -283,14 +283,22 @@ impl Applier<'_> {
         conversation: ConversationId,
         at: i64,
     ) -> Result<(), StoreError> {
-        if !self.state.store.apply_marketing_preference(conversation, true, at, self.state.now_ms()).await? {
-            return Ok(());
-        }
-        let notice = json!({"system": {"type": "marketing_preference", "value": "stop", "opted_out": true,
+        let content = json!({"system": {"type": "marketing_preference", "value": "stop", "opted_out": true,
             "source": "meta_error_131050", "detail": null, "at": rfc3339(at)}});
-        let id =
-            self.state.store.insert_system_notice(channel.account_id, channel.id, conversation, &notice, at).await?;
-        publish::message_and_conversation(self.state, channel.account_id, id, conversation, Change::Created).await
+        let notice =
+            store::SystemNotice { account: channel.account_id, channel: channel.id, conversation, content: &content };
+        let store = &self.state.store;
+        // The preference and its notice in one transaction: nobody sees one without the other.
+        match store
+            .apply_marketing_preference_with_notice(conversation, true, at, self.state.now_ms(), Some(&notice))
+            .await?
+        {
+            (true, Some(id)) => {
+                publish::message_and_conversation(self.state, channel.account_id, id, conversation, Change::Created)
+                    .await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `calls`: one notice per call id, showing the latest step seen (a `terminate` updates the notice a
@@ -480,13 +488,24 @@ impl Applier<'_> {
 
     /// Tells about a new conversation already read back.
     pub(super) async fn announce_conversation(&self, record: &store::ConversationRecord) -> Result<(), StoreError> {
-        self.state.events.publish(RealtimeEvent::conversation_created(record, self.state.clock.now()));
-        crate::hooks::emit_conversation(self.state, crate::hooks::HookEvent::ConversationCreated, record).await;
-        if record.assignee.is_some() {
-            let auto = crate::assignment::Assignment { conversation: record, previous: None, by: None };
-            crate::assignment::announce(self.state, auto).await?;
+        self.announce_conversations(record.account_id, &[record]).await
+    }
+
+    /// Tells about new conversations of one account already read back (a worker's batch): each
+    /// `conversation.created` first, then the round-robin's assignments.
+    pub(super) async fn announce_conversations(
+        &self,
+        account: AccountId,
+        records: &[&store::ConversationRecord],
+    ) -> Result<(), StoreError> {
+        let now = self.state.clock.now();
+        let mut views = Vec::with_capacity(records.len());
+        for record in records {
+            self.state.events.publish(RealtimeEvent::conversation_created(record, now));
+            views.push(crate::views::conversation::conversation_view((*record).clone(), now));
         }
-        Ok(())
+        crate::hooks::emit_all(self.state, account, crate::hooks::HookEvent::ConversationCreated, &views).await;
+        crate::assignment::announce_automatic(self.state, account, records).await
     }
 }
 

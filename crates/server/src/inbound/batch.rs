@@ -178,11 +178,9 @@ async fn announce(
     new_conversations: &[ConversationId],
 ) -> Result<(), StoreError> {
     let readback = CreatedMessages::read(applier.state, account, created).await?;
-    for id in new_conversations {
-        if let Some(record) = readback.conversations.get(id) {
-            applier.announce_conversation(record).await?;
-        }
-    }
+    let records: Vec<&store::ConversationRecord> =
+        new_conversations.iter().filter_map(|id| readback.conversations.get(id)).collect();
+    applier.announce_conversations(account, &records).await?;
     readback.publish(applier.state, account).await;
     Ok(())
 }

@@ -4,7 +4,6 @@
 //! On the wire an event is `{"type": "message.created", "data": {...}, "seq": 17}`; the data of each
 //! kind is the view the API shows for the same thing (see `crate::views`).
 
-use crate::auth::CurrentUser;
 use crate::scheduled::ScheduledView;
 use crate::views::contact::ContactView;
 use crate::views::conversation::{conversation_view, AssignmentChange, ConversationView};
@@ -13,6 +12,7 @@ use crate::views::mention::MentionView;
 use crate::views::message::MessageView;
 use crate::views::note::NoteView;
 use domain::ids::{AccountId, ChannelId, ContactId, ConversationId, LabelId, MentionId, NoteId, UserId};
+use domain::permissions::Permissions;
 use serde::Serialize;
 use store::ConversationRecord;
 use time::OffsetDateTime;
@@ -87,13 +87,12 @@ pub enum Audience {
 }
 
 impl Audience {
-    pub(crate) fn includes(&self, me: &CurrentUser) -> bool {
+    /// Whether `user`, with these rights, receives an event for this audience.
+    pub(crate) fn includes(&self, user: UserId, permissions: &Permissions) -> bool {
         match *self {
-            Audience::Conversation { channel_id, assignee } => {
-                me.permissions.can_see(me.user_id(), channel_id, assignee)
-            }
+            Audience::Conversation { channel_id, assignee } => permissions.can_see(user, channel_id, assignee),
             Audience::Account => true,
-            Audience::User(user) => user == me.user_id(),
+            Audience::User(only) => only == user,
         }
     }
 }
@@ -147,18 +146,23 @@ pub(crate) enum Control {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::realtime::mailboxes::Received;
     use crate::realtime::EventHub;
 
     #[tokio::test]
     async fn events_keep_their_wire_shape() {
         let hub = EventHub::new();
-        let mut rx = hub.subscribe();
+        let mut rx = hub.tap();
         let (account, id) = (AccountId::new(), LabelId::new());
         hub.publish(Event::to_account(account, Payload::LabelDeleted { id }));
         hub.publish(Event::to_account(account, Payload::MentionRead { id: None }));
-        let first: serde_json::Value = serde_json::from_str(&rx.recv().await.unwrap().text).unwrap();
+        let text = |r: Received| match r {
+            Received::Event(e) => e.text.to_string(),
+            Received::Missed => panic!("nothing was missed"),
+        };
+        let first: serde_json::Value = serde_json::from_str(&text(rx.recv().await)).unwrap();
         assert_eq!(first, serde_json::json!({"type": "label.deleted", "data": {"id": id}, "seq": 1}));
-        let second: serde_json::Value = serde_json::from_str(&rx.recv().await.unwrap().text).unwrap();
+        let second: serde_json::Value = serde_json::from_str(&text(rx.recv().await)).unwrap();
         assert_eq!(second, serde_json::json!({"type": "mention.read", "data": {"id": null}, "seq": 2}));
         assert_eq!(serde_json::to_value(Control::Resync).unwrap(), serde_json::json!({"type": "resync"}));
     }

@@ -13,6 +13,7 @@ use std::time::Duration;
 on_both_stores!(
     round_robin_spreads_thirty_conversations_ten_each,
     concurrent_new_conversations_are_still_spread_evenly,
+    a_worker_batch_of_new_conversations_is_spread_by_workload_and_each_assignment_announced,
     a_reopened_conversation_keeps_its_assignee,
     users_set_their_own_availability,
     assign_unassign_and_transfer_are_announced,
@@ -165,6 +166,72 @@ async fn concurrent_new_conversations_are_still_spread_evenly(app: TestApp) {
     for id in &sellers {
         assert_eq!(counts.get(id), Some(&10), "{counts:?}");
     }
+}
+
+/// A campaign's first replies reach the worker as one batch of deliveries, each starting a
+/// conversation: the round-robin reads the workloads once for the batch and must still count every
+/// assignment it makes in it, and announce each (notice, event, audit entry) as it would one by one.
+async fn a_worker_batch_of_new_conversations_is_spread_by_workload_and_each_assignment_announced(app: TestApp) {
+    let acct = app.full_account().await;
+    let channels = app.connect_demo_channels(&acct.admin_token).await;
+    set_auto_assign(&app, &acct.admin_token, &channels.cloud).await;
+    set_me_available(&app, &acct.admin_token, false).await;
+    // The first seller already works three open conversations when the campaign starts.
+    let (busy_id, _) = app.create_user(&acct.admin_token, "seller").await;
+    for i in 0..3 {
+        let c = app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, &format!("52155140000{i:02}")).unwrap();
+        c.text("hola").await.unwrap();
+    }
+    app.settle().await;
+    assert_eq!(assignee_counts(&app, &acct.admin_token).await.get(&busy_id), Some(&3));
+    let (second_id, _) = app.create_user(&acct.admin_token, "seller").await;
+    let (third_id, third) = app.create_user(&acct.admin_token, "seller").await;
+    let mut third_socket = connect(&app, &third).await;
+
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let bodies: Vec<Value> = (0..30)
+        .map(|i| {
+            let user = simulator::payloads::WaUser::phone(format!("52155150000{i:02}")).with_name("Cliente");
+            simulator::payloads::whatsapp_text(
+                &crate::inbound::cloud(),
+                &user,
+                &format!("wamid.batch.{i}"),
+                now,
+                "hola",
+            )
+        })
+        .collect();
+    crate::inbound::journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+
+    let counts = assignee_counts(&app, &acct.admin_token).await;
+    assert_eq!(counts.get(&busy_id), Some(&11), "the busy seller gets fewer of the new ones: {counts:?}");
+    assert_eq!(counts.get(&second_id), Some(&11), "{counts:?}");
+    assert_eq!(counts.get(&third_id), Some(&11), "{counts:?}");
+    assert_eq!(counts.get(""), None, "nothing left unassigned");
+
+    // Each assignment told once: the assignee's socket, a notice in its conversation, the audit log.
+    let mut told = std::collections::HashSet::new();
+    while let Some(e) = wait_for(&mut third_socket, |e| e["type"] == "conversation.assigned").await {
+        assert_eq!(e["data"]["assignee"]["id"], third_id.as_str());
+        assert_eq!(e["data"]["auto"], true);
+        assert!(told.insert(e["data"]["conversation"]["id"].as_str().unwrap().to_string()), "told twice: {e}");
+        if told.len() == 11 {
+            break;
+        }
+    }
+    assert_eq!(told.len(), 11, "the third seller is told of each of theirs");
+    for conversation in &told {
+        let messages = app.messages(&third, conversation).await;
+        let notices: Vec<&Value> = messages.iter().filter(|m| m["kind"] == "system").collect();
+        assert_eq!(notices.len(), 1, "one notice: {messages:?}");
+        assert_eq!(notices[0]["system"]["assignee"]["id"], third_id.as_str());
+        assert_eq!(notices[0]["system"]["auto"], true);
+    }
+    let audit = app.get_json(&acct.admin_token, "/api/v1/audit?action=conversation.assigned&limit=100").await;
+    let entries = audit["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 33, "one entry per assignment");
+    assert!(entries.iter().all(|e| e["details"]["auto"] == true && e["user_id"].is_null()), "{entries:?}");
 }
 
 async fn a_reopened_conversation_keeps_its_assignee(app: TestApp) {

@@ -33,7 +33,7 @@ on_both_stores!(
     claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
 
-fn cloud() -> payloads::WaBusiness {
+pub(crate) fn cloud() -> payloads::WaBusiness {
     payloads::WaBusiness {
         waba_id: demo::WABA_ID.into(),
         phone_number_id: demo::CLOUD_PHONE_NUMBER_ID.into(),
@@ -735,7 +735,7 @@ async fn concurrent_deliveries_share_commits_and_each_is_stored_once(app: TestAp
 }
 
 /// Journals `bodies` in one commit and wakes the worker, which then claims them as one batch.
-async fn journal_as_one_batch(app: &TestApp, bodies: &[Value]) {
+pub(crate) async fn journal_as_one_batch(app: &TestApp, bodies: &[Value]) {
     let texts: Vec<String> = bodies.iter().map(Value::to_string).collect();
     let now = app.state.now_ms();
     let deliveries: Vec<(&str, i64)> = texts.iter().map(|t| (t.as_str(), now)).collect();

@@ -57,7 +57,7 @@ fn profile_lookups(app: &TestApp, id: &str) -> Vec<simulator::RecordedRequest> {
 async fn new_messenger_customer_gets_their_name(app: TestApp) {
     let acct = app.full_account().await;
     app.connect_demo_channels(&acct.admin_token).await;
-    let mut events = app.state.events.subscribe();
+    let mut events = app.state.events.tap();
     let fb = app.sim.messenger_customer(demo::PAGE_ID).unwrap().named("Sofía Martínez");
     fb.text("¿Abren el domingo?").await.unwrap();
     let conv = wait_handle(&app, &acct.admin_token, "messenger", |h| !h["profile_name"].is_null()).await;
@@ -69,7 +69,9 @@ async fn new_messenger_customer_gets_their_name(app: TestApp) {
     assert_eq!(lookups[0].bearer(), Some(demo::PAGE_TOKEN));
     // The name arrives as a conversation.updated event.
     let mut named_event = false;
-    while let Ok(Ok(e)) = tokio::time::timeout(Duration::from_millis(500), events.recv()).await {
+    while let Ok(server::realtime::mailboxes::Received::Event(e)) =
+        tokio::time::timeout(Duration::from_millis(500), events.recv()).await
+    {
         let e: serde_json::Value = serde_json::from_str(&e.text).unwrap();
         if e["type"] == "conversation.updated" && e["data"]["handle"]["profile_name"] == "Sofía Martínez" {
             named_event = true;

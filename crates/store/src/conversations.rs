@@ -295,21 +295,25 @@ pub(crate) fn push_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
 }
 
 impl Store {
-    /// How many customers of the account a conversation search matches, counted up to `at_most`
-    /// (through the search indexes: cheap, and it stops there).
+    /// The customers of the account a conversation search matches, when there are fewer than
+    /// `at_most` (found through the search indexes: cheap, and it stops there); `None` for a common
+    /// text that matches more.
     async fn customers_matching(
         &self,
         account: &str,
         text: &str,
         phone_keys: &[String],
         at_most: i64,
-    ) -> StoreResult<i64> {
-        let mut q = SqlBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM handles x WHERE x.account_id = ");
-        q.bind_text(account).push(" AND ");
-        crate::search_keys::push_conversation_matches(&mut q, "x.id", self.backend(), account, text, phone_keys);
-        q.push(" LIMIT ").bind_int(at_most).push(") matched");
-        let n: i64 = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_one(p).await)?;
-        Ok(n)
+    ) -> StoreResult<Option<Vec<String>>> {
+        let q = crate::search_keys::conversation_matches_query(self.backend(), account, text, phone_keys, at_most);
+        let mut ids: Vec<String> =
+            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(p).await)?;
+        if ids.len() as i64 >= at_most {
+            return Ok(None);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Some(ids))
     }
 
     /// The caller's page of conversations, newest activity first.
@@ -357,17 +361,18 @@ impl Store {
         if let Some(text) = f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let account = account.to_string();
             q.push(" AND ");
-            if self.customers_matching(&account, text, &f.phone_keys, COMMON_MATCHES).await? >= COMMON_MATCHES {
-                crate::search_keys::push_conversation_filter(&mut q, &account, text, &f.phone_keys);
-            } else {
-                crate::search_keys::push_conversation_matches(
-                    &mut q,
-                    "c.handle_id",
-                    self.backend(),
-                    &account,
-                    text,
-                    &f.phone_keys,
-                );
+            match self.customers_matching(&account, text, &f.phone_keys, COMMON_MATCHES).await? {
+                // Few customers: their conversations, found by id and sorted (the search indexes
+                // are not read a second time).
+                Some(handles) => {
+                    if handles.is_empty() {
+                        return Ok(vec![]);
+                    }
+                    q.in_json_list("c.handle_id", self.backend(), &handles);
+                }
+                None => {
+                    crate::search_keys::push_conversation_filter(&mut q, &account, text, &f.phone_keys);
+                }
             }
         }
         if let Some((at, id)) = &f.after {

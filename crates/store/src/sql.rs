@@ -2,6 +2,8 @@
 //! (understood by both SQLite and PostgreSQL) and keeps the values to bind, so one SQL text serves
 //! both backends.
 
+use crate::db::Backend;
+
 #[derive(Clone, Debug)]
 pub(crate) enum Bind {
     Text(String),
@@ -51,6 +53,18 @@ impl SqlBuilder {
     pub fn in_contacts_with_keys(&mut self, column: &str, account: &str, keys: &[String]) -> &mut Self {
         self.push(column).push(" IN (SELECT k.contact_id FROM contact_phone_keys k WHERE k.account_id = ");
         self.bind_text(account).push(" AND ").in_list("k.phone_key", keys.iter().cloned()).push(")")
+    }
+
+    /// `column IN (the values)`, the values bound as one JSON array (`json_each` on SQLite,
+    /// `jsonb_array_elements_text` on PostgreSQL): one statement text whatever their number, so the
+    /// prepared statement is reused, where `IN ($a, $b, …)` would prepare one per length.
+    pub fn in_json_list(&mut self, column: &str, backend: Backend, values: &[String]) -> &mut Self {
+        let array = serde_json::Value::from(values.to_vec()).to_string();
+        self.push(column).push(" IN (SELECT ");
+        match backend {
+            Backend::Sqlite => self.push("value FROM json_each(").bind_text(array).push("))"),
+            Backend::Postgres => self.push("jsonb_array_elements_text(").bind_text(array).push("::jsonb))"),
+        }
     }
 
     /// `column IN ($a, $b, …)`; an empty list matches nothing.

@@ -12,6 +12,7 @@ on_both_stores!(
     short_texts_and_query_syntax_are_searched_literally,
     conversations_are_found_by_number_digits_username_and_merged_contact,
     a_common_name_finds_the_newest_first_page_like_a_rare_one,
+    a_rare_search_is_paged_newest_first_once_each_and_scoped,
 );
 
 fn urlencode(s: &str) -> String {
@@ -157,4 +158,108 @@ async fn a_common_name_finds_the_newest_first_page_like_a_rare_one(app: TestApp)
     let rare: Vec<&str> =
         rare["items"].as_array().unwrap().iter().map(|c| c["handle"]["profile_name"].as_str().unwrap()).collect();
     assert_eq!(rare, ["Marta Álvarez Zubizarreta"]);
+}
+
+/// A rare text's customers are collected first (through the indexes, a customer possibly twice: by
+/// its own name and by its contact's) and their conversations then read by id: the answer is still
+/// each matching conversation once, newest first, page after page, only those the caller may see;
+/// a whole number finds its customer and not another whose number ends alike; a seller's contacts
+/// are those of their conversations.
+async fn a_rare_search_is_paged_newest_first_once_each_and_scoped(app: TestApp) {
+    let acct = app.full_account().await;
+    let token = &acct.admin_token;
+    app.connect_demo_channels(token).await;
+    let business = simulator::payloads::WaBusiness {
+        waba_id: demo::WABA_ID.into(),
+        phone_number_id: demo::CLOUD_PHONE_NUMBER_ID.into(),
+        display_phone_number: demo::CLOUD_DISPLAY_NUMBER.into(),
+    };
+    let t0 = time::OffsetDateTime::now_utc().unix_timestamp() - 1000;
+    // Oldest first. Carla's and Darío's numbers end in the same eight digits.
+    let customers = [
+        ("5215500000100", "Ana Quetzal"),
+        ("5215500000101", "Beto Quetzal"),
+        ("5215611112222", "Carla Ruiz"),
+        ("5215511112222", "Darío Ruiz"),
+        ("5215500000104", "Elena Quetzal"),
+        ("5215500000105", "Fito Ortega"),
+    ];
+    let deliveries: Vec<Value> = customers
+        .iter()
+        .enumerate()
+        .map(|(n, (phone, name))| {
+            let who = simulator::payloads::WaUser::phone(*phone).with_name(*name);
+            simulator::payloads::whatsapp_text(&business, &who, &format!("wamid.RS{n}"), t0 + n as i64, "hola")
+        })
+        .collect();
+    assert_eq!(app.post_webhook(&simulator::payloads::batch(&deliveries)).await, StatusCode::OK);
+    app.settle().await;
+    let page = app.get_json(token, "/api/v1/conversations?status=all&limit=100").await;
+    let conversation_of = |name: &str| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["handle"]["profile_name"].as_str() == Some(name))
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no conversation of {name}"))
+    };
+    // Elena is found by her own name and by her contact's; Fito only by his contact's.
+    let elena = create(
+        &app,
+        token,
+        json!({"first_name": "Elena", "last_name": "Quetzal", "conversation_id": conversation_of("Elena Quetzal")}),
+    )
+    .await;
+    create(&app, token, json!({"first_name": "Quetzal", "conversation_id": conversation_of("Fito Ortega")})).await;
+
+    let names_paged = |token: String, q: &'static str, limit: usize| {
+        let app = &app;
+        async move {
+            let mut names = vec![];
+            let mut cursor = String::new();
+            loop {
+                let page = app
+                    .get_json(
+                        &token,
+                        &format!("/api/v1/conversations?status=all&limit={limit}&q={}{cursor}", urlencode(q)),
+                    )
+                    .await;
+                let items = page["items"].as_array().unwrap();
+                assert!(items.len() <= limit);
+                names.extend(items.iter().map(|c| c["handle"]["profile_name"].as_str().unwrap().to_string()));
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = format!("&cursor={next}"),
+                    None => return names,
+                }
+            }
+        }
+    };
+    let newest_first = ["Fito Ortega", "Elena Quetzal", "Beto Quetzal", "Ana Quetzal"];
+    assert_eq!(names_paged(token.clone(), "QUETZAL", 2).await, newest_first, "two by two");
+    assert_eq!(names_paged(token.clone(), "quetzal", 30).await, newest_first, "in one page");
+    // A whole number in another format: its customer only, not the one whose number ends alike.
+    assert_eq!(names_paged(token.clone(), "+52 1 55 1111 2222", 30).await, ["Darío Ruiz"]);
+    assert_eq!(names_paged(token.clone(), "56 1111 2222", 30).await, ["Carla Ruiz"]);
+    assert_eq!(names_paged(token.clone(), "1111 2222", 30).await, ["Darío Ruiz", "Carla Ruiz"]);
+
+    // A seller sees the matches assigned to them, and the contacts of their conversations only.
+    let (seller_id, seller) = app.create_user(token, "seller").await;
+    assert!(names_paged(seller.clone(), "quetzal", 30).await.is_empty(), "nothing assigned yet");
+    for name in ["Beto Quetzal", "Elena Quetzal", "Carla Ruiz"] {
+        let res = app
+            .patch(
+                token,
+                &format!("/api/v1/conversations/{}", conversation_of(name)),
+                json!({"assignee_id": seller_id}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert_eq!(names_paged(seller.clone(), "QUETZAL", 1).await, ["Elena Quetzal", "Beto Quetzal"]);
+    assert_eq!(names_paged(seller.clone(), "+52 1 55 1111 2222", 30).await, Vec::<String>::new());
+    let seller_contacts = app.get_json(&seller, "/api/v1/contacts").await;
+    let seller_contacts: Vec<&str> =
+        seller_contacts["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(seller_contacts, [elena.as_str()]);
 }

@@ -1,6 +1,6 @@
 //! The audit log: who did what, when. Written by the server beside the change it records.
 
-use crate::db::{in_transaction, on_reader, on_writer};
+use crate::db::{in_transaction, on_reader};
 use crate::error::StoreResult;
 use crate::rows::{parse_id, parse_json, to_json};
 use crate::Store;
@@ -51,19 +51,7 @@ struct AuditRow {
 
 impl Store {
     pub async fn audit(&self, entry: NewAuditEntry<'_>, now_ms: i64) -> StoreResult<()> {
-        on_writer!(self, p => sqlx::query(
-            "INSERT INTO audit_log (id, account_id, user_id, action, target_type, target_id, details, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(entry.account.to_string())
-            .bind(entry.user.map(|u| u.to_string()))
-            .bind(entry.action)
-            .bind(entry.target_type)
-            .bind(entry.target_id.as_deref())
-            .bind(to_json(&entry.details))
-            .bind(now_ms)
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(())
+        self.audit_all(std::slice::from_ref(&entry), now_ms).await
     }
 
     /// Writes several entries in one transaction (what a worker's batch did).

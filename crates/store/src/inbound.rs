@@ -654,14 +654,8 @@ impl Store {
         content: &serde_json::Value,
         at_ms: i64,
     ) -> StoreResult<MessageId> {
-        let id = MessageId::new();
-        let origin = Origin::System;
-        on_writer!(self, p => sqlx::query(
-            "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-               status, status_rank, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, $7, $8, 'system', NULL, $5, $9, $10, $6, $6, $6)")
-            .bind(id.to_string()).bind(account.to_string()).bind(channel.to_string()).bind(conversation.to_string()).bind(content.to_string()).bind(at_ms)
-            .bind(origin.direction().as_str()).bind(origin.as_str()).bind(origin.initial_status().as_str()).bind(origin.initial_status().rank())
-            .execute(p).await.map(|r| r.rows_affected()))?;
+        let notice = SystemNotice { account, channel, conversation, content };
+        let id = in_transaction!(self, tx => insert_notice_in_tx!(tx, &notice, at_ms));
         Ok(id)
     }
 

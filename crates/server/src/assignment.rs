@@ -8,10 +8,9 @@ use crate::realtime::{Event, Payload};
 use crate::state::AppState;
 use crate::views::conversation::{conversation_view, AssignmentChange, UserRef};
 use crate::views::message::message_view;
-use domain::ids::{AccountId, MessageId, UserId};
+use domain::ids::{AccountId, UserId};
 use domain::permissions::ConversationScope;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use store::{ConversationRecord, StoreError};
 
 /// A change of assignee, as it happened.
@@ -127,12 +126,9 @@ pub async fn announce_automatic(
             content,
         })
         .collect();
-    let ids = state.store.insert_system_notices(&notices, state.now_ms()).await?;
-    let mut stored: HashMap<MessageId, store::MessageRecord> =
-        state.store.messages_by_ids(account, &ids).await?.into_iter().map(|m| (m.id, m)).collect();
-    let mut views = Vec::with_capacity(ids.len());
-    for (a, id) in assigned.iter().zip(&ids) {
-        let Some(message) = stored.remove(id) else { continue };
+    let stored = state.store.insert_system_notices(&notices, state.now_ms()).await?;
+    let mut views = Vec::with_capacity(stored.len());
+    for (a, message) in assigned.iter().zip(stored) {
         let view = message_view(message);
         state.events.publish(Event::to_conversation(a.conversation, Payload::MessageCreated(Box::new(view.clone()))));
         state

@@ -217,7 +217,7 @@ impl Store {
         let mut q = SqlBuilder::new(format!("SELECT {CONTACT_COLUMNS} FROM contacts ct WHERE ct.account_id = "));
         q.bind_text(account.to_string()).push(" AND ct.id = ").bind_text(id.to_string());
         push_contact_scope(&mut q, &account.to_string(), scope);
-        let row: ContactRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        let row: ContactRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_one(p).await)?;
         row.into_record()
     }
 
@@ -260,8 +260,7 @@ impl Store {
                 .push("))");
         }
         q.push(" ORDER BY ct.sort_name, ct.id LIMIT ").bind_int(search.limit);
-        let rows: Vec<ContactRow> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<ContactRow> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         rows.into_iter().map(ContactRow::into_record).collect()
     }
 
@@ -301,7 +300,7 @@ impl Store {
         q.push(" WHERE account_id = ").bind_text(account.to_string()).push(" AND id = ").bind_text(id.to_string());
         let lock = self.lock_clause();
         in_transaction!(self, tx => {
-            bind_all!(sqlx::query(&q.sql), q.binds).execute(&mut *tx).await?;
+            bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             if !patch.custom_fields.is_empty() {
                 let stored: String = sqlx::query_scalar(&format!("SELECT custom_fields FROM contacts WHERE id = $1{lock}"))
                     .bind(id.to_string()).fetch_one(&mut *tx).await?;
@@ -343,8 +342,7 @@ impl Store {
         }
         push_contact_scope(&mut q, &account.to_string(), scope);
         q.push(" ORDER BY ct.id");
-        let ids: Vec<String> =
-            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(p).await)?;
+        let ids: Vec<String> = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
         ids.iter().map(|i| parse_id(i, "contact")).collect()
     }
 }

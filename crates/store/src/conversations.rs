@@ -306,8 +306,7 @@ impl Store {
         at_most: i64,
     ) -> StoreResult<Option<Vec<String>>> {
         let q = crate::search_keys::conversation_matches_query(self.backend(), account, text, phone_keys, at_most);
-        let mut ids: Vec<String> =
-            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(p).await)?;
+        let mut ids: Vec<String> = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
         if ids.len() as i64 >= at_most {
             return Ok(None);
         }
@@ -380,7 +379,7 @@ impl Store {
             q.push(" AND c.id < ").bind_text(id.to_string()).push("))");
         }
         q.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ").bind_int(f.limit);
-        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         self.with_labels(rows.into_iter().map(Row::into_record).collect::<StoreResult<_>>()?).await
     }
 
@@ -400,7 +399,7 @@ impl Store {
         let mut q = SqlBuilder::new(SELECT);
         q.push("WHERE c.account_id = ").bind_text(account.to_string()).push(" AND ").in_list("c.id", unique);
         push_scope(&mut q, scope);
-        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         self.with_labels(rows.into_iter().map(Row::into_record).collect::<StoreResult<_>>()?).await
     }
 
@@ -415,7 +414,7 @@ impl Store {
         q.push("WHERE c.account_id = ").bind_text(account.to_string());
         q.push(" AND c.id = ").bind_text(id.to_string());
         push_scope(&mut q, scope);
-        let row: Row = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        let row: Row = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_one(p).await)?;
         let mut records = self.with_labels(vec![row.into_record()?]).await?;
         records.pop().ok_or(StoreError::NotFound)
     }
@@ -470,7 +469,7 @@ impl Store {
             q.push(", status = ").bind_text(status.as_str());
         }
         q.push(" WHERE account_id = ").bind_text(account.to_string()).push(" AND id = ").bind_text(id.to_string());
-        crate::db::on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
+        crate::db::on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
         // Read back unscoped by assignee: the caller may have just assigned it away, and still gets the result.
         self.get_conversation(account, &ConversationScope::All, id).await
     }

@@ -73,8 +73,18 @@ pub struct IngestItem {
 
 #[derive(Clone, Debug)]
 pub enum IngestOutcome {
-    Created { message_id: MessageId, conversation_id: ConversationId, new_conversation: bool },
-    Duplicate { message_id: MessageId, conversation_id: ConversationId },
+    /// A new message; `record` is it as [`Store::get_message`] would read it now, built from what was
+    /// written (a worker publishes a batch's messages without reading them back).
+    Created {
+        message_id: MessageId,
+        conversation_id: ConversationId,
+        new_conversation: bool,
+        record: Box<crate::messages::MessageRecord>,
+    },
+    Duplicate {
+        message_id: MessageId,
+        conversation_id: ConversationId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,17 +102,18 @@ pub enum ApplyOutcome {
     UnknownMessage,
 }
 
+/// A handle the customer match found, with what resolving the customer compares and may write.
 #[derive(sqlx::FromRow)]
-struct HandleHit {
-    id: String,
-    contact_id: Option<String>,
-    wa_id: Option<String>,
-    bsuid: Option<String>,
-    parent_bsuid: Option<String>,
-    username: Option<String>,
-    profile_name: Option<String>,
+pub(crate) struct HandleHit {
+    pub(crate) id: String,
+    pub(crate) contact_id: Option<String>,
+    pub(crate) wa_id: Option<String>,
+    pub(crate) bsuid: Option<String>,
+    pub(crate) parent_bsuid: Option<String>,
+    pub(crate) username: Option<String>,
+    pub(crate) profile_name: Option<String>,
     /// The handle's conversation (one per handle), read with it.
-    conversation_id: Option<String>,
+    pub(crate) conversation_id: Option<String>,
 }
 
 /// Whether a value an event gives would replace the stored one (an event that omits it keeps it).
@@ -114,7 +125,7 @@ impl HandleHit {
     /// Whether storing `who` on this handle changes it (the rules of the UPDATE in
     /// `resolve_conversation`): most messages repeat what the handle already says, and are then spared
     /// a write (and its search-index trigger).
-    fn changed_by(&self, who: &CustomerIdentity, join: bool) -> bool {
+    pub(crate) fn changed_by(&self, who: &CustomerIdentity, join: bool) -> bool {
         (join && replaces(&who.wa_id, &self.wa_id))
             || (join && self.bsuid.is_none() && who.bsuid.is_some())
             || replaces(&who.parent_bsuid, &self.parent_bsuid)
@@ -139,6 +150,54 @@ impl MessageHit {
     }
 }
 
+/// A message [`ingest_in_tx`] just stored, as a read would give it: nothing about it has changed yet
+/// (no reaction, edit or status), and an inbound message has no sending user.
+fn just_stored(
+    id: MessageId,
+    conversation_id: ConversationId,
+    channel_id: ChannelId,
+    msg: &NewMessage,
+    quoted: Option<crate::messages::QuotedRow>,
+    attachments: &[(domain::ids::AttachmentId, &NewAttachment)],
+) -> StoreResult<crate::messages::MessageRecord> {
+    Ok(crate::messages::MessageRecord {
+        id,
+        conversation_id,
+        channel_id,
+        external_id: Some(msg.external_id.clone()),
+        direction: msg.origin.direction(),
+        origin: msg.origin,
+        kind: msg.kind.clone(),
+        text: msg.text.clone(),
+        content: msg.content.clone(),
+        reply_to_external_id: msg.reply_to_external_id.clone(),
+        reply_to: quoted.map(crate::messages::QuotedRow::into_quoted).transpose()?,
+        status: msg.origin.initial_status(),
+        error: None,
+        pricing: None,
+        sender: None,
+        edited_at: None,
+        deleted: false,
+        sent_at: msg.sent_at,
+        reactions: vec![],
+        attachments: attachments
+            .iter()
+            .map(|(attachment_id, a)| crate::messages::AttachmentRecord {
+                id: *attachment_id,
+                message_id: id,
+                kind: a.kind,
+                mime: a.declared_mime.clone(),
+                size: None,
+                sha256: None,
+                filename: a.filename.clone(),
+                storage_key: None,
+                status: "pending".to_string(),
+                error: None,
+            })
+            .collect(),
+    })
+}
+
 /// Appends the condition "handle `h` of `channel` is this customer": any of their ids, a phone in any
 /// equivalent form of itself (Mexico's `52 1`, Argentina's `54 9`, Brazil's ninth digit) — WhatsApp
 /// may name the same customer either way across webhooks and send answers, and a person may type
@@ -148,10 +207,7 @@ fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: 
     q.bind(who.bsuid.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
     q.push(" OR h.scoped_id = ");
     q.bind(who.scoped_id.clone().map(crate::sql::Bind::Text).unwrap_or(crate::sql::Bind::Null));
-    let mut wa_forms: Vec<String> = who.phone_keys.clone();
-    wa_forms.extend(who.wa_id.iter().flat_map(domain::phone::wa_forms));
-    wa_forms.sort();
-    wa_forms.dedup();
+    let wa_forms = crate::known_handles::wa_forms_of(who);
     if !wa_forms.is_empty() {
         q.push(" OR ").in_list("h.wa_id", wa_forms);
     }
@@ -167,7 +223,10 @@ macro_rules! resolve_conversation {
              FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
         push_customer_match(&mut q, $channel, who);
         q.push(" ORDER BY h.created_at, h.id LIMIT 2");
-        let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
+        // Run for every message, and its only sensible plan is the channel's unique id indexes
+        // whatever the statistics: planning it each time cost more than running it.
+        q.keep_prepared();
+        let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
         let handle_id: String = match hits.first() {
             Some(hit) => {
                 // One customer, one handle: a webhook naming both the phone and the BSUID joins them on
@@ -215,7 +274,7 @@ macro_rules! resolve_conversation {
                 if !who.phone_keys.is_empty() {
                     let mut q = crate::sql::SqlBuilder::new("SELECT DISTINCT contact_id FROM contact_phone_keys WHERE account_id = ");
                     q.bind_text($account.to_string()).push(" AND ").in_list("phone_key", who.phone_keys.iter().cloned());
-                    let found: Vec<String> = crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(&mut *$tx).await?;
+                    let found: Vec<String> = crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(&mut *$tx).await?;
                     if found.len() == 1 {
                         contact = found.into_iter().next();
                     }
@@ -287,95 +346,288 @@ macro_rules! resolve_conversation {
     }};
 }
 
+/// What a new message does to its conversation, in SQL: it becomes the last message unless a later
+/// one is already there (history arriving late), moves the activity time forwards, anchors the
+/// window, counts as unread and reopens, as the message says. The message's values are `$2` (sent
+/// at), `$3` (its id), `$4` (window anchor or NULL), `$5` (unread, 0 or 1), `$6` ('open' or NULL) and
+/// `$7` (now) for one conversation (`$1`); [`conversation_changes_sql`] applies it to many.
+const CONVERSATION_CHANGE: &str = "\
+    last_message_id = CASE WHEN last_message_id IS NULL OR $2 >= last_activity_at THEN $3 ELSE last_message_id END, \
+    last_activity_at = CASE WHEN $2 > last_activity_at THEN $2 ELSE last_activity_at END, \
+    last_inbound_at = CASE WHEN $4 IS NOT NULL AND (last_inbound_at IS NULL OR $4 > last_inbound_at) THEN $4 ELSE last_inbound_at END, \
+    unread_count = unread_count + $5, \
+    status = COALESCE($6, status), \
+    updated_at = $7";
+
+/// [`CONVERSATION_CHANGE`] for many conversations, each changed by one message, in one statement:
+/// the changes are bound as one JSON array (`$1`, [`ConversationChange`]s) read as the rows of `v`;
+/// `$2` is now.
+fn conversation_changes_sql(backend: crate::db::Backend) -> String {
+    let set = CONVERSATION_CHANGE
+        .replace("$2", "v.sent_at")
+        .replace("$3", "v.message_id")
+        .replace("$4", "v.anchor")
+        .replace("$5", "v.unread")
+        .replace("$6", "v.reopen")
+        .replace("$7", "$2");
+    let from = match backend {
+        crate::db::Backend::Sqlite => {
+            "(SELECT value->>'conversation' AS conversation, value->>'message_id' AS message_id, \
+               value->>'sent_at' AS sent_at, value->>'anchor' AS anchor, value->>'unread' AS unread, \
+               value->>'reopen' AS reopen FROM json_each($1)) AS v"
+        }
+        crate::db::Backend::Postgres => {
+            "jsonb_to_recordset($1::jsonb) AS v(conversation text, message_id text, sent_at bigint, anchor bigint, \
+               unread bigint, reopen text)"
+        }
+    };
+    format!("UPDATE conversations SET {set} FROM {from} WHERE conversations.id = v.conversation")
+}
+
+/// One message's [`CONVERSATION_CHANGE`].
+#[derive(serde::Serialize)]
+struct ConversationChange<'a> {
+    conversation: &'a str,
+    message_id: &'a str,
+    sent_at: i64,
+    anchor: Option<i64>,
+    unread: i64,
+    reopen: Option<&'static str>,
+}
+
+impl<'a> ConversationChange<'a> {
+    fn of(conversation: &'a str, message_id: &'a str, msg: &NewMessage) -> Self {
+        ConversationChange {
+            conversation,
+            message_id,
+            sent_at: msg.sent_at,
+            anchor: msg.anchors_window.then_some(msg.sent_at),
+            unread: i64::from(msg.counts_as_unread),
+            reopen: msg.reopens.then_some("open"),
+        }
+    }
+}
+
+/// The columns of a `messages` row a customer's webhook brings; [`push_message_row`] appends the
+/// values of one. One definition for the single insert and the batch's multi-row one.
+const MESSAGE_INSERT_COLUMNS: &str =
+    "id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, \
+    text, content, reply_to_external_id, status, status_rank, sent_at, created_at, updated_at, search_text";
+
+/// Appends `(…)`, the values of [`MESSAGE_INSERT_COLUMNS`] for `msg`, to an `INSERT … VALUES` being built.
+fn push_message_row(
+    q: &mut crate::sql::SqlBuilder,
+    id: &str,
+    item: (AccountId, ChannelId),
+    conversation: &str,
+    msg: &NewMessage,
+    now_ms: i64,
+) {
+    use crate::sql::Bind;
+    let (account, channel) = item;
+    let optional = |v: Option<String>| v.map(Bind::Text).unwrap_or(Bind::Null);
+    let status = msg.origin.initial_status();
+    q.push("(").bind_text(id).push(", ").bind_text(account.to_string()).push(", ").bind_text(channel.to_string());
+    q.push(", ").bind_text(conversation).push(", ").bind_text(msg.external_id.as_str());
+    q.push(", ").bind_text(msg.origin.direction().as_str()).push(", ").bind_text(msg.origin.as_str());
+    q.push(", ").bind_text(msg.kind.as_str()).push(", ").bind(optional(msg.text.clone()));
+    q.push(", ").bind_text(msg.content.to_string()).push(", ").bind(optional(msg.reply_to_external_id.clone()));
+    q.push(", ").bind_text(status.as_str()).push(", ").bind_int(status.rank());
+    q.push(", ").bind_int(msg.sent_at).push(", ").bind_int(now_ms).push(", ").bind_int(now_ms);
+    q.push(", ").bind(optional(crate::search::searchable(msg.text.as_deref()))).push(")");
+}
+
+/// What a message just inserted (row id `$message_id`) does to its conversation — its attachments
+/// recorded for fetching, the conversation's last message, activity, window anchor, unread count and
+/// status — evaluating to its [`IngestOutcome::Created`]. One body for both backends, one message or
+/// a batch.
+macro_rules! after_insert {
+    ($tx:expr, $channel:expr, $account:expr, $conversation:expr, $new_conversation:expr, $msg:expr, $message_id:expr, $now:expr) => {{
+        after_insert!($tx, $channel, $account, $conversation, $new_conversation, $msg, $message_id, $now, update_conversation = true)
+    }};
+    ($tx:expr, $channel:expr, $account:expr, $conversation:expr, $new_conversation:expr, $msg:expr, $message_id:expr, $now:expr, update_conversation = $update:expr) => {{
+        let (account, channel, conversation, msg, message_id, now_ms): (AccountId, ChannelId, &str, &NewMessage, &str, i64) =
+            ($account, $channel, $conversation, $msg, $message_id, $now);
+        let mut attachments = Vec::with_capacity(msg.attachments.len());
+        for a in &msg.attachments {
+            let attachment_id = domain::ids::AttachmentId::new();
+            sqlx::query(
+                "INSERT INTO attachments (id, account_id, message_id, kind, mime, filename, source, status, next_attempt_at, \
+                   created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $8)",
+            )
+            .bind(attachment_id.to_string())
+            .bind(account.to_string())
+            .bind(message_id)
+            .bind(a.kind.as_str())
+            .bind(a.declared_mime.as_deref())
+            .bind(a.filename.as_deref())
+            .bind(a.source.to_string())
+            .bind(now_ms)
+            .execute(&mut *$tx)
+            .await?;
+            attachments.push((attachment_id, a));
+        }
+        // The quoted message, as MESSAGE_SELECT joins it: only a reply needs this read.
+        let quoted: Option<crate::messages::QuotedRow> = match msg.reply_to_external_id.as_deref() {
+            Some(external_id) => sqlx::query_as("SELECT id, kind, text, deleted FROM messages WHERE channel_id = $1 AND external_id = $2")
+                .bind(channel.to_string())
+                .bind(external_id)
+                .fetch_optional(&mut *$tx)
+                .await?,
+            None => None,
+        };
+        if $update {
+            let change = ConversationChange::of(conversation, message_id, msg);
+            sqlx::query(&format!("UPDATE conversations SET {CONVERSATION_CHANGE} WHERE id = $1"))
+                .bind(conversation)
+                .bind(change.sent_at)
+                .bind(message_id)
+                .bind(change.anchor)
+                .bind(change.unread)
+                .bind(change.reopen)
+                .bind(now_ms)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        let message_id = parse_id(message_id, "message")?;
+        let conversation_id = parse_id(conversation, "conversation")?;
+        let record = just_stored(message_id, conversation_id, channel, msg, quoted, &attachments)?;
+        IngestOutcome::Created { message_id, conversation_id, new_conversation: $new_conversation, record: Box::new(record) }
+    }};
+}
+
+/// The message already stored under `$msg`'s Meta id on `$channel`, as an [`IngestOutcome::Duplicate`].
+macro_rules! duplicate_of {
+    ($tx:expr, $channel:expr, $msg:expr) => {{
+        let hit: MessageHit =
+            sqlx::query_as("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
+                .bind($channel.to_string())
+                .bind(&$msg.external_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+        let (message_id, conversation_id) = hit.ids()?;
+        IngestOutcome::Duplicate { message_id, conversation_id }
+    }};
+}
+
 /// Stores one message inside a transaction (see [`Store::ingest_message`]), evaluating to its
-/// [`IngestOutcome`]. One body for both backends' connections, and for one message or a batch.
+/// [`IngestOutcome`]. One body for both backends' connections.
 macro_rules! ingest_in_tx {
     ($tx:expr, $rr:expr, $account:expr, $channel:expr, $who:expr, $msg:expr, $now:expr) => {{
         let (account, channel, who, msg, now_ms): (AccountId, ChannelId, &CustomerIdentity, &NewMessage, i64) =
             ($account, $channel, $who, $msg, $now);
-        let (_handle, conversation, new_conversation) = resolve_conversation!($tx, account, channel, who, msg.sent_at, now_ms);
+        let (_handle, conversation, new_conversation) =
+            resolve_conversation!($tx, account, channel, who, msg.sent_at, now_ms);
         // A conversation the customer starts (a message or call asking for attention, not imported
         // history or an echo) goes round-robin when its channel says so.
         if new_conversation && msg.counts_as_unread {
             crate::assignment::auto_assign!($tx, $rr, account, channel, &conversation, now_ms);
         }
         let message_id = MessageId::new().to_string();
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-               reply_to_external_id, status, status_rank, sent_at, created_at, updated_at, search_text) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) ON CONFLICT DO NOTHING",
-        )
-        .bind(&message_id)
-        .bind(account.to_string())
-        .bind(channel.to_string())
-        .bind(&conversation)
-        .bind(&msg.external_id)
-        .bind(msg.origin.direction().as_str())
-        .bind(msg.origin.as_str())
-        .bind(&msg.kind)
-        .bind(msg.text.as_deref())
-        .bind(msg.content.to_string())
-        .bind(msg.reply_to_external_id.as_deref())
-        .bind(msg.origin.initial_status().as_str())
-        .bind(msg.origin.initial_status().rank())
-        .bind(msg.sent_at)
-        .bind(now_ms)
-        .bind(crate::search::searchable(msg.text.as_deref()))
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected();
+        let mut q = crate::sql::SqlBuilder::new(format!("INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES "));
+        push_message_row(&mut q, &message_id, (account, channel), &conversation, msg, now_ms);
+        q.push(" ON CONFLICT DO NOTHING");
+        let inserted = crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?.rows_affected();
         if inserted == 0 {
-            let hit: MessageHit = sqlx::query_as("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
-                .bind(channel.to_string())
-                .bind(&msg.external_id)
-                .fetch_one(&mut *$tx)
-                .await?;
-            let (message_id, conversation_id) = hit.ids()?;
-            IngestOutcome::Duplicate { message_id, conversation_id }
+            duplicate_of!($tx, channel, msg)
         } else {
-            for a in &msg.attachments {
-                sqlx::query(
-                    "INSERT INTO attachments (id, account_id, message_id, kind, mime, filename, source, status, next_attempt_at, \
-                       created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $8)",
-                )
-                .bind(domain::ids::AttachmentId::new().to_string())
-                .bind(account.to_string())
-                .bind(&message_id)
-                .bind(a.kind.as_str())
-                .bind(a.declared_mime.as_deref())
-                .bind(a.filename.as_deref())
-                .bind(a.source.to_string())
-                .bind(now_ms)
-                .execute(&mut *$tx)
-                .await?;
+            after_insert!($tx, channel, account, &conversation, new_conversation, msg, &message_id, now_ms)
+        }
+    }};
+}
+
+/// Stores a worker's batch of messages inside a transaction (see [`Store::ingest_messages`]),
+/// evaluating to their outcomes in order. Each message gets what [`ingest_in_tx`] would give it, with
+/// fewer statements: the customers already known are found with one read for the batch
+/// ([`crate::known_handles`]; the others, and any whose handle this message changes, are resolved one
+/// by one as before), and the messages are inserted with one multi-row statement.
+macro_rules! ingest_batch_in_tx {
+    ($tx:expr, $rr:expr, $items:expr, $now:expr, $backend:expr) => {{
+        let (items, now_ms): (&[IngestItem], i64) = ($items, $now);
+        // 1. Each message's conversation.
+        let mut known = crate::known_handles::KnownHandles::default();
+        let mut channels: Vec<ChannelId> = items.iter().map(|i| i.channel).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        for channel in channels {
+            let whos: Vec<&CustomerIdentity> = items.iter().filter(|i| i.channel == channel).map(|i| &i.who).collect();
+            let mut q = crate::sql::SqlBuilder::new(crate::known_handles::SELECT);
+            crate::known_handles::push_any_of(&mut q, channel, &whos);
+            let rows: Vec<crate::known_handles::KnownHandle> =
+                crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
+            known.add(channel, rows);
+        }
+        let mut conversations: Vec<(String, bool)> = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(conversation) = known.conversation_of(item.channel, &item.who) {
+                conversations.push((conversation, false));
+                continue;
             }
-            let anchor = msg.anchors_window.then_some(msg.sent_at);
-            let reopen = msg.reopens.then_some("open");
-            sqlx::query(
-                "UPDATE conversations SET \
-                   last_message_id = CASE WHEN last_message_id IS NULL OR $2 >= last_activity_at THEN $3 ELSE last_message_id END, \
-                   last_activity_at = CASE WHEN $2 > last_activity_at THEN $2 ELSE last_activity_at END, \
-                   last_inbound_at = CASE WHEN $4 IS NOT NULL AND (last_inbound_at IS NULL OR $4 > last_inbound_at) THEN $4 ELSE last_inbound_at END, \
-                   unread_count = unread_count + $5, \
-                   status = COALESCE($6, status), \
-                   updated_at = $7 \
-                 WHERE id = $1",
-            )
-            .bind(&conversation)
-            .bind(msg.sent_at)
-            .bind(&message_id)
-            .bind(anchor)
-            .bind(if msg.counts_as_unread { 1_i64 } else { 0 })
-            .bind(reopen)
-            .bind(now_ms)
-            .execute(&mut *$tx)
-            .await?;
-            IngestOutcome::Created {
-                message_id: parse_id(&message_id, "message")?,
-                conversation_id: parse_id(&conversation, "conversation")?,
-                new_conversation,
+            // What this resolution may write (a new handle, ids joined, names) is about this
+            // customer: the later messages of the batch that could be theirs are resolved afresh.
+            known.forget(item.channel, &item.who);
+            let (_handle, conversation, new_conversation) =
+                resolve_conversation!($tx, item.account, item.channel, &item.who, item.msg.sent_at, now_ms);
+            if new_conversation && item.msg.counts_as_unread {
+                crate::assignment::auto_assign!($tx, $rr, item.account, item.channel, &conversation, now_ms);
+            }
+            conversations.push((conversation, new_conversation));
+        }
+        // 2. The messages, in one statement; a Meta id already stored (or twice in the batch) is
+        // left out by the unique index, and RETURNING names those inserted.
+        let ids: Vec<String> = items.iter().map(|_| MessageId::new().to_string()).collect();
+        let mut q = crate::sql::SqlBuilder::new(format!("INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES "));
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            push_message_row(&mut q, &ids[i], (item.account, item.channel), &conversations[i].0, &item.msg, now_ms);
+        }
+        q.push(" ON CONFLICT DO NOTHING RETURNING id");
+        // Kept prepared although its text changes with the batch's size: a campaign's batches are
+        // full (64 rows), and SQLite's parser looks each `$n` up among those already seen, so
+        // preparing a thousand-parameter statement for every batch cost more than running it.
+        let inserted: std::collections::HashSet<String> =
+            crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(&mut *$tx).await?.into_iter().collect();
+        // 3. What each message does to its conversation. The conversations only one new message of
+        // the batch changes (a campaign's usual case) are changed together in one statement; one
+        // that several change gets their changes one by one, in order.
+        let mut new_per_conversation: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, (conversation, _)) in conversations.iter().enumerate() {
+            if inserted.contains(&ids[i]) {
+                *new_per_conversation.entry(conversation.as_str()).or_default() += 1;
             }
         }
+        let mut outcomes = Vec::with_capacity(items.len());
+        let mut changes = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let (conversation, new_conversation) = &conversations[i];
+            outcomes.push(if inserted.contains(&ids[i]) {
+                let alone = new_per_conversation.get(conversation.as_str()) == Some(&1);
+                if alone {
+                    changes.push(ConversationChange::of(conversation, &ids[i], &item.msg));
+                }
+                after_insert!(
+                    $tx,
+                    item.channel,
+                    item.account,
+                    conversation,
+                    *new_conversation,
+                    &item.msg,
+                    &ids[i],
+                    now_ms,
+                    update_conversation = !alone
+                )
+            } else {
+                duplicate_of!($tx, item.channel, item.msg)
+            });
+        }
+        if !changes.is_empty() {
+            let changes =
+                serde_json::to_string(&changes).map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(&conversation_changes_sql($backend)).bind(changes).bind(now_ms).execute(&mut *$tx).await?;
+        }
+        outcomes
     }};
 }
 
@@ -406,12 +658,10 @@ impl Store {
         if items.is_empty() {
             return Ok(vec![]);
         }
+        let backend = self.backend();
         let outcomes = in_transaction!(self, tx => {
-            let mut outcomes = Vec::with_capacity(items.len());
             let mut round_robin = crate::assignment::RoundRobin::default();
-            for item in items {
-                outcomes.push(ingest_in_tx!(tx, &mut round_robin, item.account, item.channel, &item.who, &item.msg, now_ms));
-            }
+            let outcomes = ingest_batch_in_tx!(tx, &mut round_robin, items, now_ms, backend);
             crate::assignment::finish_round_robin!(tx, &round_robin);
             outcomes
         });
@@ -599,7 +849,7 @@ impl Store {
         q.bind_text(channel.to_string()).push(" AND ");
         q.in_list("external_id", external_ids.iter().map(|e| e.to_string()));
         let found: Vec<String> =
-            on_writer!(self, p => crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_all(p).await)?;
+            on_writer!(self, p => crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
         Ok(found.into_iter().collect())
     }
 
@@ -660,8 +910,13 @@ impl Store {
     }
 
     /// Stores several `system` notices in one transaction (the round-robin's assignments of a
-    /// worker's batch), each as [`Store::insert_system_notice`] would; the ids in the order given.
-    pub async fn insert_system_notices(&self, notices: &[SystemNotice<'_>], at_ms: i64) -> StoreResult<Vec<MessageId>> {
+    /// worker's batch), each as [`Store::insert_system_notice`] would; gives them back in the order
+    /// given, as a read would (built from what was written: nothing else has touched them yet).
+    pub async fn insert_system_notices(
+        &self,
+        notices: &[SystemNotice<'_>],
+        at_ms: i64,
+    ) -> StoreResult<Vec<crate::messages::MessageRecord>> {
         if notices.is_empty() {
             return Ok(vec![]);
         }
@@ -672,7 +927,7 @@ impl Store {
             }
             ids
         });
-        Ok(ids)
+        Ok(notices.iter().zip(ids).map(|(n, id)| n.record(id, at_ms)).collect())
     }
 }
 
@@ -702,6 +957,35 @@ pub struct SystemNotice<'a> {
     pub content: &'a serde_json::Value,
 }
 
+impl SystemNotice<'_> {
+    /// The notice as `insert_notice_in_tx!` stored it with `id` at `at_ms`.
+    fn record(&self, id: MessageId, at_ms: i64) -> crate::messages::MessageRecord {
+        let origin = Origin::System;
+        crate::messages::MessageRecord {
+            id,
+            conversation_id: self.conversation,
+            channel_id: self.channel,
+            external_id: None,
+            direction: origin.direction(),
+            origin,
+            kind: "system".to_string(),
+            text: None,
+            content: self.content.clone(),
+            reply_to_external_id: None,
+            reply_to: None,
+            status: origin.initial_status(),
+            error: None,
+            pricing: None,
+            sender: None,
+            edited_at: None,
+            deleted: false,
+            sent_at: at_ms,
+            reactions: vec![],
+            attachments: vec![],
+        }
+    }
+}
+
 /// The conversation a customer already has on a channel, and who it is assigned to.
 #[derive(sqlx::FromRow)]
 struct ExistingRow {
@@ -718,8 +1002,7 @@ macro_rules! existing_conversation {
         );
         push_customer_match(&mut q, $channel, $who);
         q.push(" ORDER BY h.created_at, h.id LIMIT 1");
-        let row: Option<ExistingRow> =
-            crate::sql::bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_optional($ex).await?;
+        let row: Option<ExistingRow> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_optional($ex).await?;
         row
     }};
 }

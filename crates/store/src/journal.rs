@@ -49,7 +49,7 @@ impl Store {
                     q.push(if i == 0 { "(" } else { ", (" });
                     q.bind_text(id.as_str()).push(", ").bind_int(*received_at).push(", ").bind_text(*body).push(", 'pending')");
                 }
-                bind_all!(sqlx::query(&q.sql), q.binds).execute(&mut *tx).await?;
+                bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             }
         });
         Ok(ids)
@@ -66,7 +66,7 @@ impl Store {
         let sql = format!(
             "UPDATE webhook_events SET status = 'processing', claimed_until = $1, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM webhook_events \
-                          WHERE status = 'pending' OR (status = 'processing' AND claimed_until < $2) \
+                          WHERE status IN ('pending', 'processing') AND (status = 'pending' OR claimed_until < $2) \
                           ORDER BY id LIMIT $3{lock}) \
              RETURNING id, body, attempts"
         );
@@ -101,7 +101,7 @@ impl Store {
         let mut q = SqlBuilder::new("UPDATE webhook_events SET claimed_until = ");
         q.bind_int(until_ms).push(" WHERE status = 'processing' AND ");
         q.in_list("id", ids.iter().cloned());
-        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
+        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -115,7 +115,7 @@ impl Store {
         );
         q.bind_int(now_ms).push(" WHERE ");
         q.in_list("id", ids.iter().cloned());
-        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
+        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

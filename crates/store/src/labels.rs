@@ -141,7 +141,7 @@ impl Store {
         );
         q.in_list("cl.conversation_id", conversations.iter().map(|c| c.to_string()));
         q.push(" ORDER BY l.name_key, l.id");
-        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         rows.into_iter().map(|r| Ok((parse_id(&r.conversation_id, "conversation")?, r.label.into_record()?))).collect()
     }
 }

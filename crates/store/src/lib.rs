@@ -26,6 +26,7 @@ mod db;
 mod error;
 mod inbound;
 mod journal;
+mod known_handles;
 mod labels;
 mod messages;
 mod notes;

@@ -95,17 +95,31 @@ pub(crate) struct MessageRow {
     sent_at: i64,
 }
 
+/// The message a reply quotes, read on its own (as `MESSAGE_SELECT` joins it).
+#[derive(sqlx::FromRow)]
+pub(crate) struct QuotedRow {
+    id: String,
+    kind: String,
+    text: Option<String>,
+    deleted: bool,
+}
+
+impl QuotedRow {
+    pub(crate) fn into_quoted(self) -> StoreResult<QuotedMessage> {
+        quoted(&self.id, self.kind, self.text, self.deleted)
+    }
+}
+
+/// A quoted message shows no text once deleted.
+fn quoted(id: &str, kind: String, text: Option<String>, deleted: bool) -> StoreResult<QuotedMessage> {
+    Ok(QuotedMessage { id: parse_id(id, "message")?, kind, text: if deleted { None } else { text }, deleted })
+}
+
 impl MessageRow {
     pub(crate) fn into_record(self) -> StoreResult<MessageRecord> {
         let reply_to = match self.q_id {
             Some(id) => {
-                let deleted = self.q_deleted.unwrap_or(false);
-                Some(QuotedMessage {
-                    id: parse_id(&id, "message")?,
-                    kind: self.q_kind.unwrap_or_default(),
-                    text: if deleted { None } else { self.q_text },
-                    deleted,
-                })
+                Some(quoted(&id, self.q_kind.unwrap_or_default(), self.q_text, self.q_deleted.unwrap_or(false))?)
             }
             None => None,
         };
@@ -200,8 +214,7 @@ impl Store {
                 .push(")");
         }
         q.push(" ORDER BY m.sent_at DESC, m.id DESC LIMIT ").bind_int(limit);
-        let rows: Vec<MessageRow> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<MessageRow> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         let mut records: Vec<MessageRecord> =
             rows.into_iter().rev().map(MessageRow::into_record).collect::<StoreResult<_>>()?;
         self.attach_details(&mut records).await?;
@@ -217,8 +230,7 @@ impl Store {
         let mut q = SqlBuilder::new(MESSAGE_SELECT);
         q.push("WHERE m.account_id = ").bind_text(account.to_string()).push(" AND ");
         q.in_list("m.id", ids.iter().map(|i| i.to_string()));
-        let rows: Vec<MessageRow> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<MessageRow> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         let mut records: Vec<MessageRecord> =
             rows.into_iter().map(MessageRow::into_record).collect::<StoreResult<_>>()?;
         self.attach_details(&mut records).await?;
@@ -235,7 +247,7 @@ impl Store {
         let mut q = SqlBuilder::new(MESSAGE_SELECT);
         q.push("WHERE m.account_id = ").bind_text(account.to_string()).push(" AND m.id = ").bind_text(id.to_string());
         push_scope(&mut q, scope);
-        let row: MessageRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        let row: MessageRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_one(p).await)?;
         let mut records = vec![row.into_record()?];
         self.attach_details(&mut records).await?;
         records.pop().ok_or(StoreError::NotFound)
@@ -249,11 +261,11 @@ impl Store {
         let mut q = SqlBuilder::new("SELECT message_id, actor, emoji FROM reactions WHERE ");
         q.in_list("message_id", ids.iter().cloned()).push(" ORDER BY updated_at");
         let reactions: Vec<(String, String, String)> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         let mut q = SqlBuilder::new(format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments a WHERE "));
         q.in_list("a.message_id", ids).push(" ORDER BY a.id");
         let attachments: Vec<AttachmentRow> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         for r in records.iter_mut() {
             let id = r.id.to_string();
             r.reactions =
@@ -280,7 +292,7 @@ impl Store {
         ));
         q.bind_text(account.to_string()).push(" AND a.id = ").bind_text(id.to_string()).push(" AND m.deleted = FALSE");
         push_scope(&mut q, scope);
-        let row: AttachmentRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        let row: AttachmentRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_one(p).await)?;
         row.into_record()
     }
 

@@ -88,7 +88,7 @@ impl Store {
         let mut q = SqlBuilder::new(NOTE_SELECT);
         q.push("WHERE n.account_id = ").bind_text(account.to_string()).push(" AND n.id = ").bind_text(id.to_string());
         push_scope(&mut q, scope);
-        let row: NoteRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        let row: NoteRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_one(p).await)?;
         self.notes_with_mentions(vec![row]).await?.pop().ok_or(StoreError::NotFound)
     }
 
@@ -140,7 +140,7 @@ impl Store {
             if !mentions.is_empty() {
                 q.push(" AND NOT ").in_list("user_id", mentions.iter().map(|u| u.to_string()));
             }
-            bind_all!(sqlx::query(&q.sql), q.binds).execute(&mut *tx).await?;
+            bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             let mut made = vec![];
             for user in mentions {
                 let mention = MentionId::new();
@@ -173,7 +173,7 @@ impl Store {
         );
         q.in_list("m.note_id", rows.iter().map(|r| r.id.clone())).push(" ORDER BY u.name, u.id");
         let mentioned: Vec<(String, String, String)> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         rows.into_iter()
             .map(|r| {
                 let mentions = mentioned
@@ -235,8 +235,7 @@ impl Store {
             q.push(" AND m.id < ").bind_text(id.to_string()).push("))");
         }
         q.push(" ORDER BY m.created_at DESC, m.id DESC LIMIT ").bind_int(limit);
-        let rows: Vec<MentionRow> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<MentionRow> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         let ids: Vec<ConversationId> =
             rows.iter().map(|r| parse_id(&r.conversation_id, "conversation")).collect::<StoreResult<_>>()?;
         let conversations = self.conversations_by_ids(account, scope, &ids).await?;
@@ -274,7 +273,7 @@ impl Store {
             .bind_text(user.to_string())
             .push(" AND m.read_at IS NULL");
         push_scope(&mut q, scope);
-        let n: i64 = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_one(p).await)?;
+        let n: i64 = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_one(p).await)?;
         Ok(n)
     }
 
@@ -300,7 +299,7 @@ impl Store {
         if let Some(id) = id {
             q.push(" AND id = ").bind_text(id.to_string());
         }
-        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q.binds).execute(p).await.map(|r| r.rows_affected()))?;
+        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

@@ -24,11 +24,13 @@ impl Store {
         matches!(self.db, Db::Postgres(_))
     }
 
-    /// Sends events to every process listening (this one included), in order, in one transaction.
-    /// Nothing on SQLite.
+    /// Sends events to every process listening (this one included), in order, in one transaction
+    /// and one statement (a campaign publishes two events per message: a statement each was as many
+    /// round trips). Nothing on SQLite.
     pub async fn notify_events(&self, events: &[String], now_ms: i64) -> StoreResult<()> {
         let Db::Postgres(pool) = &self.db else { return Ok(()) };
         let mut tx = pool.begin().await?;
+        let mut payloads = Vec::with_capacity(events.len());
         for event in events {
             let payload = if event.len() <= MAX_INLINE {
                 event.clone()
@@ -46,8 +48,15 @@ impl Store {
                     .await?;
                 format!("{SPILLED}{id}")
             };
-            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *tx).await?;
+            payloads.push(payload);
         }
+        // `unnest` yields the array's elements in order, and notifications are delivered in the
+        // order they were sent.
+        sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+            .bind(CHANNEL)
+            .bind(&payloads)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -108,7 +108,7 @@ impl Store {
             // outbox worker of this or another process does with it the moment the transaction commits.
             let mut q = SqlBuilder::new(MESSAGE_SELECT);
             q.push("WHERE m.id = ").bind_text(id.to_string());
-            let row: MessageRow = bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(&mut *tx).await?;
+            let row: MessageRow = bind_all!(sqlx::query_as(&q.sql), q).fetch_one(&mut *tx).await?;
             let attachments: Vec<AttachmentRow> =
                 sqlx::query_as(&format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments a WHERE a.message_id = $1 ORDER BY a.id"))
                     .bind(id.to_string())

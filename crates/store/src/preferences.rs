@@ -83,7 +83,7 @@ impl Store {
         }
         q.push(")");
         let on_handle: Option<i64> =
-            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_one(p).await)?;
+            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_one(p).await)?;
         if on_handle.is_some() || phone_keys.is_empty() {
             return Ok(on_handle);
         }
@@ -93,7 +93,7 @@ impl Store {
         );
         q.bind_text(account.to_string()).push(" AND ").in_list("k.phone_key", phone_keys.iter().cloned());
         let on_contact: Option<i64> =
-            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q.binds).fetch_one(p).await)?;
+            on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_one(p).await)?;
         Ok(on_contact)
     }
 

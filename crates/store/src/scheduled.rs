@@ -137,7 +137,7 @@ impl Store {
         let mut q = SqlBuilder::new(SCHEDULED_SELECT);
         q.push("WHERE s.account_id = ").bind_text(account.to_string()).push(" AND s.id = ").bind_text(id.to_string());
         push_scope(&mut q, scope);
-        let row: ScheduledRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_one(p).await)?;
+        let row: ScheduledRow = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_one(p).await)?;
         row.into_record()
     }
 
@@ -161,8 +161,7 @@ impl Store {
         }
         push_scope(&mut q, scope);
         q.push(" ORDER BY s.send_at, s.id LIMIT 500");
-        let rows: Vec<ScheduledRow> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<ScheduledRow> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         rows.into_iter().map(ScheduledRow::into_record).collect()
     }
 

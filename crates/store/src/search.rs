@@ -58,8 +58,7 @@ impl Store {
             q.push(" AND m.id < ").bind_text(id.to_string()).push("))");
         }
         q.push(" ORDER BY m.sent_at DESC, m.id DESC LIMIT ").bind_int(search.limit);
-        let rows: Vec<MessageRow> =
-            on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q.binds).fetch_all(p).await)?;
+        let rows: Vec<MessageRow> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         let mut messages: Vec<MessageRecord> =
             rows.into_iter().map(MessageRow::into_record).collect::<StoreResult<_>>()?;
         self.attach_details(&mut messages).await?;

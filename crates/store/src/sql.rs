@@ -16,11 +16,18 @@ pub(crate) enum Bind {
 pub(crate) struct SqlBuilder {
     pub sql: String,
     pub binds: Vec<Bind>,
+    /// Prepared for this execution only, not kept in the connection's statement cache: set by
+    /// [`SqlBuilder::in_list`], whose text changes with the list's length. PostgreSQL plans such a
+    /// statement for the values it is given; a cached one may, after five runs, get a generic plan
+    /// made from the statistics of that moment — on a database that started empty, a plan for tiny
+    /// tables kept while they grow (reading a batch's 64 new messages by id became a scan of the
+    /// account's every message).
+    pub one_shot: bool,
 }
 
 impl SqlBuilder {
     pub fn new(sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), binds: vec![] }
+        Self { sql: sql.into(), binds: vec![], one_shot: false }
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Self {
@@ -32,6 +39,13 @@ impl SqlBuilder {
     pub fn bind(&mut self, value: Bind) -> &mut Self {
         self.binds.push(value);
         self.sql.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    /// Keeps this statement in the connection's cache even though it has an `IN` list (see
+    /// `one_shot`): for a hot statement whose plan does not depend on the statistics.
+    pub fn keep_prepared(&mut self) -> &mut Self {
+        self.one_shot = false;
         self
     }
 
@@ -73,6 +87,7 @@ impl SqlBuilder {
         if values.is_empty() {
             return self.push("FALSE");
         }
+        self.one_shot = true;
         self.push(column).push(" IN (");
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
@@ -96,9 +111,10 @@ pub(crate) fn like_escape(text: &str) -> String {
 
 /// Binds the builder's values onto a `sqlx::query_as` / `sqlx::query` in order.
 macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut q = $query;
-        for b in $binds.iter() {
+    ($query:expr, $builder:expr) => {{
+        let builder: &$crate::sql::SqlBuilder = &$builder;
+        let mut q = $query.persistent(!builder.one_shot);
+        for b in builder.binds.iter() {
             q = match b {
                 $crate::sql::Bind::Text(s) => q.bind(s.clone()),
                 $crate::sql::Bind::Int(i) => q.bind(*i),

@@ -44,6 +44,7 @@ on_both_stores!(
     received_rank_migration_agrees_with_the_domain,
     outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named,
     a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt,
+    what_a_batch_stores_is_given_back_as_a_read_gives_it,
 );
 
 /// A migrated database of one backend, with an account, a channel and one customer's conversation.
@@ -461,4 +462,72 @@ async fn a_connection_the_server_ends_counts_as_the_database_unavailable() {
     let error = waiting.await.expect("joined").expect_err("the query was ended");
     let error = store::StoreError::from(error);
     assert!(error.is_unavailable(), "{error:?}");
+}
+
+/// The inbound worker publishes a batch's new messages and the round-robin's notices from what the
+/// store gives back, without reading them: that must be exactly what a read gives (a reply's quoted
+/// message, the attachments waiting to be fetched, the statuses, the times).
+async fn what_a_batch_stores_is_given_back_as_a_read_gives_it(db: TestDb) {
+    use domain::permissions::ConversationScope;
+    let message = |external_id: &str, reply_to: Option<&str>, attachments: Vec<store::NewAttachment>| NewMessage {
+        external_id: external_id.into(),
+        origin: Origin::Customer,
+        kind: if attachments.is_empty() { "text".into() } else { "image".into() },
+        text: Some("¿Tienen talla M?".into()),
+        content: serde_json::json!({"body": "¿Tienen talla M?", "extra": [1, 2]}),
+        reply_to_external_id: reply_to.map(Into::into),
+        sent_at: NOW + 5,
+        attachments,
+        anchors_window: true,
+        counts_as_unread: true,
+        reopens: true,
+    };
+    let photo = store::NewAttachment {
+        kind: domain::media_rules::MediaKind::Image,
+        declared_mime: Some("image/jpeg".into()),
+        filename: Some("talla.jpg".into()),
+        source: serde_json::json!({"url": "https://example.com/talla.jpg"}),
+    };
+    let item =
+        |msg: NewMessage| store::IngestItem { account: db.account, channel: db.channel, who: TestDb::customer(), msg };
+    let items = vec![
+        // A reply to a message stored earlier, with a photo.
+        item(message("m.reply", Some("m.first"), vec![photo])),
+        // A reply to a message Meta never sent us.
+        item(message("m.orphan", Some("m.unknown"), vec![])),
+        // Already stored: nothing is given back for it.
+        item(message("m.first", None, vec![])),
+    ];
+    let outcomes = db.store.ingest_messages(&items, NOW + 10).await.expect("ingest");
+    assert_eq!(outcomes.len(), 3);
+    let mut given = Vec::new();
+    for outcome in &outcomes[..2] {
+        match outcome {
+            IngestOutcome::Created { message_id, record, .. } => {
+                assert_eq!(record.id, *message_id);
+                given.push((**record).clone());
+            }
+            other => panic!("not created: {other:?}"),
+        }
+    }
+    assert!(matches!(outcomes[2], IngestOutcome::Duplicate { .. }), "{:?}", outcomes[2]);
+    assert_eq!(given[0].reply_to.as_ref().map(|q| q.kind.as_str()), Some("text"));
+    assert_eq!(given[0].attachments.len(), 1);
+    assert!(given[1].reply_to.is_none());
+    for record in &given {
+        let read = db.store.get_message(db.account, &ConversationScope::All, record.id).await.expect("read");
+        assert_eq!(format!("{record:?}"), format!("{read:?}"));
+    }
+
+    let notice = serde_json::json!({"system": {"assigned": {"to": "Ana"}}});
+    let notices = [store::SystemNotice {
+        account: db.account,
+        channel: db.channel,
+        conversation: db.conversation,
+        content: &notice,
+    }];
+    let stored = db.store.insert_system_notices(&notices, NOW + 20).await.expect("notices");
+    assert_eq!(stored.len(), 1);
+    let read = db.store.messages_by_ids(db.account, &[stored[0].id]).await.expect("read");
+    assert_eq!(format!("{:?}", stored[0]), format!("{:?}", read[0]));
 }

@@ -237,7 +237,7 @@ impl Applier<'_> {
         let now = self.state.now_ms();
         let who = identity(customer, channel.kind.is_whatsapp());
         match self.state.store.ingest_message(channel.account_id, channel.id, &who, &notice, now).await? {
-            IngestOutcome::Created { message_id, conversation_id, new_conversation } => {
+            IngestOutcome::Created { message_id, conversation_id, new_conversation, .. } => {
                 if new_conversation {
                     self.conversation_created(channel, conversation_id).await?;
                 }
@@ -355,7 +355,7 @@ impl Applier<'_> {
         let from_customer = m.origin == Origin::Customer;
         let who = identity(&m.customer, channel.kind.is_whatsapp());
         let outcome = self.state.store.ingest_message(channel.account_id, channel.id, &who, &msg, now).await?;
-        if let IngestOutcome::Created { message_id, conversation_id, new_conversation } = outcome {
+        if let IngestOutcome::Created { message_id, conversation_id, new_conversation, .. } = outcome {
             metrics::counter!("inbox_messages_ingested_total", "channel_kind" => channel.kind.as_str()).increment(1);
             if new_conversation {
                 self.conversation_created(channel, conversation_id).await?;

@@ -12,7 +12,7 @@
 use super::apply::{identity, new_message, own_number_share, Applier, ChannelCache};
 use crate::realtime::publish::{self, Change, CreatedMessages};
 use domain::channel::Channel;
-use domain::ids::{AccountId, ConversationId, MessageId};
+use domain::ids::{AccountId, ConversationId};
 use domain::message::Origin;
 use domain::time_util::to_millis;
 use meta::webhook::{Delivery, Event, EventKind, InboundMessage};
@@ -128,16 +128,16 @@ async fn publish_created(
         }
     }
     for account in accounts {
-        let mut created: Vec<(MessageId, ConversationId)> = Vec::new();
+        let mut created: Vec<store::MessageRecord> = Vec::new();
         let mut new_conversations: Vec<ConversationId> = Vec::new();
         for (m, outcome) in messages.iter().zip(outcomes) {
-            if let IngestOutcome::Created { message_id, conversation_id, new_conversation } = outcome {
+            if let IngestOutcome::Created { conversation_id, new_conversation, record, .. } = outcome {
                 if m.channel.account_id != account {
                     continue;
                 }
                 metrics::counter!("inbox_messages_ingested_total", "channel_kind" => m.channel.kind.as_str())
                     .increment(1);
-                created.push((*message_id, *conversation_id));
+                created.push((**record).clone());
                 if *new_conversation {
                     new_conversations.push(*conversation_id);
                     if !m.channel.kind.is_whatsapp() {
@@ -152,8 +152,9 @@ async fn publish_created(
         state.media_wakeup.notify_one();
         // The messages are stored: a failure to tell about them must not fail their deliveries (applied
         // again, they would be duplicates, and still not told). The agents see them on their next load.
-        if let Err(e) = announce(applier, account, &created, &new_conversations).await {
-            tracing::warn!(error = %e, count = created.len(), "new messages stored but not published");
+        let count = created.len();
+        if let Err(e) = announce(applier, account, created, &new_conversations).await {
+            tracing::warn!(error = %e, count, "new messages stored but not published");
         }
     }
     for (m, outcome) in messages.iter().zip(outcomes) {
@@ -174,7 +175,7 @@ async fn publish_created(
 async fn announce(
     applier: &Applier<'_>,
     account: AccountId,
-    created: &[(MessageId, ConversationId)],
+    created: Vec<store::MessageRecord>,
     new_conversations: &[ConversationId],
 ) -> Result<(), StoreError> {
     let readback = CreatedMessages::read(applier.state, account, created).await?;

@@ -93,8 +93,9 @@ pub async fn message_to_sockets(
     Ok(())
 }
 
-/// The new messages of one account that a worker's batch stored, read back once (two reads for the
-/// whole batch, not two per message), to publish them and announce their new conversations.
+/// The new messages of one account that a worker's batch stored, as the store gave them back, with
+/// their conversations read once (one read for the whole batch, not two per message), to publish
+/// them and announce their new conversations.
 pub struct CreatedMessages {
     /// In the order they were stored.
     messages: Vec<store::MessageRecord>,
@@ -105,12 +106,11 @@ impl CreatedMessages {
     pub async fn read(
         state: &AppState,
         account: AccountId,
-        items: &[(MessageId, ConversationId)],
+        messages: Vec<store::MessageRecord>,
     ) -> Result<Self, StoreError> {
-        let message_ids: Vec<MessageId> = items.iter().map(|(m, _)| *m).collect();
-        let conversation_ids: Vec<ConversationId> = items.iter().map(|(_, c)| *c).collect();
-        let mut by_id: std::collections::HashMap<MessageId, store::MessageRecord> =
-            state.store.messages_by_ids(account, &message_ids).await?.into_iter().map(|m| (m.id, m)).collect();
+        let mut conversation_ids: Vec<ConversationId> = messages.iter().map(|m| m.conversation_id).collect();
+        conversation_ids.sort_unstable();
+        conversation_ids.dedup();
         let conversations = state
             .store
             .conversations_by_ids(account, &ConversationScope::All, &conversation_ids)
@@ -118,7 +118,6 @@ impl CreatedMessages {
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
-        let messages = message_ids.iter().filter_map(|id| by_id.remove(id)).collect();
         Ok(CreatedMessages { messages, conversations })
     }
 

@@ -29,6 +29,7 @@ on_both_stores!(
     messages_page_back_with_before_until_the_first,
     concurrent_deliveries_share_commits_and_each_is_stored_once,
     a_worker_batch_announces_each_conversation_and_message_once,
+    a_worker_batch_resolves_each_customer_as_one_message_at_a_time_would,
     a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery,
     claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
@@ -797,6 +798,98 @@ async fn a_worker_batch_announces_each_conversation_and_message_once(app: TestAp
         "the reaction is published"
     );
     assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0);
+}
+
+/// A batch finds the customers it already knows with one read, and resolves the others one by one;
+/// whatever a resolution writes (a new customer, ids joined, a new name) must be what the batch's
+/// later messages see, as if each message had been applied alone.
+async fn a_worker_batch_resolves_each_customer_as_one_message_at_a_time_would(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let t = now_s();
+    let carla = WaUser::phone("5215533333333").with_name("Carla");
+    let elena = WaUser::phone("5215566666666").with_name("Elena");
+    let gabi = WaUser::phone("5215577777777").with_name("Gabi");
+    let before = [
+        payloads::whatsapp_text(&cloud(), &carla, "wamid.C0", t - 10, "hola"),
+        payloads::whatsapp_text(&cloud(), &elena, "wamid.E0", t - 10, "hola"),
+        payloads::whatsapp_text(&cloud(), &gabi, "wamid.G0", t - 10, "hola"),
+    ];
+    journal_as_one_batch(&app, &before).await;
+    app.settle().await;
+    let gabi_conv = app.get_json(&acct.admin_token, "/api/v1/conversations").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["handle"]["wa_id"] == "5215577777777")
+        .cloned()
+        .expect("Gabi's conversation");
+    let gabi_id = gabi_conv["id"].as_str().unwrap();
+    let res =
+        app.patch(&acct.admin_token, &format!("/api/v1/conversations/{gabi_id}"), json!({"status": "resolved"})).await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+
+    let dora_by_username = WaUser::username_only("US.13491208655302741918", "dora.compras");
+    let dora_both = WaUser::phone("5215544444444").with_user_id("US.13491208655302741918").with_name("Dora");
+    let dora_by_phone = WaUser::phone("5215544444444").with_name("Dora");
+    let carla_renamed = WaUser::phone("5215533333333").with_name("Carla Ruiz");
+    let text = |user: &WaUser, id: &str, at: i64| payloads::whatsapp_text(&cloud(), user, id, at, "mensaje");
+    let bodies = [
+        // Known, and saying nothing new: found in the batch's read; then Meta re-delivers her first.
+        text(&carla, "wamid.C1", t - 9),
+        text(&carla, "wamid.C0", t - 10),
+        // New by her username and BSUID, then the same person with her phone (joined onto the handle
+        // the batch just created), then by the phone alone (found through the join).
+        text(&dora_by_username, "wamid.D1", t - 8),
+        text(&dora_both, "wamid.D2", t - 7),
+        text(&dora_by_phone, "wamid.D3", t - 6),
+        // A new name, then a message under it.
+        text(&carla_renamed, "wamid.C2", t - 5),
+        text(&carla_renamed, "wamid.C3", t - 4),
+        // A duplicate of a message of this batch.
+        text(&dora_by_phone, "wamid.D3", t - 6),
+        // WhatsApp names Elena's number in Mexico's other form (her handle keeps the form given),
+        // then in the first one again: the handle read at the start of the batch is stale by then.
+        text(&WaUser::phone("525566666666").with_name("Elena"), "wamid.E1", t - 3),
+        text(&elena, "wamid.E2", t - 2),
+        // One message each: their conversations change together. Gabi's was resolved and reopens;
+        // Fer is new.
+        payloads::whatsapp_text(&cloud(), &gabi, "wamid.G1", t - 1, "¿sigue disponible?"),
+        payloads::whatsapp_text(&cloud(), &WaUser::phone("5215588888888").with_name("Fer"), "wamid.F1", t, "buenas"),
+    ];
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0);
+    let conversations =
+        app.get_json(&acct.admin_token, "/api/v1/conversations").await["items"].as_array().unwrap().clone();
+    assert_eq!(conversations.len(), 5, "one conversation per customer: {conversations:#?}");
+    let of = |wa: &str| conversations.iter().find(|c| c["handle"]["wa_id"] == wa).cloned().expect(wa);
+    let (gabi_conv, fer_conv) = (of("5215577777777"), of("5215588888888"));
+    assert_eq!(gabi_conv["status"], "open", "reopened by her message");
+    assert_eq!(gabi_conv["unread_count"], 2);
+    assert_eq!(gabi_conv["last_message"]["text"], "¿sigue disponible?");
+    assert_eq!(fer_conv["unread_count"], 1);
+    assert_eq!(fer_conv["last_message"]["text"], "buenas");
+    for conv in [&gabi_conv, &fer_conv] {
+        assert_eq!(conv["window"]["state"], "open", "the customer's message opens the window: {conv}");
+    }
+    assert_eq!(of("5215566666666")["unread_count"], 3, "Elena's number as WhatsApp gave it last");
+    let (carla_conv, dora_conv) = (of("5215533333333"), of("5215544444444"));
+    assert_eq!(carla_conv["handle"]["profile_name"], "Carla Ruiz");
+    assert_eq!(dora_conv["handle"]["user_id"], "US.13491208655302741918");
+    assert_eq!(dora_conv["handle"]["username"], "dora.compras");
+    assert_eq!(dora_conv["unread_count"], 3);
+    for (conv, expected) in [
+        (&carla_conv, &["wamid.C0", "wamid.C1", "wamid.C2", "wamid.C3"][..]),
+        (&dora_conv, &["wamid.D1", "wamid.D2", "wamid.D3"][..]),
+    ] {
+        let messages = app.messages(&acct.admin_token, conv["id"].as_str().unwrap()).await;
+        let mut ids: Vec<&str> = messages.iter().map(|m| m["external_id"].as_str().unwrap_or_default()).collect();
+        ids.sort();
+        assert_eq!(ids, expected, "each message once, in its customer's conversation");
+    }
+    let found = app.get_json(&acct.admin_token, "/api/v1/conversations?q=carla%20ruiz").await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "the new name is searchable: {found}");
 }
 
 async fn a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery(app: TestApp) {

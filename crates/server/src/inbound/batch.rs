@@ -1,8 +1,9 @@
 //! Applying a worker's whole batch of deliveries at once. A campaign's replies arrive as thousands of
 //! deliveries each holding one customer message; applied one by one, every message costs its own
 //! commit (and sync) and half a dozen reads to publish it. Here the batch's channels are looked up
-//! once, its messages are stored in one transaction, read back with two queries and published, and
-//! only the other events (statuses, reactions, edits, calls…) are applied one at a time after them.
+//! once, its messages are stored in one transaction (`Store::ingest_messages`) and published as the
+//! store gives them back, with their conversations read in one query, and only the other events
+//! (statuses, reactions, edits, calls…) are applied one at a time after them.
 //!
 //! Applying a message before a status, reaction or edit of the same batch that came earlier only
 //! spares that event a stay in `deferred_events`: each of them is idempotent and orders itself (a

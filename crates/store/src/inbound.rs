@@ -218,15 +218,24 @@ fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: 
 /// to `(handle_id, conversation_id, new_conversation)`. One body for both backends' connections.
 macro_rules! resolve_conversation {
     ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
+        resolve_conversation!($tx, $account, $channel, $who, $at, $now, known_new = false)
+    }};
+    // `known_new`: the caller knows no handle is this customer's (a batch's read found none and
+    // nothing since could have made one), so the lookup is spared.
+    ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr, known_new = $known_new:expr) => {{
         let who: &CustomerIdentity = $who;
-        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, c.id AS conversation_id \
-             FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
-        push_customer_match(&mut q, $channel, who);
-        q.push(" ORDER BY h.created_at, h.id LIMIT 2");
-        // Run for every message, and its only sensible plan is the channel's unique id indexes
-        // whatever the statistics: planning it each time cost more than running it.
-        q.keep_prepared();
-        let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
+        let hits: Vec<HandleHit> = if $known_new {
+            vec![]
+        } else {
+            let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, c.id AS conversation_id \
+                 FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
+            push_customer_match(&mut q, $channel, who);
+            q.push(" ORDER BY h.created_at, h.id LIMIT 2");
+            // Run for every message, and its only sensible plan is the channel's unique id indexes
+            // whatever the statistics: planning it each time cost more than running it.
+            q.keep_prepared();
+            crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?
+        };
         let handle_id: String = match hits.first() {
             Some(hit) => {
                 // One customer, one handle: a webhook naming both the phone and the BSUID joins them on
@@ -565,9 +574,17 @@ macro_rules! ingest_batch_in_tx {
             }
             // What this resolution may write (a new handle, ids joined, names) is about this
             // customer: the later messages of the batch that could be theirs are resolved afresh.
+            let known_new = known.is_new(item.channel, &item.who);
             known.forget(item.channel, &item.who);
-            let (_handle, conversation, new_conversation) =
-                resolve_conversation!($tx, item.account, item.channel, &item.who, item.msg.sent_at, now_ms);
+            let (_handle, conversation, new_conversation) = resolve_conversation!(
+                $tx,
+                item.account,
+                item.channel,
+                &item.who,
+                item.msg.sent_at,
+                now_ms,
+                known_new = known_new
+            );
             if new_conversation && item.msg.counts_as_unread {
                 crate::assignment::auto_assign!($tx, $rr, item.account, item.channel, &conversation, now_ms);
             }

@@ -128,6 +128,17 @@ impl KnownHandles {
         handle.hit.conversation_id.clone()
     }
 
+    /// Whether no handle can be `who`'s on `channel`: none read for the batch matches them, and none
+    /// of their ids was touched by a resolution since (a handle made or changed since carries only
+    /// forgotten ids). Their resolution then needs no lookup.
+    pub(crate) fn is_new(&self, channel: ChannelId, who: &CustomerIdentity) -> bool {
+        if keys_of(who).into_iter().any(|k| self.forgotten.contains(&(channel, k))) {
+            return false;
+        }
+        let forms = wa_forms_of(who);
+        !self.handles.iter().any(|(c, h)| *c == channel && h.matches(who, &forms))
+    }
+
     /// Forgets what resolving `who` on `channel` may write: their ids, and the handles that are
     /// theirs with all those handles' ids (a join may move an id from one to another).
     pub(crate) fn forget(&mut self, channel: ChannelId, who: &CustomerIdentity) {
@@ -228,7 +239,13 @@ mod tests {
         );
         // Resolving someone named by the BSUID may move or join the handle's phone number: a later
         // message naming that number alone is not answered from what was read before.
+        assert!(!known.is_new(channel, &who(None, Some("US.1"))));
+        assert!(known.is_new(channel, &who(Some("5491122334455"), None)));
         known.forget(channel, &who(None, Some("US.1")));
+        // Once resolved, a customer is no longer new to the batch (their handle may exist now).
+        assert!(!known.is_new(channel, &who(Some("5215512345678"), None)));
+        known.forget(channel, &who(Some("5491122334455"), None));
+        assert!(!known.is_new(channel, &who(Some("5491122334455"), None)));
         assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), None)), None);
         assert_eq!(known.conversation_of(channel, &who(None, Some("US.1"))), None);
         // Other customers are untouched.

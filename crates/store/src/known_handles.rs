@@ -108,17 +108,23 @@ impl KnownHandles {
         self.handles.extend(rows.into_iter().map(|h| (channel, h)));
     }
 
-    /// The conversation `who` has on `channel` when resolving them would only read: exactly one
-    /// handle is theirs (two are an identity conflict, none a new customer), it has its conversation,
-    /// and the message changes nothing of it or of its contact's WhatsApp number.
-    pub(crate) fn conversation_of(&self, channel: ChannelId, who: &CustomerIdentity) -> Option<String> {
+    /// The handles read for the batch that are `who`'s on `channel`, or `None` when one of their ids
+    /// was touched by a resolution since (what was read may be stale for them).
+    fn theirs(&self, channel: ChannelId, who: &CustomerIdentity) -> Option<Vec<&KnownHandle>> {
         if keys_of(who).into_iter().any(|k| self.forgotten.contains(&(channel, k))) {
             return None;
         }
         let forms = wa_forms_of(who);
-        let mut theirs = self.handles.iter().filter(|(c, h)| *c == channel && h.matches(who, &forms));
-        let (_, handle) = theirs.next()?;
-        if theirs.next().is_some() || handle.hit.changed_by(who, true) {
+        Some(self.handles.iter().filter(|(c, h)| *c == channel && h.matches(who, &forms)).map(|(_, h)| h).collect())
+    }
+
+    /// The conversation `who` has on `channel` when resolving them would only read: exactly one
+    /// handle is theirs (two are an identity conflict, none a new customer), it has its conversation,
+    /// and the message changes nothing of it or of its contact's WhatsApp number.
+    pub(crate) fn conversation_of(&self, channel: ChannelId, who: &CustomerIdentity) -> Option<String> {
+        let theirs = self.theirs(channel, who)?;
+        let [handle] = theirs[..] else { return None };
+        if handle.hit.changed_by(who, true) {
             return None;
         }
         // `resolve_conversation!` gives a linked contact without a WhatsApp number this one.
@@ -132,11 +138,7 @@ impl KnownHandles {
     /// of their ids was touched by a resolution since (a handle made or changed since carries only
     /// forgotten ids). Their resolution then needs no lookup.
     pub(crate) fn is_new(&self, channel: ChannelId, who: &CustomerIdentity) -> bool {
-        if keys_of(who).into_iter().any(|k| self.forgotten.contains(&(channel, k))) {
-            return false;
-        }
-        let forms = wa_forms_of(who);
-        !self.handles.iter().any(|(c, h)| *c == channel && h.matches(who, &forms))
+        self.theirs(channel, who).is_some_and(|theirs| theirs.is_empty())
     }
 
     /// Forgets what resolving `who` on `channel` may write: their ids, and the handles that are

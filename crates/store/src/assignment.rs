@@ -64,16 +64,35 @@ impl RoundRobin {
 /// `$conversation` to the available user with the fewest open conversations, taking turns among
 /// equals; evaluates to the chosen user's id, if anyone may take it. `$rr` is the transaction's
 /// [`RoundRobin`].
+macro_rules! auto_assign {
+    ($tx:expr, $rr:expr, $account:expr, $channel:expr, $conversation:expr, $now:expr) => {{
+        let conversation: &str = $conversation;
+        let chosen = crate::assignment::pick_assignee!($tx, $rr, $account, $channel);
+        if let Some(user) = chosen {
+            sqlx::query("UPDATE conversations SET assignee_id = $2, updated_at = $3 WHERE id = $1")
+                .bind(conversation)
+                .bind(user.to_string())
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        chosen
+    }};
+}
+pub(crate) use auto_assign;
+
+/// Who [`auto_assign`] gives a new conversation of `$channel` to, counted as given (the caller
+/// writes it, e.g. in the conversation's own insert); `None` when the channel's switch is off or no
+/// one may take it.
 ///
 /// The account's turn counter is updated before anything is counted: on PostgreSQL that row lock
 /// makes concurrent assignments of one account wait for each other until commit, so each counts the
 /// workloads the previous one left (SQLite has one writer at a time already).
-macro_rules! auto_assign {
-    ($tx:expr, $rr:expr, $account:expr, $channel:expr, $conversation:expr, $now:expr) => {{
+macro_rules! pick_assignee {
+    ($tx:expr, $rr:expr, $account:expr, $channel:expr) => {{
         let rr: &mut crate::assignment::RoundRobin = $rr;
         let account: domain::ids::AccountId = $account;
         let channel: domain::ids::ChannelId = $channel;
-        let conversation: &str = $conversation;
         let on = match rr.channels.get(&channel) {
             Some(on) => *on,
             None => {
@@ -134,12 +153,6 @@ macro_rules! auto_assign {
             };
             chosen = rr.pick(account, channel);
             if let Some(user) = chosen {
-                sqlx::query("UPDATE conversations SET assignee_id = $2, updated_at = $3 WHERE id = $1")
-                    .bind(conversation)
-                    .bind(user.to_string())
-                    .bind($now)
-                    .execute(&mut *$tx)
-                    .await?;
                 // The conversation is new, hence open: one more in the chosen user's workload.
                 rr.assigned(account, user, turn);
             }
@@ -147,11 +160,11 @@ macro_rules! auto_assign {
         chosen
     }};
 }
-pub(crate) use auto_assign;
+pub(crate) use pick_assignee;
 
 /// Writes back what the round-robin of a transaction changed, before it commits: each account's
-/// turn counter and the last turn of each user it gave a conversation to (once each, however many
-/// conversations the transaction assigned).
+/// turn counter and the last turn of each user it gave a conversation to (one statement, however
+/// many conversations and users the transaction assigned).
 macro_rules! finish_round_robin {
     ($tx:expr, $rr:expr) => {{
         let rr: &crate::assignment::RoundRobin = $rr;
@@ -163,14 +176,21 @@ macro_rules! finish_round_robin {
                     .execute(&mut *$tx)
                     .await?;
             }
-            for (user, turn) in &pool.assigned {
-                sqlx::query("UPDATE users SET last_auto_assigned_turn = $2 WHERE id = $1")
-                    .bind(user.to_string())
-                    .bind(*turn)
-                    .execute(&mut *$tx)
-                    .await?;
+            if !pool.assigned.is_empty() {
+                let q = crate::assignment::last_turns_update(&pool.assigned);
+                crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
             }
         }
     }};
 }
 pub(crate) use finish_round_robin;
+
+/// `UPDATE users SET last_auto_assigned_turn = …` for each user of `assigned` with their turn.
+pub(crate) fn last_turns_update(assigned: &HashMap<UserId, i64>) -> crate::sql::SqlBuilder {
+    let mut q = crate::sql::SqlBuilder::new("UPDATE users SET last_auto_assigned_turn = CASE id");
+    for (user, turn) in assigned {
+        q.push(" WHEN ").bind_text(user.to_string()).push(" THEN ").bind_int(*turn);
+    }
+    q.push(" END WHERE ").in_list("id", assigned.keys().map(UserId::to_string));
+    q
+}

@@ -6,6 +6,29 @@ use crate::rows::{parse_id, parse_json, to_json};
 use crate::Store;
 use domain::ids::{AccountId, UserId};
 
+/// Entries per multi-row insert: well under SQLite's limit of 32 766 bound values.
+const ROWS_PER_INSERT: usize = 500;
+
+/// `INSERT INTO audit_log …` with one row per entry.
+fn audit_insert(entries: &[NewAuditEntry<'_>], now_ms: i64) -> crate::sql::SqlBuilder {
+    use crate::sql::Bind;
+    let text = |v: Option<&str>| v.map(|s| Bind::Text(s.to_string())).unwrap_or(Bind::Null);
+    let mut q = crate::sql::SqlBuilder::new(
+        "INSERT INTO audit_log (id, account_id, user_id, action, target_type, target_id, details, created_at) VALUES ",
+    );
+    for (i, entry) in entries.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" }).bind_text(uuid::Uuid::now_v7().to_string());
+        q.push(", ")
+            .bind_text(entry.account.to_string())
+            .push(", ")
+            .bind(text(entry.user.map(|u| u.to_string()).as_deref()));
+        q.push(", ").bind_text(entry.action).push(", ").bind(text(entry.target_type));
+        q.push(", ").bind(text(entry.target_id.as_deref())).push(", ").bind_text(to_json(&entry.details));
+        q.push(", ").bind_int(now_ms).push(")");
+    }
+    q
+}
+
 pub struct NewAuditEntry<'a> {
     pub account: AccountId,
     pub user: Option<UserId>,
@@ -54,25 +77,16 @@ impl Store {
         self.audit_all(std::slice::from_ref(&entry), now_ms).await
     }
 
-    /// Writes several entries in one transaction (what a worker's batch did).
+    /// Writes several entries in one transaction (what a worker's batch did), a few hundred per
+    /// statement.
     pub async fn audit_all(&self, entries: &[NewAuditEntry<'_>], now_ms: i64) -> StoreResult<()> {
         if entries.is_empty() {
             return Ok(());
         }
         in_transaction!(self, tx => {
-            for entry in entries {
-                sqlx::query(
-                    "INSERT INTO audit_log (id, account_id, user_id, action, target_type, target_id, details, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(uuid::Uuid::now_v7().to_string())
-                    .bind(entry.account.to_string())
-                    .bind(entry.user.map(|u| u.to_string()))
-                    .bind(entry.action)
-                    .bind(entry.target_type)
-                    .bind(entry.target_id.as_deref())
-                    .bind(to_json(&entry.details))
-                    .bind(now_ms)
-                    .execute(&mut *tx).await?;
+            for chunk in entries.chunks(ROWS_PER_INSERT) {
+                let q = audit_insert(chunk, now_ms);
+                crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             }
         });
         Ok(())

@@ -9,7 +9,7 @@ use crate::db::{in_transaction, on_reader, on_writer};
 use crate::error::StoreResult;
 use crate::rows::parse_id;
 use crate::Store;
-use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, MessageId, UserId};
+use domain::ids::{AccountId, ChannelId, ConversationId, MessageId, UserId};
 use domain::media_rules::MediaKind;
 use domain::message::{Direction, MessageStatus, Origin};
 use domain::permissions::ConversationScope;
@@ -218,25 +218,23 @@ fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: 
 /// to `(handle_id, conversation_id, new_conversation)`. One body for both backends' connections.
 macro_rules! resolve_conversation {
     ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
-        resolve_conversation!($tx, $account, $channel, $who, $at, $now, known_new = false)
-    }};
-    // `known_new`: the caller knows no handle is this customer's (a batch's read found none and
-    // nothing since could have made one), so the lookup is spared.
-    ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr, known_new = $known_new:expr) => {{
         let who: &CustomerIdentity = $who;
-        let hits: Vec<HandleHit> = if $known_new {
-            vec![]
-        } else {
-            let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, c.id AS conversation_id \
-                 FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
-            push_customer_match(&mut q, $channel, who);
-            q.push(" ORDER BY h.created_at, h.id LIMIT 2");
-            // Run for every message, and its only sensible plan is the channel's unique id indexes
-            // whatever the statistics: planning it each time cost more than running it.
-            q.keep_prepared();
-            crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?
-        };
-        let handle_id: String = match hits.first() {
+        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, c.id AS conversation_id \
+             FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
+        push_customer_match(&mut q, $channel, who);
+        q.push(" ORDER BY h.created_at, h.id LIMIT 2");
+        // Run for every message, and its only sensible plan is the channel's unique id indexes
+        // whatever the statistics: planning it each time cost more than running it.
+        q.keep_prepared();
+        let hits: Vec<HandleHit> = crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
+        match hits.first() {
+            // A new customer: their handle (linked to the CRM contact that has this number, when
+            // exactly one does) and their conversation.
+            None => {
+                let new = crate::new_customers::NewCustomer::new($account, $channel, who, $at);
+                crate::new_customers::create!($tx, std::slice::from_ref(&new), $now);
+                (new.handle_id, new.conversation_id, true)
+            }
             Some(hit) => {
                 // One customer, one handle: a webhook naming both the phone and the BSUID joins them on
                 // the handle found; the phone WhatsApp names is kept as given (it may be another form of
@@ -275,81 +273,31 @@ macro_rules! resolve_conversation {
                             .await?;
                     }
                 }
-                hit.id.clone()
-            }
-            None => {
-                // A new customer: link the CRM contact that has this number, when exactly one does.
-                let mut contact: Option<String> = None;
-                if !who.phone_keys.is_empty() {
-                    let mut q = crate::sql::SqlBuilder::new("SELECT DISTINCT contact_id FROM contact_phone_keys WHERE account_id = ");
-                    q.bind_text($account.to_string()).push(" AND ").in_list("phone_key", who.phone_keys.iter().cloned());
-                    let found: Vec<String> = crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(&mut *$tx).await?;
-                    if found.len() == 1 {
-                        contact = found.into_iter().next();
+                // The search key is made of the names: recomputed only when one of them changes (most
+                // messages repeat the profile name the handle already has).
+                if hit.renamed_by(who) {
+                    crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &hit.id);
+                }
+                // Read with the handle.
+                match hit.conversation_id.clone() {
+                    Some(id) => (hit.id.clone(), id, false),
+                    None => {
+                        let id = ConversationId::new().to_string();
+                        sqlx::query(
+                            "INSERT INTO conversations (id, account_id, channel_id, handle_id, status, unread_count, last_activity_at, \
+                               created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', 0, $5, $6, $6)",
+                        )
+                        .bind(&id)
+                        .bind($account.to_string())
+                        .bind($channel.to_string())
+                        .bind(&hit.id)
+                        .bind($at)
+                        .bind($now)
+                        .execute(&mut *$tx)
+                        .await?;
+                        (hit.id.clone(), id, true)
                     }
                 }
-                let id = HandleId::new().to_string();
-                // Its search key goes in with it (a new handle has no saved name yet): indexed once.
-                let search_key = crate::search_keys::handle_key(who.profile_name.as_deref(), None, who.username.as_deref());
-                sqlx::query(
-                    "INSERT INTO handles (id, account_id, channel_id, wa_id, bsuid, parent_bsuid, scoped_id, username, profile_name, \
-                       contact_id, created_at, updated_at, profile_fetch_after, search_key) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)",
-                )
-                .bind(&id)
-                .bind($account.to_string())
-                .bind($channel.to_string())
-                .bind(who.wa_id.as_deref())
-                .bind(who.bsuid.as_deref())
-                .bind(who.parent_bsuid.as_deref())
-                .bind(who.scoped_id.as_deref())
-                .bind(who.username.as_deref())
-                .bind(who.profile_name.as_deref())
-                .bind(contact.as_deref())
-                .bind($now)
-                .bind(who.fetch_profile.then_some($now))
-                .bind(search_key)
-                .execute(&mut *$tx)
-                .await?;
-                if let (Some(contact), Some(wa)) = (contact.as_deref(), who.wa_id.as_deref()) {
-                    sqlx::query(
-                        "UPDATE contacts SET phone_whatsapp = COALESCE(phone_whatsapp, $2), \
-                           whatsapp_user_id = COALESCE(whatsapp_user_id, $3), updated_at = $4 WHERE id = $1",
-                    )
-                    .bind(contact)
-                    .bind(format!("+{wa}"))
-                    .bind(who.bsuid.as_deref())
-                    .bind($now)
-                    .execute(&mut *$tx)
-                    .await?;
-                }
-                id
-            }
-        };
-        // The search key is made of the names: recomputed only when one of them changes (most
-        // messages repeat the profile name the handle already has); a new handle has it already.
-        if hits.first().is_some_and(|h| h.renamed_by(who)) {
-            crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &handle_id);
-        }
-        // Read with the handle (a new handle has none yet).
-        let existing: Option<String> = hits.first().and_then(|h| h.conversation_id.clone());
-        match existing {
-            Some(id) => (handle_id, id, false),
-            None => {
-                let id = ConversationId::new().to_string();
-                sqlx::query(
-                    "INSERT INTO conversations (id, account_id, channel_id, handle_id, status, unread_count, last_activity_at, \
-                       created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', 0, $5, $6, $6)",
-                )
-                .bind(&id)
-                .bind($account.to_string())
-                .bind($channel.to_string())
-                .bind(&handle_id)
-                .bind($at)
-                .bind($now)
-                .execute(&mut *$tx)
-                .await?;
-                (handle_id, id, true)
             }
         }
     }};
@@ -567,29 +515,40 @@ macro_rules! ingest_batch_in_tx {
             known.add(channel, rows);
         }
         let mut conversations: Vec<(String, bool)> = Vec::with_capacity(items.len());
+        // Customers the read proved new, created together when a resolution needs the handles
+        // written so far, and at the end (crate::new_customers).
+        let mut new_customers: Vec<crate::new_customers::NewCustomer<'_>> = Vec::new();
         for item in items {
             if let Some(conversation) = known.conversation_of(item.channel, &item.who) {
                 conversations.push((conversation, false));
                 continue;
             }
-            // What this resolution may write (a new handle, ids joined, names) is about this
-            // customer: the later messages of the batch that could be theirs are resolved afresh.
-            let known_new = known.is_new(item.channel, &item.who);
+            // What this resolution writes (a new handle, ids joined, names) is about this customer:
+            // the later messages of the batch that could be theirs are resolved afresh.
+            let new = known.is_new(item.channel, &item.who);
             known.forget(item.channel, &item.who);
-            let (_handle, conversation, new_conversation) = resolve_conversation!(
-                $tx,
-                item.account,
-                item.channel,
-                &item.who,
-                item.msg.sent_at,
-                now_ms,
-                known_new = known_new
-            );
+            if new {
+                let mut customer =
+                    crate::new_customers::NewCustomer::new(item.account, item.channel, &item.who, item.msg.sent_at);
+                // A conversation the customer starts goes round-robin, as below; in order.
+                if item.msg.counts_as_unread {
+                    customer.assignee = crate::assignment::pick_assignee!($tx, $rr, item.account, item.channel);
+                }
+                conversations.push((customer.conversation_id.clone(), true));
+                new_customers.push(customer);
+                continue;
+            }
+            // The lookup must see the handles made so far.
+            crate::new_customers::create!($tx, &new_customers, now_ms);
+            new_customers.clear();
+            let (_handle, conversation, new_conversation) =
+                resolve_conversation!($tx, item.account, item.channel, &item.who, item.msg.sent_at, now_ms);
             if new_conversation && item.msg.counts_as_unread {
                 crate::assignment::auto_assign!($tx, $rr, item.account, item.channel, &conversation, now_ms);
             }
             conversations.push((conversation, new_conversation));
         }
+        crate::new_customers::create!($tx, &new_customers, now_ms);
         // 2. The messages, in one statement; a Meta id already stored (or twice in the batch) is
         // left out by the unique index, and RETURNING names those inserted.
         let ids: Vec<String> = items.iter().map(|_| MessageId::new().to_string()).collect();
@@ -937,12 +896,12 @@ impl Store {
         if notices.is_empty() {
             return Ok(vec![]);
         }
-        let ids = in_transaction!(self, tx => {
-            let mut ids = Vec::with_capacity(notices.len());
-            for n in notices {
-                ids.push(insert_notice_in_tx!(tx, n, at_ms));
+        let ids: Vec<MessageId> = notices.iter().map(|_| MessageId::new()).collect();
+        in_transaction!(self, tx => {
+            for (notices, ids) in notices.chunks(NOTICES_PER_INSERT).zip(ids.chunks(NOTICES_PER_INSERT)) {
+                let q = notices_insert(notices, ids, at_ms);
+                crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             }
-            ids
         });
         Ok(notices.iter().zip(ids).map(|(n, id)| n.record(id, at_ms)).collect())
     }
@@ -965,6 +924,27 @@ macro_rules! insert_notice_in_tx {
     }};
 }
 pub(crate) use insert_notice_in_tx;
+
+/// Notices per multi-row insert: well under SQLite's limit of 32 766 bound values.
+const NOTICES_PER_INSERT: usize = 500;
+
+/// `INSERT INTO messages …` of `notices` (under `ids`), as [`insert_notice_in_tx`] stores one.
+fn notices_insert(notices: &[SystemNotice<'_>], ids: &[MessageId], at_ms: i64) -> crate::sql::SqlBuilder {
+    let origin = Origin::System;
+    let mut q = crate::sql::SqlBuilder::new(
+        "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
+           status, status_rank, sent_at, created_at, updated_at) VALUES ",
+    );
+    for (i, (n, id)) in notices.iter().zip(ids).enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" }).bind_text(id.to_string());
+        q.push(", ").bind_text(n.account.to_string()).push(", ").bind_text(n.channel.to_string());
+        q.push(", ").bind_text(n.conversation.to_string()).push(", NULL, ").bind_text(origin.direction().as_str());
+        q.push(", ").bind_text(origin.as_str()).push(", 'system', NULL, ").bind_text(n.content.to_string());
+        q.push(", ").bind_text(origin.initial_status().as_str()).push(", ").bind_int(origin.initial_status().rank());
+        q.push(", ").bind_int(at_ms).push(", ").bind_int(at_ms).push(", ").bind_int(at_ms).push(")");
+    }
+    q
+}
 
 /// A `system` notice to store in a conversation (see [`Store::insert_system_notices`]).
 pub struct SystemNotice<'a> {

@@ -29,6 +29,7 @@ mod journal;
 mod known_handles;
 mod labels;
 mod messages;
+mod new_customers;
 mod notes;
 mod notify;
 mod outbox;

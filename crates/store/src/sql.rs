@@ -10,6 +10,8 @@ pub(crate) enum Bind {
     Int(i64),
     /// A NULL text value (compares equal to nothing).
     Null,
+    /// A NULL integer value (PostgreSQL checks the type of a NULL too).
+    NullInt,
 }
 
 #[derive(Default)]
@@ -119,6 +121,7 @@ macro_rules! bind_all {
                 $crate::sql::Bind::Text(s) => q.bind(s.clone()),
                 $crate::sql::Bind::Int(i) => q.bind(*i),
                 $crate::sql::Bind::Null => q.bind(Option::<String>::None),
+                $crate::sql::Bind::NullInt => q.bind(Option::<i64>::None),
             };
         }
         q

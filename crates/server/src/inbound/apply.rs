@@ -378,7 +378,9 @@ impl Applier<'_> {
                 )
                 .await?;
             }
-            self.state.media_wakeup.notify_one();
+            if !msg.attachments.is_empty() {
+                self.state.media_wakeup.notify_one();
+            }
         }
         // Also on a duplicate: a crash may have come between storing the message and applying what waited for it.
         self.apply_waiting(channel, &m.external_id).await
@@ -491,21 +493,31 @@ impl Applier<'_> {
         self.announce_conversations(record.account_id, &[record]).await
     }
 
-    /// Tells about new conversations of one account already read back (a worker's batch): each
-    /// `conversation.created` first, then the round-robin's assignments.
+    /// Tells about new conversations of one account already read back: each `conversation.created`
+    /// first, then the round-robin's assignments.
     pub(super) async fn announce_conversations(
         &self,
         account: AccountId,
         records: &[&store::ConversationRecord],
     ) -> Result<(), StoreError> {
+        let views = self.conversations_created_to_sockets(records);
+        crate::hooks::emit_all(self.state, account, crate::hooks::HookEvent::ConversationCreated, &views).await;
+        crate::assignment::announce_automatic(self.state, account, records).await
+    }
+
+    /// Tells the sockets about new conversations (`conversation.created`); gives back their views for
+    /// the webhooks.
+    pub(super) fn conversations_created_to_sockets(
+        &self,
+        records: &[&store::ConversationRecord],
+    ) -> Vec<crate::views::conversation::ConversationView> {
         let now = self.state.clock.now();
         let mut views = Vec::with_capacity(records.len());
         for record in records {
             self.state.events.publish(RealtimeEvent::conversation_created(record, now));
             views.push(crate::views::conversation::conversation_view((*record).clone(), now));
         }
-        crate::hooks::emit_all(self.state, account, crate::hooks::HookEvent::ConversationCreated, &views).await;
-        crate::assignment::announce_automatic(self.state, account, records).await
+        views
     }
 }
 

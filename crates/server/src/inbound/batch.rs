@@ -150,7 +150,10 @@ async fn publish_created(
         if created.is_empty() {
             continue;
         }
-        state.media_wakeup.notify_one();
+        // Only media have something to fetch: a batch of texts spares the media worker its look.
+        if created.iter().any(|m| !m.attachments.is_empty()) {
+            state.media_wakeup.notify_one();
+        }
         // The messages are stored: a failure to tell about them must not fail their deliveries (applied
         // again, they would be duplicates, and still not told). The agents see them on their next load.
         let count = created.len();
@@ -172,19 +175,28 @@ async fn publish_created(
     Ok(())
 }
 
-/// Announces the new conversations of one account, then publishes its new messages.
+/// Announces the new conversations of one account and publishes its new messages. The sockets
+/// first, in the order a client expects (a conversation before its messages): the agents wait for
+/// nothing else. Then the webhooks, in the same order, and last the round-robin's assignment notices,
+/// which are written first (and come after the customer's message in the conversation anyway).
 async fn announce(
     applier: &Applier<'_>,
     account: AccountId,
     created: Vec<store::MessageRecord>,
     new_conversations: &[ConversationId],
 ) -> Result<(), StoreError> {
-    let readback = CreatedMessages::read(applier.state, account, created).await?;
+    let mut readback = CreatedMessages::read(applier.state, account, created).await?;
+    let views = {
+        let records: Vec<&store::ConversationRecord> =
+            new_conversations.iter().filter_map(|id| readback.conversations.get(id)).collect();
+        applier.conversations_created_to_sockets(&records)
+    };
+    let messages = readback.to_sockets(applier.state);
     let records: Vec<&store::ConversationRecord> =
         new_conversations.iter().filter_map(|id| readback.conversations.get(id)).collect();
-    applier.announce_conversations(account, &records).await?;
-    readback.publish(applier.state, account).await;
-    Ok(())
+    crate::hooks::emit_all(applier.state, account, crate::hooks::HookEvent::ConversationCreated, &views).await;
+    crate::hooks::emit_all(applier.state, account, crate::hooks::HookEvent::MessageCreated, &messages).await;
+    crate::assignment::announce_automatic(applier.state, account, &records).await
 }
 
 /// Applies the events that were waiting for any of the batch's messages (a status that beat its

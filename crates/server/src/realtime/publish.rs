@@ -121,11 +121,12 @@ impl CreatedMessages {
         Ok(CreatedMessages { messages, conversations })
     }
 
-    /// Publishes each message (`message.created`, to sockets and webhooks), then each conversation they
-    /// changed once, as it now is (`conversation.updated`).
-    pub async fn publish(self, state: &AppState, account: AccountId) {
-        let views: Vec<_> = self
-            .messages
+    /// Tells the sockets about each message (`message.created`, once: they are taken out), then about each conversation they
+    /// changed, once, as it now is (`conversation.updated`); gives back the messages' views for the
+    /// webhooks ([`crate::hooks::emit_all`]), which the caller emits after whatever else the agents
+    /// should see first.
+    pub fn to_sockets(&mut self, state: &AppState) -> Vec<crate::views::message::MessageView> {
+        let views: Vec<_> = std::mem::take(&mut self.messages)
             .into_iter()
             .filter(|m| self.conversations.contains_key(&m.conversation_id))
             .map(message_view)
@@ -146,7 +147,6 @@ impl CreatedMessages {
                 state.events.publish(Event::conversation_updated(record, now));
             }
         }
-        // After the sockets: the agents do not wait for the webhooks' lookup and queueing.
-        crate::hooks::emit_all(state, account, HookEvent::MessageCreated, &views).await;
+        views
     }
 }

@@ -30,6 +30,7 @@ on_both_stores!(
     concurrent_deliveries_share_commits_and_each_is_stored_once,
     a_worker_batch_announces_each_conversation_and_message_once,
     a_worker_batch_resolves_each_customer_as_one_message_at_a_time_would,
+    new_customers_of_one_batch_are_linked_to_the_one_contact_having_their_number,
     a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery,
     claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
@@ -890,6 +891,58 @@ async fn a_worker_batch_resolves_each_customer_as_one_message_at_a_time_would(ap
     }
     let found = app.get_json(&acct.admin_token, "/api/v1/conversations?q=carla%20ruiz").await;
     assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "the new name is searchable: {found}");
+}
+
+async fn new_customers_of_one_batch_are_linked_to_the_one_contact_having_their_number(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let contact = |body: Value| {
+        let app = &app;
+        let token = acct.admin_token.clone();
+        async move {
+            let res = app.post(&token, "/api/v1/contacts", body).await;
+            assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let ana = contact(json!({"first_name": "Ana", "phone_primary": "+52 55 1234 5678"})).await;
+    let beto =
+        contact(json!({"first_name": "Beto", "phone_primary": "+34 600 111 222", "phone_whatsapp": "+34 600 111 222"}))
+            .await;
+    // Two contacts have Caro's number: a person decides which is hers.
+    contact(json!({"first_name": "Caro", "phone_primary": "+54 9 11 5555 6666"})).await;
+    contact(json!({"first_name": "Carolina", "phone_alternate": "+54 11 15 5555 6666"})).await;
+    let t = now_s();
+    let text = |wa: &str, id: &str| payloads::whatsapp_text(&cloud(), &WaUser::phone(wa), id, t, "hola");
+    // All four are new: the batch creates them together (crate `store`, new_customers).
+    journal_as_one_batch(
+        &app,
+        &[
+            text("5215512345678", "wamid.N1"),
+            text("34600111222", "wamid.N2"),
+            text("5491155556666", "wamid.N3"),
+            text("5215599999999", "wamid.N4"),
+        ],
+    )
+    .await;
+    app.settle().await;
+    assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0);
+    let conversations =
+        app.get_json(&acct.admin_token, "/api/v1/conversations").await["items"].as_array().unwrap().clone();
+    assert_eq!(conversations.len(), 4, "{conversations:#?}");
+    let of = |wa: &str| conversations.iter().find(|c| c["handle"]["wa_id"] == wa).cloned().expect(wa);
+    let ana_conv = of("5215512345678");
+    assert_eq!(ana_conv["contact"]["id"], ana["id"], "Mexico's other form of her number");
+    assert_eq!(ana_conv["contact"]["phone_whatsapp"], "+5215512345678", "her contact takes the number WhatsApp uses");
+    let beto_conv = of("34600111222");
+    assert_eq!(beto_conv["contact"]["id"], beto["id"]);
+    assert_eq!(beto_conv["contact"]["phone_whatsapp"], "+34600111222");
+    assert!(of("5491155556666")["contact"].is_null(), "two contacts have this number: none is chosen");
+    assert!(of("5215599999999")["contact"].is_null());
+    for wa in ["5215512345678", "34600111222", "5491155556666", "5215599999999"] {
+        assert_eq!(of(wa)["unread_count"], 1);
+        assert_eq!(of(wa)["last_message"]["text"], "hola");
+    }
 }
 
 async fn a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery(app: TestApp) {

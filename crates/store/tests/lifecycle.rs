@@ -45,6 +45,7 @@ on_both_stores!(
     outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named,
     a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt,
     what_a_batch_stores_is_given_back_as_a_read_gives_it,
+    a_worker_marks_its_batch_processed_as_it_claims_the_next,
 );
 
 /// A migrated database of one backend, with an account, a channel and one customer's conversation.
@@ -530,4 +531,34 @@ async fn what_a_batch_stores_is_given_back_as_a_read_gives_it(db: TestDb) {
     assert_eq!(stored.len(), 1);
     let read = db.store.messages_by_ids(db.account, &[stored[0].id]).await.expect("read");
     assert_eq!(format!("{:?}", stored[0]), format!("{:?}", read[0]));
+}
+
+/// The inbound worker ends a batch and claims the next in one transaction: what it finished is
+/// never claimed again, the rest is claimed oldest first, and a claim still running is left alone.
+async fn a_worker_marks_its_batch_processed_as_it_claims_the_next(db: TestDb) {
+    let store = &db.store;
+    let now = 1_000_000;
+    let bodies = ["{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}"];
+    let deliveries: Vec<(&str, i64)> = bodies.iter().map(|b| (*b, now)).collect();
+    let ids = store.journal_webhooks(&deliveries).await.unwrap();
+    let first = store.finish_and_claim_webhooks(&[], now, 6_000, 2).await.unwrap();
+    assert_eq!(first.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), ids[..2]);
+    assert_eq!(first.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(), bodies[..2]);
+    assert!(first.iter().all(|e| e.attempts == 1));
+    // Only the first of the two was applied; the second stays claimed (its lease runs).
+    let finished = vec![first[0].id.clone()];
+    let second = store.finish_and_claim_webhooks(&finished, now + 1, 6_000, 2).await.unwrap();
+    assert_eq!(second.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), ids[2..4]);
+    assert_eq!(store.pending_webhooks().await.unwrap(), 4, "one processed; one claimed earlier, two now, one pending");
+    let finished: Vec<String> = second.iter().map(|e| e.id.clone()).collect();
+    let third = store.finish_and_claim_webhooks(&finished, now + 2, 6_000, 2).await.unwrap();
+    assert_eq!(third.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), ids[4..]);
+    assert_eq!(store.pending_webhooks().await.unwrap(), 2, "the one left claimed and the last");
+    // When the lease of the one left claimed runs out, it is claimed again (a second attempt).
+    let finished = vec![third[0].id.clone()];
+    let again = store.finish_and_claim_webhooks(&finished, now + 7_000, 6_000, 2).await.unwrap();
+    assert_eq!(again.iter().map(|e| (e.id.clone(), e.attempts)).collect::<Vec<_>>(), vec![(ids[1].clone(), 2)]);
+    let done = vec![again[0].id.clone()];
+    assert!(store.finish_and_claim_webhooks(&done, now + 7_001, 6_000, 2).await.unwrap().is_empty());
+    assert_eq!(store.pending_webhooks().await.unwrap(), 0);
 }

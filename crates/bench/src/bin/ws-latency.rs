@@ -241,6 +241,9 @@ async fn main() -> anyhow::Result<()> {
 
     let mut all = vec![];
     let mut by_role: HashMap<&str, Vec<Duration>> = HashMap::new();
+    // By the second of the load the message was due in (open loop: message i is due at i / rate s),
+    // to tell the first second's new customers from the steady state.
+    let mut by_second: Vec<Vec<Duration>> = vec![];
     let (mut received, mut missing, mut unexpected, mut duplicates, mut resyncs) = (0, 0, 0, 0, 0);
     for (k, inbox) in inboxes.iter().enumerate() {
         let arrivals = inbox.arrivals.lock().map(|a| a.clone()).unwrap_or_default();
@@ -257,12 +260,18 @@ async fn main() -> anyhow::Result<()> {
                 let delay = Duration::from_nanos(at.saturating_sub(sent));
                 all.push(delay);
                 by_role.entry(seeded.agents[k].role.as_str()).or_default().push(delay);
+                let second = i / args.rate.max(1) as usize;
+                if by_second.len() <= second {
+                    by_second.resize_with(second + 1, Vec::new);
+                }
+                by_second[second].push(delay);
             }
         }
         missing += expected[k].iter().filter(|i| !seen.contains(i)).count();
     }
     let expected_total: usize = expected.iter().map(HashSet::len).sum();
     let ack_samples = ok.iter().map(|&i| Duration::from_nanos(acked[i].load(Ordering::Relaxed))).collect();
+    let by_second: Vec<Value> = by_second.into_iter().map(|samples| json!(Latency::from_samples(samples))).collect();
     let by_role: serde_json::Map<String, Value> =
         by_role.into_iter().map(|(role, samples)| (role.to_string(), json!(Latency::from_samples(samples)))).collect();
     println!(
@@ -292,6 +301,7 @@ async fn main() -> anyhow::Result<()> {
             },
             "post_to_event": Latency::from_samples(all),
             "post_to_event_by_role": by_role,
+            "post_to_event_by_second": by_second,
         })
     );
     Ok(())

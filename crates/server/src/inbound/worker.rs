@@ -20,8 +20,10 @@ const MAX_ATTEMPTS: i64 = 10;
 
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     tracing::debug!("inbound worker started");
+    // Deliveries applied, marked processed with the next claim (one commit for both).
+    let mut applied = Vec::new();
     loop {
-        match process_batch(&state).await {
+        match process_batch(&state, &mut applied).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => {
@@ -37,9 +39,13 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
     }
 }
 
-/// Processes one batch; returns how many deliveries it handled.
-pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError> {
-    let batch = state.store.claim_webhooks(state.now_ms(), LEASE_MS, BATCH).await?;
+/// Marks `applied` processed, then processes one batch and leaves its applied deliveries in
+/// `applied` (marked with the next call, which follows at once while there is work: when none is
+/// claimed, `applied` is empty). Returns how many deliveries it claimed. A crash before the next
+/// call only means those deliveries are applied again, which changes nothing.
+pub async fn process_batch(state: &AppState, applied: &mut Vec<String>) -> Result<usize, store::StoreError> {
+    let batch = state.store.finish_and_claim_webhooks(applied, state.now_ms(), LEASE_MS, BATCH).await?;
+    applied.clear();
     let n = batch.len();
     if n == 0 {
         return Ok(0);
@@ -57,11 +63,7 @@ pub async fn process_batch(state: &AppState) -> Result<usize, store::StoreError>
         })
     };
     let applier = Applier { state };
-    // Marked processed together at the end (one commit for the batch). A crash before that only
-    // means they are applied again, which changes nothing.
-    let mut processed = Vec::with_capacity(n);
-    let outcome = apply_batch(state, &applier, batch, &mut processed).await;
-    state.store.finish_webhooks(&processed, state.now_ms()).await?;
+    let outcome = apply_batch(state, &applier, batch, applied).await;
     outcome.map(|()| n)
 }
 

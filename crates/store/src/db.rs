@@ -27,11 +27,12 @@ impl StoreOptions {
 
 #[derive(Clone)]
 pub(crate) enum Db {
-    /// `probe`: how `ping` opens a fresh connection to the file.
+    /// `probe`: how `ping` opens a fresh connection to the file. Shared, not copied: the store is
+    /// cloned with the server's state for every request, and these options hold maps.
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
-        probe: Box<SqliteConnectOptions>,
+        probe: std::sync::Arc<SqliteConnectOptions>,
     },
     Postgres(PgPool),
 }
@@ -114,7 +115,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect.clone().read_only(true))
                 .await?;
-            let probe = Box::new(connect.read_only(true).create_if_missing(false));
+            let probe = std::sync::Arc::new(connect.read_only(true).create_if_missing(false));
             Db::Sqlite { read, write, probe }
         };
         Ok(Self { db })

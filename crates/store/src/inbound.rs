@@ -365,6 +365,9 @@ impl<'a> ConversationChange<'a> {
     }
 }
 
+/// Rows per multi-row insert of a batch's messages (17 values each).
+const MESSAGES_PER_INSERT: usize = 500;
+
 /// The columns of a `messages` row a customer's webhook brings; [`push_message_row`] appends the
 /// values of one. One definition for the single insert and the batch's multi-row one.
 const MESSAGE_INSERT_COLUMNS: &str =
@@ -552,19 +555,26 @@ macro_rules! ingest_batch_in_tx {
         // 2. The messages, in one statement; a Meta id already stored (or twice in the batch) is
         // left out by the unique index, and RETURNING names those inserted.
         let ids: Vec<String> = items.iter().map(|_| MessageId::new().to_string()).collect();
-        let mut q = crate::sql::SqlBuilder::new(format!("INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES "));
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
+        let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
+        // A few hundred rows a statement: a delivery of imported history may hold many messages, and
+        // SQLite takes at most 32 766 bound values.
+        for start in (0..items.len()).step_by(MESSAGES_PER_INSERT) {
+            let end = (start + MESSAGES_PER_INSERT).min(items.len());
+            let mut q = crate::sql::SqlBuilder::new(format!("INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES "));
+            for i in start..end {
+                if i > start {
+                    q.push(", ");
+                }
+                let item = &items[i];
+                push_message_row(&mut q, &ids[i], (item.account, item.channel), &conversations[i].0, &item.msg, now_ms);
             }
-            push_message_row(&mut q, &ids[i], (item.account, item.channel), &conversations[i].0, &item.msg, now_ms);
+            q.push(" ON CONFLICT DO NOTHING RETURNING id");
+            // Kept prepared although its text changes with the batch's size: a campaign's batches are
+            // full (64 rows), and SQLite's parser looks each `$n` up among those already seen, so
+            // preparing a thousand-parameter statement for every batch cost more than running it.
+            let rows: Vec<String> = crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(&mut *$tx).await?;
+            inserted.extend(rows);
         }
-        q.push(" ON CONFLICT DO NOTHING RETURNING id");
-        // Kept prepared although its text changes with the batch's size: a campaign's batches are
-        // full (64 rows), and SQLite's parser looks each `$n` up among those already seen, so
-        // preparing a thousand-parameter statement for every batch cost more than running it.
-        let inserted: std::collections::HashSet<String> =
-            crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(&mut *$tx).await?.into_iter().collect();
         // 3. What each message does to its conversation. The conversations only one new message of
         // the batch changes (a campaign's usual case) are changed together in one statement; one
         // that several change gets their changes one by one, in order.

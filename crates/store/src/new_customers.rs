@@ -14,6 +14,12 @@ use crate::sql::{Bind, SqlBuilder};
 use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, UserId};
 use std::collections::{BTreeSet, HashMap};
 
+/// Rows per multi-row insert (14 values each): a delivery of imported history may bring many
+/// customers at once, and SQLite takes at most 32 766 bound values.
+pub(crate) const ROWS_PER_INSERT: usize = 500;
+/// Phone keys per read of the contacts having them.
+pub(crate) const KEYS_PER_READ: usize = 5_000;
+
 /// A customer seen for the first time, with the ids of what will be made for them.
 pub(crate) struct NewCustomer<'a> {
     pub handle_id: String,
@@ -119,16 +125,16 @@ macro_rules! create {
             let mut found: std::collections::HashMap<domain::ids::AccountId, Vec<(String, String)>> =
                 std::collections::HashMap::new();
             for (account, keys) in crate::new_customers::phone_keys_by_account(customers) {
-                if keys.is_empty() {
-                    continue;
+                let rows = found.entry(account).or_default();
+                for keys in keys.chunks(crate::new_customers::KEYS_PER_READ) {
+                    let mut q = crate::sql::SqlBuilder::new(
+                        "SELECT phone_key, contact_id FROM contact_phone_keys WHERE account_id = ",
+                    );
+                    q.bind_text(account.to_string()).push(" AND ").in_list("phone_key", keys.iter().cloned());
+                    let read: Vec<(String, String)> =
+                        crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
+                    rows.extend(read);
                 }
-                let mut q = crate::sql::SqlBuilder::new(
-                    "SELECT phone_key, contact_id FROM contact_phone_keys WHERE account_id = ",
-                );
-                q.bind_text(account.to_string()).push(" AND ").in_list("phone_key", keys);
-                let rows: Vec<(String, String)> =
-                    crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
-                found.insert(account, rows);
             }
             let contacts: Vec<Option<String>> = customers
                 .iter()
@@ -137,8 +143,13 @@ macro_rules! create {
                     crate::new_customers::contact_of(&c.who.phone_keys, rows).map(str::to_string)
                 })
                 .collect();
-            let q = crate::new_customers::handles_insert(customers, &contacts, now_ms);
-            crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
+            for (customers, contacts) in customers
+                .chunks(crate::new_customers::ROWS_PER_INSERT)
+                .zip(contacts.chunks(crate::new_customers::ROWS_PER_INSERT))
+            {
+                let q = crate::new_customers::handles_insert(customers, contacts, now_ms);
+                crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
+            }
             // A linked contact without a WhatsApp number (or BSUID) takes this customer's, in order.
             for (c, contact) in customers.iter().zip(&contacts) {
                 if let (Some(contact), Some(wa)) = (contact.as_deref(), c.who.wa_id.as_deref()) {
@@ -154,8 +165,10 @@ macro_rules! create {
                     .await?;
                 }
             }
-            let q = crate::new_customers::conversations_insert(customers, now_ms);
-            crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
+            for customers in customers.chunks(crate::new_customers::ROWS_PER_INSERT) {
+                let q = crate::new_customers::conversations_insert(customers, now_ms);
+                crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
+            }
         }
     }};
 }

@@ -46,6 +46,7 @@ on_both_stores!(
     a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt,
     what_a_batch_stores_is_given_back_as_a_read_gives_it,
     a_worker_marks_its_batch_processed_as_it_claims_the_next,
+    a_batch_larger_than_one_statement_takes_is_stored_whole,
 );
 
 /// A migrated database of one backend, with an account, a channel and one customer's conversation.
@@ -561,4 +562,56 @@ async fn a_worker_marks_its_batch_processed_as_it_claims_the_next(db: TestDb) {
     let done = vec![again[0].id.clone()];
     assert!(store.finish_and_claim_webhooks(&done, now + 7_001, 6_000, 2).await.unwrap().is_empty());
     assert_eq!(store.pending_webhooks().await.unwrap(), 0);
+}
+
+/// A delivery of imported history can bring more messages and new customers than one statement
+/// takes (SQLite binds at most 32 766 values): the batch is written in several, and still as one
+/// message at a time would be — here with a repeat, in the middle, of a message of the first part.
+async fn a_batch_larger_than_one_statement_takes_is_stored_whole(db: TestDb) {
+    let customer = |n: usize| CustomerIdentity {
+        wa_id: Some(format!("5215500{n:06}")),
+        profile_name: Some(format!("Cliente {n}")),
+        ..Default::default()
+    };
+    let message = |n: usize| NewMessage {
+        external_id: format!("wamid.big.{n}"),
+        origin: Origin::Customer,
+        kind: "text".into(),
+        text: Some(format!("mensaje {n}")),
+        content: serde_json::json!({}),
+        reply_to_external_id: None,
+        sent_at: NOW + n as i64,
+        attachments: vec![],
+        anchors_window: true,
+        counts_as_unread: true,
+        reopens: true,
+    };
+    let item = |who: usize, msg: usize| store::IngestItem {
+        account: db.account,
+        channel: db.channel,
+        who: customer(who),
+        msg: message(msg),
+    };
+    // 4 000 messages of 17 values: more than either backend binds in one statement (PostgreSQL at
+    // most 65 535).
+    let mut items: Vec<store::IngestItem> = (0..4_000).map(|n| item(n, n)).collect();
+    items.insert(2_700, item(10, 10));
+    let outcomes = db.store.ingest_messages(&items, NOW + 2_000).await.expect("ingest");
+    assert_eq!(outcomes.len(), 4_001);
+    let mut conversations = std::collections::HashSet::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match outcome {
+            IngestOutcome::Created { conversation_id, new_conversation, record, .. } => {
+                assert!(new_conversation, "item {i}");
+                assert_eq!(record.text.as_deref(), items[i].msg.text.as_deref());
+                assert!(conversations.insert(*conversation_id), "item {i}: one conversation per customer");
+            }
+            IngestOutcome::Duplicate { conversation_id, .. } => {
+                assert_eq!(i, 2_700, "only the repeat is a duplicate");
+                let IngestOutcome::Created { conversation_id: first, .. } = &outcomes[10] else { panic!("item 10") };
+                assert_eq!(conversation_id, first);
+            }
+        }
+    }
+    assert_eq!(conversations.len(), 4_000);
 }

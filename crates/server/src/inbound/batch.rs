@@ -177,8 +177,9 @@ async fn publish_created(
 
 /// Announces the new conversations of one account and publishes its new messages. The sockets
 /// first, in the order a client expects (a conversation before its messages): the agents wait for
-/// nothing else. Then the webhooks, in the same order, and last the round-robin's assignment notices,
-/// which are written first (and come after the customer's message in the conversation anyway).
+/// nothing else. Then the webhooks, in the same order, and last the round-robin's assignments, whose
+/// notices are written only then (stored after the customer's message, they follow it in the
+/// conversation anyway).
 async fn announce(
     applier: &Applier<'_>,
     account: AccountId,

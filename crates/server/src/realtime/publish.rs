@@ -121,10 +121,10 @@ impl CreatedMessages {
         Ok(CreatedMessages { messages, conversations })
     }
 
-    /// Tells the sockets about each message (`message.created`, once: they are taken out), then about each conversation they
-    /// changed, once, as it now is (`conversation.updated`); gives back the messages' views for the
-    /// webhooks ([`crate::hooks::emit_all`]), which the caller emits after whatever else the agents
-    /// should see first.
+    /// Tells the sockets about each message (`message.created`; they are taken out, so told once),
+    /// then about each conversation they changed, once, as it now is (`conversation.updated`). Gives
+    /// back the messages' views for the webhooks ([`crate::hooks::emit_all`]), which the caller
+    /// emits after whatever else the agents should see first.
     pub fn to_sockets(&mut self, state: &AppState) -> Vec<crate::views::message::MessageView> {
         let views: Vec<_> = std::mem::take(&mut self.messages)
             .into_iter()

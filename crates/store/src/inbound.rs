@@ -114,6 +114,8 @@ pub(crate) struct HandleHit {
     pub(crate) profile_name: Option<String>,
     /// The handle's conversation (one per handle), read with it.
     pub(crate) conversation_id: Option<String>,
+    /// When its names were given (see [`HandleHit::names_current`]).
+    pub(crate) names_at: Option<i64>,
 }
 
 /// Whether a value an event gives would replace the stored one (an event that omits it keeps it).
@@ -125,16 +127,24 @@ impl HandleHit {
     /// Whether storing `who` on this handle changes it (the rules of the UPDATE in
     /// `resolve_conversation`): most messages repeat what the handle already says, and are then spared
     /// a write (and its search-index trigger).
-    pub(crate) fn changed_by(&self, who: &CustomerIdentity, join: bool) -> bool {
+    /// `at` is when the event happened (Meta's timestamp).
+    pub(crate) fn changed_by(&self, who: &CustomerIdentity, join: bool, at: i64) -> bool {
         (join && replaces(&who.wa_id, &self.wa_id))
             || (join && self.bsuid.is_none() && who.bsuid.is_some())
             || replaces(&who.parent_bsuid, &self.parent_bsuid)
-            || self.renamed_by(who)
+            || self.renamed_by(who, at)
     }
 
-    /// Whether `who` changes a name the search key is made of.
-    fn renamed_by(&self, who: &CustomerIdentity) -> bool {
-        replaces(&who.username, &self.username) || replaces(&who.profile_name, &self.profile_name)
+    /// Whether an event of `at` may set the names: it is not older than the one that gave those the
+    /// handle has (a retried delivery or late history would put back a name since changed).
+    pub(crate) fn names_current(&self, at: i64) -> bool {
+        self.names_at.is_none_or(|given| at >= given)
+    }
+
+    /// Whether `who`, at `at`, changes a name the search key is made of.
+    fn renamed_by(&self, who: &CustomerIdentity, at: i64) -> bool {
+        self.names_current(at)
+            && (replaces(&who.username, &self.username) || replaces(&who.profile_name, &self.profile_name))
     }
 }
 
@@ -219,8 +229,8 @@ fn push_customer_match(q: &mut crate::sql::SqlBuilder, channel: ChannelId, who: 
 macro_rules! resolve_conversation {
     ($tx:expr, $account:expr, $channel:expr, $who:expr, $at:expr, $now:expr) => {{
         let who: &CustomerIdentity = $who;
-        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, c.id AS conversation_id \
-             FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
+        let mut q = crate::sql::SqlBuilder::new("SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, c.id AS conversation_id, \
+               h.names_at FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id WHERE ");
         push_customer_match(&mut q, $channel, who);
         q.push(" ORDER BY h.created_at, h.id LIMIT 2");
         // Run for every message, and its only sensible plan is the channel's unique id indexes
@@ -241,14 +251,18 @@ macro_rules! resolve_conversation {
                 // the one we had, e.g. Mexico's `52 1`). When they already belong to two handles, that is an identity conflict
                 // for a person to resolve; only the names are refreshed then.
                 let join = hits.len() == 1;
-                if hit.changed_by(who, join) {
+                let at: i64 = $at;
+                if hit.changed_by(who, join, at) {
+                    // The names only from an event not older than the one that gave the current ones.
+                    let names = hit.names_current(at) && (who.username.is_some() || who.profile_name.is_some());
                     sqlx::query(
                         "UPDATE handles SET \
                            wa_id = CASE WHEN $2 THEN COALESCE($3, wa_id) ELSE wa_id END, \
                            bsuid = CASE WHEN $2 THEN COALESCE(bsuid, $4) ELSE bsuid END, \
                            parent_bsuid = COALESCE($5, parent_bsuid), \
-                           username = COALESCE($6, username), \
-                           profile_name = COALESCE($7, profile_name), \
+                           username = CASE WHEN $9 THEN COALESCE($6, username) ELSE username END, \
+                           profile_name = CASE WHEN $9 THEN COALESCE($7, profile_name) ELSE profile_name END, \
+                           names_at = CASE WHEN $9 THEN $10 ELSE names_at END, \
                            updated_at = $8 \
                          WHERE id = $1",
                     )
@@ -260,6 +274,8 @@ macro_rules! resolve_conversation {
                     .bind(who.username.as_deref())
                     .bind(who.profile_name.as_deref())
                     .bind($now)
+                    .bind(names)
+                    .bind(at)
                     .execute(&mut *$tx)
                     .await?;
                 }
@@ -275,7 +291,7 @@ macro_rules! resolve_conversation {
                 }
                 // The search key is made of the names: recomputed only when one of them changes (most
                 // messages repeat the profile name the handle already has).
-                if hit.renamed_by(who) {
+                if hit.renamed_by(who, at) {
                     crate::search_keys::refresh_handle_keys!(&mut *$tx, "id = $1", &hit.id);
                 }
                 // Read with the handle.
@@ -522,7 +538,7 @@ macro_rules! ingest_batch_in_tx {
         // written so far, and at the end (crate::new_customers).
         let mut new_customers: Vec<crate::new_customers::NewCustomer<'_>> = Vec::new();
         for item in items {
-            if let Some(conversation) = known.conversation_of(item.channel, &item.who) {
+            if let Some(conversation) = known.conversation_of(item.channel, &item.who, item.msg.sent_at) {
                 conversations.push((conversation, false));
                 continue;
             }
@@ -1091,6 +1107,9 @@ impl Store {
 mod handle_change_tests {
     use super::*;
 
+    /// When the stored names were given.
+    const T: i64 = 1_750_000_000_000;
+
     fn stored() -> HandleHit {
         HandleHit {
             id: "h".into(),
@@ -1101,6 +1120,7 @@ mod handle_change_tests {
             username: None,
             profile_name: Some("Ana".into()),
             conversation_id: None,
+            names_at: Some(T),
         }
     }
 
@@ -1110,29 +1130,44 @@ mod handle_change_tests {
 
     #[test]
     fn an_event_repeating_what_the_handle_says_changes_nothing() {
-        assert!(!stored().changed_by(&event(), true));
+        assert!(!stored().changed_by(&event(), true, T));
         // An event that omits a value keeps the stored one.
-        assert!(!stored().changed_by(&CustomerIdentity::default(), true));
+        assert!(!stored().changed_by(&CustomerIdentity::default(), true, T));
     }
 
     #[test]
     fn a_new_name_username_or_parent_id_changes_the_handle() {
         let renamed = CustomerIdentity { profile_name: Some("Ana María".into()), ..event() };
-        assert!(stored().changed_by(&renamed, true) && stored().renamed_by(&renamed));
+        assert!(stored().changed_by(&renamed, true, T) && stored().renamed_by(&renamed, T));
         let username = CustomerIdentity { username: Some("ana.mx".into()), ..event() };
-        assert!(stored().changed_by(&username, false) && stored().renamed_by(&username));
+        assert!(stored().changed_by(&username, false, T) && stored().renamed_by(&username, T));
         let parent = CustomerIdentity { parent_bsuid: Some("MX.p1".into()), ..event() };
-        assert!(stored().changed_by(&parent, false) && !stored().renamed_by(&parent));
+        assert!(stored().changed_by(&parent, false, T) && !stored().renamed_by(&parent, T));
+    }
+
+    #[test]
+    fn an_event_older_than_the_names_puts_none_of_them_back() {
+        let renamed = CustomerIdentity { profile_name: Some("Ana María".into()), ..event() };
+        // A retried delivery or late history, from before the name the handle shows.
+        assert!(!stored().changed_by(&renamed, true, T - 1) && !stored().renamed_by(&renamed, T - 1));
+        let username = CustomerIdentity { username: Some("ana.mx".into()), ..event() };
+        assert!(!stored().changed_by(&username, true, T - 1));
+        // Its ids still join: they are the same customer's whenever they were sent.
+        let bsuid = CustomerIdentity { bsuid: Some("MX.1".into()), ..renamed.clone() };
+        assert!(stored().changed_by(&bsuid, true, T - 1) && !stored().renamed_by(&bsuid, T - 1));
+        // A handle named before the names' time was kept takes any event's names.
+        let unknown = HandleHit { names_at: None, ..stored() };
+        assert!(unknown.renamed_by(&renamed, T - 1));
     }
 
     #[test]
     fn ids_are_joined_only_onto_the_one_handle_found() {
         let other_form = CustomerIdentity { wa_id: Some("525511111111".into()), ..event() };
-        assert!(stored().changed_by(&other_form, true));
-        assert!(!stored().changed_by(&other_form, false), "two handles: an identity conflict, ids untouched");
+        assert!(stored().changed_by(&other_form, true, T));
+        assert!(!stored().changed_by(&other_form, false, T), "two handles: an identity conflict, ids untouched");
         let bsuid = CustomerIdentity { bsuid: Some("MX.1".into()), ..event() };
-        assert!(stored().changed_by(&bsuid, true));
+        assert!(stored().changed_by(&bsuid, true, T));
         let has_one = HandleHit { bsuid: Some("MX.0".into()), ..stored() };
-        assert!(!has_one.changed_by(&bsuid, true), "a handle's BSUID is never replaced");
+        assert!(!has_one.changed_by(&bsuid, true, T), "a handle's BSUID is never replaced");
     }
 }

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 /// The handles [`push_any_of`] selects, with their conversation and what the customer match may
 /// write on their contact.
 pub(crate) const SELECT: &str = "SELECT h.id, h.contact_id, h.wa_id, h.bsuid, h.parent_bsuid, h.username, h.profile_name, \
-       c.id AS conversation_id, h.scoped_id, ct.phone_whatsapp AS contact_phone_whatsapp \
+       c.id AS conversation_id, h.names_at, h.scoped_id, ct.phone_whatsapp AS contact_phone_whatsapp \
      FROM handles h LEFT JOIN conversations c ON c.handle_id = h.id LEFT JOIN contacts ct ON ct.id = h.contact_id WHERE ";
 
 #[derive(sqlx::FromRow)]
@@ -121,10 +121,10 @@ impl KnownHandles {
     /// The conversation `who` has on `channel` when resolving them would only read: exactly one
     /// handle is theirs (two are an identity conflict, none a new customer), it has its conversation,
     /// and the message changes nothing of it or of its contact's WhatsApp number.
-    pub(crate) fn conversation_of(&self, channel: ChannelId, who: &CustomerIdentity) -> Option<String> {
+    pub(crate) fn conversation_of(&self, channel: ChannelId, who: &CustomerIdentity, at: i64) -> Option<String> {
         let theirs = self.theirs(channel, who)?;
         let [handle] = theirs[..] else { return None };
-        if handle.hit.changed_by(who, true) {
+        if handle.hit.changed_by(who, true, at) {
             return None;
         }
         // `resolve_conversation!` gives a linked contact without a WhatsApp number this one.
@@ -172,6 +172,7 @@ mod tests {
                 username: None,
                 profile_name: Some("Ana".into()),
                 conversation_id: conversation.map(Into::into),
+                names_at: None,
             },
             scoped_id: None,
             contact_phone_whatsapp: None,
@@ -192,14 +193,14 @@ mod tests {
         let channel = ChannelId::new();
         let mut known = KnownHandles::default();
         known.add(channel, vec![handle(Some("5215512345678"), None, Some("c1"))]);
-        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), None)).as_deref(), Some("c1"));
+        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), None), 0).as_deref(), Some("c1"));
         // Mexico's other form of the same number is the same customer, but its handle then keeps
         // the form WhatsApp gave: a write, so the usual way.
-        assert_eq!(known.conversation_of(channel, &who(Some("525512345678"), None)), None);
+        assert_eq!(known.conversation_of(channel, &who(Some("525512345678"), None), 0), None);
         let by_key = CustomerIdentity { phone_keys: vec!["5215512345678".into()], ..who(None, None) };
-        assert_eq!(known.conversation_of(channel, &by_key).as_deref(), Some("c1"));
+        assert_eq!(known.conversation_of(channel, &by_key, 0).as_deref(), Some("c1"));
         // Another channel's customer is not.
-        assert_eq!(known.conversation_of(ChannelId::new(), &who(Some("5215512345678"), None)), None);
+        assert_eq!(known.conversation_of(ChannelId::new(), &who(Some("5215512345678"), None), 0), None);
     }
 
     #[test]
@@ -216,16 +217,16 @@ mod tests {
         );
         // A new name, a BSUID to join, no conversation yet, two handles (a conflict), nobody known.
         let renamed = CustomerIdentity { profile_name: Some("Ana María".into()), ..who(Some("5215512345678"), None) };
-        assert_eq!(known.conversation_of(channel, &renamed), None);
-        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), Some("US.9"))), None);
-        assert_eq!(known.conversation_of(channel, &who(Some("5491122334455"), None)), None);
-        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), Some("US.1"))), None);
-        assert_eq!(known.conversation_of(channel, &who(Some("5215599999999"), None)), None);
+        assert_eq!(known.conversation_of(channel, &renamed, 0), None);
+        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), Some("US.9")), 0), None);
+        assert_eq!(known.conversation_of(channel, &who(Some("5491122334455"), None), 0), None);
+        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), Some("US.1")), 0), None);
+        assert_eq!(known.conversation_of(channel, &who(Some("5215599999999"), None), 0), None);
         // A linked contact without its WhatsApp number gets it written.
         let mut linked = handle(Some("573001112233"), None, Some("c4"));
         linked.hit.contact_id = Some("ct".into());
         known.add(channel, vec![linked]);
-        assert_eq!(known.conversation_of(channel, &who(Some("573001112233"), None)), None);
+        assert_eq!(known.conversation_of(channel, &who(Some("573001112233"), None), 0), None);
     }
 
     #[test]
@@ -248,9 +249,9 @@ mod tests {
         assert!(!known.is_new(channel, &who(Some("5215512345678"), None)));
         known.forget(channel, &who(Some("5491122334455"), None));
         assert!(!known.is_new(channel, &who(Some("5491122334455"), None)));
-        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), None)), None);
-        assert_eq!(known.conversation_of(channel, &who(None, Some("US.1"))), None);
+        assert_eq!(known.conversation_of(channel, &who(Some("5215512345678"), None), 0), None);
+        assert_eq!(known.conversation_of(channel, &who(None, Some("US.1")), 0), None);
         // Other customers are untouched.
-        assert_eq!(known.conversation_of(channel, &who(Some("573001112233"), None)).as_deref(), Some("c2"));
+        assert_eq!(known.conversation_of(channel, &who(Some("573001112233"), None), 0).as_deref(), Some("c2"));
     }
 }

@@ -14,7 +14,7 @@ use crate::sql::{Bind, SqlBuilder};
 use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, UserId};
 use std::collections::{BTreeSet, HashMap};
 
-/// Rows per multi-row insert (14 values each): a delivery of imported history may bring many
+/// Rows per multi-row insert (15 values each): a delivery of imported history may bring many
 /// customers at once, and SQLite takes at most 32 766 bound values.
 pub(crate) const ROWS_PER_INSERT: usize = 500;
 /// Phone keys per read of the contacts having them.
@@ -80,7 +80,7 @@ pub(crate) fn phone_keys_by_account(customers: &[NewCustomer<'_>]) -> HashMap<Ac
 pub(crate) fn handles_insert(customers: &[NewCustomer<'_>], contacts: &[Option<String>], now_ms: i64) -> SqlBuilder {
     let mut q = SqlBuilder::new(
         "INSERT INTO handles (id, account_id, channel_id, wa_id, bsuid, parent_bsuid, scoped_id, username, profile_name, \
-           contact_id, created_at, updated_at, profile_fetch_after, search_key) VALUES ",
+           contact_id, created_at, updated_at, profile_fetch_after, search_key, names_at) VALUES ",
     );
     let text = |v: Option<&str>| v.map(|s| Bind::Text(s.to_string())).unwrap_or(Bind::Null);
     for (i, (c, contact)) in customers.iter().zip(contacts).enumerate() {
@@ -94,7 +94,10 @@ pub(crate) fn handles_insert(customers: &[NewCustomer<'_>], contacts: &[Option<S
         q.push(", ").bind(text(who.username.as_deref())).push(", ").bind(text(who.profile_name.as_deref()));
         q.push(", ").bind(text(contact.as_deref())).push(", ").bind_int(now_ms).push(", ").bind_int(now_ms);
         q.push(", ").bind(who.fetch_profile.then_some(now_ms).map(Bind::Int).unwrap_or(Bind::NullInt));
-        q.push(", ").bind_text(search_key).push(")");
+        q.push(", ").bind_text(search_key).push(", ");
+        // When the names it starts with were given: its first message.
+        let named = who.profile_name.is_some() || who.username.is_some();
+        q.bind(named.then_some(c.first_activity_at).map(Bind::Int).unwrap_or(Bind::NullInt)).push(")");
     }
     q
 }
@@ -225,7 +228,7 @@ mod tests {
         let mut customers = vec![NewCustomer::new(account, channel, &a, 1), NewCustomer::new(account, channel, &b, 2)];
         customers[1].assignee = Some(UserId::new());
         let handles = handles_insert(&customers, &[None, Some("c1".into())], 5);
-        assert_eq!(handles.binds.len(), 2 * 14);
+        assert_eq!(handles.binds.len(), 2 * 15);
         assert_eq!(handles.sql.matches("), (").count(), 1);
         let conversations = conversations_insert(&customers, 5);
         assert_eq!(conversations.binds.len(), 2 * 8);

@@ -31,6 +31,7 @@ on_both_stores!(
     a_worker_batch_announces_each_conversation_and_message_once,
     a_worker_batch_resolves_each_customer_as_one_message_at_a_time_would,
     new_customers_of_one_batch_are_linked_to_the_one_contact_having_their_number,
+    an_older_event_does_not_put_back_a_name_the_customer_has_since_changed,
     a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery,
     claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
@@ -943,6 +944,44 @@ async fn new_customers_of_one_batch_are_linked_to_the_one_contact_having_their_n
         assert_eq!(of(wa)["unread_count"], 1);
         assert_eq!(of(wa)["last_message"]["text"], "hola");
     }
+}
+
+async fn an_older_event_does_not_put_back_a_name_the_customer_has_since_changed(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let t = now_s();
+    let as_named = |name: &str| WaUser::phone("5215533333333").with_name(name);
+    let text = |name: &str, id: &str, at: i64| payloads::whatsapp_text(&cloud(), &as_named(name), id, at, "hola");
+    let name_now = || async {
+        let conv = app.only_conversation(&acct.admin_token).await;
+        (
+            conv["handle"]["profile_name"].as_str().unwrap_or_default().to_string(),
+            conv["id"].as_str().unwrap().to_string(),
+        )
+    };
+    let first = text("Carla", "wamid.N1", t - 10);
+    app.post_webhook(&first).await;
+    app.settle().await;
+    app.post_webhook(&text("Carla Ruiz", "wamid.N2", t)).await;
+    app.settle().await;
+    assert_eq!(name_now().await.0, "Carla Ruiz");
+    // Meta retries the first delivery; then a message from before both arrives late.
+    app.post_webhook(&first).await;
+    app.settle().await;
+    app.post_webhook(&text("Carla", "wamid.N0", t - 20)).await;
+    app.settle().await;
+    let (name, conversation) = name_now().await;
+    assert_eq!(name, "Carla Ruiz", "the older events' name is not put back");
+    // In one batch, the newer first: the newest name stands whatever the order of arrival.
+    journal_as_one_batch(&app, &[text("Carla R.", "wamid.N4", t + 5), text("Carla", "wamid.N3", t - 5)]).await;
+    app.settle().await;
+    assert_eq!(name_now().await.0, "Carla R.");
+    let messages = app.messages(&acct.admin_token, &conversation).await;
+    let mut ids: Vec<&str> = messages.iter().map(|m| m["external_id"].as_str().unwrap_or_default()).collect();
+    ids.sort();
+    assert_eq!(ids, ["wamid.N0", "wamid.N1", "wamid.N2", "wamid.N3", "wamid.N4"], "every message stored once");
+    let found = app.get_json(&acct.admin_token, "/api/v1/conversations?q=carla%20r").await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "found by the name it shows: {found}");
 }
 
 async fn a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery(app: TestApp) {

@@ -938,14 +938,8 @@ macro_rules! insert_notice_in_tx {
     ($tx:expr, $notice:expr, $at:expr) => {{
         let n: &crate::inbound::SystemNotice<'_> = $notice;
         let id = domain::ids::MessageId::new();
-        let origin = domain::message::Origin::System;
-        sqlx::query(
-            "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
-               status, status_rank, sent_at, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL, $7, $8, 'system', NULL, $5, $9, $10, $6, $6, $6)")
-            .bind(id.to_string()).bind(n.account.to_string()).bind(n.channel.to_string()).bind(n.conversation.to_string())
-            .bind(n.content.to_string()).bind($at)
-            .bind(origin.direction().as_str()).bind(origin.as_str()).bind(origin.initial_status().as_str()).bind(origin.initial_status().rank())
-            .execute(&mut *$tx).await?;
+        let q = crate::inbound::notices_insert(std::slice::from_ref(n), std::slice::from_ref(&id), $at);
+        crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
         id
     }};
 }
@@ -954,8 +948,8 @@ pub(crate) use insert_notice_in_tx;
 /// Notices per multi-row insert: well under SQLite's limit of 32 766 bound values.
 const NOTICES_PER_INSERT: usize = 500;
 
-/// `INSERT INTO messages …` of `notices` (under `ids`), as [`insert_notice_in_tx`] stores one.
-fn notices_insert(notices: &[SystemNotice<'_>], ids: &[MessageId], at_ms: i64) -> crate::sql::SqlBuilder {
+/// `INSERT INTO messages …` of `notices` (under `ids`): one row each, kind and origin `system`.
+pub(crate) fn notices_insert(notices: &[SystemNotice<'_>], ids: &[MessageId], at_ms: i64) -> crate::sql::SqlBuilder {
     let origin = Origin::System;
     let mut q = crate::sql::SqlBuilder::new(
         "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
@@ -981,7 +975,7 @@ pub struct SystemNotice<'a> {
 }
 
 impl SystemNotice<'_> {
-    /// The notice as `insert_notice_in_tx!` stored it with `id` at `at_ms`.
+    /// The notice as [`notices_insert`] stored it with `id` at `at_ms`.
     fn record(&self, id: MessageId, at_ms: i64) -> crate::messages::MessageRecord {
         let origin = Origin::System;
         crate::messages::MessageRecord {

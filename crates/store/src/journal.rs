@@ -74,7 +74,7 @@ impl Store {
     /// Claims up to `limit` deliveries to process, oldest first: pending ones and those whose previous
     /// claim expired. On PostgreSQL concurrent processors skip each other's rows (`SKIP LOCKED`);
     /// SQLite has a single writer, which gives the same guarantee.
-    pub async fn claim_webhooks(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<JournalEntry>> {
+    async fn claim_webhooks(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<JournalEntry>> {
         let sql = self.claim_sql();
         let rows: Vec<JournalRow> = on_writer!(self, p => sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(p).await)?;
         Ok(entries(rows))

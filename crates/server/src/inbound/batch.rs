@@ -110,8 +110,13 @@ async fn store_messages(
             return Ok(());
         }
     };
-    publish_created(applier, messages, &outcomes).await?;
-    apply_waiting(applier, messages, failures).await
+    // Which messages have events waiting is looked up while the new ones are read back and told
+    // about: the worker's next batch does not wait for that round trip too. The waiting events are
+    // applied after, so their `message.updated` follows the `message.created` of their message.
+    let (published, waiting) =
+        tokio::join!(publish_created(applier, messages, &outcomes), waiting_for(applier, messages));
+    published?;
+    apply_waiting(applier, waiting?, failures).await
 }
 
 /// Tells about the messages the batch created: their new conversations first, then the messages and
@@ -200,28 +205,39 @@ async fn announce(
     crate::assignment::announce_automatic(applier.state, account, &records).await
 }
 
-/// Applies the events that were waiting for any of the batch's messages (a status that beat its
-/// message, an edit before its original): one query per channel finds them. Duplicates too: a crash
-/// may have come between storing a message and applying what waited for it.
-async fn apply_waiting(
+/// The batch's messages that events are waiting for (a status that beat its message, an edit before
+/// its original), with their channel: one query per channel finds them. Duplicates too: a crash may
+/// have come between storing a message and applying what waited for it.
+async fn waiting_for<'m, 'd>(
     applier: &Applier<'_>,
-    messages: &[Incoming<'_>],
-    failures: &mut Failures,
-) -> Result<(), StoreError> {
+    messages: &'m [Incoming<'d>],
+) -> Result<Vec<&'m Incoming<'d>>, StoreError> {
     let mut channels: Vec<&Channel> = Vec::new();
     for m in messages {
         if !channels.iter().any(|c| c.id == m.channel.id) {
             channels.push(&m.channel);
         }
     }
+    let mut found = Vec::new();
     for channel in channels {
         let ids: Vec<&str> =
             messages.iter().filter(|m| m.channel.id == channel.id).map(|m| m.message.external_id.as_str()).collect();
         let waiting = applier.state.store.external_ids_with_deferred(channel.id, &ids).await?;
-        for m in messages.iter().filter(|m| m.channel.id == channel.id && waiting.contains(&m.message.external_id)) {
-            if let Err(e) = applier.apply_waiting(channel, &m.message.external_id).await {
-                fail(failures, m.delivery, e)?;
-            }
+        found
+            .extend(messages.iter().filter(|m| m.channel.id == channel.id && waiting.contains(&m.message.external_id)));
+    }
+    Ok(found)
+}
+
+/// Applies the events that were waiting for `messages` (see [`waiting_for`]).
+async fn apply_waiting(
+    applier: &Applier<'_>,
+    messages: Vec<&Incoming<'_>>,
+    failures: &mut Failures,
+) -> Result<(), StoreError> {
+    for m in messages {
+        if let Err(e) = applier.apply_waiting(&m.channel, &m.message.external_id).await {
+            fail(failures, m.delivery, e)?;
         }
     }
     Ok(())

@@ -115,7 +115,8 @@ async fn labels_are_managed_and_filter_the_list(app: TestApp) {
     assert_eq!(on_first, vec!["Urgente", "VIP"], "by name");
     // What the inbound worker announces when the customer writes again, and a search, carry them
     // too (read with the conversations, apart from the list's own query).
-    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215511111111").unwrap().text("otra vez").await.unwrap();
+    // `first` is the newest: the second customer's.
+    app.sim.whatsapp_customer(demo::CLOUD_PHONE_NUMBER_ID, "5215522222222").unwrap().text("otra vez").await.unwrap();
     let announced = wait_for(&mut admin_ws, |e| {
         e["type"] == "conversation.updated" && e["data"]["last_message"]["text"] == "otra vez"
     })
@@ -128,7 +129,7 @@ async fn labels_are_managed_and_filter_the_list(app: TestApp) {
         (announced["data"]["id"].as_str(), names(&announced["data"])),
         (Some(first.as_str()), vec!["Urgente".to_string(), "VIP".to_string()])
     );
-    let found = app.get_json(&acct.admin_token, "/api/v1/conversations?status=all&q=5511111111").await;
+    let found = app.get_json(&acct.admin_token, "/api/v1/conversations?status=all&q=5522222222").await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
     assert_eq!(names(&found["items"][0]), vec!["Urgente", "VIP"]);
 

@@ -6,9 +6,6 @@ use crate::rows::{parse_id, parse_json, to_json};
 use crate::Store;
 use domain::ids::{AccountId, UserId};
 
-/// Entries per multi-row insert: well under SQLite's limit of 32 766 bound values.
-const ROWS_PER_INSERT: usize = 500;
-
 /// `INSERT INTO audit_log …` with one row per entry.
 fn audit_insert(entries: &[NewAuditEntry<'_>], now_ms: i64) -> crate::sql::SqlBuilder {
     use crate::sql::Bind;
@@ -84,7 +81,7 @@ impl Store {
             return Ok(());
         }
         in_transaction!(self, tx => {
-            for chunk in entries.chunks(ROWS_PER_INSERT) {
+            for chunk in entries.chunks(crate::sql::ROWS_PER_INSERT) {
                 let q = audit_insert(chunk, now_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             }

@@ -393,11 +393,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let mut unique: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
-        unique.sort();
+        let mut unique: Vec<ConversationId> = ids.to_vec();
+        unique.sort_unstable();
         unique.dedup();
         let mut q = SqlBuilder::new(SELECT);
-        q.push("WHERE c.account_id = ").bind_text(account.to_string()).push(" AND ").in_list("c.id", unique);
+        q.push("WHERE c.account_id = ").bind_text(account.to_string()).push(" AND ");
+        q.in_list("c.id", unique.iter().map(|i| i.to_string()));
         push_scope(&mut q, scope);
         // The ids are known, so their labels are read at the same time as the conversations (two
         // connections): the inbound worker reads its batch's conversations back this way before
@@ -407,7 +408,7 @@ impl Store {
             let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
             rows.into_iter().map(Row::into_record).collect::<StoreResult<Vec<_>>>()
         };
-        let (mut records, labels) = futures::try_join!(conversations, self.labels_of(ids))?;
+        let (mut records, labels) = futures::try_join!(conversations, self.labels_of(&unique))?;
         attach_labels(&mut records, labels);
         Ok(records)
     }

@@ -381,9 +381,6 @@ impl<'a> ConversationChange<'a> {
     }
 }
 
-/// Rows per multi-row insert of a batch's messages (17 values each).
-const MESSAGES_PER_INSERT: usize = 500;
-
 /// The columns of a `messages` row a customer's webhook brings; [`push_message_row`] appends the
 /// values of one. One definition for the single insert and the batch's multi-row one.
 const MESSAGE_INSERT_COLUMNS: &str =
@@ -572,22 +569,19 @@ macro_rules! ingest_batch_in_tx {
         // left out by the unique index, and RETURNING names those inserted.
         let ids: Vec<String> = items.iter().map(|_| MessageId::new().to_string()).collect();
         let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
-        // A few hundred rows a statement: a delivery of imported history may hold many messages, and
-        // SQLite takes at most 32 766 bound values.
-        for start in (0..items.len()).step_by(MESSAGES_PER_INSERT) {
-            let end = (start + MESSAGES_PER_INSERT).min(items.len());
+        let rows = crate::sql::ROWS_PER_INSERT;
+        for ((items, ids), conversations) in items.chunks(rows).zip(ids.chunks(rows)).zip(conversations.chunks(rows)) {
             let mut q = crate::sql::SqlBuilder::new(format!("INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES "));
-            for i in start..end {
-                if i > start {
+            for (i, ((item, id), (conversation, _))) in items.iter().zip(ids).zip(conversations).enumerate() {
+                if i > 0 {
                     q.push(", ");
                 }
-                let item = &items[i];
-                push_message_row(&mut q, &ids[i], (item.account, item.channel), &conversations[i].0, &item.msg, now_ms);
+                push_message_row(&mut q, id, (item.account, item.channel), conversation, &item.msg, now_ms);
             }
             q.push(" ON CONFLICT DO NOTHING RETURNING id");
             // Kept prepared although its text changes with the batch's size: a campaign's batches are
-            // full (64 rows), and SQLite's parser looks each `$n` up among those already seen, so
-            // preparing a thousand-parameter statement for every batch cost more than running it.
+            // full (the worker's batch size), and SQLite's parser looks each `$n` up among those already
+            // seen, so preparing a thousand-parameter statement for every batch cost more than running it.
             let rows: Vec<String> = crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(&mut *$tx).await?;
             inserted.extend(rows);
         }
@@ -924,7 +918,7 @@ impl Store {
         }
         let ids: Vec<MessageId> = notices.iter().map(|_| MessageId::new()).collect();
         in_transaction!(self, tx => {
-            for (notices, ids) in notices.chunks(NOTICES_PER_INSERT).zip(ids.chunks(NOTICES_PER_INSERT)) {
+            for (notices, ids) in notices.chunks(crate::sql::ROWS_PER_INSERT).zip(ids.chunks(crate::sql::ROWS_PER_INSERT)) {
                 let q = notices_insert(notices, ids, at_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             }
@@ -944,9 +938,6 @@ macro_rules! insert_notice_in_tx {
     }};
 }
 pub(crate) use insert_notice_in_tx;
-
-/// Notices per multi-row insert: well under SQLite's limit of 32 766 bound values.
-const NOTICES_PER_INSERT: usize = 500;
 
 /// `INSERT INTO messages …` of `notices` (under `ids`): one row each, kind and origin `system`.
 pub(crate) fn notices_insert(notices: &[SystemNotice<'_>], ids: &[MessageId], at_ms: i64) -> crate::sql::SqlBuilder {

@@ -14,9 +14,6 @@ use crate::sql::{Bind, SqlBuilder};
 use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, UserId};
 use std::collections::{BTreeSet, HashMap};
 
-/// Rows per multi-row insert (15 values each): a delivery of imported history may bring many
-/// customers at once, and SQLite takes at most 32 766 bound values.
-pub(crate) const ROWS_PER_INSERT: usize = 500;
 /// Phone keys per read of the contacts having them.
 pub(crate) const KEYS_PER_READ: usize = 5_000;
 
@@ -146,9 +143,8 @@ macro_rules! create {
                     crate::new_customers::contact_of(&c.who.phone_keys, rows).map(str::to_string)
                 })
                 .collect();
-            for (customers, contacts) in customers
-                .chunks(crate::new_customers::ROWS_PER_INSERT)
-                .zip(contacts.chunks(crate::new_customers::ROWS_PER_INSERT))
+            for (customers, contacts) in
+                customers.chunks(crate::sql::ROWS_PER_INSERT).zip(contacts.chunks(crate::sql::ROWS_PER_INSERT))
             {
                 let q = crate::new_customers::handles_insert(customers, contacts, now_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
@@ -168,7 +164,7 @@ macro_rules! create {
                     .await?;
                 }
             }
-            for customers in customers.chunks(crate::new_customers::ROWS_PER_INSERT) {
+            for customers in customers.chunks(crate::sql::ROWS_PER_INSERT) {
                 let q = crate::new_customers::conversations_insert(customers, now_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
             }

@@ -101,6 +101,11 @@ impl SqlBuilder {
     }
 }
 
+/// Rows per multi-row `INSERT` (handles, conversations, messages, notices, audit entries): a batch
+/// or a delivery of imported history may bring thousands, and SQLite takes at most 32 766 bound
+/// values in one statement (the widest of these rows binds 17).
+pub(crate) const ROWS_PER_INSERT: usize = 500;
+
 /// `%text%` with `%`, `_` and `\` in `text` taken literally (escape character `\`).
 fn like_pattern(text: &str) -> String {
     format!("%{}%", like_escape(text))

@@ -62,7 +62,7 @@ impl Application {
         let media = crate::media_store::open(&config.media_store, &config.data_dir).await?;
         let workers = Arc::new(crate::supervisor::WorkerHealth::default());
         let journal = crate::inbound::journal_writer::JournalWriter::start(store.clone(), workers.clone());
-        let state = AppState {
+        let state = AppState::new(crate::state::Services {
             store,
             journal,
             config: Arc::new(config),
@@ -82,7 +82,7 @@ impl Application {
             profile_wakeup: Arc::new(tokio::sync::Notify::new()),
             hooks_wakeup: Arc::new(tokio::sync::Notify::new()),
             workers,
-        };
+        });
         // Before serving: several processes on one PostgreSQL share their realtime events.
         crate::realtime::bridge::start(&state).await?;
         let router = build_router(state.clone());

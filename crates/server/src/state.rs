@@ -6,8 +6,27 @@ use crate::crypto::SecretBox;
 use std::sync::Arc;
 use store::Store;
 
+/// The services every handler and worker reaches. Shared behind one `Arc`: axum clones the state for
+/// every request, and a clone is then one counter increment instead of one per service (a webhook
+/// burst cloned it tens of thousands of times a second, copying the Graph client's addresses too).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        AppState(Arc::new(services))
+    }
+}
+
+pub struct Services {
     pub store: Store,
     /// Where webhook deliveries are journaled, several to a commit (group commit).
     pub journal: crate::inbound::journal_writer::JournalWriter,

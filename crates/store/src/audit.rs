@@ -7,10 +7,11 @@ use crate::Store;
 use domain::ids::{AccountId, UserId};
 
 /// `INSERT INTO audit_log …` with one row per entry.
-fn audit_insert(entries: &[NewAuditEntry<'_>], now_ms: i64) -> crate::sql::SqlBuilder {
+fn audit_insert(backend: crate::Backend, entries: &[NewAuditEntry<'_>], now_ms: i64) -> crate::sql::SqlBuilder {
     use crate::sql::Bind;
     let text = |v: Option<&str>| v.map(|s| Bind::Text(s.to_string())).unwrap_or(Bind::Null);
-    let mut q = crate::sql::SqlBuilder::new(
+    let mut q = crate::sql::SqlBuilder::for_backend(
+        backend,
         "INSERT INTO audit_log (id, account_id, user_id, action, target_type, target_id, details, created_at) VALUES ",
     );
     for (i, entry) in entries.iter().enumerate() {
@@ -82,7 +83,7 @@ impl Store {
         }
         in_transaction!(self, tx => {
             for chunk in entries.chunks(crate::sql::ROWS_PER_INSERT) {
-                let q = audit_insert(chunk, now_ms);
+                let q = audit_insert(self.backend(), chunk, now_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             }
         });

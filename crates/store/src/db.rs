@@ -1,8 +1,9 @@
 //! Connecting, migrating and dispatching to the backend chosen by the database URL.
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -27,11 +28,14 @@ impl StoreOptions {
 
 #[derive(Clone)]
 pub(crate) enum Db {
+    /// `journal`: the webhook journal's own file (see [`journal_path`]), with its own writer, so
+    /// that journaling a delivery never waits for the worker's transaction on the main file.
     /// `probe`: how `ping` opens a fresh connection to the file. Shared, not copied: the store is
     /// cloned with the server's state for every request, and these options hold maps.
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        journal: SqlitePool,
         probe: std::sync::Arc<SqliteConnectOptions>,
     },
     Postgres(PgPool),
@@ -84,7 +88,50 @@ macro_rules! in_transaction {
     };
 }
 
-pub(crate) use {in_transaction, on_reader, on_writer};
+/// Runs `$body` with `$p` bound to the pool of the webhook journal: its own file on SQLite, the one
+/// database on PostgreSQL.
+macro_rules! on_journal {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite { journal: $p, .. } => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// [`in_transaction`] on the webhook journal's pool (see [`on_journal`]).
+macro_rules! in_journal_transaction {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite { journal, .. } => {
+                let mut $tx = journal.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+pub(crate) use {in_journal_transaction, in_transaction, on_journal, on_reader, on_writer};
+
+/// Where SQLite keeps the webhook journal: beside the database, `inbox.db` → `inbox.webhooks.db`.
+/// A file of its own because SQLite lets one writer at a time into a file: in the main file, every
+/// delivery's `200` would wait for the worker's transaction applying the deliveries before it.
+pub fn journal_path(database: &Path) -> PathBuf {
+    let stem = database.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match database.extension() {
+        Some(ext) => format!("{stem}.webhooks.{}", ext.to_string_lossy()),
+        None => format!("{stem}.webhooks"),
+    };
+    database.with_file_name(name)
+}
 
 impl Store {
     /// Connects to `sqlite://…` (creating the file) or `postgres://…`, without migrating.
@@ -105,6 +152,17 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            if opts.url.contains(":memory:") || opts.url.contains("mode=memory") {
+                // Nothing acknowledged to Meta may be lost in a restart.
+                return Err(StoreError::Config(
+                    "an in-memory SQLite database cannot hold the inbox: give a file".into(),
+                ));
+            }
+            let journal = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(connect.clone().filename(journal_path(connect.get_filename())))
+                .await?;
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
@@ -116,7 +174,7 @@ impl Store {
                 .connect_with(connect.clone().read_only(true))
                 .await?;
             let probe = std::sync::Arc::new(connect.read_only(true).create_if_missing(false));
-            Db::Sqlite { read, write, probe }
+            Db::Sqlite { read, write, journal, probe }
         };
         Ok(Self { db })
     }
@@ -130,7 +188,14 @@ impl Store {
 
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.db {
-            Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Db::Sqlite { write, journal, .. } => {
+                sqlx::migrate!("./migrations/sqlite-journal").run(journal).await?;
+                sqlx::migrate!("./migrations/sqlite").run(write).await?;
+                let moved = self.move_journal_out_of_main_file().await?;
+                if moved > 0 {
+                    tracing::info!(deliveries = moved, "webhook journal moved to its own file");
+                }
+            }
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         let filled = self.backfill_search_text().await?;
@@ -172,14 +237,16 @@ impl Store {
             conn.close().await?;
         }
         on_writer!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        on_journal!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { read, write, .. } => {
+            Db::Sqlite { read, write, journal, .. } => {
                 read.close().await;
                 write.close().await;
+                journal.close().await;
             }
             Db::Postgres(pool) => pool.close().await,
         }

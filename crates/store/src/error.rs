@@ -12,6 +12,9 @@ pub enum StoreError {
     /// A row that our own code wrote cannot be read back into a domain value.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The database URL asks for something the store cannot be (said at start, not later).
+    #[error("database configuration: {0}")]
+    Config(String),
     #[error(transparent)]
     Database(sqlx::Error),
     #[error(transparent)]

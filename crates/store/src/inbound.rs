@@ -524,7 +524,8 @@ macro_rules! ingest_batch_in_tx {
         channels.dedup();
         for channel in channels {
             let whos: Vec<&CustomerIdentity> = items.iter().filter(|i| i.channel == channel).map(|i| &i.who).collect();
-            let mut q = crate::sql::SqlBuilder::new(crate::known_handles::SELECT);
+            let mut q =
+                crate::sql::SqlBuilder::for_backend(crate::sql::backend_of(&*$tx), crate::known_handles::SELECT);
             crate::known_handles::push_any_of(&mut q, channel, &whos);
             let rows: Vec<crate::known_handles::KnownHandle> =
                 crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
@@ -571,7 +572,10 @@ macro_rules! ingest_batch_in_tx {
         let mut inserted: std::collections::HashSet<String> = std::collections::HashSet::new();
         let rows = crate::sql::ROWS_PER_INSERT;
         for ((items, ids), conversations) in items.chunks(rows).zip(ids.chunks(rows)).zip(conversations.chunks(rows)) {
-            let mut q = crate::sql::SqlBuilder::new(format!("INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES "));
+            let mut q = crate::sql::SqlBuilder::for_backend(
+                crate::sql::backend_of(&*$tx),
+                format!("INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) VALUES "),
+            );
             for (i, ((item, id), (conversation, _))) in items.iter().zip(ids).zip(conversations).enumerate() {
                 if i > 0 {
                     q.push(", ");
@@ -919,7 +923,7 @@ impl Store {
         let ids: Vec<MessageId> = notices.iter().map(|_| MessageId::new()).collect();
         in_transaction!(self, tx => {
             for (notices, ids) in notices.chunks(crate::sql::ROWS_PER_INSERT).zip(ids.chunks(crate::sql::ROWS_PER_INSERT)) {
-                let q = notices_insert(notices, ids, at_ms);
+                let q = notices_insert(self.backend(), notices, ids, at_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
             }
         });
@@ -932,7 +936,12 @@ macro_rules! insert_notice_in_tx {
     ($tx:expr, $notice:expr, $at:expr) => {{
         let n: &crate::inbound::SystemNotice<'_> = $notice;
         let id = domain::ids::MessageId::new();
-        let q = crate::inbound::notices_insert(std::slice::from_ref(n), std::slice::from_ref(&id), $at);
+        let q = crate::inbound::notices_insert(
+            crate::sql::backend_of(&*$tx),
+            std::slice::from_ref(n),
+            std::slice::from_ref(&id),
+            $at,
+        );
         crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
         id
     }};
@@ -940,9 +949,15 @@ macro_rules! insert_notice_in_tx {
 pub(crate) use insert_notice_in_tx;
 
 /// `INSERT INTO messages …` of `notices` (under `ids`): one row each, kind and origin `system`.
-pub(crate) fn notices_insert(notices: &[SystemNotice<'_>], ids: &[MessageId], at_ms: i64) -> crate::sql::SqlBuilder {
+pub(crate) fn notices_insert(
+    backend: crate::Backend,
+    notices: &[SystemNotice<'_>],
+    ids: &[MessageId],
+    at_ms: i64,
+) -> crate::sql::SqlBuilder {
     let origin = Origin::System;
-    let mut q = crate::sql::SqlBuilder::new(
+    let mut q = crate::sql::SqlBuilder::for_backend(
+        backend,
         "INSERT INTO messages (id, account_id, channel_id, conversation_id, external_id, direction, origin, kind, text, content, \
            status, status_rank, sent_at, created_at, updated_at) VALUES ",
     );

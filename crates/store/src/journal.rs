@@ -2,7 +2,7 @@
 //! processed afterwards by the inbound worker. A crash between the two leaves the row pending (or its
 //! claim expires), so it is processed after restart: nothing acknowledged is lost.
 
-use crate::db::{in_transaction, on_writer, Db};
+use crate::db::{in_journal_transaction, on_journal, on_writer, Db};
 use crate::error::StoreResult;
 use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
@@ -14,8 +14,9 @@ fn entries(mut rows: Vec<JournalRow>) -> Vec<JournalEntry> {
 }
 
 /// `UPDATE webhook_events …` marking the deliveries `ids` processed.
-fn finish_query(ids: &[String], now_ms: i64) -> SqlBuilder {
-    let mut q = SqlBuilder::new(
+fn finish_query(backend: crate::Backend, ids: &[String], now_ms: i64) -> SqlBuilder {
+    let mut q = SqlBuilder::for_backend(
+        backend,
         "UPDATE webhook_events SET status = 'processed', note = NULL, claimed_until = NULL, processed_at = ",
     );
     q.bind_int(now_ms).push(" WHERE ");
@@ -58,9 +59,9 @@ impl Store {
         // One statement per chunk: a multi-row INSERT parses and plans once for all its rows.
         // Chunks stay under SQLite's bound-parameter limit.
         const ROWS_PER_STATEMENT: usize = 200;
-        in_transaction!(self, tx => {
+        in_journal_transaction!(self, tx => {
             for (ids, deliveries) in ids.chunks(ROWS_PER_STATEMENT).zip(deliveries.chunks(ROWS_PER_STATEMENT)) {
-                let mut q = SqlBuilder::new("INSERT INTO webhook_events (id, received_at, body, status) VALUES ");
+                let mut q = SqlBuilder::for_backend(self.backend(), "INSERT INTO webhook_events (id, received_at, body, status) VALUES ");
                 for (i, (id, (body, received_at))) in ids.iter().zip(deliveries).enumerate() {
                     q.push(if i == 0 { "(" } else { ", (" });
                     q.bind_text(id.as_str()).push(", ").bind_int(*received_at).push(", ").bind_text(*body).push(", 'pending')");
@@ -76,7 +77,7 @@ impl Store {
     /// SQLite has a single writer, which gives the same guarantee.
     async fn claim_webhooks(&self, now_ms: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<JournalEntry>> {
         let sql = self.claim_sql();
-        let rows: Vec<JournalRow> = on_writer!(self, p => sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(p).await)?;
+        let rows: Vec<JournalRow> = on_journal!(self, p => sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(p).await)?;
         Ok(entries(rows))
     }
 
@@ -93,9 +94,9 @@ impl Store {
         if finished.is_empty() {
             return self.claim_webhooks(now_ms, lease_ms, limit).await;
         }
-        let finish = finish_query(finished, now_ms);
+        let finish = finish_query(self.backend(), finished, now_ms);
         let claim = self.claim_sql();
-        let rows: Vec<JournalRow> = in_transaction!(self, tx => {
+        let rows: Vec<JournalRow> = in_journal_transaction!(self, tx => {
             bind_all!(sqlx::query(&finish.sql), finish).execute(&mut *tx).await?;
             sqlx::query_as(&claim).bind(now_ms + lease_ms).bind(now_ms).bind(limit).fetch_all(&mut *tx).await?
         });
@@ -124,14 +125,11 @@ impl Store {
     /// On PostgreSQL other live processes may hold claims: their leases decide.
     pub async fn end_claims_of_a_previous_run(&self) -> StoreResult<u64> {
         let Db::Sqlite { .. } = self.db else { return Ok(0) };
-        let ended = in_transaction!(self, tx => {
-            let journal = sqlx::query("UPDATE webhook_events SET claimed_until = 0 WHERE status = 'processing'")
-                .execute(&mut *tx).await?.rows_affected();
-            let outbox = sqlx::query("UPDATE outbox SET claimed_until = 0 WHERE state = 'sending'")
-                .execute(&mut *tx).await?.rows_affected();
-            journal + outbox
-        });
-        Ok(ended)
+        let journal = on_journal!(self, p => sqlx::query("UPDATE webhook_events SET claimed_until = 0 WHERE status = 'processing'")
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        let outbox = on_writer!(self, p => sqlx::query("UPDATE outbox SET claimed_until = 0 WHERE state = 'sending'")
+            .execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(journal + outbox)
     }
 
     /// Extends the claim on deliveries still being processed (see `claim_webhooks`).
@@ -139,10 +137,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut q = SqlBuilder::new("UPDATE webhook_events SET claimed_until = ");
+        let mut q = SqlBuilder::for_backend(self.backend(), "UPDATE webhook_events SET claimed_until = ");
         q.bind_int(until_ms).push(" WHERE status = 'processing' AND ");
         q.in_list("id", ids.iter().cloned());
-        on_writer!(self, p => bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
+        on_journal!(self, p => bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -157,15 +155,43 @@ impl Store {
             JournalOutcome::Processed => "processed",
             JournalOutcome::Failed => "failed",
         };
-        on_writer!(self, p => sqlx::query("UPDATE webhook_events SET status = $2, processed_at = $3, note = $4, claimed_until = NULL WHERE id = $1")
+        on_journal!(self, p => sqlx::query("UPDATE webhook_events SET status = $2, processed_at = $3, note = $4, claimed_until = NULL WHERE id = $1")
             .bind(id).bind(status).bind(now_ms).bind(note).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// How many deliveries wait to be processed (for metrics and tests).
     pub async fn pending_webhooks(&self) -> StoreResult<i64> {
-        let n: i64 = crate::db::on_reader!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE status IN ('pending', 'processing')").fetch_one(p).await)?;
+        let n: i64 = on_journal!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events WHERE status IN ('pending', 'processing')").fetch_one(p).await)?;
         Ok(n)
+    }
+
+    /// On SQLite, moves the deliveries an older version kept in the main file's `webhook_events` into
+    /// the journal's own file (see `db::journal_path`), so that none acknowledged then is lost or
+    /// applied twice; returns how many. Copied first, deleted after: a crash between the two only
+    /// copies them again at the next start, where the ids already there are skipped.
+    pub(crate) async fn move_journal_out_of_main_file(&self) -> StoreResult<u64> {
+        let Db::Sqlite { write, journal, .. } = &self.db else { return Ok(0) };
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM webhook_events)").fetch_one(write).await?;
+        if !any {
+            return Ok(0);
+        }
+        let main_file: String =
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'").fetch_one(write).await?;
+        let mut conn = journal.acquire().await?;
+        sqlx::query("ATTACH DATABASE $1 AS main_file").bind(&main_file).execute(&mut *conn).await?;
+        let copied = sqlx::query(
+            "INSERT OR IGNORE INTO webhook_events (id, received_at, body, status, attempts, claimed_until, processed_at, note) \
+             SELECT id, received_at, body, status, attempts, claimed_until, processed_at, note FROM main_file.webhook_events",
+        )
+        .execute(&mut *conn)
+        .await;
+        // Detached whatever the copy did: the connection goes back to the pool.
+        sqlx::query("DETACH DATABASE main_file").execute(&mut *conn).await?;
+        copied?;
+        drop(conn);
+        let moved = sqlx::query("DELETE FROM webhook_events").execute(write).await?.rows_affected();
+        Ok(moved)
     }
 
     /// Keeps an event addressed to no known channel, for an operator to inspect.

@@ -62,7 +62,7 @@ pub use conversations::{
     AssigneeFilter, ContactSummary, ConversationFilter, ConversationPatch, ConversationRecord, ConversationStatus,
     HandleRecord, LastMessage,
 };
-pub use db::{Backend, Store, StoreOptions};
+pub use db::{journal_path, Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
 pub use inbound::{
     ApplyOutcome, CustomerIdentity, ExistingConversation, IngestItem, IngestOutcome, NewAttachment, NewMessage,

@@ -11,6 +11,7 @@
 
 use crate::inbound::CustomerIdentity;
 use crate::sql::{Bind, SqlBuilder};
+use crate::Backend;
 use domain::ids::{AccountId, ChannelId, ConversationId, HandleId, UserId};
 use std::collections::{BTreeSet, HashMap};
 
@@ -74,8 +75,14 @@ pub(crate) fn phone_keys_by_account(customers: &[NewCustomer<'_>]) -> HashMap<Ac
 }
 
 /// `INSERT INTO handles …` with one row per customer, each linked to its contact (if any).
-pub(crate) fn handles_insert(customers: &[NewCustomer<'_>], contacts: &[Option<String>], now_ms: i64) -> SqlBuilder {
-    let mut q = SqlBuilder::new(
+pub(crate) fn handles_insert(
+    backend: Backend,
+    customers: &[NewCustomer<'_>],
+    contacts: &[Option<String>],
+    now_ms: i64,
+) -> SqlBuilder {
+    let mut q = SqlBuilder::for_backend(
+        backend,
         "INSERT INTO handles (id, account_id, channel_id, wa_id, bsuid, parent_bsuid, scoped_id, username, profile_name, \
            contact_id, created_at, updated_at, profile_fetch_after, search_key, names_at) VALUES ",
     );
@@ -100,8 +107,9 @@ pub(crate) fn handles_insert(customers: &[NewCustomer<'_>], contacts: &[Option<S
 }
 
 /// `INSERT INTO conversations …` with one open conversation per customer, assigned as chosen.
-pub(crate) fn conversations_insert(customers: &[NewCustomer<'_>], now_ms: i64) -> SqlBuilder {
-    let mut q = SqlBuilder::new(
+pub(crate) fn conversations_insert(backend: Backend, customers: &[NewCustomer<'_>], now_ms: i64) -> SqlBuilder {
+    let mut q = SqlBuilder::for_backend(
+        backend,
         "INSERT INTO conversations (id, account_id, channel_id, handle_id, status, unread_count, last_activity_at, \
            created_at, updated_at, assignee_id) VALUES ",
     );
@@ -146,7 +154,8 @@ macro_rules! create {
             for (customers, contacts) in
                 customers.chunks(crate::sql::ROWS_PER_INSERT).zip(contacts.chunks(crate::sql::ROWS_PER_INSERT))
             {
-                let q = crate::new_customers::handles_insert(customers, contacts, now_ms);
+                let q =
+                    crate::new_customers::handles_insert(crate::sql::backend_of(&*$tx), customers, contacts, now_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
             }
             // A linked contact without a WhatsApp number (or BSUID) takes this customer's, in order.
@@ -165,7 +174,7 @@ macro_rules! create {
                 }
             }
             for customers in customers.chunks(crate::sql::ROWS_PER_INSERT) {
-                let q = crate::new_customers::conversations_insert(customers, now_ms);
+                let q = crate::new_customers::conversations_insert(crate::sql::backend_of(&*$tx), customers, now_ms);
                 crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
             }
         }
@@ -223,10 +232,10 @@ mod tests {
         let (a, b) = (CustomerIdentity::default(), CustomerIdentity { fetch_profile: true, ..Default::default() });
         let mut customers = vec![NewCustomer::new(account, channel, &a, 1), NewCustomer::new(account, channel, &b, 2)];
         customers[1].assignee = Some(UserId::new());
-        let handles = handles_insert(&customers, &[None, Some("c1".into())], 5);
+        let handles = handles_insert(Backend::Postgres, &customers, &[None, Some("c1".into())], 5);
         assert_eq!(handles.binds.len(), 2 * 15);
         assert_eq!(handles.sql.matches("), (").count(), 1);
-        let conversations = conversations_insert(&customers, 5);
+        let conversations = conversations_insert(Backend::Postgres, &customers, 5);
         assert_eq!(conversations.binds.len(), 2 * 8);
         assert!(matches!(conversations.binds[7], Bind::Null));
         assert!(

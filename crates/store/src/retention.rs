@@ -1,7 +1,7 @@
 //! Removing what is kept only for a while (the server's retention job decides when). Each function
 //! removes at most `limit` rows older than a cutoff, so one call never holds the writer long.
 
-use crate::db::{in_transaction, on_writer};
+use crate::db::{in_transaction, on_journal, on_writer};
 use crate::error::StoreResult;
 use crate::Store;
 
@@ -17,7 +17,7 @@ impl Store {
     /// Drops processed or failed webhook deliveries received before `before_ms` (pending or
     /// processing ones are never touched), and unrouted events as old.
     pub async fn prune_webhook_journal(&self, before_ms: i64, limit: i64) -> StoreResult<u64> {
-        let journal = on_writer!(self, p => sqlx::query(
+        let journal = on_journal!(self, p => sqlx::query(
             "DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events \
                WHERE status IN ('processed', 'failed') AND received_at < $1 ORDER BY id LIMIT $2)")
             .bind(before_ms).bind(limit).execute(p).await.map(|r| r.rows_affected()))?;
@@ -57,7 +57,7 @@ impl Store {
 
     /// How many webhook deliveries the journal holds, whatever their status (for tests and metrics).
     pub async fn count_webhook_journal(&self) -> StoreResult<i64> {
-        let n: i64 = crate::db::on_reader!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events").fetch_one(p).await)?;
+        let n: i64 = crate::db::on_journal!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events").fetch_one(p).await)?;
         Ok(n)
     }
 

@@ -1,6 +1,7 @@
 //! A small builder for statements whose shape depends on filters. It numbers `$n` placeholders
 //! (understood by both SQLite and PostgreSQL) and keeps the values to bind, so one SQL text serves
-//! both backends.
+//! both backends — or, built for a backend ([`SqlBuilder::for_backend`]), writes SQLite's anonymous
+//! `?` there, for statements with many values.
 
 use crate::db::Backend;
 
@@ -25,14 +26,30 @@ pub(crate) struct SqlBuilder {
     /// tables kept while they grow (reading a batch's 64 new messages by id became a scan of the
     /// account's every message).
     pub one_shot: bool,
+    /// Placeholders are SQLite's anonymous `?`, taken in order, instead of `$n`. SQLite finds a
+    /// numbered parameter's name by walking the list of every name, and sqlx asks for the name of
+    /// each parameter it binds: a statement of n numbered parameters costs n² steps to bind — a
+    /// batch's messages insert binds over a thousand. Anonymous ones have no name to look up.
+    anonymous: bool,
 }
 
 impl SqlBuilder {
     pub fn new(sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), binds: vec![], one_shot: false }
+        Self { sql: sql.into(), binds: vec![], one_shot: false, anonymous: false }
+    }
+
+    /// A builder whose placeholders suit `backend` only: anonymous `?` on SQLite (see `anonymous`).
+    /// For statements binding many values (multi-row inserts, long lists); the text given and pushed
+    /// must then hold no placeholder of its own.
+    pub fn for_backend(backend: Backend, sql: impl Into<String>) -> Self {
+        let mut q = Self::new(sql);
+        q.anonymous = backend == Backend::Sqlite;
+        debug_assert!(!q.anonymous || !has_numbered_placeholder(&q.sql), "{}", q.sql);
+        q
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Self {
+        debug_assert!(!self.anonymous || !has_numbered_placeholder(sql), "{sql}");
         self.sql.push_str(sql);
         self
     }
@@ -40,7 +57,11 @@ impl SqlBuilder {
     /// Appends a placeholder for `value`.
     pub fn bind(&mut self, value: Bind) -> &mut Self {
         self.binds.push(value);
-        self.sql.push_str(&format!("${}", self.binds.len()));
+        if self.anonymous {
+            self.sql.push('?');
+        } else {
+            self.sql.push_str(&format!("${}", self.binds.len()));
+        }
         self
     }
 
@@ -106,6 +127,29 @@ impl SqlBuilder {
 /// values in one statement (the widest of these rows binds 17).
 pub(crate) const ROWS_PER_INSERT: usize = 500;
 
+/// Whether `sql` holds a `$n` placeholder (which would not mix with anonymous ones).
+fn has_numbered_placeholder(sql: &str) -> bool {
+    sql.as_bytes().windows(2).any(|w| w[0] == b'$' && w[1].is_ascii_digit())
+}
+
+/// The backend a connection (or a transaction, dereferenced) talks to: for statements built inside
+/// the macros whose one body serves both backends' connections.
+pub(crate) trait OnBackend {
+    const BACKEND: Backend;
+}
+
+impl OnBackend for sqlx::SqliteConnection {
+    const BACKEND: Backend = Backend::Sqlite;
+}
+
+impl OnBackend for sqlx::PgConnection {
+    const BACKEND: Backend = Backend::Postgres;
+}
+
+pub(crate) fn backend_of<C: OnBackend>(_: &C) -> Backend {
+    C::BACKEND
+}
+
 /// `%text%` with `%`, `_` and `\` in `text` taken literally (escape character `\`).
 fn like_pattern(text: &str) -> String {
     format!("%{}%", like_escape(text))
@@ -133,3 +177,37 @@ macro_rules! bind_all {
     }};
 }
 pub(crate) use bind_all;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_builder_for_sqlite_writes_anonymous_placeholders_and_for_postgresql_numbered_ones() {
+        let build = |backend| {
+            let mut q = SqlBuilder::for_backend(backend, "INSERT INTO t (a, b) VALUES ");
+            q.push("(")
+                .bind_text("x")
+                .push(", ")
+                .bind_int(1)
+                .push("), (")
+                .bind_text("y")
+                .push(", ")
+                .bind_int(2)
+                .push(")");
+            q
+        };
+        let sqlite = build(Backend::Sqlite);
+        assert_eq!(sqlite.sql, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+        let postgres = build(Backend::Postgres);
+        assert_eq!(postgres.sql, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(sqlite.binds.len(), 4);
+        assert_eq!(SqlBuilder::new("x = ").bind_int(1).sql, "x = $1", "a builder for both numbers its placeholders");
+    }
+
+    #[test]
+    fn numbered_placeholders_are_told_apart_from_dollar_signs_in_text() {
+        assert!(has_numbered_placeholder("a = $1"));
+        assert!(!has_numbered_placeholder("a = '$' || b"));
+    }
+}

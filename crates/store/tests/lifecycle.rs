@@ -615,3 +615,55 @@ async fn a_batch_larger_than_one_statement_takes_is_stored_whole(db: TestDb) {
     }
     assert_eq!(conversations.len(), 4_000);
 }
+
+/// SQLite keeps the webhook journal in a file of its own beside the database. Deliveries an older
+/// version left in the main file's `webhook_events` are moved there at start: the open ones are
+/// claimed as before, the finished ones stay finished, and none is there twice — also when a start
+/// that was killed after copying them is followed by another.
+#[tokio::test]
+async fn deliveries_journaled_in_the_main_file_by_an_older_version_are_moved_to_the_journal_file() {
+    use sqlx::Connection;
+    let dir = std::env::temp_dir().join(format!("inbox-store-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("inbox.db").display());
+    let store = Store::open(&StoreOptions::new(&url)).await.expect("open");
+    store.close().await;
+    assert!(dir.join("inbox.webhooks.db").exists(), "the journal's file is beside the database");
+
+    // What an older version left in the main file: one delivery pending, one processed.
+    let leftovers = "INSERT INTO webhook_events (id, received_at, body, status, attempts, processed_at) VALUES \
+         ('00000000-0000-7000-8000-000000000001', 1, '{\"n\":1}', 'processed', 1, 2), \
+         ('00000000-0000-7000-8000-000000000002', 3, '{\"n\":2}', 'pending', 0, NULL)";
+    let mut main = sqlx::SqliteConnection::connect(&url).await.expect("main file");
+    sqlx::raw_sql(leftovers).execute(&mut main).await.expect("leftovers");
+    // A start killed between the copy and the delete already copied the pending one.
+    let journal_url = format!("sqlite://{}", dir.join("inbox.webhooks.db").display());
+    let mut journal = sqlx::SqliteConnection::connect(&journal_url).await.expect("journal file");
+    sqlx::raw_sql(
+        "INSERT INTO webhook_events (id, received_at, body, status, attempts) VALUES \
+         ('00000000-0000-7000-8000-000000000002', 3, '{\"n\":2}', 'pending', 0)",
+    )
+    .execute(&mut journal)
+    .await
+    .expect("copied once already");
+    journal.close().await.expect("close");
+
+    let store = Store::open(&StoreOptions::new(&url)).await.expect("open again");
+    assert_eq!(store.count_webhook_journal().await.unwrap(), 2, "both moved, none twice");
+    assert_eq!(store.pending_webhooks().await.unwrap(), 1);
+    let claimed = store.finish_and_claim_webhooks(&[], 10, 6_000, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(), ["{\"n\":2}"], "the open one, once");
+    let left: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events").fetch_one(&mut main).await.expect("count");
+    assert_eq!(left, 0, "nothing is left in the main file");
+    main.close().await.expect("close");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An in-memory SQLite database would lose what was acknowledged to Meta at the next restart.
+#[tokio::test]
+async fn an_in_memory_sqlite_database_is_refused_with_a_reason() {
+    let error = Store::open(&StoreOptions::new("sqlite::memory:")).await.err().expect("refused");
+    assert!(error.to_string().contains("in-memory"), "{error}");
+}

@@ -16,9 +16,9 @@ const RENEW: Duration = Duration::from_secs(2);
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Most deliveries claimed at once. Under a backlog a bigger batch spreads each batch's fixed cost
 /// (claim, lookups, commit, read-back, notify) over more messages. On SQLite the batch's transaction
-/// holds the one writer that also journals incoming webhooks, so a longer one holds back their `200`
-/// (measured: acknowledgements halved at 256); on PostgreSQL writers do not wait for each other, and
-/// a backlog drained faster at 256 than at 64.
+/// holds the main file's one writer, which agents' own writes (a send, an assignment) wait for; 256
+/// drained a campaign no faster than 64 there (the journal has its own file and writer) and took
+/// more memory. On PostgreSQL writers do not wait for each other, and a backlog drained faster at 256.
 fn batch_limit(store: &store::Store) -> i64 {
     match store.backend() {
         store::Backend::Sqlite => 64,

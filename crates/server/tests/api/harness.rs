@@ -206,6 +206,19 @@ impl TestApp {
         }
     }
 
+    /// Runs `sql` where the webhook journal is: its own file on SQLite, the database on PostgreSQL.
+    pub async fn execute_journal_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.pg_database.is_some() {
+            return self.execute_sql(sql).await;
+        }
+        let options: sqlx::sqlite::SqliteConnectOptions =
+            std::str::FromStr::from_str(&self.database_url).expect("sqlite url");
+        let journal = store::journal_path(options.get_filename());
+        let mut c = sqlx::SqliteConnection::connect_with(&options.filename(journal)).await.expect("connect");
+        sqlx::raw_sql(sql).execute(&mut c).await.expect("execute");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

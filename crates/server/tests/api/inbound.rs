@@ -1018,7 +1018,7 @@ async fn claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_
     // A delivery a killed process had claimed, its lease still running for ten minutes.
     let body = text_from("5215511111111", "wamid.CLAIMED", "quedó a medias").to_string();
     let until = app.state.now_ms() + 600_000;
-    app.execute_sql(&format!(
+    app.execute_journal_sql(&format!(
         "INSERT INTO webhook_events (id, received_at, body, status, claimed_until, attempts) \
          VALUES ('00000000-0000-7000-8000-000000000001', 0, '{body}', 'processing', {until}, 1)"
     ))

@@ -30,5 +30,6 @@ pub mod startup;
 pub mod state;
 pub mod supervisor;
 pub mod views;
+pub mod wal_checkpoint;
 pub mod web;
 pub mod webhooks;

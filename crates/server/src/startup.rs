@@ -122,10 +122,19 @@ impl Application {
             supervised!("retention", crate::retention::run),
             supervised!("scheduled", crate::scheduled::worker::run),
             supervised!("webhook_delivery", crate::hooks::worker::run),
+            supervised!("wal_checkpoint", crate::wal_checkpoint::run),
         ];
         // The peer address is what login throttling counts by.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        // No Nagle: an event for an agent's socket, or a webhook's answer, is written at once instead
+        // of waiting for the peer's acknowledgement of the previous small write (up to 40 ms with
+        // delayed acknowledgements: measured as the tail of the webhook → socket delay).
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY on a connection");
+            }
+        });
+        axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop_workers.send(true);
         for w in workers {
             let _ = w.await;

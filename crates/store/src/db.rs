@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Pages a SQLite write-ahead log may reach before the committing connection checkpoints it itself
+/// (SQLite's default is 1 000): see [`Store::checkpoint`].
+const AUTOCHECKPOINT_PAGES: u32 = 8_000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -32,10 +36,12 @@ pub(crate) enum Db {
     /// that journaling a delivery never waits for the worker's transaction on the main file.
     /// `probe`: how `ping` opens a fresh connection to the file. Shared, not copied: the store is
     /// cloned with the server's state for every request, and these options hold maps.
+    /// `checkpointers`: one connection to each file (main, journal) for [`Store::checkpoint`].
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
         journal: SqlitePool,
+        checkpointers: std::sync::Arc<[SqlitePool; 2]>,
         probe: std::sync::Arc<SqliteConnectOptions>,
     },
     Postgres(PgPool),
@@ -151,18 +157,28 @@ impl Store {
                 // FULL: a webhook acknowledged to Meta must survive a power cut, not only a crash.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Checkpoints are the server's `wal_checkpoint` worker's job (`Store::checkpoint`), off
+                // the path of the commits that answer webhooks and agents; a committing connection
+                // still checkpoints itself past this many pages (32 MB) — for tools run without the
+                // worker, and should the worker fall behind.
+                .pragma("wal_autocheckpoint", AUTOCHECKPOINT_PAGES.to_string());
             if opts.url.contains(":memory:") || opts.url.contains("mode=memory") {
                 // Nothing acknowledged to Meta may be lost in a restart.
                 return Err(StoreError::Config(
                     "an in-memory SQLite database cannot hold the inbox: give a file".into(),
                 ));
             }
+            let journal_file = connect.clone().filename(journal_path(connect.get_filename()));
             let journal = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(connect.clone().filename(journal_path(connect.get_filename())))
+                .connect_with(journal_file.clone())
                 .await?;
+            let checkpointer = |options: SqliteConnectOptions| {
+                SqlitePoolOptions::new().max_connections(1).min_connections(0).connect_lazy_with(options)
+            };
+            let checkpointers = std::sync::Arc::new([checkpointer(connect.clone()), checkpointer(journal_file)]);
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
@@ -174,7 +190,7 @@ impl Store {
                 .connect_with(connect.clone().read_only(true))
                 .await?;
             let probe = std::sync::Arc::new(connect.read_only(true).create_if_missing(false));
-            Db::Sqlite { read, write, journal, probe }
+            Db::Sqlite { read, write, journal, checkpointers, probe }
         };
         Ok(Self { db })
     }
@@ -219,6 +235,23 @@ impl Store {
         }
     }
 
+    /// On SQLite, copies what the write-ahead logs (the database's and the journal's) hold into their
+    /// files (a passive checkpoint: it waits for no reader or writer, and they do not wait for it);
+    /// returns how many pages of the logs are left uncopied (those a reader still needs). Run often
+    /// by the server, so that no commit has to do it on the way to answering a webhook. Nothing to
+    /// do on PostgreSQL.
+    pub async fn checkpoint(&self) -> StoreResult<i64> {
+        let Db::Sqlite { checkpointers, .. } = &self.db else { return Ok(0) };
+        let mut left = 0;
+        for pool in checkpointers.iter() {
+            // (whether it was blocked, pages in the log, pages of the log now in the file)
+            let (_, log, copied): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+            left += (log - copied).max(0);
+        }
+        Ok(left)
+    }
+
     pub fn backend(&self) -> Backend {
         match self.db {
             Db::Sqlite { .. } => Backend::Sqlite,
@@ -243,10 +276,13 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { read, write, journal, .. } => {
+            Db::Sqlite { read, write, journal, checkpointers, .. } => {
                 read.close().await;
                 write.close().await;
                 journal.close().await;
+                for pool in checkpointers.iter() {
+                    pool.close().await;
+                }
             }
             Db::Postgres(pool) => pool.close().await,
         }

@@ -667,3 +667,32 @@ async fn an_in_memory_sqlite_database_is_refused_with_a_reason() {
     let error = Store::open(&StoreOptions::new("sqlite::memory:")).await.err().expect("refused");
     assert!(error.to_string().contains("in-memory"), "{error}");
 }
+
+/// The server's checkpointer copies the write-ahead logs of both files (database and journal) into
+/// them, so that commits do not have to.
+#[tokio::test]
+async fn a_checkpoint_copies_both_write_ahead_logs_into_their_files() {
+    use sqlx::Connection;
+    let dir = std::env::temp_dir().join(format!("inbox-store-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("inbox.db").display());
+    let store = Store::open(&StoreOptions::new(&url)).await.expect("open");
+    let bodies: Vec<String> = (0..200).map(|n| format!("{{\"n\":{n},\"pad\":\"{}\"}}", "x".repeat(2_000))).collect();
+    let deliveries: Vec<(&str, i64)> = bodies.iter().map(|b| (b.as_str(), 1)).collect();
+    store.journal_webhooks(&deliveries).await.expect("journal");
+    let wal_pages = |name: &str| {
+        let wal = dir.join(format!("{name}-wal"));
+        std::fs::metadata(wal).map(|m| m.len() / 4096).unwrap_or(0)
+    };
+    assert!(wal_pages("inbox.webhooks.db") > 50, "the journal's log holds the deliveries");
+    assert_eq!(store.checkpoint().await.expect("checkpoint"), 0, "every page of both logs copied");
+    // What was copied is in the journal's file itself: read without its log, it has the deliveries.
+    let copy = dir.join("copy.db");
+    std::fs::copy(dir.join("inbox.webhooks.db"), &copy).expect("copy the file alone");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", copy.display())).await.expect("open copy");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_events").fetch_one(&mut conn).await.expect("count");
+    assert_eq!(n, 200);
+    conn.close().await.expect("close");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -56,20 +56,37 @@ impl Store {
     /// Returns their ids, in order; ids are time-ordered, so the worker applies them in this order.
     pub async fn journal_webhooks(&self, deliveries: &[(&str, i64)]) -> StoreResult<Vec<String>> {
         let ids: Vec<String> = deliveries.iter().map(|_| uuid::Uuid::now_v7().to_string()).collect();
-        // One statement per chunk: a multi-row INSERT parses and plans once for all its rows.
-        // Chunks stay under SQLite's bound-parameter limit.
-        const ROWS_PER_STATEMENT: usize = 200;
-        in_journal_transaction!(self, tx => {
-            for (ids, deliveries) in ids.chunks(ROWS_PER_STATEMENT).zip(deliveries.chunks(ROWS_PER_STATEMENT)) {
-                let mut q = SqlBuilder::for_backend(self.backend(), "INSERT INTO webhook_events (id, received_at, body, status) VALUES ");
-                for (i, (id, (body, received_at))) in ids.iter().zip(deliveries).enumerate() {
-                    q.push(if i == 0 { "(" } else { ", (" });
-                    q.bind_text(id.as_str()).push(", ").bind_int(*received_at).push(", ").bind_text(*body).push(", 'pending')");
+        // One multi-row INSERT per chunk (parsed and planned once for all its rows).
+        let statements: Vec<SqlBuilder> = ids
+            .chunks(crate::sql::ROWS_PER_INSERT)
+            .zip(deliveries.chunks(crate::sql::ROWS_PER_INSERT))
+            .map(|(ids, deliveries)| self.journal_insert(ids, deliveries))
+            .collect();
+        if let [statement] = statements.as_slice() {
+            // A single statement is a transaction by itself: no BEGIN and COMMIT round trips (the
+            // webhook writer's groups are at most 256 deliveries, so this is its every write).
+            on_journal!(self, p => bind_all!(sqlx::query(&statement.sql), statement).execute(p).await.map(|r| r.rows_affected()))?;
+        } else {
+            in_journal_transaction!(self, tx => {
+                for q in &statements {
+                    bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
                 }
-                bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
-            }
-        });
+            });
+        }
         Ok(ids)
+    }
+
+    /// `INSERT INTO webhook_events …` of `deliveries` under `ids`, pending.
+    fn journal_insert(&self, ids: &[String], deliveries: &[(&str, i64)]) -> SqlBuilder {
+        let mut q = SqlBuilder::for_backend(
+            self.backend(),
+            "INSERT INTO webhook_events (id, received_at, body, status) VALUES ",
+        );
+        for (i, (id, (body, received_at))) in ids.iter().zip(deliveries).enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_text(id.as_str()).push(", ").bind_int(*received_at).push(", ").bind_text(*body).push(", 'pending')");
+        }
+        q
     }
 
     /// Claims up to `limit` deliveries to process, oldest first: pending ones and those whose previous

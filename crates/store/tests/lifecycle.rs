@@ -46,6 +46,7 @@ on_both_stores!(
     a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt,
     what_a_batch_stores_is_given_back_as_a_read_gives_it,
     a_worker_marks_its_batch_processed_as_it_claims_the_next,
+    deliveries_more_than_one_statement_takes_are_journaled_together_in_order,
     a_batch_larger_than_one_statement_takes_is_stored_whole,
 );
 
@@ -562,6 +563,21 @@ async fn a_worker_marks_its_batch_processed_as_it_claims_the_next(db: TestDb) {
     let done = vec![again[0].id.clone()];
     assert!(store.finish_and_claim_webhooks(&done, now + 7_001, 6_000, 2).await.unwrap().is_empty());
     assert_eq!(store.pending_webhooks().await.unwrap(), 0);
+}
+
+/// The webhook writer's groups fit one statement (written without BEGIN and COMMIT); a larger set of
+/// deliveries takes several statements in one transaction. Either way every one is there, in order.
+async fn deliveries_more_than_one_statement_takes_are_journaled_together_in_order(db: TestDb) {
+    let store = &db.store;
+    let bodies: Vec<String> = (0..1_100).map(|n| format!("{{\"n\":{n}}}")).collect();
+    let deliveries: Vec<(&str, i64)> = bodies.iter().map(|b| (b.as_str(), 5)).collect();
+    let ids = store.journal_webhooks(&deliveries[..3]).await.unwrap();
+    let more = store.journal_webhooks(&deliveries[3..]).await.unwrap();
+    assert_eq!(store.pending_webhooks().await.unwrap(), 1_100);
+    let claimed = store.finish_and_claim_webhooks(&[], 10, 6_000, 2_000).await.unwrap();
+    let all: Vec<String> = ids.into_iter().chain(more).collect();
+    assert_eq!(claimed.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), all, "in the order journaled");
+    assert_eq!(claimed.iter().map(|e| e.body.clone()).collect::<Vec<_>>(), bodies);
 }
 
 /// A delivery of imported history can bring more messages and new customers than one statement

@@ -1,7 +1,7 @@
 //! The SQLite checkpointer: copies the write-ahead logs into the database files a few times a
-//! second (`Store::checkpoint`), so that the commits answering webhooks and agents never stop to do
-//! it themselves (a checkpoint of SQLite's default 1 000 pages, with its sync, took tens of
-//! milliseconds, which a webhook's event then waited). Does nothing on PostgreSQL.
+//! second (`Store::checkpoint`), so that the commits answering webhooks and agents do not stop to
+//! do it themselves (by default the commit that takes a log past 1 000 pages copies them all, and
+//! syncs the file, before it returns). Does nothing on PostgreSQL.
 
 use crate::state::AppState;
 use std::time::Duration;

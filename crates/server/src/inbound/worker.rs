@@ -16,9 +16,11 @@ const RENEW: Duration = Duration::from_secs(2);
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// Most deliveries claimed at once. Under a backlog a bigger batch spreads each batch's fixed cost
 /// (claim, lookups, commit, read-back, notify) over more messages. On SQLite the batch's transaction
-/// holds the main file's one writer, which agents' own writes (a send, an assignment) wait for; 256
-/// drained a campaign no faster than 64 there (the journal has its own file and writer) and took
-/// more memory. On PostgreSQL writers do not wait for each other, and a backlog drained faster at 256.
+/// holds the main file's one writer, which agents' own writes (a send, an assignment) wait for; there
+/// 256 applied a campaign about 15 % faster than 64 in paired runs, but holds the writer over four
+/// times as many rows and took a third more memory (peak RSS 125 against 85–90 MB), so SQLite keeps
+/// 64. On
+/// PostgreSQL writers do not wait for each other, and a backlog drained faster at 256.
 fn batch_limit(store: &store::Store) -> i64 {
     match store.backend() {
         store::Backend::Sqlite => 64,

@@ -53,44 +53,48 @@ pub struct Store {
     pub(crate) db: Db,
 }
 
+/// Runs `$body` with `$p` bound to the SQLite pool in field `$pool` of [`Db::Sqlite`], or to the one
+/// PostgreSQL pool: what [`on_reader`], [`on_writer`] and [`on_journal`] have in common.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident, $p:ident => $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite { $pool: $p, .. } => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside one transaction on the pool [`on_pool`] picks, bound as `$tx`; commits when
+/// the body evaluates without an early `?` return (which rolls back by dropping the transaction).
+macro_rules! transaction_on {
+    ($store:expr, $pool:ident, $tx:ident => $body:expr) => {
+        $crate::db::on_pool!($store, $pool, pool => {
+            let mut $tx = pool.begin().await?;
+            let out = $body;
+            $tx.commit().await?;
+            out
+        })
+    };
+}
+
 /// Runs `$body` with `$p` bound to a pool suitable for reads.
 macro_rules! on_reader {
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.db {
-            $crate::db::Db::Sqlite { read: $p, .. } => $body,
-            $crate::db::Db::Postgres($p) => $body,
-        }
+        $crate::db::on_pool!($store, read, $p => $body)
     };
 }
 
 /// Runs `$body` with `$p` bound to the pool that may write.
 macro_rules! on_writer {
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.db {
-            $crate::db::Db::Sqlite { write: $p, .. } => $body,
-            $crate::db::Db::Postgres($p) => $body,
-        }
+        $crate::db::on_pool!($store, write, $p => $body)
     };
 }
 
-/// Runs `$body` inside one transaction on the writing pool, bound as `$tx`; commits when the body
-/// evaluates without an early `?` return (which rolls back by dropping the transaction).
+/// Runs `$body` inside one transaction on the writing pool, bound as `$tx` (see [`transaction_on`]).
 macro_rules! in_transaction {
     ($store:expr, $tx:ident => $body:expr) => {
-        match &$store.db {
-            $crate::db::Db::Sqlite { write, .. } => {
-                let mut $tx = write.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::db::Db::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
+        $crate::db::transaction_on!($store, write, $tx => $body)
     };
 }
 
@@ -98,34 +102,18 @@ macro_rules! in_transaction {
 /// database on PostgreSQL.
 macro_rules! on_journal {
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.db {
-            $crate::db::Db::Sqlite { journal: $p, .. } => $body,
-            $crate::db::Db::Postgres($p) => $body,
-        }
+        $crate::db::on_pool!($store, journal, $p => $body)
     };
 }
 
 /// [`in_transaction`] on the webhook journal's pool (see [`on_journal`]).
 macro_rules! in_journal_transaction {
     ($store:expr, $tx:ident => $body:expr) => {
-        match &$store.db {
-            $crate::db::Db::Sqlite { journal, .. } => {
-                let mut $tx = journal.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::db::Db::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
+        $crate::db::transaction_on!($store, journal, $tx => $body)
     };
 }
 
-pub(crate) use {in_journal_transaction, in_transaction, on_journal, on_reader, on_writer};
+pub(crate) use {in_journal_transaction, in_transaction, on_journal, on_pool, on_reader, on_writer, transaction_on};
 
 /// Where SQLite keeps the webhook journal: beside the database, `inbox.db` → `inbox.webhooks.db`.
 /// A file of its own because SQLite lets one writer at a time into a file: in the main file, every

@@ -68,13 +68,20 @@ fn pg_admin_url() -> String {
 
 const NOW: i64 = 1_750_000_000_000;
 
+/// A fresh directory for a SQLite store, and the URL of its `inbox.db`.
+fn sqlite_dir() -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("inbox-store-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("inbox.db").display());
+    (dir, url)
+}
+
 impl TestDb {
     async fn open(backend: Backend) -> TestDb {
         let (url, pg_database, sqlite_dir) = match backend {
             Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("inbox-store-test-{}", uuid::Uuid::now_v7()));
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                (format!("sqlite://{}", dir.join("inbox.db").display()), None, Some(dir))
+                let (dir, url) = sqlite_dir();
+                (url, None, Some(dir))
             }
             Backend::Postgres => {
                 use sqlx::Connection;
@@ -639,9 +646,7 @@ async fn a_batch_larger_than_one_statement_takes_is_stored_whole(db: TestDb) {
 #[tokio::test]
 async fn deliveries_journaled_in_the_main_file_by_an_older_version_are_moved_to_the_journal_file() {
     use sqlx::Connection;
-    let dir = std::env::temp_dir().join(format!("inbox-store-test-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}", dir.join("inbox.db").display());
+    let (dir, url) = sqlite_dir();
     let store = Store::open(&StoreOptions::new(&url)).await.expect("open");
     store.close().await;
     assert!(dir.join("inbox.webhooks.db").exists(), "the journal's file is beside the database");
@@ -689,9 +694,7 @@ async fn an_in_memory_sqlite_database_is_refused_with_a_reason() {
 #[tokio::test]
 async fn a_checkpoint_copies_both_write_ahead_logs_into_their_files() {
     use sqlx::Connection;
-    let dir = std::env::temp_dir().join(format!("inbox-store-test-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}", dir.join("inbox.db").display());
+    let (dir, url) = sqlite_dir();
     let store = Store::open(&StoreOptions::new(&url)).await.expect("open");
     let bodies: Vec<String> = (0..200).map(|n| format!("{{\"n\":{n},\"pad\":\"{}\"}}", "x".repeat(2_000))).collect();
     let deliveries: Vec<(&str, i64)> = bodies.iter().map(|b| (b.as_str(), 1)).collect();

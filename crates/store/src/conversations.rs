@@ -401,8 +401,8 @@ impl Store {
         // The ids as one bound list: one statement text whatever their number, prepared once. On
         // PostgreSQL an `IN ($a, $b, …)` list was planned at every run — with its six joins, more
         // time than the read (the inbound worker reads its every batch back this way).
-        let ids: Vec<String> = unique.iter().map(|i| i.to_string()).collect();
-        q.in_json_list("c.id", self.backend(), &ids);
+        let unique_texts: Vec<String> = unique.iter().map(|i| i.to_string()).collect();
+        q.in_json_list("c.id", self.backend(), &unique_texts);
         push_scope(&mut q, scope);
         // The ids are known, so their labels are read at the same time as the conversations (two
         // connections): the inbound worker reads its batch's conversations back this way before

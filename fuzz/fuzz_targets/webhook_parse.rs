@@ -1,5 +1,5 @@
 //! Feeds arbitrary bytes to the webhook parser: it must answer `Ok` or `Err`, never panic, overflow or hang
-//! (meta-platform.md §1: a delivery is untrusted input even after its signature checks out).
+//! (docs/meta.md §1: a delivery is untrusted input even after its signature checks out).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

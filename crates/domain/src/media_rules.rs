@@ -1,6 +1,6 @@
 //! What each channel accepts: attachment types and sizes, and text lengths.
 //!
-//! Checked before anything is stored or sent (DESIGN §2), so an agent learns at once that a file is
+//! Checked before anything is stored or sent (docs/api.md, "Sending"), so an agent learns at once that a file is
 //! too big for Instagram instead of reading a failed status later. The MIME type given here should
 //! come from sniffing the content (the media crate), not from the file name.
 //!
@@ -54,7 +54,7 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// WhatsApp document types (meta-platform §5).
+/// WhatsApp document types (docs/meta.md §5).
 const WHATSAPP_DOCUMENTS: &[&str] = &[
     "text/plain",
     "application/pdf",

@@ -1,4 +1,4 @@
-//! Personalize: CRM fields inserted into texts and quick replies at send time (DESIGN §1.3).
+//! Personalize: CRM fields inserted into texts and quick replies at send time (docs/api.md, "Sending").
 //!
 //! Syntax: `{{contact.first_name}}`, with optional spaces inside the braces and an optional
 //! fallback after a pipe: `{{ contact.first_name | cliente }}`. A field with no value renders as its

@@ -1,5 +1,5 @@
 //! Phone numbers: CRM numbers in any common format, WhatsApp ids, and the Latin American
-//! equivalences that make them match (meta-platform §11).
+//! equivalences that make them match (docs/meta.md §11).
 //!
 //! - [`PhoneE164`] is a number a person typed (a contact's primary, alternate or WhatsApp phone),
 //!   parsed once with libphonenumber's rules (the `phonenumber` crate) and kept in E.164 (`+525512345678`).

@@ -1,4 +1,4 @@
-//! Template cost estimates (meta-platform.md §7): a rate card the admin loads (market × category →
+//! Template cost estimates (docs/meta.md §7): a rate card the admin loads (market × category →
 //! price per delivered template), the recipient's market from their number, and Meta's free cases.
 //! Where the card has no price the estimate is "unknown" — never invented.
 

@@ -1,5 +1,5 @@
 //! WhatsApp message templates: the model synced from Meta, the parameters a send needs, their
-//! validation, the text the inbox shows, and the Graph API `components` (meta-platform §4).
+//! validation, the text the inbox shows, and the Graph API `components` (docs/meta.md §4).
 //!
 //! A template is the only thing WhatsApp lets a business send outside the 24 h window (§7), and a
 //! wrong parameter costs a failed, sometimes paid, send (errors 132000/132012, §6): everything

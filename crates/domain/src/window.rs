@@ -1,16 +1,17 @@
 //! The messaging window: what the business may send to a customer, and how, at a given instant.
 //!
 //! It is a pure function of (channel kind, time of the customer's last inbound message, now)
-//! (DESIGN §2). Only the *customer's* messages count: business sends, statuses and coexistence echoes
-//! never open a window (meta-platform §7, §8, §9), so callers pass the last **inbound** time only.
+//! (docs/api.md, "Conversations and messages"). Only the *customer's* messages count: business sends,
+//! statuses and coexistence echoes never open a window (docs/meta.md §7, §8, §9), so callers pass the
+//! last **inbound** time only.
 //!
-//! - WhatsApp (meta-platform §7): the customer service window lasts 24 h from the customer's last
+//! - WhatsApp (docs/meta.md §7): the customer service window lasts 24 h from the customer's last
 //!   message; outside it only templates may be sent, and templates are the only way to start.
 //! - Messenger and Instagram (§9, §10): 24 h of standard messaging (`messaging_type: RESPONSE`), then
 //!   until 7 days a human agent may still answer with `MESSAGE_TAG` + `HUMAN_AGENT`; the business can
 //!   never start a conversation and there are no templates.
 //!
-//! Every boundary is exclusive: at exactly 24 h the WhatsApp window is closed (DESIGN §2).
+//! Every boundary is exclusive: at exactly 24 h the WhatsApp window is closed (docs/api.md).
 
 use crate::channel::ChannelKind;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md §4).
+//! The command line (README.md, "Using it").
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};

@@ -31,7 +31,7 @@ pub struct Sniffed {
     /// `None` for files that are no kind of media (archives, unrecognised binary data): channels
     /// that take any file (Messenger) send them as files, the others refuse them by MIME type.
     pub kind: Option<MediaKind>,
-    /// An animated WebP: WhatsApp's sticker limit is then 500 KB instead of 100 KB (§5).
+    /// An animated WebP: WhatsApp's sticker limit is then 500 KB instead of 100 KB (docs/meta.md §5).
     pub animated: bool,
 }
 

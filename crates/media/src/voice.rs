@@ -2,7 +2,7 @@
 //!
 //! WhatsApp shows a voice message (play button, `played` status) only for Ogg files with Opus
 //! audio uploaded as `audio/ogg; codecs=opus`; `audio/webm` and `audio/opus` are refused with
-//! 131053 (meta-platform §4, §5). Chrome, Edge and Firefox record WebM/Opus, so the Opus packets are
+//! 131053 (docs/meta.md §4, §5). Chrome, Edge and Firefox record WebM/Opus, so the Opus packets are
 //! moved, byte for byte, into an Ogg container (RFC 7845) — no decoding, no ffmpeg.
 //!
 //! Safari records MP4/AAC. AAC cannot become Ogg/Opus without re-encoding, which we do not do: such
@@ -23,7 +23,7 @@ use ogg::{PacketReader, PacketWriter};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
 
-/// The MIME type to upload a voice note with (meta-platform §4).
+/// The MIME type to upload a voice note with (docs/meta.md §4).
 pub const VOICE_NOTE_MIME: &str = "audio/ogg; codecs=opus";
 
 /// Pages are closed after about this much audio, as `opusenc` does: players seek by page.

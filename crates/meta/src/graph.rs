@@ -1,4 +1,4 @@
-//! The Graph API client: everything the inbox sends to Meta (meta-platform.md §4–§6, §9, §10, §12).
+//! The Graph API client: everything the inbox sends to Meta (docs/meta.md §4–§6, §9, §10, §12).
 //!
 //! - [`GraphClient`] — one HTTP client (rustls, 5 s connect timeout, 30 s per call by default) with an
 //!   injectable base URL: `https://graph.facebook.com/v24.0` in production, the simulator's

@@ -1,6 +1,6 @@
 //! Meta platform adapter: everything Escala Inbox knows about Meta's wire formats.
 //!
-//! - [`signature`]: checks `X-Hub-Signature-256` on webhook deliveries (meta-platform.md §1).
+//! - [`signature`]: checks `X-Hub-Signature-256` on webhook deliveries (docs/meta.md §1).
 //! - [`webhook`]: parses a delivery's bytes into typed [`webhook::Event`]s for WhatsApp (Cloud API and
 //!   Business App coexistence), Messenger and Instagram — pure functions, no database, no I/O.
 //!

@@ -1,7 +1,7 @@
 //! Webhook authenticity: the `X-Hub-Signature-256` header Meta puts on every `POST`.
 //!
 //! Meta signs the **raw request body** with the app secret: `sha256=<hex of HMAC-SHA256(app_secret, body)>`
-//! (meta-platform.md §1). The server must check it before parsing anything, on the exact bytes received
+//! (docs/meta.md §1). The server must check it before parsing anything, on the exact bytes received
 //! (re-serialising the JSON would change them), and in constant time so the comparison leaks nothing about
 //! the expected value. The older SHA-1 `X-Hub-Signature` header is deliberately not supported.
 

@@ -2,7 +2,7 @@
 //!
 //! [`parse_delivery`] reads one `POST` body (after [`crate::signature::verify_signature`] accepted it) and
 //! flattens every `entry[]`, `changes[]`/`messaging[]`, message and status into [`Event`]s, in document
-//! order (meta-platform.md §1). The rules it implements:
+//! order (docs/meta.md §1). The rules it implements:
 //! - A body that is not JSON, or JSON without the envelope `{"object": …, "entry": [...]}`, is a
 //!   [`ParseError`]: the server answers `400`.
 //! - An unknown `object` is accepted with no events ([`ObjectKind::Unknown`]): acknowledged and logged.

@@ -1,4 +1,4 @@
-//! Configuration from the environment (DESIGN.md §4). Every setting has a working default except the
+//! Configuration from the environment (README.md, "Configuration"). Every setting has a working default except the
 //! Meta secrets, without which webhooks are refused.
 
 mod media_store;

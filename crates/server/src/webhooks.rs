@@ -1,5 +1,5 @@
 //! `GET/POST /webhooks/meta`: Meta's verification handshake and event deliveries for every object
-//! (meta-platform.md §1). A delivery is answered `200` only once it is durable in the journal; the
+//! (docs/meta.md §1). A delivery is answered `200` only once it is durable in the journal; the
 //! inbound worker processes it afterwards. Bad or missing signature → `401` and nothing stored;
 //! malformed JSON → `400`.
 

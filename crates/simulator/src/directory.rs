@@ -1,6 +1,6 @@
 //! Who Meta knows: WhatsApp users of the business portfolio (phone and/or BSUID, username) and
 //! Messenger/Instagram users of each Page/account, with the time of their last inbound message — the
-//! only thing the customer service windows depend on (meta-platform §7, §9).
+//! only thing the customer service windows depend on (docs/meta.md §7, §9).
 
 use time::{Duration, OffsetDateTime};
 

@@ -1,7 +1,7 @@
 //! Graph API error answers, byte for byte in Meta's shape:
 //! `{"error":{"message","type","code","error_data":{"messaging_product","details"},"error_subcode","fbtrace_id"}}`.
 //! WhatsApp errors carry `error_data`; Messenger/Instagram errors do not. `error_subcode` appears only when
-//! Meta sets one. Titles follow Meta's error-code reference (meta-platform §6, §9).
+//! Meta sets one. Titles follow Meta's error-code reference (docs/meta.md §6, §9).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -196,7 +196,7 @@ impl IntoResponse for GraphError {
     }
 }
 
-/// Titles of the WhatsApp Cloud API error codes an inbox meets (meta-platform §6).
+/// Titles of the WhatsApp Cloud API error codes an inbox meets (docs/meta.md §6).
 pub fn whatsapp_title(code: i64) -> &'static str {
     match code {
         0 => "AuthException",

@@ -2,7 +2,7 @@
 //!
 //! A faithful imitation of Meta's Graph API (v24.0) and of the customers who write to a business, used
 //! by the integration tests and by `inbox demo` (Meta cannot be reached from the build machines). It
-//! follows `meta-platform.md` (the section numbers below are that document's).
+//! follows `docs/meta.md` (the section numbers below are that document's).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), inbox_simulator::SimError> {

@@ -1,6 +1,6 @@
 //! How WhatsApp reads the `to` of a send: digits only (`+`, spaces and dashes ignored), the `wa_id` it
 //! answers may differ from what was sent (Mexico's mobile `1`, Argentina's `9`), and a BSUID is never a
-//! phone number (meta-platform §11, §12).
+//! phone number (docs/meta.md §11, §12).
 
 /// The digits of a phone as WhatsApp reads a `to`.
 pub(crate) fn digits(input: &str) -> String {

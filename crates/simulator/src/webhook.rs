@@ -1,5 +1,5 @@
 //! Webhook delivery as Meta does it: a `POST` of UTF-8 JSON with `X-Hub-Signature-256: sha256=<hex>`, the
-//! HMAC-SHA256 of the raw body keyed with the app secret (meta-platform §1). Every delivery is kept in the
+//! HMAC-SHA256 of the raw body keyed with the app secret (docs/meta.md §1). Every delivery is kept in the
 //! webhook journal with the receiver's answer.
 
 use hmac::{Hmac, Mac};

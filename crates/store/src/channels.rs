@@ -31,7 +31,7 @@ pub struct StoredChannel {
     pub access_token_enc: String,
 }
 
-/// The webhook object that routes to a channel kind (meta-platform.md §2, §9, §10).
+/// The webhook object that routes to a channel kind (docs/meta.md §2, §9, §10).
 pub fn route_object(kind: ChannelKind) -> &'static str {
     match kind {
         ChannelKind::WhatsappCloud | ChannelKind::WhatsappBusinessApp => "whatsapp",

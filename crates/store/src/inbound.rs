@@ -1092,7 +1092,7 @@ impl Store {
 
 impl Store {
     /// Keeps the `wa_id` WhatsApp answered for a send when it differs from the one we addressed
-    /// (meta-platform.md §4, §11), unless another handle of the channel already has it.
+    /// (docs/meta.md §4, §11), unless another handle of the channel already has it.
     pub async fn correct_wa_id(&self, conversation: ConversationId, wa_id: &str, now_ms: i64) -> StoreResult<()> {
         on_writer!(self, p => sqlx::query(
             "UPDATE handles SET wa_id = $2, updated_at = $3 WHERE id = (SELECT handle_id FROM conversations WHERE id = $1) \

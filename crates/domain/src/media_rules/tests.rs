@@ -8,7 +8,7 @@ fn too_large(kind: ChannelKind, mime: &str, size: u64) -> u64 {
     }
 }
 
-/// Every (channel, MIME, kind, limit) of meta-platform §5, §9 and §10, checked at the limit and
+/// Every (channel, MIME, kind, limit) of docs/meta.md §5, §9 and §10, checked at the limit and
 /// one byte over.
 #[test]
 fn every_limit_passes_exactly_and_fails_one_byte_over() {

@@ -1,4 +1,4 @@
-//! The `template.components` array of a Graph API send, exactly as meta-platform §4 shows it.
+//! The `template.components` array of a Graph API send, exactly as docs/meta.md §4 shows it.
 
 use super::parameters::{BodyParameters, ButtonParamKind, HeaderParameter, HeaderSpec, MediaSource, ParamInfo};
 use super::{

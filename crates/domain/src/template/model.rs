@@ -1,4 +1,4 @@
-//! Meta's message template, as `GET /{WABA_ID}/message_templates` returns it (meta-platform §4).
+//! Meta's message template, as `GET /{WABA_ID}/message_templates` returns it (docs/meta.md §4).
 //!
 //! Meta adds values over time (statuses such as `LIMIT_EXCEEDED`, new button and component
 //! types): every enumeration keeps unknown values as `Other` instead of failing the whole sync,

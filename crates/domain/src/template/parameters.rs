@@ -308,7 +308,7 @@ pub fn required_parameters(template: &Template) -> ParameterSpec {
 }
 
 /// Whether an authentication template has an OTP button, which Meta refuses to send to a BSUID
-/// (error 131062, meta-platform §12).
+/// (error 131062, docs/meta.md §12).
 pub fn requires_phone_recipient(template: &Template) -> bool {
     template.category == TemplateCategory::Authentication && template.buttons().any(|b| b.otp().is_some())
 }

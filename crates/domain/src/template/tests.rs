@@ -5,7 +5,7 @@ fn template(v: Value) -> Template {
     serde_json::from_value(v).unwrap()
 }
 
-/// A positional utility template with an image header and a dynamic URL button (§4's example).
+/// A positional utility template with an image header and a dynamic URL button (docs/meta.md §4's example).
 fn seguimiento_pedido() -> Template {
     template(json!({
         "name": "seguimiento_pedido", "language": "es_MX", "status": "APPROVED",

@@ -1,5 +1,5 @@
 //! Whether a failed Graph call is worth retrying, and how to explain it to the agent
-//! (meta-platform.md §6 for WhatsApp, §9/§10 for Messenger and Instagram).
+//! (docs/meta.md §6 for WhatsApp, §9/§10 for Messenger and Instagram).
 //!
 //! The outbox retries only [`Retry::Transient`] failures, with backoff; a send must never go out
 //! twice, so anything else ends the message `failed` with Meta's code and [`GraphError::reason`].
@@ -68,7 +68,7 @@ impl Retry {
 }
 
 impl GraphError {
-    /// Retry or not, following meta-platform.md §6 (see the module table).
+    /// Retry or not, following docs/meta.md §6 (see the module table).
     pub fn classify(&self) -> Retry {
         match self {
             GraphError::Api(e) => classify_api(e).honouring(e.retry_after),

@@ -1,4 +1,4 @@
-//! Every code of meta-platform.md §6 (and §9 for Messenger/Instagram) lands where the table says.
+//! Every code of docs/meta.md §6 (and §9 for Messenger/Instagram) lands where the table says.
 
 use std::time::Duration;
 

@@ -53,7 +53,7 @@ pub struct GraphConfig {
     pub connect_timeout: Duration,
     /// Whole-call limit for API calls (sends, media info, template pages).
     pub request_timeout: Duration,
-    /// Whole-call limit for media uploads and downloads (up to 100 MB, §5).
+    /// Whole-call limit for media uploads and downloads (up to 100 MB, docs/meta.md §5).
     pub transfer_timeout: Duration,
     /// The largest JSON answer read (a page of templates is the biggest Meta sends us).
     pub max_response_bytes: u64,

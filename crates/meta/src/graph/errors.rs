@@ -1,6 +1,6 @@
 //! What can go wrong on a Graph API call, parsed from Meta's error body:
 //! `{"error":{"message","type","code","error_subcode","error_data":{"messaging_product","details"},"fbtrace_id"}}`
-//! (meta-platform.md §6; Messenger/Instagram errors have no `error_data`, §9). Whether to retry is
+//! (docs/meta.md §6; Messenger/Instagram errors have no `error_data`, §9). Whether to retry is
 //! decided in `classify`; this module only reads what happened.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! WhatsApp media (meta-platform.md §4, §5): upload (`POST /{PHONE_NUMBER_ID}/media`, multipart
+//! WhatsApp media (docs/meta.md §4, §5): upload (`POST /{PHONE_NUMBER_ID}/media`, multipart
 //! `file`, `type`, `messaging_product=whatsapp` → `{"id"}`), the media object (`GET /{MEDIA_ID}` →
 //! `{"url","mime_type","sha256","file_size","id"}`), and the download of its short-lived URL (about
 //! five minutes) with the same bearer token. Downloads are bounded: WhatsApp documents reach 100 MB.

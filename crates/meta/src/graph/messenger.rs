@@ -1,5 +1,5 @@
 //! Bodies of the Messenger Send API and Instagram messaging (`POST /{PAGE_ID|IG_ID}/messages`,
-//! meta-platform.md §9, §10): pure functions returning the exact JSON Meta documents, sent with
+//! docs/meta.md §9, §10): pure functions returning the exact JSON Meta documents, sent with
 //! [`super::MessengerApi::send`] (messages) or [`super::MessengerApi::send_action`] (sender actions
 //! and Instagram reactions).
 //!

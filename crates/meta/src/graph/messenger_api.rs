@@ -1,4 +1,4 @@
-//! Messenger and Instagram calls (meta-platform.md §9, §10): the Send API on a Page
+//! Messenger and Instagram calls (docs/meta.md §9, §10): the Send API on a Page
 //! (`POST /{PAGE_ID}/messages` with the Page token) or an Instagram account (`POST /{IG_ID}/messages`),
 //! the Attachment Upload API, the User Profile APIs (a customer's name by PSID or IGSID), and downloads
 //! of the CDN URLs inbound attachments carry (public, expiring links: no token is sent to them).

@@ -1,4 +1,4 @@
-//! The Messenger/Instagram bodies are exactly meta-platform.md §9 and §10.
+//! The Messenger/Instagram bodies are exactly docs/meta.md §9 and §10.
 
 use domain::window::MessagingType;
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! A WhatsApp Business Account's message templates (meta-platform.md §4):
+//! A WhatsApp Business Account's message templates (docs/meta.md §4):
 //! `GET /{WABA_ID}/message_templates?fields=…&limit=…`, following Graph's cursor paging
 //! (`paging.cursors.after` while `paging.next` exists) until the last page.
 //!

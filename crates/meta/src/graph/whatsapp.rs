@@ -1,4 +1,4 @@
-//! Bodies of `POST /{PHONE_NUMBER_ID}/messages` (meta-platform.md §4, §12): pure functions returning
+//! Bodies of `POST /{PHONE_NUMBER_ID}/messages` (docs/meta.md §4, §12): pure functions returning
 //! the exact JSON Meta documents, sent with [`super::WhatsAppApi::send_message`].
 //!
 //! Every send carries `"messaging_product": "whatsapp"` and `"recipient_type": "individual"`, and

@@ -1,4 +1,4 @@
-//! WhatsApp Cloud API calls on a phone number (meta-platform.md §4): sending a message body built by
+//! WhatsApp Cloud API calls on a phone number (docs/meta.md §4): sending a message body built by
 //! [`super::whatsapp`] and marking messages read. Media are in `media`, templates in `templates`.
 
 use serde::Deserialize;

@@ -1,4 +1,4 @@
-//! The WhatsApp bodies are exactly meta-platform.md §4 and §12.
+//! The WhatsApp bodies are exactly docs/meta.md §4 and §12.
 
 use serde_json::json;
 

@@ -1,9 +1,9 @@
-//! What a message says, shared by the three products: WhatsApp message types (meta-platform.md §2, §13),
+//! What a message says, shared by the three products: WhatsApp message types (docs/meta.md §2, §13),
 //! Messenger attachments, quick replies and postbacks (§9), Instagram shares, mentions and reels (§10).
 //!
 //! Anything a product marks unsupported, and any type we do not know yet, becomes
 //! [`MessageContent::Unsupported`] carrying its original type name: the inbox shows a notice instead of
-//! dropping it (meta-platform.md §13, DESIGN.md §1.7).
+//! dropping it (docs/meta.md §13; docs/api.md, "Conversations and messages").
 
 use serde_json::Value;
 

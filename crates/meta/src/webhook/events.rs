@@ -1,6 +1,6 @@
 //! The typed events a webhook delivery is flattened into: what the server stores and applies.
 //!
-//! One Meta `POST` batches entries, changes and items (meta-platform.md §1); the parser turns each item into
+//! One Meta `POST` batches entries, changes and items (docs/meta.md §1); the parser turns each item into
 //! one [`Event`], in document order. Every event says which channel it belongs to ([`RoutingKey`]) and keeps
 //! the raw JSON of the item it came from, so the server can store what Meta sent even when we understood
 //! only part of it ("unknown types kept, never dropped").
@@ -100,7 +100,7 @@ impl EventKind {
 }
 
 /// Who the customer is. `external_id` is always set and is the conversation handle's key: on WhatsApp the
-/// `wa_id` when known, else the BSUID (meta-platform.md §12); on Messenger/Instagram the PSID/IGSID.
+/// `wa_id` when known, else the BSUID (docs/meta.md §12); on Messenger/Instagram the PSID/IGSID.
 /// The other fields are each filled only from what Meta sent: a phone is never derived from a BSUID.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerRef {

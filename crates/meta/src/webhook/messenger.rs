@@ -1,4 +1,4 @@
-//! `object: "page"` (Messenger, meta-platform.md §9) and `object: "instagram"` (§10): both send
+//! `object: "page"` (Messenger, docs/meta.md §9) and `object: "instagram"` (§10): both send
 //! `entry[].messaging[]` items, routed by `entry[].id` (the Page or Instagram account).
 //!
 //! Each item is one of `message` (with `is_echo` for what the business sent from elsewhere, `is_deleted`

@@ -1,4 +1,4 @@
-//! Messenger (meta-platform.md §9) and Instagram (§10) `messaging[]` items.
+//! Messenger (docs/meta.md §9) and Instagram (§10) `messaging[]` items.
 
 use super::test_builders::*;
 use super::*;

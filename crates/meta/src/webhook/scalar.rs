@@ -1,6 +1,6 @@
 //! Meta's loosely typed scalars: timestamps, ids and counters that arrive as strings or as numbers.
 //!
-//! Meta's two clocks: WhatsApp sends Unix **seconds** as a string (`"timestamp":"1739321024"`, §2);
+//! Meta's two clocks: WhatsApp sends Unix **seconds** as a string (`"timestamp":"1739321024"`, docs/meta.md §2);
 //! Messenger and Instagram send Unix **milliseconds** as a number (`"timestamp":1739321024000`, §9).
 //!
 //! Both readers accept either a string or a number, because Meta has been inconsistent across versions and

@@ -1,4 +1,4 @@
-//! Small builders for webhook payloads, in the documented shapes of meta-platform.md, so each test states
+//! Small builders for webhook payloads, in the documented shapes of docs/meta.md, so each test states
 //! only what it is about.
 
 use super::{parse_delivery, Delivery, Event, EventKind, InboundMessage, MessageContent};

@@ -1,6 +1,6 @@
 //! `object: "whatsapp_business_account"`: the changes of one WABA, routed by phone number.
 //!
-//! Fields handled (meta-platform.md):
+//! Fields handled (docs/meta.md):
 //! - `messages` (§2, §3): `messages[]` with the senders in `contacts[]`, `statuses[]`, `errors[]`;
 //! - `smb_message_echoes` (§8): what the business typed in the WhatsApp Business App;
 //! - `history` (§8): past chats shared at coexistence onboarding;

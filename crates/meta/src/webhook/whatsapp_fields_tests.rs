@@ -1,4 +1,4 @@
-//! WhatsApp statuses (meta-platform.md §3), coexistence fields (§8), template updates, unhandled fields
+//! WhatsApp statuses (docs/meta.md §3), coexistence fields (§8), template updates, unhandled fields
 //! and batching (§1).
 
 use super::test_builders::*;

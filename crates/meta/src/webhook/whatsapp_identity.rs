@@ -1,4 +1,4 @@
-//! Who a WhatsApp message is about (meta-platform.md §12): a customer is known by `wa_id` (phone digits),
+//! Who a WhatsApp message is about (docs/meta.md §12): a customer is known by `wa_id` (phone digits),
 //! by BSUID (`user_id`, e.g. `US.13491208655302741918`, with an optional portfolio-wide parent), or both.
 //! Either may be missing. The ids a message names (`from`/`from_user_id`, `to`/`to_user_id`,
 //! `recipient_id`/`recipient_user_id`) are completed with the matching `contacts[]` entry, which also

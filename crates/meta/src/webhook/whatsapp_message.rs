@@ -1,5 +1,5 @@
 //! One WhatsApp message object — from `messages[]`, `message_echoes[]` or a history thread — into an event:
-//! a message with its content (meta-platform.md §2 type table), a reaction, an edit or a revoke (§13).
+//! a message with its content (docs/meta.md §2 type table), a reaction, an edit or a revoke (§13).
 //!
 //! The caller has already worked out who the customer is and which way the message went; this module only
 //! reads the message. The type's object lives under the key named by `type` (`"type":"image","image":{…}`).

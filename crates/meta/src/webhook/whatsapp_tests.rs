@@ -1,4 +1,4 @@
-//! WhatsApp inbound messages: every type of meta-platform.md §2's table, identities (§12), edits and
+//! WhatsApp inbound messages: every type of docs/meta.md §2's table, identities (§12), edits and
 //! revokes (§13), and the items that must be ignored or flagged without failing the delivery.
 
 use super::test_builders::*;

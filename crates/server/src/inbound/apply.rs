@@ -591,7 +591,7 @@ pub struct SharedNumber {
 }
 
 /// The number in a message that is the customer sharing their own phone after a contact request
-/// (meta-platform.md §12). A card of somebody else (any other origin) gives nothing: it must not be
+/// (docs/meta.md §12). A card of somebody else (any other origin) gives nothing: it must not be
 /// linked to the customer.
 pub fn own_number_share(content: &MessageContent) -> Option<SharedNumber> {
     let MessageContent::Contacts { cards, shared_origin: Some(origin) } = content else { return None };

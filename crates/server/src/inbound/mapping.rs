@@ -1,4 +1,4 @@
-//! Meta's message content (crate `meta`) → the inbox's stored message: a `kind` from DESIGN §4, the
+//! Meta's message content (crate `meta`) → the inbox's stored message: a `kind` of docs/api.md, the
 //! shown text, a JSON `content` with the kind's details, and the attachments to fetch.
 //!
 //! Nothing is dropped: a type the inbox cannot show becomes kind `unsupported` with the original type

@@ -143,7 +143,7 @@ pub async fn voice_note(
     // What the recording goes out as: (MIME, what it is in words, file extension, a voice note).
     let (mime, described, extension, voice) = match format {
         // Chrome and Firefox record WebM/Opus: the same Opus packets in an Ogg container are a
-        // WhatsApp voice note (meta-platform.md §4), and an Ogg file for Messenger.
+        // WhatsApp voice note (docs/meta.md §4), and an Ogg file for Messenger.
         RecordingFormat::WebmOpus => (VOICE_NOTE_MIME, "WebM/Opus", "ogg", true),
         RecordingFormat::OggOpus => (VOICE_NOTE_MIME, "Ogg/Opus", "ogg", true),
         // Safari records MP4/AAC: WhatsApp plays it as an ordinary audio message (a voice note would

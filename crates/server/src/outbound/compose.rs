@@ -1,5 +1,5 @@
 //! Turning an agent's send request into a queued outbound message, or a refusal before anything is
-//! stored or sent (DESIGN §2: refusals are `422` with a stable code and nothing is half-written).
+//! stored or sent (docs/api.md, "Sending": refusals are `422` with a stable code and nothing is half-written).
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};

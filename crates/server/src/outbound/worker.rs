@@ -7,7 +7,7 @@
 //!   with Meta's code and a readable reason.
 //! - Media (attachments, and template header files given as uploads) are uploaded to WhatsApp first
 //!   (`POST /{PHONE_NUMBER_ID}/media`) and sent by id.
-//! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, meta-platform.md §7).
+//! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, docs/meta.md §7).
 //! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent; so is a
 //!   send whose answer never came (a timeout, a gateway's bare 502/504): Meta may have delivered it,
 //!   and its APIs take no idempotency key, so a resend could reach the customer twice.

@@ -1,5 +1,5 @@
 //! A WhatsApp user writing to a business number: by phone (`wa_id`) or by username only (BSUID, no
-//! `from`/`wa_id`, meta-platform §12). Every inbound message refreshes the number's customer service
+//! `from`/`wa_id`, docs/meta.md §12). Every inbound message refreshes the number's customer service
 //! window; echoes (coexistence, §8) do not.
 
 use std::sync::Arc;

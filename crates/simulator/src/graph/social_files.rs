@@ -1,5 +1,5 @@
 //! The files Messenger and Instagram take as attachments (multipart `filedata`, on a send or on the
-//! Attachment Upload API), meta-platform §9/§10 and Meta's attachment-upload pages:
+//! Attachment Upload API), docs/meta.md §9/§10 and Meta's attachment-upload pages:
 //! - Messenger: any file up to 25 MB; an `audio` must be declared `audio/*`, an `image` `image/*`, a
 //!   `video` `video/*`; a `file` may be anything.
 //! - Instagram: image png/jpeg/gif up to 8 MB; video mp4/ogg/avi/mov/webm, audio aac/m4a/wav/mp4 (so no

@@ -1,5 +1,5 @@
 //! `POST /{PAGE_ID}/messages`, `/me/messages` and `/{IG_ID}/messages` — the Messenger Send API and
-//! Instagram messaging (meta-platform §9, §10).
+//! Instagram messaging (docs/meta.md §9, §10).
 //!
 //! Rules imitated: the recipient must have written to the Page/account (else 100/2018001 "No matching
 //! user found"); `RESPONSE`/`UPDATE` (and sender actions) only within 24 h of the customer's last message,

@@ -1,4 +1,4 @@
-//! WhatsApp media (meta-platform §4, §5): `POST /{PHONE_NUMBER_ID}/media` (multipart `file`, `type`,
+//! WhatsApp media (docs/meta.md §4, §5): `POST /{PHONE_NUMBER_ID}/media` (multipart `file`, `type`,
 //! `messaging_product`) stores a file and answers `{"id"}`; `GET /{MEDIA_ID}` (in `objects`) answers a
 //! short-lived URL on the simulator; `GET` of that URL with the bearer token answers the bytes
 //! (401 without a token, 404 once the 5-minute URL has expired).

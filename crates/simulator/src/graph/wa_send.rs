@@ -1,4 +1,4 @@
-//! `POST /{PHONE_NUMBER_ID}/messages` — the Cloud API send (meta-platform §4, §6, §7, §12).
+//! `POST /{PHONE_NUMBER_ID}/messages` — the Cloud API send (docs/meta.md §4, §6, §7, §12).
 //!
 //! Faithful choices:
 //! - Synchronous refusals (HTTP 400 with Meta's error) for malformed bodies, unknown/unapproved templates

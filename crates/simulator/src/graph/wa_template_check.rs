@@ -1,4 +1,4 @@
-//! The checks Meta makes on a template send (meta-platform §4, §6, §12): the template must exist in the
+//! The checks Meta makes on a template send (docs/meta.md §4, §6, §12): the template must exist in the
 //! WABA in that language and be APPROVED (PAUSED → 132015, DISABLED → 132016, any other state is not a
 //! usable translation → 132001); each component must carry the parameters its placeholders need (count →
 //! 132000, header media type → 132012, missing values/button parameters → 131008; a header media id must

@@ -2,7 +2,7 @@
 //! parameters, 131009 for unknown media ids, 131053 for media that cannot be sent as that type (including
 //! voice notes that are not Ogg/Opus uploaded as `audio/ogg; codecs=opus`), and the template checks.
 //!
-//! Stickers (meta-platform §5: WebP, 512×512, at most 100 KB static or 500 KB animated) that break a rule
+//! Stickers (docs/meta.md §5: WebP, 512×512, at most 100 KB static or 500 KB animated) that break a rule
 //! are accepted and then fail with a `failed` status carrying 131053: WhatsApp processes the media after
 //! answering, as it does for other media errors it finds late.
 

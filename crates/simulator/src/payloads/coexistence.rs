@@ -1,4 +1,4 @@
-//! WhatsApp Business App coexistence webhooks (meta-platform §8), all `object: "whatsapp_business_account"`:
+//! WhatsApp Business App coexistence webhooks (docs/meta.md §8), all `object: "whatsapp_business_account"`:
 //! `smb_message_echoes` (what the business typed in the phone app), `history` (past chats shared at
 //! onboarding, in phases and chunks) and `smb_app_state_sync` (the phone's contacts).
 //! Field names of `history` follow Meta's reference as mirrored by providers; marked UNCONFIRMED in §8.

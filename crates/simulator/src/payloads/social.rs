@@ -1,4 +1,4 @@
-//! Messenger (`object: "page"`) and Instagram (`object: "instagram"`) webhooks (meta-platform §9, §10):
+//! Messenger (`object: "page"`) and Instagram (`object: "instagram"`) webhooks (docs/meta.md §9, §10):
 //! `entry[].{id, time, messaging[]}` with millisecond timestamps; events `message` (text, attachments,
 //! `reply_to`, `quick_reply`, echoes with `is_echo` + `app_id`, Instagram `is_deleted`/`is_unsupported`),
 //! `reaction`, `read`, `delivery` (Messenger only) and `postback`.

@@ -1,4 +1,4 @@
-//! WhatsApp status webhooks (`value.statuses[]`), meta-platform §3 and §12: `sent` → `delivered` → `read`
+//! WhatsApp status webhooks (`value.statuses[]`), docs/meta.md §3 and §12: `sent` → `delivered` → `read`
 //! (→ `played` for voice notes) or `failed` with `errors[]`; per-message pricing (`pricing_model: "PMP"`,
 //! `type`, `category`, and the deprecated `billable`); v24 carries no `conversation` object.
 //! `recipient_user_id` names BSUID recipients; `recipient_id` may then be absent.

@@ -1,4 +1,4 @@
-//! WhatsApp inbound messages (`field: "messages"`, `value.messages[]`), meta-platform §2, §12, §13.
+//! WhatsApp inbound messages (`field: "messages"`, `value.messages[]`), docs/meta.md §2, §12, §13.
 //! `contacts[]` names the sender: `wa_id` and `messages[].from` when the phone is known, `user_id`
 //! (BSUID) and `messages[].from_user_id` always when Meta has one, `profile.username` for usernames.
 

@@ -7,7 +7,7 @@ use crate::labels::LabelRecord;
 use crate::rows::{parse_id, parse_stored};
 use crate::search_keys::COMMON_MATCHES;
 use crate::sql::{bind_all, SqlBuilder};
-use crate::Store;
+use crate::{Backend, Store};
 use domain::channel::ChannelKind;
 use domain::ids::{AccountId, ChannelId, ContactId, ConversationId, HandleId, LabelId, MessageId, UserId};
 use domain::message::{Direction, MessageStatus, Origin};
@@ -294,6 +294,26 @@ pub(crate) fn push_scope(q: &mut SqlBuilder, scope: &ConversationScope) {
     }
 }
 
+/// The read of [`Store::conversations_by_ids`]: the conversations of `account` with these ids that
+/// `scope` lets the caller see.
+fn by_ids_query(backend: Backend, account: AccountId, scope: &ConversationScope, ids: &[ConversationId]) -> SqlBuilder {
+    let mut q = SqlBuilder::new(SELECT);
+    // SQLite must find the rows by id: it otherwise preferred the account's index and read every
+    // conversation of the account for a few ids (the unary `+` keeps it off that index).
+    q.push(match backend {
+        Backend::Sqlite => "WHERE +c.account_id = ",
+        Backend::Postgres => "WHERE c.account_id = ",
+    });
+    q.bind_text(account.to_string()).push(" AND ");
+    // The ids as one bound list: one statement text whatever their number, prepared once. On
+    // PostgreSQL an `IN ($a, $b, …)` list was planned at every run — with its six joins, more
+    // time than the read (the inbound worker reads its every batch back this way).
+    let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    q.in_json_list("c.id", backend, &ids);
+    push_scope(&mut q, scope);
+    q
+}
+
 impl Store {
     /// The customers of the account a conversation search matches, when there are fewer than
     /// `at_most` (found through the search indexes: cheap, and it stops there); `None` for a common
@@ -396,14 +416,7 @@ impl Store {
         let mut unique: Vec<ConversationId> = ids.to_vec();
         unique.sort_unstable();
         unique.dedup();
-        let mut q = SqlBuilder::new(SELECT);
-        q.push("WHERE c.account_id = ").bind_text(account.to_string()).push(" AND ");
-        // The ids as one bound list: one statement text whatever their number, prepared once. On
-        // PostgreSQL an `IN ($a, $b, …)` list was planned at every run — with its six joins, more
-        // time than the read (the inbound worker reads its every batch back this way).
-        let unique_texts: Vec<String> = unique.iter().map(|i| i.to_string()).collect();
-        q.in_json_list("c.id", self.backend(), &unique_texts);
-        push_scope(&mut q, scope);
+        let q = by_ids_query(self.backend(), account, scope, &unique);
         // The ids are known, so their labels are read at the same time as the conversations (two
         // connections): the inbound worker reads its batch's conversations back this way before
         // telling the agents, and waits for one round trip instead of two. Labels of a conversation
@@ -511,5 +524,24 @@ impl Store {
             "SELECT external_id FROM messages WHERE conversation_id = $1 AND origin = $2 AND external_id IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1")
             .bind(id.to_string()).bind(Origin::Customer.as_str()).fetch_optional(p).await)?;
         Ok(last.flatten())
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use crate::query_plans::{searches, TempSqlite};
+
+    #[tokio::test]
+    async fn conversations_are_read_back_by_their_ids_not_through_the_account() {
+        let db = TempSqlite::open().await;
+        let ids = [ConversationId::new(), ConversationId::new()];
+        for scope in [
+            ConversationScope::All,
+            ConversationScope::Assigned { user: UserId::new(), unassigned: UnassignedAccess::AllChannels },
+        ] {
+            let plan = db.plan(&by_ids_query(Backend::Sqlite, AccountId::new(), &scope, &ids)).await;
+            assert!(searches(&plan, "c", "sqlite_autoindex_conversations_1"), "{plan:#?}");
+        }
     }
 }

@@ -524,9 +524,9 @@ macro_rules! ingest_batch_in_tx {
         channels.dedup();
         for channel in channels {
             let whos: Vec<&CustomerIdentity> = items.iter().filter(|i| i.channel == channel).map(|i| &i.who).collect();
-            let mut q =
-                crate::sql::SqlBuilder::for_backend(crate::sql::backend_of(&*$tx), crate::known_handles::SELECT);
-            crate::known_handles::push_any_of(&mut q, channel, &whos);
+            let backend = crate::sql::backend_of(&*$tx);
+            let mut q = crate::sql::SqlBuilder::for_backend(backend, crate::known_handles::SELECT);
+            crate::known_handles::push_any_of(&mut q, backend, channel, &whos);
             let rows: Vec<crate::known_handles::KnownHandle> =
                 crate::sql::bind_all!(sqlx::query_as(&q.sql), q).fetch_all(&mut *$tx).await?;
             known.add(channel, rows);

@@ -120,6 +120,17 @@ impl Store {
         Ok(entries(rows))
     }
 
+    /// Marks `finished` processed (applied: not to be claimed again), alone: for a worker with nothing
+    /// more to claim at that moment (see [`Store::finish_and_claim_webhooks`]).
+    pub async fn finish_webhooks(&self, finished: &[String], now_ms: i64) -> StoreResult<()> {
+        if finished.is_empty() {
+            return Ok(());
+        }
+        let finish = finish_query(self.backend(), finished, now_ms);
+        on_journal!(self, p => bind_all!(sqlx::query(&finish.sql), finish).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
     fn claim_sql(&self) -> String {
         let lock = match self.db {
             Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",

@@ -139,7 +139,10 @@ impl Store {
         let mut q = SqlBuilder::new(
             "SELECT cl.conversation_id, l.id, l.name, l.color FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE ",
         );
-        q.in_list("cl.conversation_id", conversations.iter().map(|c| c.to_string()));
+        // One bound list, so the statement is prepared once whatever the number of conversations (the
+        // inbound worker reads its every batch's labels).
+        let ids: Vec<String> = conversations.iter().map(|c| c.to_string()).collect();
+        q.in_json_list("cl.conversation_id", self.backend(), &ids);
         q.push(" ORDER BY l.name_key, l.id");
         let rows: Vec<Row> = on_reader!(self, p => bind_all!(sqlx::query_as(&q.sql), q).fetch_all(p).await)?;
         rows.into_iter().map(|r| Ok((parse_id(&r.conversation_id, "conversation")?, r.label.into_record()?))).collect()

@@ -37,6 +37,8 @@ mod outgoing_webhooks;
 mod pacing;
 mod preferences;
 mod profiles;
+#[cfg(test)]
+mod query_plans;
 mod quick_replies;
 mod retention;
 mod roles;

@@ -9,7 +9,9 @@ use store::JournalOutcome;
 /// A claimed delivery belongs to its processor for this long, renewed every `RENEW` while it is
 /// being processed; a process that dies lets it go within a lease, and another process takes it over
 /// (on SQLite the restarted process ends its predecessor's claims at once). Short, so a crash delays
-/// messages by seconds; applying again is harmless, so a lease lost to a stall costs only work.
+/// messages by seconds; applying again is harmless, so a lease lost to a stall costs only work. A
+/// batch claimed ahead ([`Pipeline`]) waits for the batch before it, well within a lease, before its
+/// renewal starts.
 const LEASE_MS: i64 = 6_000;
 const RENEW: Duration = Duration::from_secs(2);
 /// With nothing to wake it, the worker still looks this often: for claims whose lease ran out.
@@ -32,10 +34,9 @@ const MAX_ATTEMPTS: i64 = 10;
 
 pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     tracing::debug!("inbound worker started");
-    // Deliveries applied, marked processed with the next claim (one commit for both).
-    let mut applied = Vec::new();
+    let mut pipeline = Pipeline::default();
     loop {
-        match process_batch(&state, &mut applied).await {
+        match pipeline.process_batch(&state).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => {
@@ -51,19 +52,65 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
     }
 }
 
-/// Marks `applied` processed, then processes one batch and leaves its applied deliveries in
-/// `applied` (marked with the next call, which follows at once while there is work: when none is
-/// claimed, `applied` is empty). Returns how many deliveries it claimed. A crash before the next
-/// call only means those deliveries are applied again, which changes nothing.
-pub async fn process_batch(state: &AppState, applied: &mut Vec<String>) -> Result<usize, store::StoreError> {
-    let batch =
-        state.store.finish_and_claim_webhooks(applied, state.now_ms(), LEASE_MS, batch_limit(&state.store)).await?;
-    applied.clear();
-    let n = batch.len();
-    if n == 0 {
-        return Ok(0);
+/// What the worker carries from one batch to the next. The journal is written on its own connection
+/// (on SQLite its own file), so its statements run while a batch is applied rather than between
+/// batches: the deliveries applied before are marked processed meanwhile and, when the batch is full
+/// (more is waiting), the next batch is claimed meanwhile too. A batch that is not full is the whole
+/// backlog: what arrives while it is applied is claimed after it, not one batch later.
+#[derive(Default)]
+struct Pipeline {
+    /// Deliveries applied, not yet marked processed. A crash before they are only means they are
+    /// applied again, which changes nothing.
+    applied: Vec<String>,
+    /// Deliveries claimed while the previous batch was applied: the next batch.
+    claimed: Vec<store::JournalEntry>,
+}
+
+impl Pipeline {
+    /// Applies one batch of deliveries; returns how many it claimed (0: none was waiting).
+    async fn process_batch(&mut self, state: &AppState) -> Result<usize, store::StoreError> {
+        let limit = batch_limit(&state.store);
+        let batch = if self.claimed.is_empty() {
+            let batch = state.store.finish_and_claim_webhooks(&self.applied, state.now_ms(), LEASE_MS, limit).await?;
+            self.applied.clear();
+            batch
+        } else {
+            std::mem::take(&mut self.claimed)
+        };
+        let n = batch.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        let finished = std::mem::take(&mut self.applied);
+        let more_waiting = i64::try_from(n).is_ok_and(|n| n >= limit);
+        let journal = async {
+            if more_waiting {
+                state.store.finish_and_claim_webhooks(&finished, state.now_ms(), LEASE_MS, limit).await
+            } else {
+                state.store.finish_webhooks(&finished, state.now_ms()).await.map(|()| Vec::new())
+            }
+        };
+        let (journal, outcome) = tokio::join!(journal, apply_claimed(state, batch, &mut self.applied));
+        match journal {
+            Ok(next) => self.claimed = next,
+            // Not marked processed: they are with the next claim.
+            Err(e) => {
+                self.applied.extend(finished);
+                outcome?;
+                return Err(e);
+            }
+        }
+        outcome.map(|()| n)
     }
-    tracing::debug!(deliveries = n, "processing webhook deliveries");
+}
+
+/// Applies a claimed batch, its claim renewed meanwhile; the deliveries applied go to `applied`.
+async fn apply_claimed(
+    state: &AppState,
+    batch: Vec<store::JournalEntry>,
+    applied: &mut Vec<String>,
+) -> Result<(), store::StoreError> {
+    tracing::debug!(deliveries = batch.len(), "processing webhook deliveries");
     let _renewal = {
         let (state, ids) = (state.clone(), batch.iter().map(|e| e.id.clone()).collect::<Vec<_>>());
         crate::lease::Renewal::start(RENEW, move || {
@@ -76,8 +123,7 @@ pub async fn process_batch(state: &AppState, applied: &mut Vec<String>) -> Resul
         })
     };
     let applier = Applier { state };
-    let outcome = apply_batch(state, &applier, batch, applied).await;
-    outcome.map(|()| n)
+    apply_batch(state, &applier, batch, applied).await
 }
 
 async fn apply_batch(

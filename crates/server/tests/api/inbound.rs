@@ -29,6 +29,7 @@ on_both_stores!(
     messages_page_back_with_before_until_the_first,
     concurrent_deliveries_share_commits_and_each_is_stored_once,
     a_worker_batch_announces_each_conversation_and_message_once,
+    a_backlog_of_several_batches_is_applied_and_announced_in_journal_order,
     a_worker_batch_resolves_each_customer_as_one_message_at_a_time_would,
     new_customers_of_one_batch_are_linked_to_the_one_contact_having_their_number,
     an_older_event_does_not_put_back_a_name_the_customer_has_since_changed,
@@ -744,6 +745,38 @@ pub(crate) async fn journal_as_one_batch(app: &TestApp, bodies: &[Value]) {
     let deliveries: Vec<(&str, i64)> = texts.iter().map(|t| (t.as_str(), now)).collect();
     app.state.store.journal_webhooks(&deliveries).await.unwrap();
     app.state.journal_wakeup.notify_one();
+}
+
+/// A backlog several worker batches long (more than a batch on either store): the worker claims the
+/// next batch while it applies one, and still applies and announces every message once, in the
+/// journal's order, and marks every delivery processed.
+async fn a_backlog_of_several_batches_is_applied_and_announced_in_journal_order(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let mut socket = crate::realtime::connect(&app, &acct.admin_token).await;
+    let ids: Vec<String> = (0..600).map(|i| format!("wamid.BL{i:03}")).collect();
+    let bodies: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| text_from(&format!("52155{:08}", i % 3), id, &format!("mensaje {i}")))
+        .collect();
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    let events = crate::realtime::events_until_quiet(&mut socket).await;
+    let created: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "message.created")
+        .filter_map(|e| e["data"]["external_id"].as_str())
+        .collect();
+    assert_eq!(created, ids, "each message announced once, in the journal's order");
+    let page = app.get_json(&acct.admin_token, "/api/v1/conversations?limit=100").await;
+    let conversations = page["items"].as_array().unwrap();
+    assert_eq!(conversations.len(), 3);
+    for c in conversations {
+        assert_eq!(c["unread_count"], 200, "{c}");
+    }
+    assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0, "every delivery marked processed");
+    assert_eq!(app.state.store.count_webhook_journal().await.unwrap(), 600);
 }
 
 async fn a_worker_batch_announces_each_conversation_and_message_once(app: TestApp) {

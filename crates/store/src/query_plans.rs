@@ -1,0 +1,48 @@
+//! SQLite's plans for the reads the inbound worker makes at every batch. Without statistics SQLite
+//! picks an index by the shape of the query alone, and a read meant for a few rows by key can end up
+//! walking a whole account (one such plan read every conversation of the account to publish a
+//! batch of 64). The plans do not depend on the data, so an empty database shows them. PostgreSQL
+//! plans by its statistics; the benchmarks (`scripts/bench`) watch those reads there.
+
+use crate::db::on_reader;
+use crate::sql::{bind_all, SqlBuilder};
+use crate::{Store, StoreOptions};
+
+/// A migrated SQLite store in a directory of its own, removed when dropped.
+pub(crate) struct TempSqlite {
+    pub store: Store,
+    dir: std::path::PathBuf,
+}
+
+impl TempSqlite {
+    pub async fn open() -> Self {
+        let dir = std::env::temp_dir().join(format!("inbox-store-plans-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let url = format!("sqlite://{}", dir.join("inbox.db").display());
+        let store = Store::open(&StoreOptions::new(url)).await.expect("SQLite store");
+        TempSqlite { store, dir }
+    }
+
+    /// The details of `EXPLAIN QUERY PLAN` for `q`, one line per step.
+    pub async fn plan(&self, q: &SqlBuilder) -> Vec<String> {
+        let sql = format!("EXPLAIN QUERY PLAN {}", q.sql);
+        let rows: Vec<(i64, i64, i64, String)> =
+            on_reader!(self.store, p => bind_all!(sqlx::query_as(&sql), q).fetch_all(p).await).expect("plan");
+        rows.into_iter().map(|(_, _, _, detail)| detail).collect()
+    }
+}
+
+impl Drop for TempSqlite {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether a plan reads the table aliased `alias` by searching `index` (not by a scan, nor through
+/// another index).
+pub(crate) fn searches(plan: &[String], alias: &str, index: &str) -> bool {
+    plan.iter().any(|step| {
+        step.starts_with(&format!("SEARCH {alias} USING INDEX {index} "))
+            || step.starts_with(&format!("SEARCH {alias} USING COVERING INDEX {index} "))
+    })
+}

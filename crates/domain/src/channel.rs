@@ -41,7 +41,21 @@ impl ChannelKind {
     pub fn can_initiate(self) -> bool {
         self.is_whatsapp()
     }
+
+    /// How many messages a second a channel of this kind may be sent, given the rate configured for
+    /// every number (`INBOX_MESSAGES_PER_SECOND`). Meta caps a number used by the WhatsApp Business
+    /// App as well as the Cloud API (coexistence) at 20 a second, whatever the Cloud API number's own
+    /// throughput; faster, its sends fail with 130429 (docs/meta.md §7).
+    pub fn send_rate(self, configured: u32) -> u32 {
+        match self {
+            ChannelKind::WhatsappBusinessApp => configured.min(COEXISTENCE_MESSAGES_PER_SECOND),
+            ChannelKind::WhatsappCloud | ChannelKind::Messenger | ChannelKind::Instagram => configured,
+        }
+    }
 }
+
+/// Meta's fixed throughput of a coexistence number (a WhatsApp Business App number on the Cloud API).
+pub const COEXISTENCE_MESSAGES_PER_SECOND: u32 = 20;
 
 /// The Meta identifiers a channel is addressed and routed by. Which ones exist depends on the kind,
 /// so the enum makes a WhatsApp channel without a phone number id impossible.
@@ -99,6 +113,17 @@ mod tests {
         assert!(ChannelKind::WhatsappBusinessApp.can_initiate());
         assert!(!ChannelKind::Messenger.can_initiate());
         assert!(!ChannelKind::Instagram.can_initiate());
+    }
+
+    #[test]
+    fn a_coexistence_number_is_sent_at_most_twenty_messages_a_second() {
+        assert_eq!(ChannelKind::WhatsappBusinessApp.send_rate(80), 20);
+        assert_eq!(ChannelKind::WhatsappBusinessApp.send_rate(20), 20);
+        assert_eq!(ChannelKind::WhatsappBusinessApp.send_rate(5), 5, "a slower configured rate is kept");
+        for kind in [ChannelKind::WhatsappCloud, ChannelKind::Messenger, ChannelKind::Instagram] {
+            assert_eq!(kind.send_rate(80), 80);
+            assert_eq!(kind.send_rate(1000), 1000);
+        }
     }
 
     #[test]

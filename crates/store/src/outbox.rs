@@ -9,10 +9,11 @@
 use crate::db::{in_transaction, on_writer, Db};
 use crate::error::StoreResult;
 use crate::messages::{AttachmentRow, MessageRow, ATTACHMENT_COLUMNS, MESSAGE_SELECT};
-use crate::rows::{parse_id, to_json};
+use crate::rows::{parse_id, parse_stored, to_json};
 use crate::sql::{bind_all, SqlBuilder};
 use crate::MessageRecord;
 use crate::Store;
+use domain::channel::ChannelKind;
 use domain::ids::{AccountId, ChannelId, ConversationId, MessageId, UserId};
 use domain::media_rules::MediaKind;
 use domain::message::{MessageStatus, Origin};
@@ -131,12 +132,17 @@ impl Store {
     /// The channel of the next due row, without claiming it. The worker waits for that channel's pacing
     /// slot first and claims after (`claim_outbox_of_channel`), so a row is `sending` only while its call
     /// runs: a process killed while waiting its turn leaves the row `queued`, not in doubt.
-    pub async fn next_due_outbox_channel(&self, now_ms: i64) -> StoreResult<Option<ChannelId>> {
-        let channel: Option<String> = crate::db::on_reader!(self, p => sqlx::query_scalar(
-            "SELECT channel_id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 \
-             ORDER BY next_attempt_at, message_id LIMIT 1")
+    /// Its kind comes with it: the kind decides the channel's rate (`ChannelKind::send_rate`).
+    pub async fn next_due_outbox_channel(&self, now_ms: i64) -> StoreResult<Option<(ChannelId, ChannelKind)>> {
+        let row: Option<(String, String)> = crate::db::on_reader!(self, p => sqlx::query_as(
+            "SELECT o.channel_id, ch.kind FROM outbox o JOIN channels ch ON ch.id = o.channel_id \
+             WHERE o.state = 'queued' AND o.next_attempt_at <= $1 \
+             ORDER BY o.next_attempt_at, o.message_id LIMIT 1")
             .bind(now_ms).fetch_optional(p).await)?;
-        channel.map(|c| parse_id(&c, "channel")).transpose()
+        row.map(|(channel, kind)| {
+            Ok((parse_id(&channel, "channel")?, parse_stored(&kind, "channel kind", ChannelKind::parse)?))
+        })
+        .transpose()
     }
 
     /// Claims the next due row of one channel (none when another process took it meanwhile).

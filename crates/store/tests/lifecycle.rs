@@ -411,8 +411,8 @@ async fn a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt(
         queued.push(m.await.expect("enqueue").id);
     }
     // Looking costs no claim: a process killed while it waits for the pacing slot leaves both queued.
-    assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), Some(db.channel));
-    assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), Some(db.channel));
+    assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next"), Some((db.channel, ChannelKind::Messenger)));
+    assert_eq!(db.store.next_due_outbox_channel(NOW).await.expect("next").map(|(c, _)| c), Some(db.channel));
     assert_eq!(db.outbox_state(queued[0]).await, "queued");
     assert_eq!(db.store.next_due_outbox_channel(NOW - 1).await.expect("next"), None, "not due yet");
     let other = db.store.claim_outbox_of_channel(NOW, 60_000, ChannelId::new()).await.expect("claim");

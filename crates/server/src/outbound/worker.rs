@@ -7,7 +7,8 @@
 //!   with Meta's code and a readable reason.
 //! - Media (attachments, and template header files given as uploads) are uploaded to WhatsApp first
 //!   (`POST /{PHONE_NUMBER_ID}/media`) and sent by id.
-//! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, docs/meta.md §7).
+//! - Each number's throughput is paced (`INBOX_MESSAGES_PER_SECOND`, 80 by default, docs/meta.md §7;
+//!   a coexistence number at most 20 a second, Meta's fixed rate for those).
 //! - A row left `sending` by a process that died mid-call is failed as uncertain, never resent; so is a
 //!   send whose answer never came (a timeout, a gateway's bare 502/504): Meta may have delivered it,
 //!   and its APIs take no idempotency key, so a resend could reach the customer twice.
@@ -15,7 +16,7 @@
 use crate::inbound::apply::Applier;
 use crate::realtime::publish::{self, Change};
 use crate::state::AppState;
-use domain::channel::{Channel, ChannelAddress};
+use domain::channel::{Channel, ChannelAddress, ChannelKind};
 use domain::ids::{ChannelId, MessageId};
 use domain::media_rules::MediaKind;
 use domain::outbound::{OutboundRequest, StoredFile};
@@ -81,9 +82,9 @@ async fn fail_abandoned(state: &AppState) -> Result<(), store::StoreError> {
 async fn send_due(state: &AppState, pacer: &Pacer) -> Result<usize, store::StoreError> {
     let mut n = 0;
     while n < BATCH {
-        let Some(channel) = state.store.next_due_outbox_channel(state.now_ms()).await? else { break };
+        let Some((channel, kind)) = state.store.next_due_outbox_channel(state.now_ms()).await? else { break };
         n += 1;
-        pacer.wait(channel).await;
+        pacer.wait(channel, kind).await;
         // Another process may have taken that row meanwhile; the slot then goes unused (slower, never
         // faster than the channel's rate).
         let Some(item) = state.store.claim_outbox_of_channel(state.now_ms(), LEASE_MS, channel).await? else {
@@ -344,7 +345,7 @@ async fn social_send(
             }
             api.send(id, token, &body).await.map(|s| s.message_id)
         }
-        OutboundRequest::Reaction { message_id, emoji } if channel.kind == domain::channel::ChannelKind::Instagram => {
+        OutboundRequest::Reaction { message_id, emoji } if channel.kind == ChannelKind::Instagram => {
             let body = if emoji.is_empty() {
                 messenger::unreact(psid, message_id)
             } else {
@@ -475,9 +476,11 @@ impl Pacer {
         Self { shared: store.shares_events().then(|| store.clone()), ..Self::new(rate) }
     }
 
-    pub async fn wait(&self, channel: ChannelId) {
+    /// Waits for `channel`'s next send slot, at the rate its kind allows (`ChannelKind::send_rate`).
+    pub async fn wait(&self, channel: ChannelId, kind: ChannelKind) {
+        let rate = kind.send_rate(self.rate).max(1);
         if let Some(store) = &self.shared {
-            let interval_us = 1_000_000 / i64::from(self.rate);
+            let interval_us = 1_000_000 / i64::from(rate);
             let now_us = wall_clock_us();
             match store.reserve_send_slot(channel, now_us, interval_us).await {
                 Ok(slot) => {
@@ -491,7 +494,7 @@ impl Pacer {
                 Err(e) => tracing::warn!(error = %e, "outbox: shared pacing unavailable, pacing in this process"),
             }
         }
-        let interval = Duration::from_secs(1) / self.rate;
+        let interval = Duration::from_secs(1) / rate;
         let wait = {
             let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -521,13 +524,29 @@ mod tests {
         let (a, b) = (ChannelId::new(), ChannelId::new());
         let start = Instant::now();
         for _ in 0..3 {
-            pacer.wait(a).await;
+            pacer.wait(a, ChannelKind::WhatsappCloud).await;
         }
         assert_eq!(start.elapsed(), Duration::from_millis(200), "three sends at 10/s: two intervals");
         let before_b = Instant::now();
-        pacer.wait(b).await;
+        pacer.wait(b, ChannelKind::WhatsappCloud).await;
         assert_eq!(before_b.elapsed(), Duration::ZERO, "another channel is not held behind the first");
-        pacer.wait(a).await;
+        pacer.wait(a, ChannelKind::WhatsappCloud).await;
         assert_eq!(start.elapsed(), Duration::from_millis(300));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_coexistence_number_is_paced_at_twenty_a_second_under_a_faster_setting() {
+        let pacer = Pacer::new(80);
+        let (coexistence, cloud) = (ChannelId::new(), ChannelId::new());
+        let start = Instant::now();
+        for _ in 0..3 {
+            pacer.wait(coexistence, ChannelKind::WhatsappBusinessApp).await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(100), "three sends at 20/s: two intervals of 50 ms");
+        let before = Instant::now();
+        for _ in 0..3 {
+            pacer.wait(cloud, ChannelKind::WhatsappCloud).await;
+        }
+        assert_eq!(before.elapsed(), Duration::from_micros(25_000), "a Cloud API number keeps 80/s: 12.5 ms apart");
     }
 }

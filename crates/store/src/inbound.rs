@@ -849,7 +849,7 @@ impl Store {
         q.bind_text(channel.to_string()).push(" AND ");
         q.in_list("external_id", external_ids.iter().map(|e| e.to_string()));
         let found: Vec<String> =
-            on_writer!(self, p => crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
+            on_reader!(self, p => crate::sql::bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
         Ok(found.into_iter().collect())
     }
 

@@ -9,6 +9,9 @@
 //! spares that event a stay in `deferred_events`: each of them is idempotent and orders itself (a
 //! status only moves forwards, an edit carries its time), so the outcome is the one the delivery
 //! order would have given.
+//!
+//! A batch is applied in two stages, [`store`] and [`finish`], so that the worker can store the next
+//! batch's messages while this one is published: see `worker::Pipeline` for the order that keeps.
 
 use super::apply::{identity, new_message, own_number_share, Applier, ChannelCache};
 use crate::realtime::publish::{self, Change, CreatedMessages};
@@ -16,7 +19,7 @@ use domain::channel::Channel;
 use domain::ids::{AccountId, ConversationId};
 use domain::message::Origin;
 use domain::time_util::to_millis;
-use meta::webhook::{Delivery, Event, EventKind, InboundMessage};
+use meta::webhook::{Delivery, EventKind, InboundMessage};
 use store::{IngestItem, IngestOutcome, StoreError};
 
 /// What happened to each delivery of the batch: `None` when all its events applied, otherwise the
@@ -31,15 +34,60 @@ struct Incoming<'d> {
     history: bool,
 }
 
-/// Applies every event of `deliveries`; a store that is unavailable stops the batch (`Err`), any other
-/// error is the failure of the delivery it belongs to.
-pub async fn apply(applier: &Applier<'_>, deliveries: &[Delivery]) -> Result<Failures, StoreError> {
+/// Where a routed event sits in the batch: its delivery, its place among that delivery's events,
+/// and its channel.
+struct Routed {
+    delivery: usize,
+    event: usize,
+    channel: Channel,
+}
+
+/// What storing the batch's messages gave.
+enum Ingested {
+    /// One outcome per message, in the order of [`Stored::messages`].
+    Outcomes(Vec<IngestOutcome>),
+    /// The batch's transaction failed: each message is applied on its own in the second stage, so
+    /// that one bad message fails only its own delivery (and is published in journal order).
+    OneByOne,
+}
+
+/// A batch after its first stage ([`store`]): its messages are stored; what is left for the
+/// second ([`finish`]) is telling about them and applying the other events. The worker runs the
+/// second stage of one batch while the next batch's messages are stored.
+pub struct Stored {
+    deliveries: Vec<Delivery>,
+    messages: Vec<Routed>,
+    others: Vec<Routed>,
+    ingested: Ingested,
+    failures: Failures,
+}
+
+impl Stored {
+    fn incoming(&self) -> Vec<Incoming<'_>> {
+        self.messages
+            .iter()
+            .filter_map(|r| {
+                let (message, history) = match &self.deliveries[r.delivery].events[r.event].kind {
+                    EventKind::Message(m) => (m, false),
+                    EventKind::History(h) => (&h.message, true),
+                    _ => return None,
+                };
+                Some(Incoming { delivery: r.delivery, channel: r.channel.clone(), message, history })
+            })
+            .collect()
+    }
+}
+
+/// The first stage of a batch: routes every event of `deliveries` and stores their messages in one
+/// transaction. A store that is unavailable stops the batch (`Err`); any other error is the failure
+/// of the delivery it belongs to.
+pub async fn store(applier: &Applier<'_>, deliveries: Vec<Delivery>) -> Result<Stored, StoreError> {
     let mut failures: Failures = deliveries.iter().map(|_| None).collect();
     let mut channels = ChannelCache::default();
     let mut messages = Vec::new();
-    let mut others: Vec<(usize, Channel, &Event)> = Vec::new();
+    let mut others = Vec::new();
     for (i, delivery) in deliveries.iter().enumerate() {
-        for event in &delivery.events {
+        for (j, event) in delivery.events.iter().enumerate() {
             let channel = match applier.route(event, &mut channels).await {
                 Ok(Some(channel)) => channel,
                 Ok(None) => continue,
@@ -48,19 +96,46 @@ pub async fn apply(applier: &Applier<'_>, deliveries: &[Delivery]) -> Result<Fai
                     continue;
                 }
             };
+            let routed = Routed { delivery: i, event: j, channel };
             match &event.kind {
-                EventKind::Message(m) => messages.push(Incoming { delivery: i, channel, message: m, history: false }),
-                EventKind::History(h) => {
-                    messages.push(Incoming { delivery: i, channel, message: &h.message, history: true })
-                }
-                _ => others.push((i, channel, event)),
+                EventKind::Message(_) | EventKind::History(_) => messages.push(routed),
+                _ => others.push(routed),
             }
         }
     }
-    store_messages(applier, &messages, &mut failures).await?;
-    for (i, channel, event) in others {
-        if let Err(e) = applier.apply_routed(&channel, event).await {
-            fail(&mut failures, i, e)?;
+    let mut stored = Stored { deliveries, messages, others, ingested: Ingested::OneByOne, failures };
+    let ingested = ingest(applier, &stored.incoming()).await?;
+    stored.ingested = ingested;
+    Ok(stored)
+}
+
+/// The second stage of a batch ([`Stored`]): publishes the messages stored, applies the events that
+/// waited for them, then the batch's other events (statuses, reactions, edits, calls…) one at a
+/// time. Returns what happened to each delivery.
+pub async fn finish(applier: &Applier<'_>, mut stored: Stored) -> Result<Failures, StoreError> {
+    let mut failures = std::mem::take(&mut stored.failures);
+    let messages = stored.incoming();
+    match &stored.ingested {
+        Ingested::Outcomes(outcomes) => {
+            // Which messages have events waiting is looked up while the new ones are read back and
+            // told about. The waiting events are applied after, so their `message.updated` follows
+            // the `message.created` of their message.
+            let (published, waiting) =
+                tokio::join!(publish_created(applier, &messages, outcomes), waiting_for(applier, &messages));
+            published?;
+            apply_waiting(applier, waiting?, &mut failures).await?;
+        }
+        Ingested::OneByOne => {
+            for m in &messages {
+                if let Err(e) = applier.message(&m.channel, m.message, m.history).await {
+                    fail(&mut failures, m.delivery, e)?;
+                }
+            }
+        }
+    }
+    for r in &stored.others {
+        if let Err(e) = applier.apply_routed(&r.channel, &stored.deliveries[r.delivery].events[r.event]).await {
+            fail(&mut failures, r.delivery, e)?;
         }
     }
     Ok(failures)
@@ -77,15 +152,10 @@ fn fail(failures: &mut Failures, i: usize, e: StoreError) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Stores the batch's messages in one transaction and publishes the new ones. When that transaction
-/// fails, each message is applied on its own, so one bad message fails only its own delivery.
-async fn store_messages(
-    applier: &Applier<'_>,
-    messages: &[Incoming<'_>],
-    failures: &mut Failures,
-) -> Result<(), StoreError> {
+/// Stores the batch's messages in one transaction.
+async fn ingest(applier: &Applier<'_>, messages: &[Incoming<'_>]) -> Result<Ingested, StoreError> {
     if messages.is_empty() {
-        return Ok(());
+        return Ok(Ingested::Outcomes(Vec::new()));
     }
     let state = applier.state;
     let items: Vec<IngestItem> = messages
@@ -97,26 +167,14 @@ async fn store_messages(
             msg: new_message(m.message, m.history),
         })
         .collect();
-    let outcomes = match state.store.ingest_messages(&items, state.now_ms()).await {
-        Ok(outcomes) => outcomes,
-        Err(e) if e.is_unavailable() => return Err(e),
+    match state.store.ingest_messages(&items, state.now_ms()).await {
+        Ok(outcomes) => Ok(Ingested::Outcomes(outcomes)),
+        Err(e) if e.is_unavailable() => Err(e),
         Err(e) => {
             tracing::warn!(error = %e, count = messages.len(), "a batch of messages failed; storing them one by one");
-            for m in messages {
-                if let Err(e) = applier.message(&m.channel, m.message, m.history).await {
-                    fail(failures, m.delivery, e)?;
-                }
-            }
-            return Ok(());
+            Ok(Ingested::OneByOne)
         }
-    };
-    // Which messages have events waiting is looked up while the new ones are read back and told
-    // about: the worker's next batch does not wait for that round trip too. The waiting events are
-    // applied after, so their `message.updated` follows the `message.created` of their message.
-    let (published, waiting) =
-        tokio::join!(publish_created(applier, messages, &outcomes), waiting_for(applier, messages));
-    published?;
-    apply_waiting(applier, waiting?, failures).await
+    }
 }
 
 /// Tells about the messages the batch created: their new conversations first, then the messages and

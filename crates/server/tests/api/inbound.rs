@@ -30,6 +30,7 @@ on_both_stores!(
     concurrent_deliveries_share_commits_and_each_is_stored_once,
     a_worker_batch_announces_each_conversation_and_message_once,
     a_backlog_of_several_batches_is_applied_and_announced_in_journal_order,
+    a_reaction_in_one_batch_to_a_message_of_the_next_is_applied,
     a_worker_batch_resolves_each_customer_as_one_message_at_a_time_would,
     new_customers_of_one_batch_are_linked_to_the_one_contact_having_their_number,
     an_older_event_does_not_put_back_a_name_the_customer_has_since_changed,
@@ -777,6 +778,53 @@ async fn a_backlog_of_several_batches_is_applied_and_announced_in_journal_order(
     }
     assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0, "every delivery marked processed");
     assert_eq!(app.state.store.count_webhook_journal().await.unwrap(), 600);
+}
+
+/// The worker stores a batch's messages while it announces the batch before and applies its other
+/// events: a reaction that came just before its message, the two split between batches (each
+/// reaction is the last delivery of a batch somewhere: triplets of reaction, message, other message
+/// put one split at every boundary of 64 and of 256), is set aside by the first batch and must be
+/// found by the next.
+async fn a_reaction_in_one_batch_to_a_message_of_the_next_is_applied(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let ana = WaUser::phone("5215511111111").with_name("Ana");
+    let t = now_s();
+    let mut bodies = Vec::new();
+    for k in 0..100 {
+        let id = format!("wamid.RX{k:03}");
+        let reaction = WaContent::Reaction { message_id: id.clone(), emoji: "👍".into() };
+        bodies.push(payloads::whatsapp_message(
+            &cloud(),
+            &ana,
+            &WaMessage::new(format!("wamid.RR{k:03}"), t, reaction),
+        ));
+        bodies.push(payloads::whatsapp_message(
+            &cloud(),
+            &ana,
+            &WaMessage::new(&id, t - 1, WaContent::Text(format!("pedido {k}"))),
+        ));
+        bodies.push(text_from("5215522222222", &format!("wamid.RY{k:03}"), "otro cliente"));
+    }
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    assert_eq!(app.state.store.pending_webhooks().await.unwrap(), 0, "every delivery marked processed");
+    assert_eq!(app.state.store.count_deferred_events().await.unwrap(), 0, "no reaction left waiting");
+    let conversations =
+        app.get_json(&acct.admin_token, "/api/v1/conversations").await["items"].as_array().unwrap().clone();
+    assert_eq!(conversations.len(), 2);
+    let mut reacted = Vec::new();
+    for c in &conversations {
+        let path = format!("/api/v1/conversations/{}/messages?limit=200", c["id"].as_str().unwrap());
+        let page = app.get_json(&acct.admin_token, &path).await;
+        let messages = page["items"].as_array().unwrap();
+        assert_eq!(messages.len(), 100);
+        reacted.extend(messages.iter().filter(|m| m["text"] != "otro cliente").cloned());
+    }
+    assert_eq!(reacted.len(), 100, "Ana's messages");
+    for m in &reacted {
+        assert_eq!(m["reactions"][0]["emoji"], "👍", "every message has the reaction that came before it: {m}");
+    }
 }
 
 async fn a_worker_batch_announces_each_conversation_and_message_once(app: TestApp) {

@@ -53,9 +53,8 @@ pub async fn run(state: AppState, mut shutdown: tokio::sync::watch::Receiver<boo
 
 /// The worker's two stages, overlapped. A batch's first stage (claim it, parse it, store its
 /// messages in one transaction) runs while the batch before it is in its second stage (read back
-/// what changed, tell the sockets and webhooks, apply the statuses and other events, mark the one
-/// before processed): on 2 cores the read-back and the next transaction run side by side rather than
-/// one after the other.
+/// what changed, tell the sockets and webhooks, apply the statuses and other events): on 2 cores the
+/// read-back and the next transaction run side by side rather than one after the other.
 ///
 /// What this keeps: batches store their messages in journal order (a first stage starts after the
 /// previous one ended), and announce in journal order (a second stage starts after the previous one

@@ -781,10 +781,10 @@ async fn a_backlog_of_several_batches_is_applied_and_announced_in_journal_order(
 }
 
 /// The worker stores a batch's messages while it announces the batch before and applies its other
-/// events: a reaction that came just before its message, the two split between batches (each
-/// reaction is the last delivery of a batch somewhere: triplets of reaction, message, other message
-/// put one split at every boundary of 64 and of 256), is set aside by the first batch and must be
-/// found by the next.
+/// events: a reaction that came just before its message, the two split between batches (triplets
+/// of reaction, message, other message put a reaction last at delivery 256, where a batch ends on
+/// both stores: SQLite's batches are 128 long, PostgreSQL's 256), is set aside by the first batch and
+/// must be found by the next.
 async fn a_reaction_in_one_batch_to_a_message_of_the_next_is_applied(app: TestApp) {
     let acct = app.full_account().await;
     app.connect_demo_channels(&acct.admin_token).await;

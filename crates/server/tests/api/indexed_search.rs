@@ -13,6 +13,7 @@ on_both_stores!(
     conversations_are_found_by_number_digits_username_and_merged_contact,
     a_common_name_finds_the_newest_first_page_like_a_rare_one,
     a_rare_search_is_paged_newest_first_once_each_and_scoped,
+    a_common_contact_name_is_paged_in_name_order_like_a_rare_one,
 );
 
 fn urlencode(s: &str) -> String {
@@ -262,4 +263,61 @@ async fn a_rare_search_is_paged_newest_first_once_each_and_scoped(app: TestApp) 
     let seller_contacts: Vec<&str> =
         seller_contacts["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(seller_contacts, [elena.as_str()]);
+}
+
+/// The contacts of a text more than a thousand contacts share are found by walking the contacts in
+/// name order (their matches are dense); those of a rarer text are collected through the indexes
+/// first and then read by id. Either way the same pages: in name order, each contact once, and a
+/// text matching nothing finds nothing.
+async fn a_common_contact_name_is_paged_in_name_order_like_a_rare_one(app: TestApp) {
+    let acct = app.full_account().await;
+    let token = &acct.admin_token;
+    let mut csv = String::from("first_name,last_name\r\n");
+    // Imported in reverse, so that name order is not the order they were created in.
+    for n in (0..1100).rev() {
+        csv.push_str(&format!("Marta,Álvarez {n:04}\r\n"));
+    }
+    csv.push_str("Marta,Álvarez Zubizarreta\r\n");
+    let res = app
+        .http
+        .post(app.url("/api/v1/contacts/import?dry_run=false"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["created"], 1101);
+    let names = |page: &Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|c| c["last_name"].as_str().unwrap().to_string()).collect()
+    };
+    // Common: every contact matches.
+    let first = app.get_json(token, "/api/v1/contacts?limit=30&q=ALVAREZ").await;
+    let expected: Vec<String> = (0..30).map(|n| format!("Álvarez {n:04}")).collect();
+    assert_eq!(names(&first), expected, "the first thirty in name order");
+    let cursor = first["next_cursor"].as_str().expect("more pages").to_string();
+    let second =
+        app.get_json(token, &format!("/api/v1/contacts?limit=30&q=ALVAREZ&cursor={}", urlencode(&cursor))).await;
+    let expected: Vec<String> = (30..60).map(|n| format!("Álvarez {n:04}")).collect();
+    assert_eq!(names(&second), expected, "then the next thirty");
+    // Rare: a dozen of them (the numbers holding "010"), paged the same way.
+    let expected: Vec<String> =
+        (0..1100).map(|n| format!("{n:04}")).filter(|n| n.contains("010")).map(|n| format!("Álvarez {n}")).collect();
+    assert_eq!(expected.len(), 12);
+    let mut found = Vec::new();
+    let mut path = "/api/v1/contacts?limit=5&q=alvarez%20010".to_string();
+    loop {
+        let page = app.get_json(token, &path).await;
+        let names = names(&page);
+        assert!(names.len() <= 5);
+        found.extend(names);
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/contacts?limit=5&q=alvarez%20010&cursor={}", urlencode(c)),
+            None => break,
+        }
+    }
+    assert_eq!(found, expected, "every one once, in name order");
+    assert_eq!(contacts(&app, token, "zubiZARRETA").await.len(), 1);
+    assert!(contacts(&app, token, "alvarez 2000").await.is_empty());
 }

@@ -1,7 +1,7 @@
-//! SQLite's plans for the reads the inbound worker makes at every batch. Without statistics SQLite
-//! picks an index by the shape of the query alone, and a read meant for a few rows by key can end up
-//! walking a whole account (one such plan read every conversation of the account to publish a
-//! batch of 64). The plans do not depend on the data, so an empty database shows them. PostgreSQL
+//! SQLite's plans for reads meant for a few rows by key: those the inbound worker makes at every
+//! batch, and a contact search's page of the few contacts it matched. Without statistics SQLite
+//! picks an index by the shape of the query alone, and such a read can end up walking a whole
+//! account (one such plan read every conversation of the account to publish a batch of 64). The plans do not depend on the data, so an empty database shows them. PostgreSQL
 //! plans by its statistics; the benchmarks (`scripts/bench`) watch those reads there.
 
 use crate::db::on_reader;

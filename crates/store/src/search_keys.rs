@@ -168,8 +168,9 @@ fn push_wa_id_contains(q: &mut SqlBuilder, backend: Backend, column: &str, digit
 /// A conversation search text matching at least this many customers is *common* (a frequent
 /// surname, a short name): its matches are dense, so walking the conversations newest first and
 /// testing each finds a page sooner than collecting every match through the indexes and sorting them
-/// all. The contact search draws the same line (its walk is in name order). Counted in rows of [`conversation_matches_query`], which may hold a customer twice: a text may
-/// then be taken for common a little early, which changes how the page is found, never what it holds.
+/// all. The contact search draws the same line (its walk is in name order). Counted in rows of
+/// [`conversation_matches_query`], which may hold a customer twice: a text may then be taken for
+/// common a little early, which changes how the page is found, never what it holds.
 pub(crate) const COMMON_MATCHES: i64 = 1000;
 
 /// The same condition as [`conversation_matches_query`], tested on each row of the conversation list's

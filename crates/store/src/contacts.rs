@@ -324,13 +324,7 @@ impl Store {
         let mut q = SqlBuilder::default();
         push_matching_contacts(&mut q, self.backend(), account, search);
         q.push(" LIMIT ").bind_int(at_most);
-        let mut ids: Vec<String> = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
-        if ids.len() as i64 >= at_most {
-            return Ok(None);
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        Ok(Some(ids))
+        self.fewer_matches_than(&q, at_most).await
     }
 
     /// Applies `patch` to a visible contact; `phone_keys` are the keys of its phones after the patch.

@@ -326,13 +326,7 @@ impl Store {
         at_most: i64,
     ) -> StoreResult<Option<Vec<String>>> {
         let q = crate::search_keys::conversation_matches_query(self.backend(), account, text, phone_keys, at_most);
-        let mut ids: Vec<String> = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
-        if ids.len() as i64 >= at_most {
-            return Ok(None);
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        Ok(Some(ids))
+        self.fewer_matches_than(&q, at_most).await
     }
 
     /// The caller's page of conversations, newest activity first.

@@ -7,12 +7,12 @@
 //! and neither database folds accents the way Rust does). The keys are recomputed from the row by
 //! the `refresh_*` macros after every write that touches these fields, inside the same transaction,
 //! and filled at start-up for rows stored before they existed. Trigram indexes (migration 0040: FTS5
-//! on SQLite, `pg_trgm` on PostgreSQL, without GIN's pending list since 0051) answer a search for
-//! three characters or more without reading every key.
+//! on SQLite, `pg_trgm` on PostgreSQL, with GIN's pending list kept at 64 kB since 0054) answer a
+//! search for three characters or more without reading every key.
 
-use crate::db::{on_writer, Backend};
+use crate::db::{on_reader, on_writer, Backend};
 use crate::error::StoreResult;
-use crate::sql::SqlBuilder;
+use crate::sql::{bind_all, SqlBuilder};
 use crate::Store;
 
 /// A contact's searchable fields: names, full name, e-mail, WhatsApp username and user id.
@@ -245,6 +245,19 @@ macro_rules! refresh_handle_keys {
 pub(crate) use {refresh_contact_keys, refresh_handle_keys};
 
 impl Store {
+    /// The ids `q` finds — a query of a search's matches ending in `LIMIT at_most` — sorted and each
+    /// once, when there are fewer than `at_most`; `None` for a common text that finds that many (see
+    /// [`COMMON_MATCHES`]).
+    pub(crate) async fn fewer_matches_than(&self, q: &SqlBuilder, at_most: i64) -> StoreResult<Option<Vec<String>>> {
+        let mut ids: Vec<String> = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_all(p).await)?;
+        if ids.len() as i64 >= at_most {
+            return Ok(None);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Some(ids))
+    }
+
     /// Fills the search keys of contacts and handles stored before they existed, in batches;
     /// returns how many rows.
     pub(crate) async fn backfill_search_keys(&self) -> StoreResult<u64> {

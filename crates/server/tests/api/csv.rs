@@ -26,7 +26,8 @@ async fn export(app: &TestApp, token: &str) -> String {
     text.strip_prefix('\u{feff}').expect("a byte order mark for spreadsheets").to_string()
 }
 
-async fn import(app: &TestApp, token: &str, dry_run: bool, csv: &str) -> (StatusCode, Value) {
+/// Posts `csv` to the contact import as a `text/csv` body; its status and JSON answer.
+pub(crate) async fn import(app: &TestApp, token: &str, dry_run: bool, csv: &str) -> (StatusCode, Value) {
     let res = app
         .http
         .post(app.url(&format!("/api/v1/contacts/import?dry_run={dry_run}")))

@@ -538,16 +538,8 @@ async fn a_csv_import_sends_each_contact_created_and_updated(app: TestApp) {
         "id,first_name,last_name,email,phone_1,phone_2,phone_3,whatsapp_user_id,whatsapp_username\n\
          ,Nueva,Uno,,,,,,\n{id},Vieja,Cambiada,,,,,,\n"
     );
-    let res = app
-        .http
-        .post(app.url("/api/v1/contacts/import?dry_run=false"))
-        .bearer_auth(admin)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap_or_default());
+    let (status, body) = crate::csv::import(&app, admin, false, &csv).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (created, updated) = (receiver.next().await, receiver.next().await);
     assert_eq!(created.event, "contact.created");
     assert_eq!(created.json["data"]["first_name"], "Nueva");

@@ -42,15 +42,6 @@ struct Routed {
     channel: Channel,
 }
 
-/// What storing the batch's messages gave.
-enum Ingested {
-    /// One outcome per message, in the order of [`Stored::messages`].
-    Outcomes(Vec<IngestOutcome>),
-    /// The batch's transaction failed: each message is applied on its own in the second stage, so
-    /// that one bad message fails only its own delivery (and is published in journal order).
-    OneByOne,
-}
-
 /// A batch after its first stage ([`store`]): its messages are stored; what is left for the
 /// second ([`finish`]) is telling about them and applying the other events. The worker runs the
 /// second stage of one batch while the next batch's messages are stored.
@@ -58,24 +49,31 @@ pub struct Stored {
     deliveries: Vec<Delivery>,
     messages: Vec<Routed>,
     others: Vec<Routed>,
-    ingested: Ingested,
+    /// What storing each of `messages` gave, in their order; `None` for one that failed (its
+    /// delivery's failure is in `failures`).
+    outcomes: Vec<Option<IngestOutcome>>,
     failures: Failures,
 }
 
 impl Stored {
     fn incoming(&self) -> Vec<Incoming<'_>> {
-        self.messages
-            .iter()
-            .filter_map(|r| {
-                let (message, history) = match &self.deliveries[r.delivery].events[r.event].kind {
-                    EventKind::Message(m) => (m, false),
-                    EventKind::History(h) => (&h.message, true),
-                    _ => return None,
-                };
-                Some(Incoming { delivery: r.delivery, channel: r.channel.clone(), message, history })
-            })
-            .collect()
+        incoming(&self.deliveries, &self.messages)
     }
+}
+
+/// The messages routed to `messages`, each with what storing and telling about it needs.
+fn incoming<'d>(deliveries: &'d [Delivery], messages: &[Routed]) -> Vec<Incoming<'d>> {
+    messages
+        .iter()
+        .filter_map(|r| {
+            let (message, history) = match &deliveries[r.delivery].events[r.event].kind {
+                EventKind::Message(m) => (m, false),
+                EventKind::History(h) => (&h.message, true),
+                _ => return None,
+            };
+            Some(Incoming { delivery: r.delivery, channel: r.channel.clone(), message, history })
+        })
+        .collect()
 }
 
 /// The first stage of a batch: routes every event of `deliveries` and stores their messages in one
@@ -103,10 +101,8 @@ pub async fn store(applier: &Applier<'_>, deliveries: Vec<Delivery>) -> Result<S
             }
         }
     }
-    let mut stored = Stored { deliveries, messages, others, ingested: Ingested::OneByOne, failures };
-    let ingested = ingest(applier, &stored.incoming()).await?;
-    stored.ingested = ingested;
-    Ok(stored)
+    let outcomes = ingest(applier, &incoming(&deliveries, &messages), &mut failures).await?;
+    Ok(Stored { deliveries, messages, others, outcomes, failures })
 }
 
 /// The second stage of a batch ([`Stored`]): publishes the messages stored, applies the events that
@@ -114,25 +110,17 @@ pub async fn store(applier: &Applier<'_>, deliveries: Vec<Delivery>) -> Result<S
 /// time. Returns what happened to each delivery.
 pub async fn finish(applier: &Applier<'_>, mut stored: Stored) -> Result<Failures, StoreError> {
     let mut failures = std::mem::take(&mut stored.failures);
-    let messages = stored.incoming();
-    match &stored.ingested {
-        Ingested::Outcomes(outcomes) => {
-            // Which messages have events waiting is looked up while the new ones are read back and
-            // told about. The waiting events are applied after, so their `message.updated` follows
-            // the `message.created` of their message.
-            let (published, waiting) =
-                tokio::join!(publish_created(applier, &messages, outcomes), waiting_for(applier, &messages));
-            published?;
-            apply_waiting(applier, waiting?, &mut failures).await?;
-        }
-        Ingested::OneByOne => {
-            for m in &messages {
-                if let Err(e) = applier.message(&m.channel, m.message, m.history).await {
-                    fail(&mut failures, m.delivery, e)?;
-                }
-            }
-        }
-    }
+    let incoming = stored.incoming();
+    // A message that could not be stored has nothing to tell about, and what waits for it waits on.
+    let (messages, outcomes): (Vec<&Incoming<'_>>, Vec<&IngestOutcome>) =
+        incoming.iter().zip(&stored.outcomes).filter_map(|(m, outcome)| Some((m, outcome.as_ref()?))).unzip();
+    // Which messages have events waiting is looked up while the new ones are read back and told
+    // about. The waiting events are applied after, so their `message.updated` follows the
+    // `message.created` of their message.
+    let (published, waiting) =
+        tokio::join!(publish_created(applier, &messages, &outcomes), waiting_for(applier, &messages));
+    published?;
+    apply_waiting(applier, waiting?, &mut failures).await?;
     for r in &stored.others {
         if let Err(e) = applier.apply_routed(&r.channel, &stored.deliveries[r.delivery].events[r.event]).await {
             fail(&mut failures, r.delivery, e)?;
@@ -152,10 +140,19 @@ fn fail(failures: &mut Failures, i: usize, e: StoreError) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Stores the batch's messages in one transaction.
-async fn ingest(applier: &Applier<'_>, messages: &[Incoming<'_>]) -> Result<Ingested, StoreError> {
+/// Stores the batch's messages in one transaction; gives back what storing each gave. When that
+/// transaction fails for something else than an unavailable store (a message the database refuses),
+/// each message is stored in a transaction of its own, so that the bad one fails only its own
+/// delivery. That happens here, in the first stage, like the batch's transaction would have: stored
+/// in the second, they could come after the next batch's messages — a customer's first message
+/// after their second, told about before the conversation the next batch creates for them.
+async fn ingest(
+    applier: &Applier<'_>,
+    messages: &[Incoming<'_>],
+    failures: &mut Failures,
+) -> Result<Vec<Option<IngestOutcome>>, StoreError> {
     if messages.is_empty() {
-        return Ok(Ingested::Outcomes(Vec::new()));
+        return Ok(Vec::new());
     }
     let state = applier.state;
     let items: Vec<IngestItem> = messages
@@ -168,21 +165,31 @@ async fn ingest(applier: &Applier<'_>, messages: &[Incoming<'_>]) -> Result<Inge
         })
         .collect();
     match state.store.ingest_messages(&items, state.now_ms()).await {
-        Ok(outcomes) => Ok(Ingested::Outcomes(outcomes)),
-        Err(e) if e.is_unavailable() => Err(e),
+        Ok(outcomes) => return Ok(outcomes.into_iter().map(Some).collect()),
+        Err(e) if e.is_unavailable() => return Err(e),
         Err(e) => {
-            tracing::warn!(error = %e, count = messages.len(), "a batch of messages failed; storing them one by one");
-            Ok(Ingested::OneByOne)
+            tracing::warn!(error = %e, count = messages.len(), "a batch of messages failed; storing them one by one")
         }
     }
+    let mut outcomes = Vec::with_capacity(items.len());
+    for (m, item) in messages.iter().zip(&items) {
+        match state.store.ingest_messages(std::slice::from_ref(item), state.now_ms()).await {
+            Ok(mut one) => outcomes.push(one.pop()),
+            Err(e) => {
+                fail(failures, m.delivery, e)?;
+                outcomes.push(None);
+            }
+        }
+    }
+    Ok(outcomes)
 }
 
 /// Tells about the messages the batch created: their new conversations first, then the messages and
 /// the conversations as they now are; then what a shared phone number adds.
 async fn publish_created(
     applier: &Applier<'_>,
-    messages: &[Incoming<'_>],
-    outcomes: &[IngestOutcome],
+    messages: &[&Incoming<'_>],
+    outcomes: &[&IngestOutcome],
 ) -> Result<(), StoreError> {
     let state = applier.state;
     let mut accounts: Vec<AccountId> = Vec::new();
@@ -268,7 +275,7 @@ async fn announce(
 /// have come between storing a message and applying what waited for it.
 async fn waiting_for<'m, 'd>(
     applier: &Applier<'_>,
-    messages: &'m [Incoming<'d>],
+    messages: &[&'m Incoming<'d>],
 ) -> Result<Vec<&'m Incoming<'d>>, StoreError> {
     let mut channels: Vec<&Channel> = Vec::new();
     for m in messages {
@@ -281,8 +288,9 @@ async fn waiting_for<'m, 'd>(
         let ids: Vec<&str> =
             messages.iter().filter(|m| m.channel.id == channel.id).map(|m| m.message.external_id.as_str()).collect();
         let waiting = applier.state.store.external_ids_with_deferred(channel.id, &ids).await?;
-        found
-            .extend(messages.iter().filter(|m| m.channel.id == channel.id && waiting.contains(&m.message.external_id)));
+        found.extend(
+            messages.iter().copied().filter(|m| m.channel.id == channel.id && waiting.contains(&m.message.external_id)),
+        );
     }
     Ok(found)
 }

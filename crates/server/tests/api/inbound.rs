@@ -35,6 +35,7 @@ on_both_stores!(
     new_customers_of_one_batch_are_linked_to_the_one_contact_having_their_number,
     an_older_event_does_not_put_back_a_name_the_customer_has_since_changed,
     a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery,
+    a_batch_stored_one_by_one_is_stored_before_the_next_batch,
     claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
 
@@ -1091,6 +1092,57 @@ async fn a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery(app: T
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(arrived, "the good delivery is applied");
+}
+
+/// A batch whose transaction fails is stored one message at a time, and still before the batch
+/// after it: a customer whose first message is at the end of that batch and whose second opens the
+/// next one sees their conversation announced once, before either message. (PostgreSQL refuses the
+/// NUL of the batch's first delivery, so it is there that the batch falls back; 256 deliveries end a
+/// batch on both stores: SQLite's batches are 128 long, PostgreSQL's 256.)
+async fn a_batch_stored_one_by_one_is_stored_before_the_next_batch(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let mut socket = crate::realtime::connect(&app, &acct.admin_token).await;
+    let t = now_s();
+    let ana = WaUser::phone("5215511111111").with_name("Ana");
+    let beto = WaUser::phone("5215522222222").with_name("Beto");
+    let mut bodies = vec![payloads::whatsapp_text(&cloud(), &ana, "wamid.NUL", t - 300, "antes\u{0}después")];
+    for i in 0..254 {
+        let from = WaUser::phone(format!("52155333333{:02}", i % 4)).with_name("Relleno");
+        bodies.push(payloads::whatsapp_text(&cloud(), &from, &format!("wamid.F{i:03}"), t - 290 + i, "relleno"));
+    }
+    bodies.push(payloads::whatsapp_text(&cloud(), &beto, "wamid.UNO", t - 2, "uno"));
+    bodies.push(payloads::whatsapp_text(&cloud(), &beto, "wamid.DOS", t - 1, "dos"));
+    journal_as_one_batch(&app, &bodies).await;
+    // Ana's delivery is left to retry where it was refused; every other one is applied.
+    let refused = i64::from(app.pg_database().is_some());
+    for _ in 0..500 {
+        if app.state.store.pending_webhooks().await.unwrap() == refused {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(app.state.store.pending_webhooks().await.unwrap(), refused);
+    let events = crate::realtime::events_until_quiet(&mut socket).await;
+    let beto_conversation = events
+        .iter()
+        .find(|e| e["type"] == "message.created" && e["data"]["external_id"] == "wamid.UNO")
+        .map(|e| e["data"]["conversation_id"].clone())
+        .expect("Beto's first message is announced");
+    let told: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e["type"].as_str() {
+            Some("conversation.created") if e["data"]["id"] == beto_conversation => Some("conversation".to_string()),
+            Some("message.created") if e["data"]["conversation_id"] == beto_conversation => {
+                e["data"]["external_id"].as_str().map(str::to_string)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told, ["conversation", "wamid.UNO", "wamid.DOS"], "Beto's conversation, then his messages in order");
+    let messages = app.messages(&acct.admin_token, beto_conversation.as_str().unwrap()).await;
+    let stored: Vec<&str> = messages.iter().filter_map(|m| m["external_id"].as_str()).collect();
+    assert_eq!(stored.len(), 2, "each stored once: {stored:?}");
 }
 
 async fn claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres(app: TestApp) {

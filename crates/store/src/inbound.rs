@@ -84,6 +84,10 @@ pub enum IngestOutcome {
     Duplicate {
         message_id: MessageId,
         conversation_id: ConversationId,
+        /// Set when a worker batch stored it and has not announced it yet — a crash came between
+        /// the two, or another process is between them now — to whether it opened its
+        /// conversation (see [`Store::forget_announced`]).
+        unannounced: Option<bool>,
     },
 }
 
@@ -152,6 +156,14 @@ impl HandleHit {
 struct MessageHit {
     id: String,
     conversation_id: String,
+}
+
+/// A message already stored, and whether it waits to be announced ([`IngestOutcome::Duplicate`]).
+#[derive(sqlx::FromRow)]
+struct DuplicateHit {
+    id: String,
+    conversation_id: String,
+    new_conversation: Option<i64>,
 }
 
 impl MessageHit {
@@ -472,14 +484,16 @@ macro_rules! after_insert {
 /// The message already stored under `$msg`'s Meta id on `$channel`, as an [`IngestOutcome::Duplicate`].
 macro_rules! duplicate_of {
     ($tx:expr, $channel:expr, $msg:expr) => {{
-        let hit: MessageHit =
-            sqlx::query_as("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
-                .bind($channel.to_string())
-                .bind(&$msg.external_id)
-                .fetch_one(&mut *$tx)
-                .await?;
-        let (message_id, conversation_id) = hit.ids()?;
-        IngestOutcome::Duplicate { message_id, conversation_id }
+        let hit: DuplicateHit = sqlx::query_as(
+            "SELECT m.id, m.conversation_id, u.new_conversation FROM messages m \
+             LEFT JOIN unannounced_messages u ON u.message_id = m.id WHERE m.channel_id = $1 AND m.external_id = $2",
+        )
+        .bind($channel.to_string())
+        .bind(&$msg.external_id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let (message_id, conversation_id) = MessageHit { id: hit.id, conversation_id: hit.conversation_id }.ids()?;
+        IngestOutcome::Duplicate { message_id, conversation_id, unannounced: hit.new_conversation.map(|n| n != 0) }
     }};
 }
 
@@ -627,6 +641,27 @@ macro_rules! ingest_batch_in_tx {
                 serde_json::to_string(&changes).map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
             sqlx::query(&conversation_changes_sql($backend)).bind(changes).bind(now_ms).execute(&mut *$tx).await?;
         }
+        // 4. The new messages wait to be announced until the worker forgets them.
+        let created: Vec<(String, bool)> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                IngestOutcome::Created { message_id, new_conversation, .. } => {
+                    Some((message_id.to_string(), *new_conversation))
+                }
+                IngestOutcome::Duplicate { .. } => None,
+            })
+            .collect();
+        for chunk in created.chunks(rows) {
+            let mut q = crate::sql::SqlBuilder::for_backend(
+                $backend,
+                "INSERT INTO unannounced_messages (message_id, new_conversation) VALUES ",
+            );
+            for (i, (id, new_conversation)) in chunk.iter().enumerate() {
+                q.push(if i > 0 { ", (" } else { "(" }).bind_text(id.as_str()).push(", ");
+                q.bind_int(i64::from(*new_conversation)).push(")");
+            }
+            crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
+        }
         outcomes
     }};
 }
@@ -666,6 +701,17 @@ impl Store {
             outcomes
         });
         Ok(outcomes)
+    }
+
+    /// Forgets that `messages`, stored by [`Store::ingest_messages`], wait to be announced: they
+    /// have been. Until then a delivery applied again finds them as unannounced duplicates.
+    pub async fn forget_announced(&self, messages: &[MessageId]) -> StoreResult<()> {
+        for chunk in messages.chunks(crate::sql::ROWS_PER_INSERT) {
+            let mut q = crate::sql::SqlBuilder::for_backend(self.backend(), "DELETE FROM unannounced_messages WHERE ");
+            q.in_list("message_id", chunk.iter().map(|m| m.to_string()));
+            on_writer!(self, p => crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
+        }
+        Ok(())
     }
 
     /// The message with Meta id `external_id` on `channel`, if stored.

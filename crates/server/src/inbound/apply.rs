@@ -251,7 +251,7 @@ impl Applier<'_> {
                 .await?;
                 Ok((message_id, conversation_id, true))
             }
-            IngestOutcome::Duplicate { message_id, conversation_id } => Ok((message_id, conversation_id, false)),
+            IngestOutcome::Duplicate { message_id, conversation_id, .. } => Ok((message_id, conversation_id, false)),
         }
     }
 

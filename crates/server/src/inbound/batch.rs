@@ -16,7 +16,7 @@
 use super::apply::{identity, new_message, own_number_share, Applier, ChannelCache};
 use crate::realtime::publish::{self, Change, CreatedMessages};
 use domain::channel::Channel;
-use domain::ids::{AccountId, ConversationId};
+use domain::ids::{AccountId, ConversationId, MessageId};
 use domain::message::Origin;
 use domain::time_util::to_millis;
 use meta::webhook::{Delivery, EventKind, InboundMessage};
@@ -59,7 +59,22 @@ impl Stored {
     fn incoming(&self) -> Vec<Incoming<'_>> {
         incoming(&self.deliveries, &self.messages)
     }
+
+    /// The messages this batch created, which its second stage announces.
+    pub fn created(&self) -> Announcing {
+        self.outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Some(IngestOutcome::Created { message_id, .. }) => Some(*message_id),
+                _ => None,
+            })
+            .collect()
+    }
 }
+
+/// Messages a batch of this process is announcing now (its second stage runs beside the next
+/// batch's first): the next batch, meeting them again (Meta delivered one twice), leaves them to it.
+pub type Announcing = std::collections::HashSet<MessageId>;
 
 /// The messages routed to `messages`, each with what storing and telling about it needs.
 fn incoming<'d>(deliveries: &'d [Delivery], messages: &[Routed]) -> Vec<Incoming<'d>> {
@@ -79,7 +94,11 @@ fn incoming<'d>(deliveries: &'d [Delivery], messages: &[Routed]) -> Vec<Incoming
 /// The first stage of a batch: routes every event of `deliveries` and stores their messages in one
 /// transaction. A store that is unavailable stops the batch (`Err`); any other error is the failure
 /// of the delivery it belongs to.
-pub async fn store(applier: &Applier<'_>, deliveries: Vec<Delivery>) -> Result<Stored, StoreError> {
+pub async fn store(
+    applier: &Applier<'_>,
+    deliveries: Vec<Delivery>,
+    announcing: &Announcing,
+) -> Result<Stored, StoreError> {
     let mut failures: Failures = deliveries.iter().map(|_| None).collect();
     let mut channels = ChannelCache::default();
     let mut messages = Vec::new();
@@ -101,7 +120,7 @@ pub async fn store(applier: &Applier<'_>, deliveries: Vec<Delivery>) -> Result<S
             }
         }
     }
-    let outcomes = ingest(applier, &incoming(&deliveries, &messages), &mut failures).await?;
+    let outcomes = ingest(applier, &incoming(&deliveries, &messages), announcing, &mut failures).await?;
     Ok(Stored { deliveries, messages, others, outcomes, failures })
 }
 
@@ -120,6 +139,17 @@ pub async fn finish(applier: &Applier<'_>, mut stored: Stored) -> Result<Failure
     let (published, waiting) =
         tokio::join!(publish_created(applier, &messages, &outcomes), waiting_for(applier, &messages));
     published?;
+    let announced: Vec<MessageId> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            IngestOutcome::Created { message_id, .. } => Some(*message_id),
+            IngestOutcome::Duplicate { .. } => None,
+        })
+        .collect();
+    if let Err(e) = applier.state.store.forget_announced(&announced).await {
+        // Announced again if their deliveries are applied again: at least once.
+        tracing::warn!(error = %e, "could not note that messages were announced");
+    }
     apply_waiting(applier, waiting?, &mut failures).await?;
     for r in &stored.others {
         if let Err(e) = applier.apply_routed(&r.channel, &stored.deliveries[r.delivery].events[r.event]).await {
@@ -149,6 +179,7 @@ fn fail(failures: &mut Failures, i: usize, e: StoreError) -> Result<(), StoreErr
 async fn ingest(
     applier: &Applier<'_>,
     messages: &[Incoming<'_>],
+    announcing: &Announcing,
     failures: &mut Failures,
 ) -> Result<Vec<Option<IngestOutcome>>, StoreError> {
     if messages.is_empty() {
@@ -164,24 +195,69 @@ async fn ingest(
             msg: new_message(m.message, m.history),
         })
         .collect();
-    match state.store.ingest_messages(&items, state.now_ms()).await {
-        Ok(outcomes) => return Ok(outcomes.into_iter().map(Some).collect()),
+    let mut outcomes = match state.store.ingest_messages(&items, state.now_ms()).await {
+        Ok(outcomes) => outcomes.into_iter().map(Some).collect(),
         Err(e) if e.is_unavailable() => return Err(e),
         Err(e) => {
-            tracing::warn!(error = %e, count = messages.len(), "a batch of messages failed; storing them one by one")
+            tracing::warn!(error = %e, count = messages.len(), "a batch of messages failed; storing them one by one");
+            let mut outcomes = Vec::with_capacity(items.len());
+            for (m, item) in messages.iter().zip(&items) {
+                match state.store.ingest_messages(std::slice::from_ref(item), state.now_ms()).await {
+                    Ok(mut one) => outcomes.push(one.pop()),
+                    Err(e) => {
+                        fail(failures, m.delivery, e)?;
+                        outcomes.push(None);
+                    }
+                }
+            }
+            outcomes
         }
-    }
-    let mut outcomes = Vec::with_capacity(items.len());
-    for (m, item) in messages.iter().zip(&items) {
-        match state.store.ingest_messages(std::slice::from_ref(item), state.now_ms()).await {
-            Ok(mut one) => outcomes.push(one.pop()),
-            Err(e) => {
-                fail(failures, m.delivery, e)?;
-                outcomes.push(None);
+    };
+    recover_unannounced(applier, messages, announcing, &mut outcomes).await?;
+    Ok(outcomes)
+}
+
+/// Turns the duplicates that were stored but never announced (the process that stored them died
+/// before its second stage) into messages created, read back, so that this batch announces them:
+/// their sockets' and webhooks' events, a new conversation's, the round-robin's notice. Not those
+/// the batch before is `announcing`. At least once — a process that died while announcing them, or
+/// another one announcing them right now, may have told some of it already.
+async fn recover_unannounced(
+    applier: &Applier<'_>,
+    messages: &[Incoming<'_>],
+    announcing: &Announcing,
+    outcomes: &mut [Option<IngestOutcome>],
+) -> Result<(), StoreError> {
+    let mut wanted: std::collections::HashMap<AccountId, Vec<MessageId>> = std::collections::HashMap::new();
+    for (m, outcome) in messages.iter().zip(outcomes.iter()) {
+        if let Some(IngestOutcome::Duplicate { message_id, unannounced: Some(_), .. }) = outcome {
+            if !announcing.contains(message_id) {
+                wanted.entry(m.channel.account_id).or_default().push(*message_id);
             }
         }
     }
-    Ok(outcomes)
+    let mut records = std::collections::HashMap::new();
+    for (account, ids) in wanted {
+        tracing::info!(count = ids.len(), "announcing messages stored before a crash and never announced");
+        records.extend(applier.state.store.messages_by_ids(account, &ids).await?.into_iter().map(|r| (r.id, r)));
+    }
+    for outcome in outcomes.iter_mut() {
+        let Some(IngestOutcome::Duplicate { message_id, conversation_id, unannounced: Some(new_conversation) }) =
+            outcome
+        else {
+            continue;
+        };
+        // Only once in the batch, should Meta have sent it twice.
+        if let Some(record) = records.remove(message_id) {
+            *outcome = Some(IngestOutcome::Created {
+                message_id: *message_id,
+                conversation_id: *conversation_id,
+                new_conversation: *new_conversation,
+                record: Box::new(record),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Tells about the messages the batch created: their new conversations first, then the messages and

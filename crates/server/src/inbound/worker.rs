@@ -159,13 +159,14 @@ impl Pipeline {
         let finished = std::mem::take(&mut self.applied);
         let finished_claims = std::mem::take(&mut self.applied_claims);
         let ahead = self.claimed.take();
+        let announcing = previous.as_ref().map(|staged| staged.stored.created()).unwrap_or_default();
         let second = async {
             match previous {
                 Some(staged) => finish_staged(state, staged).await.map(Some),
                 None => Ok(None),
             }
         };
-        let first = first_stage(state, self.lease, &finished, ahead);
+        let first = first_stage(state, self.lease, &finished, ahead, &announcing);
         let (second, (journaled, first)) = tokio::join!(second, first);
         if !journaled.marked {
             // Not marked processed: they are with the next claim, held until then.
@@ -213,6 +214,7 @@ async fn first_stage(
     lease: Lease,
     finished: &[String],
     ahead: Option<Claimed>,
+    announcing: &crate::inbound::batch::Announcing,
 ) -> (Journaled, Result<Option<Staged>, store::StoreError>) {
     let limit = batch_limit(state.store.backend());
     let (batch, marked) = match ahead {
@@ -234,7 +236,7 @@ async fn first_stage(
     };
     let stored = async {
         match batch {
-            Some(batch) => store_claimed(state, batch).await,
+            Some(batch) => store_claimed(state, batch, announcing).await,
             None => Ok(None),
         }
     };
@@ -250,7 +252,11 @@ async fn first_stage(
 }
 
 /// The first stage of a claimed batch ([`crate::inbound::batch::store`]).
-async fn store_claimed(state: &AppState, batch: Claimed) -> Result<Option<Staged>, store::StoreError> {
+async fn store_claimed(
+    state: &AppState,
+    batch: Claimed,
+    announcing: &crate::inbound::batch::Announcing,
+) -> Result<Option<Staged>, store::StoreError> {
     let Claimed { entries: batch, held } = batch;
     tracing::debug!(deliveries = batch.len(), "processing webhook deliveries");
     let mut entries = Vec::with_capacity(batch.len());
@@ -276,7 +282,7 @@ async fn store_claimed(state: &AppState, batch: Claimed) -> Result<Option<Staged
     }
     // Every event gets its chance: one that fails does not hold back the others of the same
     // delivery or batch (they are applied now, and applying again on a retry changes nothing).
-    let stored = crate::inbound::batch::store(&Applier { state }, deliveries).await?;
+    let stored = crate::inbound::batch::store(&Applier { state }, deliveries, announcing).await?;
     Ok(Some(Staged { entries, stored, held }))
 }
 

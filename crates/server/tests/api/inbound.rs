@@ -36,6 +36,8 @@ on_both_stores!(
     an_older_event_does_not_put_back_a_name_the_customer_has_since_changed,
     a_message_that_fails_in_a_batch_holds_back_only_its_own_delivery,
     a_batch_stored_one_by_one_is_stored_before_the_next_batch,
+    messages_a_dead_process_stored_without_announcing_are_announced_once_when_applied_again,
+    a_message_delivered_again_in_the_next_batch_is_announced_once,
     claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
 
@@ -1143,6 +1145,91 @@ async fn a_batch_stored_one_by_one_is_stored_before_the_next_batch(app: TestApp)
     let messages = app.messages(&acct.admin_token, beto_conversation.as_str().unwrap()).await;
     let stored: Vec<&str> = messages.iter().filter_map(|m| m["external_id"].as_str()).collect();
     assert_eq!(stored.len(), 2, "each stored once: {stored:?}");
+}
+
+/// A process that dies between a batch's two stages leaves its messages stored and not announced.
+/// Applied again (after the restart, or by another process), they are duplicates — and still
+/// announced then, with their new conversation, to the sockets and the outgoing webhooks; once: a
+/// later retry of the same deliveries tells nothing more.
+async fn messages_a_dead_process_stored_without_announcing_are_announced_once_when_applied_again(app: TestApp) {
+    let acct = app.full_account().await;
+    let admin = acct.admin_token.as_str();
+    app.connect_demo_channels(admin).await;
+    let events = ["message.created", "conversation.created"];
+    let (webhook, _) = crate::outgoing_webhooks::create_webhook(&app, admin, "http://127.0.0.1:9/hook", &events).await;
+    let hooks_queued = || async {
+        let path = format!("/api/v1/webhooks/{}/deliveries", webhook["id"].as_str().unwrap());
+        let log = app.get_json(admin, &path).await;
+        let mut queued: Vec<String> =
+            log["items"].as_array().unwrap().iter().filter_map(|d| d["event"].as_str().map(str::to_string)).collect();
+        queued.sort();
+        queued
+    };
+    let mut socket = crate::realtime::connect(&app, admin).await;
+    let t = now_s();
+    let ana = WaUser::phone("5215511111111").with_name("Ana");
+    let bodies = [
+        payloads::whatsapp_text(&cloud(), &ana, "wamid.A1", t - 2, "hola"),
+        payloads::whatsapp_text(&cloud(), &ana, "wamid.A2", t - 1, "¿siguen abiertos?"),
+    ];
+    // The dead process's batch: its first stage stored the messages; its second never ran.
+    let deliveries: Vec<_> =
+        bodies.iter().map(|b| meta::parse_delivery(b.to_string().as_bytes()).expect("a delivery")).collect();
+    let applier = server::inbound::apply::Applier { state: &app.state };
+    let nothing_announcing = Default::default();
+    drop(server::inbound::batch::store(&applier, deliveries, &nothing_announcing).await.expect("first stage"));
+    // Its deliveries, still in the journal, are applied again.
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    let told = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e["type"].as_str() {
+                Some("conversation.created") => Some("conversation".to_string()),
+                Some("message.created") => e["data"]["external_id"].as_str().map(str::to_string),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = crate::realtime::events_until_quiet(&mut socket).await;
+    assert_eq!(told(&first), ["conversation", "wamid.A1", "wamid.A2"], "announced when applied again");
+    assert_eq!(hooks_queued().await, ["conversation.created", "message.created", "message.created"]);
+    // Meta delivers them once more: they were announced, there is nothing to tell.
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    let again = crate::realtime::events_until_quiet(&mut socket).await;
+    assert_eq!(told(&again), Vec::<String>::new(), "announced once");
+    assert_eq!(hooks_queued().await, ["conversation.created", "message.created", "message.created"]);
+    let conversation = app.only_conversation(admin).await;
+    assert_eq!(app.messages(admin, conversation["id"].as_str().unwrap()).await.len(), 2, "stored once");
+}
+
+/// Meta delivers a message twice, in batches that follow each other: the second batch meets it
+/// stored and not yet announced — the first batch is announcing it at that very moment, beside the
+/// second's first stage — and leaves it to that batch. (256 deliveries end a batch on both stores.)
+async fn a_message_delivered_again_in_the_next_batch_is_announced_once(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let mut socket = crate::realtime::connect(&app, &acct.admin_token).await;
+    let t = now_s();
+    let mut bodies: Vec<Value> = (0..255)
+        .map(|i| {
+            let from = WaUser::phone(format!("52155444444{:02}", i % 4)).with_name("Relleno");
+            payloads::whatsapp_text(&cloud(), &from, &format!("wamid.G{i:03}"), t - 300 + i, "relleno")
+        })
+        .collect();
+    let twice = payloads::whatsapp_text(&cloud(), &WaUser::phone("5215522222222"), "wamid.TWICE", t, "¿hay envío?");
+    bodies.push(twice.clone());
+    bodies.push(twice);
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    let events = crate::realtime::events_until_quiet(&mut socket).await;
+    let announced: Vec<&Value> =
+        events.iter().filter(|e| e["type"] == "message.created" && e["data"]["external_id"] == "wamid.TWICE").collect();
+    assert_eq!(announced.len(), 1, "announced once: {announced:?}");
+    let conversation = &announced[0]["data"]["conversation_id"];
+    let created = events.iter().filter(|e| e["type"] == "conversation.created" && e["data"]["id"] == *conversation);
+    assert_eq!(created.count(), 1, "its conversation announced once");
 }
 
 async fn claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres(app: TestApp) {

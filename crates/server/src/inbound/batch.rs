@@ -61,7 +61,7 @@ impl Stored {
     }
 
     /// The messages this batch created, which its second stage announces.
-    pub fn created(&self) -> Announcing {
+    pub fn created(&self) -> Vec<MessageId> {
         self.outcomes
             .iter()
             .filter_map(|o| match o {
@@ -139,14 +139,7 @@ pub async fn finish(applier: &Applier<'_>, mut stored: Stored) -> Result<Failure
     let (published, waiting) =
         tokio::join!(publish_created(applier, &messages, &outcomes), waiting_for(applier, &messages));
     published?;
-    let announced: Vec<MessageId> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            IngestOutcome::Created { message_id, .. } => Some(*message_id),
-            IngestOutcome::Duplicate { .. } => None,
-        })
-        .collect();
-    if let Err(e) = applier.state.store.forget_announced(&announced).await {
+    if let Err(e) = applier.state.store.forget_announced(&stored.created()).await {
         // Announced again if their deliveries are applied again: at least once.
         tracing::warn!(error = %e, "could not note that messages were announced");
     }

@@ -159,7 +159,8 @@ impl Pipeline {
         let finished = std::mem::take(&mut self.applied);
         let finished_claims = std::mem::take(&mut self.applied_claims);
         let ahead = self.claimed.take();
-        let announcing = previous.as_ref().map(|staged| staged.stored.created()).unwrap_or_default();
+        let announcing: crate::inbound::batch::Announcing =
+            previous.iter().flat_map(|staged| staged.stored.created()).collect();
         let second = async {
             match previous {
                 Some(staged) => finish_staged(state, staged).await.map(Some),
@@ -186,8 +187,8 @@ impl Pipeline {
     }
 
     /// Finishes what the pipeline began, before the worker stops: the batch whose messages are stored
-    /// is announced and its other events applied (left to a later start, its messages would be
-    /// duplicates there, and not announced), and every delivery applied is marked processed. A batch
+    /// is announced and its other events applied (left to a later start, they would be told only
+    /// then, and some maybe twice), and every delivery applied is marked processed. A batch
     /// claimed ahead is let go as it is: nothing of it was applied, and it is claimed again — at the
     /// next start on SQLite, after its lease by another process on PostgreSQL.
     async fn drain(&mut self, state: &AppState) {

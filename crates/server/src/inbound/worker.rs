@@ -237,7 +237,7 @@ async fn first_stage(
     };
     let stored = async {
         match batch {
-            Some(batch) => store_claimed(state, batch, announcing).await,
+            Some(batch) => store_claimed(state, batch, announcing).await.map(Some),
             None => Ok(None),
         }
     };
@@ -257,7 +257,7 @@ async fn store_claimed(
     state: &AppState,
     batch: Claimed,
     announcing: &crate::inbound::batch::Announcing,
-) -> Result<Option<Staged>, store::StoreError> {
+) -> Result<Staged, store::StoreError> {
     let Claimed { entries: batch, held } = batch;
     tracing::debug!(deliveries = batch.len(), "processing webhook deliveries");
     let mut entries = Vec::with_capacity(batch.len());
@@ -284,7 +284,7 @@ async fn store_claimed(
     // Every event gets its chance: one that fails does not hold back the others of the same
     // delivery or batch (they are applied now, and applying again on a retry changes nothing).
     let stored = crate::inbound::batch::store(&Applier { state }, deliveries, announcing).await?;
-    Ok(Some(Staged { entries, stored, held }))
+    Ok(Staged { entries, stored, held })
 }
 
 /// The second stage of a batch ([`crate::inbound::batch::finish`]); returns the deliveries applied,

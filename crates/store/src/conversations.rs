@@ -321,8 +321,8 @@ enum TextFilter<'a> {
     /// The customers the text matches, collected through the search indexes: their conversations
     /// are found by id and sorted (the indexes are not read a second time).
     Customers(&'a [String]),
-    /// The text itself, tested on each conversation walked newest first: a common text (matches
-    /// are dense, a page is found soon) or a narrow scope (walked whole soon).
+    /// The text itself, tested on each conversation walked newest first: a common text, whose
+    /// matches are dense (a page is found soon).
     Tested(&'a str),
 }
 
@@ -411,25 +411,6 @@ impl Store {
         self.fewer_matches_than(&q, at_most).await
     }
 
-    /// Whether the caller may see fewer than `n` conversations of the account. Not counted for an
-    /// administrator ([`ConversationScope::All`]): their scope is the account, as large as it gets.
-    async fn sees_fewer_conversations_than(
-        &self,
-        account: &str,
-        scope: &ConversationScope,
-        n: i64,
-    ) -> StoreResult<bool> {
-        if *scope == ConversationScope::All {
-            return Ok(false);
-        }
-        let mut q = SqlBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM conversations c WHERE c.account_id = ");
-        q.bind_text(account);
-        push_scope(&mut q, scope);
-        q.push(" LIMIT ").bind_int(n).push(") AS t");
-        let seen: i64 = on_reader!(self, p => bind_all!(sqlx::query_scalar(&q.sql), q).fetch_one(p).await)?;
-        Ok(seen < n)
-    }
-
     /// The caller's page of conversations, newest activity first.
     pub async fn list_conversations(
         &self,
@@ -442,12 +423,6 @@ impl Store {
         let customers;
         let text = match f.query.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => TextFilter::Any,
-            // A narrow scope (a seller's own conversations) is walked whole sooner than a common
-            // text's matches are collected, and a rare text's walk ends there too: the search
-            // indexes are not read.
-            Some(text) if self.sees_fewer_conversations_than(&account_id, scope, COMMON_MATCHES).await? => {
-                TextFilter::Tested(text)
-            }
             Some(text) => match self.customers_matching(&account_id, text, &f.phone_keys, COMMON_MATCHES).await? {
                 Some(found) if found.is_empty() => return Ok(vec![]),
                 Some(found) => {

@@ -1,6 +1,6 @@
 //! SQLite's query planner statistics, kept in step with the data (`Store::refresh_planner_statistics`):
-//! at start, then every hour. Without them SQLite chooses indexes by the shape of a query alone,
-//! which for some of the inbox's lists means walking a whole account. Does nothing on PostgreSQL,
+//! at start, then every hour. Without them SQLite guesses how selective each index is, and plans
+//! can change as a database grows without the planner knowing it. Does nothing on PostgreSQL,
 //! whose autovacuum analyzes tables itself.
 
 use crate::state::AppState;

@@ -22,7 +22,6 @@ pub mod media_store;
 pub mod openapi;
 pub mod ops;
 pub mod outbound;
-pub mod planner_statistics;
 pub mod provisioning;
 pub mod realtime;
 pub mod retention;

@@ -123,7 +123,6 @@ impl Application {
             supervised!("scheduled", crate::scheduled::worker::run),
             supervised!("webhook_delivery", crate::hooks::worker::run),
             supervised!("wal_checkpoint", crate::wal_checkpoint::run),
-            supervised!("planner_statistics", crate::planner_statistics::run),
         ];
         // The peer address is what login throttling counts by.
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();

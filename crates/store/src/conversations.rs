@@ -579,26 +579,9 @@ mod plan_tests {
         }
     }
 
-    /// `ANALYZE`'s statistics of an account of 100 000 conversations on two channels, 200 sellers
-    /// with about 500 each (the benchmark's).
-    const GROWN_ACCOUNT: &[(&str, &str, &str)] = &[
-        ("channels", "channels_account_idx", "2 2 2"),
-        ("channels", "sqlite_autoindex_channels_2", "2 2 1"),
-        ("channels", "sqlite_autoindex_channels_1", "2 1"),
-        ("users", "users_account_idx", "201 201 201"),
-        ("users", "sqlite_autoindex_users_1", "201 1"),
-        ("conversations", "conversations_channel_idx", "100000 100000 50000 1"),
-        ("conversations", "conversations_assignee_idx", "100000 100000 498 1"),
-        ("conversations", "conversations_activity_idx", "100000 100000 1 1"),
-        ("conversations", "sqlite_autoindex_conversations_1", "100000 1"),
-        ("handles", "sqlite_autoindex_handles_1", "100000 1"),
-        ("contacts", "sqlite_autoindex_contacts_1", "50000 1"),
-        ("messages", "sqlite_autoindex_messages_1", "1000000 1"),
-    ];
-
     #[tokio::test]
     async fn one_assignees_conversations_on_one_channel_are_walked_in_activity_order() {
-        let db = TempSqlite::open().await.with_statistics(GROWN_ACCOUNT).await;
+        let db = TempSqlite::open().await;
         let me = UserId::new();
         let seller = ConversationScope::Assigned { user: me, unassigned: UnassignedAccess::None };
         let mine = ConversationFilter {

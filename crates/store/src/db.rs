@@ -240,31 +240,6 @@ impl Store {
         Ok(left)
     }
 
-    /// Keeps SQLite's query planner statistics (`sqlite_stat1`) in step with the data: analyzes the
-    /// tables that were never analyzed or whose size moved a lot since (SQLite's `PRAGMA optimize`,
-    /// with its own limit on the rows read, so it takes milliseconds on a large database), as SQLite
-    /// recommends for a long-lived database. Without statistics SQLite guesses how selective each
-    /// index is: on a new, nearly empty database a seller's conversation list is planned as a walk of
-    /// the account's conversations in activity order testing the assignee (a grown database without
-    /// statistics happened to get the assignee's index), and the plans the benchmarks measure are
-    /// those made with statistics. New statistics reach the other connections when they next open
-    /// (the pools renew theirs within 30 minutes). Returns the tables analyzed. PostgreSQL's
-    /// autovacuum does this on its own.
-    pub async fn refresh_planner_statistics(&self) -> StoreResult<Vec<String>> {
-        let Db::Sqlite { write, journal, .. } = &self.db else { return Ok(vec![]) };
-        let mut analyzed = vec![];
-        for pool in [write, journal] {
-            // 0x10003: report what would be analyzed; 0x10002: analyze it. 0x10000 looks at every
-            // table, not only those this connection's statements used.
-            let planned: Vec<String> = sqlx::query_scalar("PRAGMA optimize(0x10003)").fetch_all(pool).await?;
-            if !planned.is_empty() {
-                sqlx::query("PRAGMA optimize(0x10002)").execute(pool).await?;
-                analyzed.extend(planned);
-            }
-        }
-        Ok(analyzed)
-    }
-
     pub fn backend(&self) -> Backend {
         match self.db {
             Db::Sqlite { .. } => Backend::Sqlite,

@@ -4,10 +4,11 @@
 -- walks of a whole account (at 100 000 conversations: 0.6 s for a message page, 1.3 to 24 s for a
 -- conversation search by name, phone or username); a full ANALYZE of such a database holds its one
 -- writer for seconds, and PRAGMA optimize's sampled one estimated an account at 1 439 conversations,
--- which planned a seller's search as a walk of the account. These are ANALYZE's figures for one account of 100 000 conversations on two channels,
--- 1 000 000 messages, 50 000 contacts, 100 000 customer handles and 200 sellers: what matters is their
--- proportions (an account holds everything, an assignee a few hundred conversations, an id one row),
--- which hold for a small inbox too. An operator's ANALYZE replaces them with measured ones.
+-- which planned a seller's search as a walk of the account. These are ANALYZE's figures for one
+-- account of 100 000 conversations on two channels, 1 000 000 messages, 50 000 contacts, 100 000
+-- customer handles and 200 sellers: what matters is their proportions (an account holds everything,
+-- an assignee a few hundred conversations, an id one row), which hold for a small inbox too. An
+-- operator's ANALYZE replaces them with measured ones.
 ANALYZE sqlite_schema;
 DELETE FROM sqlite_stat1;
 INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES

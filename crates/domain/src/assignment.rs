@@ -7,6 +7,7 @@
 //! and a user who closes conversations quickly is not flooded.
 
 use crate::ids::UserId;
+use serde_json::{json, Value};
 
 /// A user who may get the next conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,34 @@ pub struct Candidate {
 pub fn pick(candidates: &[Candidate]) -> Option<UserId> {
     // The user id makes the choice deterministic when everything else is equal.
     candidates.iter().min_by_key(|c| (c.open_conversations, c.last_turn, c.user)).map(|c| c.user)
+}
+
+/// Someone an assignment names: the assignee, the previous one, or who changed it.
+pub type Person<'a> = Option<(UserId, &'a str)>;
+
+fn person(p: Person<'_>) -> Value {
+    p.map_or(Value::Null, |(id, name)| json!({"id": id, "name": name}))
+}
+
+/// The content of the `system` notice a change of assignee leaves in the conversation ("Asignada a
+/// Ana por Bruno"); `by` is `None` for the round-robin's (automatic) assignment.
+pub fn notice(assignee: Person<'_>, previous: Person<'_>, by: Person<'_>) -> Value {
+    json!({"system": {"type": "assignment", "assignee": person(assignee), "previous": person(previous),
+                      "by": person(by), "auto": by.is_none()}})
+}
+
+/// The audit log's action for a change of assignee.
+pub fn audit_action(assignee: Option<UserId>) -> &'static str {
+    if assignee.is_some() {
+        "conversation.assigned"
+    } else {
+        "conversation.unassigned"
+    }
+}
+
+/// The audit log's details of a change of assignee.
+pub fn audit_details(assignee: Option<UserId>, previous: Option<UserId>, automatic: bool) -> Value {
+    json!({"assignee_id": assignee, "previous_assignee_id": previous, "auto": automatic})
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use crate::views::conversation::{conversation_view, AssignmentChange, UserRef};
 use crate::views::message::message_view;
 use domain::ids::{AccountId, UserId};
 use domain::permissions::ConversationScope;
-use serde_json::{json, Value};
-use store::{ConversationRecord, StoreError};
+use serde_json::Value;
+use store::{ConversationRecord, MessageRecord, StoreError};
 
 /// A change of assignee, as it happened.
 pub struct Assignment<'a> {
@@ -22,14 +22,14 @@ pub struct Assignment<'a> {
     pub by: Option<(UserId, String)>,
 }
 
-fn person(p: &Option<(UserId, String)>) -> Value {
-    p.as_ref().map_or(Value::Null, |(id, name)| json!({"id": id, "name": name}))
+/// A person of an assignment as [`domain::assignment::notice`] names them.
+fn named(p: &Option<(UserId, String)>) -> domain::assignment::Person<'_> {
+    p.as_ref().map(|(id, name)| (*id, name.as_str()))
 }
 
 /// The notice a change of assignee leaves in the conversation ("Asignada a Ana por Bruno").
 fn notice(assignee: &Option<(UserId, String)>, a: &Assignment<'_>) -> Value {
-    let system = json!({"type": "assignment", "assignee": person(assignee), "previous": person(&a.previous), "by": person(&a.by), "auto": a.by.is_none()});
-    json!({"system": system})
+    domain::assignment::notice(named(assignee), named(&a.previous), named(&a.by))
 }
 
 /// The `conversation.assigned` event's data.
@@ -51,10 +51,10 @@ fn audit_entry<'a>(a: &Assignment<'_>) -> store::NewAuditEntry<'a> {
     store::NewAuditEntry {
         account: a.conversation.account_id,
         user: a.by.as_ref().map(|b| b.0),
-        action: if new_id.is_some() { "conversation.assigned" } else { "conversation.unassigned" },
+        action: domain::assignment::audit_action(new_id),
         target_type: Some("conversation"),
         target_id: Some(a.conversation.id.to_string()),
-        details: json!({"assignee_id": new_id, "previous_assignee_id": previous_id, "auto": a.by.is_none()}),
+        details: domain::assignment::audit_details(new_id, previous_id, a.by.is_none()),
     }
 }
 
@@ -97,51 +97,37 @@ pub async fn announce(state: &AppState, a: Assignment<'_>) -> Result<(), StoreEr
     Ok(())
 }
 
+/// A new conversation the round-robin gave someone, with the notice stored with it (`None` only for
+/// a message stored before notices were, announced after an upgrade).
+pub struct Automatic<'a> {
+    pub conversation: &'a ConversationRecord,
+    pub notice: Option<&'a MessageRecord>,
+}
+
 /// Announces the round-robin's assignments of new conversations of one account (a worker's batch),
-/// as [`announce`] would each: the notices stored in one transaction and read back with one query,
-/// the events published in order, the webhooks looked up once per kind, the audit entries written
-/// together. A new conversation had no assignee before, so nobody loses it.
-pub async fn announce_automatic(
-    state: &AppState,
-    account: AccountId,
-    conversations: &[&ConversationRecord],
-) -> Result<(), StoreError> {
-    let assigned: Vec<Assignment<'_>> = conversations
-        .iter()
-        .filter(|c| c.account_id == account && c.assignee.is_some())
-        .map(|c| Assignment { conversation: c, previous: None, by: None })
-        .collect();
+/// as [`announce`] would each — except that the store wrote their notices and audit entries in the
+/// transaction that assigned them, so nothing is written here: the notices and the
+/// `conversation.assigned` events are published in order, and the webhooks looked up once per kind.
+/// A new conversation had no assignee before, so nobody loses it.
+pub async fn announce_automatic(state: &AppState, account: AccountId, assigned: &[Automatic<'_>]) {
+    let assigned: Vec<&Automatic<'_>> =
+        assigned.iter().filter(|a| a.conversation.account_id == account && a.conversation.assignee.is_some()).collect();
     if assigned.is_empty() {
-        return Ok(());
+        return;
     }
     let now = state.clock.now();
-    let contents: Vec<Value> = assigned.iter().map(|a| notice(&a.conversation.assignee, a)).collect();
-    let notices: Vec<store::SystemNotice<'_>> = assigned
-        .iter()
-        .zip(&contents)
-        .map(|(a, content)| store::SystemNotice {
-            account,
-            channel: a.conversation.channel_id,
-            conversation: a.conversation.id,
-            content,
-        })
-        .collect();
-    let stored = state.store.insert_system_notices(&notices, state.now_ms()).await?;
-    let mut views = Vec::with_capacity(stored.len());
-    for (a, message) in assigned.iter().zip(stored) {
-        let view = message_view(message);
-        state.events.publish(Event::to_conversation(a.conversation, Payload::MessageCreated(Box::new(view.clone()))));
-        state
-            .events
-            .publish(Event::to_conversation(a.conversation, Payload::ConversationAssigned(Box::new(change(a, now)))));
-        views.push(view);
+    let mut views = Vec::with_capacity(assigned.len());
+    for a in &assigned {
+        let record = a.conversation;
+        if let Some(notice) = a.notice {
+            let view = message_view(notice.clone());
+            state.events.publish(Event::to_conversation(record, Payload::MessageCreated(Box::new(view.clone()))));
+            views.push(view);
+        }
+        let change = change(&Assignment { conversation: record, previous: None, by: None }, now);
+        state.events.publish(Event::to_conversation(record, Payload::ConversationAssigned(Box::new(change))));
     }
     crate::hooks::emit_all(state, account, crate::hooks::HookEvent::MessageCreated, &views).await;
     let conversation_views: Vec<_> = assigned.iter().map(|a| conversation_view(a.conversation.clone(), now)).collect();
     crate::hooks::emit_all(state, account, crate::hooks::HookEvent::ConversationAssigned, &conversation_views).await;
-    let entries: Vec<_> = assigned.iter().map(audit_entry).collect();
-    if let Err(e) = state.store.audit_all(&entries, state.now_ms()).await {
-        tracing::error!(error = %e, "could not write the audit log");
-    }
-    Ok(())
 }

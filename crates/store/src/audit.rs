@@ -7,7 +7,11 @@ use crate::Store;
 use domain::ids::{AccountId, UserId};
 
 /// `INSERT INTO audit_log …` with one row per entry.
-fn audit_insert(backend: crate::Backend, entries: &[NewAuditEntry<'_>], now_ms: i64) -> crate::sql::SqlBuilder {
+pub(crate) fn audit_insert(
+    backend: crate::Backend,
+    entries: &[NewAuditEntry<'_>],
+    now_ms: i64,
+) -> crate::sql::SqlBuilder {
     use crate::sql::Bind;
     let text = |v: Option<&str>| v.map(|s| Bind::Text(s.to_string())).unwrap_or(Bind::Null);
     let mut q = crate::sql::SqlBuilder::for_backend(

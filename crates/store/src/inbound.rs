@@ -80,15 +80,26 @@ pub enum IngestOutcome {
         conversation_id: ConversationId,
         new_conversation: bool,
         record: Box<crate::messages::MessageRecord>,
+        /// The round-robin's `system` notice, when the message opened a conversation that the
+        /// round-robin gave to someone: stored in the same transaction, to be published after it.
+        notice: Option<Box<crate::messages::MessageRecord>>,
     },
     Duplicate {
         message_id: MessageId,
         conversation_id: ConversationId,
         /// Set when a worker batch stored it and has not announced it yet — a crash came between
-        /// the two, or another process is between them now — to whether it opened its
-        /// conversation (see [`Store::forget_announced`]).
-        unannounced: Option<bool>,
+        /// the two, or another process is between them now (see [`Store::forget_announced`]).
+        unannounced: Option<Unannounced>,
     },
+}
+
+/// What announcing a message stored by a worker batch, and not announced yet, takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unannounced {
+    /// Whether it opened its conversation.
+    pub new_conversation: bool,
+    /// The round-robin's notice of that conversation, stored with it (see [`IngestOutcome::Created`]).
+    pub notice: Option<MessageId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,6 +175,7 @@ struct DuplicateHit {
     id: String,
     conversation_id: String,
     new_conversation: Option<i64>,
+    notice_id: Option<String>,
 }
 
 impl MessageHit {
@@ -477,7 +489,13 @@ macro_rules! after_insert {
         let message_id = parse_id(message_id, "message")?;
         let conversation_id = parse_id(conversation, "conversation")?;
         let record = just_stored(message_id, conversation_id, channel, msg, quoted, &attachments)?;
-        IngestOutcome::Created { message_id, conversation_id, new_conversation: $new_conversation, record: Box::new(record) }
+        IngestOutcome::Created {
+            message_id,
+            conversation_id,
+            new_conversation: $new_conversation,
+            record: Box::new(record),
+            notice: None,
+        }
     }};
 }
 
@@ -485,15 +503,17 @@ macro_rules! after_insert {
 macro_rules! duplicate_of {
     ($tx:expr, $channel:expr, $msg:expr) => {{
         let hit: DuplicateHit = sqlx::query_as(
-            "SELECT m.id, m.conversation_id, u.new_conversation FROM messages m \
+            "SELECT m.id, m.conversation_id, u.new_conversation, u.notice_id FROM messages m \
              LEFT JOIN unannounced_messages u ON u.message_id = m.id WHERE m.channel_id = $1 AND m.external_id = $2",
         )
         .bind($channel.to_string())
         .bind(&$msg.external_id)
         .fetch_one(&mut *$tx)
         .await?;
+        let notice: Option<MessageId> = hit.notice_id.as_deref().map(|id| parse_id(id, "message")).transpose()?;
+        let unannounced = hit.new_conversation.map(|n| Unannounced { new_conversation: n != 0, notice });
         let (message_id, conversation_id) = MessageHit { id: hit.id, conversation_id: hit.conversation_id }.ids()?;
-        IngestOutcome::Duplicate { message_id, conversation_id, unannounced: hit.new_conversation.map(|n| n != 0) }
+        IngestOutcome::Duplicate { message_id, conversation_id, unannounced }
     }};
 }
 
@@ -563,7 +583,13 @@ macro_rules! ingest_batch_in_tx {
                     crate::new_customers::NewCustomer::new(item.account, item.channel, &item.who, item.msg.sent_at);
                 // A conversation the customer starts goes round-robin, as below; in order.
                 if item.msg.counts_as_unread {
-                    customer.assignee = crate::assignment::pick_assignee!($tx, $rr, item.account, item.channel);
+                    customer.assignee = crate::assignment::pick_assignee!(
+                        $tx,
+                        $rr,
+                        item.account,
+                        item.channel,
+                        &customer.conversation_id
+                    );
                 }
                 conversations.push((customer.conversation_id.clone(), true));
                 new_customers.push(customer);
@@ -641,28 +667,46 @@ macro_rules! ingest_batch_in_tx {
                 serde_json::to_string(&changes).map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
             sqlx::query(&conversation_changes_sql($backend)).bind(changes).bind(now_ms).execute(&mut *$tx).await?;
         }
-        // 4. The new messages wait to be announced until the worker forgets them.
-        let created: Vec<(String, bool)> = outcomes
+        outcomes
+    }};
+}
+
+/// Gives each message of `outcomes` that opened a conversation the round-robin gave the notice that
+/// [`crate::assignment::finish_round_robin`] stored for it.
+fn attach_notices(outcomes: &mut [IngestOutcome], mut notices: crate::assignment::Notices) {
+    for outcome in outcomes {
+        if let IngestOutcome::Created { conversation_id, new_conversation: true, notice, .. } = outcome {
+            *notice = notices.remove(conversation_id).map(Box::new);
+        }
+    }
+}
+
+/// Notes, in transaction `$tx`, that the messages a worker batch created (`$outcomes`) wait to be
+/// announced, until the worker forgets them ([`Store::forget_announced`]).
+macro_rules! note_unannounced {
+    ($tx:expr, $outcomes:expr, $backend:expr) => {{
+        let outcomes: &[IngestOutcome] = $outcomes;
+        let created: Vec<(String, bool, Option<String>)> = outcomes
             .iter()
             .filter_map(|o| match o {
-                IngestOutcome::Created { message_id, new_conversation, .. } => {
-                    Some((message_id.to_string(), *new_conversation))
+                IngestOutcome::Created { message_id, new_conversation, notice, .. } => {
+                    Some((message_id.to_string(), *new_conversation, notice.as_ref().map(|n| n.id.to_string())))
                 }
                 IngestOutcome::Duplicate { .. } => None,
             })
             .collect();
-        for chunk in created.chunks(rows) {
+        for chunk in created.chunks(crate::sql::ROWS_PER_INSERT) {
             let mut q = crate::sql::SqlBuilder::for_backend(
                 $backend,
-                "INSERT INTO unannounced_messages (message_id, new_conversation) VALUES ",
+                "INSERT INTO unannounced_messages (message_id, new_conversation, notice_id) VALUES ",
             );
-            for (i, (id, new_conversation)) in chunk.iter().enumerate() {
+            for (i, (id, new_conversation, notice)) in chunk.iter().enumerate() {
                 q.push(if i > 0 { ", (" } else { "(" }).bind_text(id.as_str()).push(", ");
-                q.bind_int(i64::from(*new_conversation)).push(")");
+                q.bind_int(i64::from(*new_conversation)).push(", ");
+                q.bind(notice.clone().map_or(crate::sql::Bind::Null, crate::sql::Bind::Text)).push(")");
             }
             crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *$tx).await?;
         }
-        outcomes
     }};
 }
 
@@ -679,10 +723,12 @@ impl Store {
     ) -> StoreResult<IngestOutcome> {
         let mut round_robin = crate::assignment::RoundRobin::default();
         let outcome = in_transaction!(self, tx => {
-            let outcome = ingest_in_tx!(tx, &mut round_robin, account, channel, who, msg, now_ms);
-            crate::assignment::finish_round_robin!(tx, &round_robin);
+            let mut outcome = [ingest_in_tx!(tx, &mut round_robin, account, channel, who, msg, now_ms)];
+            let notices = crate::assignment::finish_round_robin!(tx, &round_robin, now_ms);
+            attach_notices(&mut outcome, notices);
             outcome
         });
+        let [outcome] = outcome;
         Ok(outcome)
     }
 
@@ -696,8 +742,10 @@ impl Store {
         let backend = self.backend();
         let outcomes = in_transaction!(self, tx => {
             let mut round_robin = crate::assignment::RoundRobin::default();
-            let outcomes = ingest_batch_in_tx!(tx, &mut round_robin, items, now_ms, backend);
-            crate::assignment::finish_round_robin!(tx, &round_robin);
+            let mut outcomes = ingest_batch_in_tx!(tx, &mut round_robin, items, now_ms, backend);
+            let notices = crate::assignment::finish_round_robin!(tx, &round_robin, now_ms);
+            attach_notices(&mut outcomes, notices);
+            note_unannounced!(tx, &outcomes, backend);
             outcomes
         });
         Ok(outcomes)
@@ -954,27 +1002,6 @@ impl Store {
         let id = in_transaction!(self, tx => insert_notice_in_tx!(tx, &notice, at_ms));
         Ok(id)
     }
-
-    /// Stores several `system` notices in one transaction (the round-robin's assignments of a
-    /// worker's batch), each as [`Store::insert_system_notice`] would; gives them back in the order
-    /// given, as a read would (built from what was written: nothing else has touched them yet).
-    pub async fn insert_system_notices(
-        &self,
-        notices: &[SystemNotice<'_>],
-        at_ms: i64,
-    ) -> StoreResult<Vec<crate::messages::MessageRecord>> {
-        if notices.is_empty() {
-            return Ok(vec![]);
-        }
-        let ids: Vec<MessageId> = notices.iter().map(|_| MessageId::new()).collect();
-        in_transaction!(self, tx => {
-            for (notices, ids) in notices.chunks(crate::sql::ROWS_PER_INSERT).zip(ids.chunks(crate::sql::ROWS_PER_INSERT)) {
-                let q = notices_insert(self.backend(), notices, ids, at_ms);
-                crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
-            }
-        });
-        Ok(notices.iter().zip(ids).map(|(n, id)| n.record(id, at_ms)).collect())
-    }
 }
 
 /// Stores a `system` notice (a [`SystemNotice`]) in transaction `$tx`; evaluates to its id.
@@ -1018,7 +1045,7 @@ pub(crate) fn notices_insert(
     q
 }
 
-/// A `system` notice to store in a conversation (see [`Store::insert_system_notices`]).
+/// A `system` notice to store in a conversation (see [`Store::insert_system_notice`]).
 pub struct SystemNotice<'a> {
     pub account: AccountId,
     pub channel: ChannelId,
@@ -1028,7 +1055,7 @@ pub struct SystemNotice<'a> {
 
 impl SystemNotice<'_> {
     /// The notice as [`notices_insert`] stored it with `id` at `at_ms`.
-    fn record(&self, id: MessageId, at_ms: i64) -> crate::messages::MessageRecord {
+    pub(crate) fn record(&self, id: MessageId, at_ms: i64) -> crate::messages::MessageRecord {
         let origin = Origin::System;
         crate::messages::MessageRecord {
             id,

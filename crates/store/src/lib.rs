@@ -68,7 +68,7 @@ pub use db::{journal_path, Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};
 pub use inbound::{
     ApplyOutcome, CustomerIdentity, ExistingConversation, IngestItem, IngestOutcome, NewAttachment, NewMessage,
-    Revision, SystemNotice,
+    Revision, SystemNotice, Unannounced,
 };
 pub use journal::{JournalEntry, JournalOutcome};
 pub use labels::{LabelRecord, LABEL_NAME_TAKEN};

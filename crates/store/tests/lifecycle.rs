@@ -45,6 +45,7 @@ on_both_stores!(
     outbox_rows_of_the_old_shape_are_read_and_unreadable_ones_named,
     a_send_is_claimed_after_its_pacing_and_only_a_started_call_is_in_doubt,
     what_a_batch_stores_is_given_back_as_a_read_gives_it,
+    the_round_robins_notice_and_audit_entry_are_stored_with_the_conversation_it_gives,
     a_worker_marks_its_batch_processed_as_it_claims_the_next,
     deliveries_more_than_one_statement_takes_are_journaled_together_in_order,
     a_batch_larger_than_one_statement_takes_is_stored_whole,
@@ -474,8 +475,7 @@ async fn a_connection_the_server_ends_counts_as_the_database_unavailable() {
     assert!(error.is_unavailable(), "{error:?}");
 }
 
-/// The inbound worker publishes a batch's new messages and the round-robin's notices from what the
-/// store gives back, without reading them: that must be exactly what a read gives (a reply's quoted
+/// The inbound worker publishes a batch's new messages from what the store gives back, without reading them: that must be exactly what a read gives (a reply's quoted
 /// message, the attachments waiting to be fetched, the statuses, the times).
 async fn what_a_batch_stores_is_given_back_as_a_read_gives_it(db: TestDb) {
     use domain::permissions::ConversationScope;
@@ -528,18 +528,86 @@ async fn what_a_batch_stores_is_given_back_as_a_read_gives_it(db: TestDb) {
         let read = db.store.get_message(db.account, &ConversationScope::All, record.id).await.expect("read");
         assert_eq!(format!("{record:?}"), format!("{read:?}"));
     }
+}
 
-    let notice = serde_json::json!({"system": {"assigned": {"to": "Ana"}}});
-    let notices = [store::SystemNotice {
+/// The round-robin gives a new conversation to someone in the transaction that creates it, and
+/// leaves its `system` notice and audit entry in that same transaction: nothing is written after
+/// commit, so a crash never leaves an assignment untold in the conversation or the log. The notice
+/// comes back with the message that opened the conversation, as a read gives it; a message not yet
+/// announced names it, for the worker that announces it after a crash.
+async fn the_round_robins_notice_and_audit_entry_are_stored_with_the_conversation_it_gives(db: TestDb) {
+    let store = &db.store;
+    let patch = store::ChannelPatch { auto_assign: Some(true), ..Default::default() };
+    store.update_channel(db.account, db.channel, patch).await.expect("auto-assign on");
+    let admin = store.list_users(db.account).await.expect("users").remove(0);
+    let customer = |psid: &str| CustomerIdentity { scoped_id: Some(psid.into()), ..Default::default() };
+    let message = |external_id: &str| NewMessage {
+        external_id: external_id.into(),
+        origin: Origin::Customer,
+        kind: "text".into(),
+        text: Some("hola".into()),
+        content: serde_json::json!({}),
+        reply_to_external_id: None,
+        sent_at: NOW + 5,
+        attachments: vec![],
+        anchors_window: true,
+        counts_as_unread: true,
+        reopens: true,
+    };
+    let item = |psid: &str, external_id: &str| store::IngestItem {
         account: db.account,
         channel: db.channel,
-        conversation: db.conversation,
-        content: &notice,
-    }];
-    let stored = db.store.insert_system_notices(&notices, NOW + 20).await.expect("notices");
-    assert_eq!(stored.len(), 1);
-    let read = db.store.messages_by_ids(db.account, &[stored[0].id]).await.expect("read");
-    assert_eq!(format!("{:?}", stored[0]), format!("{:?}", read[0]));
+        who: customer(psid),
+        msg: message(external_id),
+    };
+    // Two customers writing for the first time, and the one whose conversation exists already.
+    let items = [item("PSID-2", "m.new.1"), item("PSID-3", "m.new.2"), item("PSID-1", "m.again")];
+    let outcomes = store.ingest_messages(&items, NOW + 10).await.expect("ingest");
+    let mut given = Vec::new();
+    for outcome in &outcomes[..2] {
+        let IngestOutcome::Created { conversation_id, new_conversation: true, notice: Some(notice), .. } = outcome
+        else {
+            panic!("a new conversation with its notice: {outcome:?}");
+        };
+        assert_eq!(notice.conversation_id, *conversation_id);
+        assert_eq!(notice.kind, "system");
+        assert_eq!(notice.content["system"]["type"], "assignment");
+        assert_eq!(notice.content["system"]["assignee"]["id"], admin.id.to_string());
+        assert_eq!(notice.content["system"]["assignee"]["name"], "Admin");
+        assert_eq!(notice.content["system"]["auto"], true);
+        let read = store.messages_by_ids(db.account, &[notice.id]).await.expect("read");
+        assert_eq!(format!("{:?}", **notice), format!("{:?}", read[0]), "given back as a read gives it");
+        given.push((*conversation_id, notice.id));
+    }
+    assert!(
+        matches!(&outcomes[2], IngestOutcome::Created { new_conversation: false, notice: None, .. }),
+        "{:?}",
+        outcomes[2]
+    );
+    let filter = store::AuditFilter { action: Some("conversation.assigned".into()), ..Default::default() };
+    let audit = store.list_audit(db.account, &filter, None, 10).await.expect("audit");
+    let mut logged: Vec<String> = audit.iter().filter_map(|e| e.target_id.clone()).collect();
+    logged.sort();
+    let mut expected: Vec<String> = given.iter().map(|(c, _)| c.to_string()).collect();
+    expected.sort();
+    assert_eq!(logged, expected, "one audit entry per assignment");
+    assert!(audit.iter().all(|e| e.user_id.is_none() && e.details["auto"] == true), "{audit:?}");
+    // Not announced yet: the same deliveries again name each message's notice.
+    let again = store.ingest_messages(&items[..2], NOW + 20).await.expect("again");
+    for (outcome, (_, notice)) in again.iter().zip(&given) {
+        let IngestOutcome::Duplicate { unannounced: Some(unannounced), .. } = outcome else {
+            panic!("a duplicate not announced: {outcome:?}");
+        };
+        assert_eq!(*unannounced, store::Unannounced { new_conversation: true, notice: Some(*notice) });
+    }
+    // One message alone (a call's notice, a message outside a worker batch) gets its notice too.
+    let alone = store.ingest_message(db.account, db.channel, &customer("PSID-4"), &message("m.alone"), NOW + 30).await;
+    let IngestOutcome::Created { conversation_id, notice: Some(notice), .. } = alone.expect("alone") else {
+        panic!("a new conversation with its notice");
+    };
+    assert_eq!(notice.conversation_id, conversation_id);
+    let audit = store.list_audit(db.account, &filter, None, 10).await.expect("audit");
+    assert_eq!(audit.len(), 3, "{audit:?}");
 }
 
 /// The inbound worker ends a batch and claims the next in one transaction: what it finished is

@@ -10,7 +10,7 @@ use crate::realtime::publish::{self, Change};
 use crate::realtime::Event as RealtimeEvent;
 use crate::state::AppState;
 use domain::channel::Channel;
-use domain::ids::{AccountId, ConversationId, MessageId};
+use domain::ids::{ConversationId, MessageId};
 use domain::message::{Direction, MessageStatus};
 use domain::permissions::ConversationScope;
 use domain::time_util::to_millis;
@@ -237,9 +237,9 @@ impl Applier<'_> {
         let now = self.state.now_ms();
         let who = identity(customer, channel.kind.is_whatsapp());
         match self.state.store.ingest_message(channel.account_id, channel.id, &who, &notice, now).await? {
-            IngestOutcome::Created { message_id, conversation_id, new_conversation, .. } => {
+            IngestOutcome::Created { message_id, conversation_id, new_conversation, notice, .. } => {
                 if new_conversation {
-                    self.conversation_created(channel, conversation_id).await?;
+                    self.conversation_created(channel, conversation_id, notice.as_deref()).await?;
                 }
                 publish::message_and_conversation(
                     self.state,
@@ -355,10 +355,10 @@ impl Applier<'_> {
         let from_customer = m.origin == Origin::Customer;
         let who = identity(&m.customer, channel.kind.is_whatsapp());
         let outcome = self.state.store.ingest_message(channel.account_id, channel.id, &who, &msg, now).await?;
-        if let IngestOutcome::Created { message_id, conversation_id, new_conversation, .. } = outcome {
+        if let IngestOutcome::Created { message_id, conversation_id, new_conversation, notice, .. } = outcome {
             metrics::counter!("inbox_messages_ingested_total", "channel_kind" => channel.kind.as_str()).increment(1);
             if new_conversation {
-                self.conversation_created(channel, conversation_id).await?;
+                self.conversation_created(channel, conversation_id, notice.as_deref()).await?;
                 if !channel.kind.is_whatsapp() {
                     self.state.profile_wakeup.notify_one();
                 }
@@ -481,28 +481,22 @@ impl Applier<'_> {
     }
 
     /// A conversation the customer just started: everyone who may see it is told, and so is the user
-    /// the round-robin gave it to (the store assigned it in the transaction that created it).
-    async fn conversation_created(&self, channel: &Channel, conversation: ConversationId) -> Result<(), StoreError> {
+    /// the round-robin gave it to (the store assigned it, and stored its `notice`, in the transaction
+    /// that created it).
+    async fn conversation_created(
+        &self,
+        channel: &Channel,
+        conversation: ConversationId,
+        notice: Option<&store::MessageRecord>,
+    ) -> Result<(), StoreError> {
         let record =
             self.state.store.get_conversation(channel.account_id, &ConversationScope::All, conversation).await?;
-        self.announce_conversation(&record).await
-    }
-
-    /// Tells about a new conversation already read back.
-    pub(super) async fn announce_conversation(&self, record: &store::ConversationRecord) -> Result<(), StoreError> {
-        self.announce_conversations(record.account_id, &[record]).await
-    }
-
-    /// Tells about new conversations of one account already read back: each `conversation.created`
-    /// first, then the round-robin's assignments.
-    pub(super) async fn announce_conversations(
-        &self,
-        account: AccountId,
-        records: &[&store::ConversationRecord],
-    ) -> Result<(), StoreError> {
-        let views = self.conversations_created_to_sockets(records);
-        crate::hooks::emit_all(self.state, account, crate::hooks::HookEvent::ConversationCreated, &views).await;
-        crate::assignment::announce_automatic(self.state, account, records).await
+        let views = self.conversations_created_to_sockets(&[&record]);
+        crate::hooks::emit_all(self.state, channel.account_id, crate::hooks::HookEvent::ConversationCreated, &views)
+            .await;
+        let assigned = crate::assignment::Automatic { conversation: &record, notice };
+        crate::assignment::announce_automatic(self.state, channel.account_id, std::slice::from_ref(&assigned)).await;
+        Ok(())
     }
 
     /// Tells the sockets about new conversations (`conversation.created`); gives back their views for

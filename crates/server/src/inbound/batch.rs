@@ -20,6 +20,7 @@ use domain::ids::{AccountId, ConversationId, MessageId};
 use domain::message::Origin;
 use domain::time_util::to_millis;
 use meta::webhook::{Delivery, EventKind, InboundMessage};
+use std::collections::HashMap;
 use store::{IngestItem, IngestOutcome, StoreError};
 
 /// What happened to each delivery of the batch: `None` when all its events applied, otherwise the
@@ -223,9 +224,12 @@ async fn recover_unannounced(
 ) -> Result<(), StoreError> {
     let mut wanted: std::collections::HashMap<AccountId, Vec<MessageId>> = std::collections::HashMap::new();
     for (m, outcome) in messages.iter().zip(outcomes.iter()) {
-        if let Some(IngestOutcome::Duplicate { message_id, unannounced: Some(_), .. }) = outcome {
+        if let Some(IngestOutcome::Duplicate { message_id, unannounced: Some(unannounced), .. }) = outcome {
             if !announcing.contains(message_id) {
-                wanted.entry(m.channel.account_id).or_default().push(*message_id);
+                let ids = wanted.entry(m.channel.account_id).or_default();
+                ids.push(*message_id);
+                // Its conversation's notice, stored with it, is published with it; not stored again.
+                ids.extend(unannounced.notice);
             }
         }
     }
@@ -235,18 +239,19 @@ async fn recover_unannounced(
         records.extend(applier.state.store.messages_by_ids(account, &ids).await?.into_iter().map(|r| (r.id, r)));
     }
     for outcome in outcomes.iter_mut() {
-        let Some(IngestOutcome::Duplicate { message_id, conversation_id, unannounced: Some(new_conversation) }) =
-            outcome
+        let Some(IngestOutcome::Duplicate { message_id, conversation_id, unannounced: Some(unannounced) }) = outcome
         else {
             continue;
         };
         // Only once in the batch, should Meta have sent it twice.
         if let Some(record) = records.remove(message_id) {
+            let notice = unannounced.notice.and_then(|id| records.remove(&id)).map(Box::new);
             *outcome = Some(IngestOutcome::Created {
                 message_id: *message_id,
                 conversation_id: *conversation_id,
-                new_conversation: *new_conversation,
+                new_conversation: unannounced.new_conversation,
                 record: Box::new(record),
+                notice,
             });
         }
     }
@@ -270,14 +275,18 @@ async fn publish_created(
     for account in accounts {
         let mut created: Vec<store::MessageRecord> = Vec::new();
         let mut new_conversations: Vec<ConversationId> = Vec::new();
+        let mut notices: HashMap<ConversationId, &store::MessageRecord> = HashMap::new();
         for (m, outcome) in messages.iter().zip(outcomes) {
-            if let IngestOutcome::Created { conversation_id, new_conversation, record, .. } = outcome {
+            if let IngestOutcome::Created { conversation_id, new_conversation, record, notice, .. } = outcome {
                 if m.channel.account_id != account {
                     continue;
                 }
                 metrics::counter!("inbox_messages_ingested_total", "channel_kind" => m.channel.kind.as_str())
                     .increment(1);
                 created.push((**record).clone());
+                if let Some(notice) = notice {
+                    notices.insert(*conversation_id, notice);
+                }
                 if *new_conversation {
                     new_conversations.push(*conversation_id);
                     if !m.channel.kind.is_whatsapp() {
@@ -296,7 +305,7 @@ async fn publish_created(
         // The messages are stored: a failure to tell about them must not fail their deliveries (applied
         // again, they would be duplicates, and still not told). The agents see them on their next load.
         let count = created.len();
-        if let Err(e) = announce(applier, account, created, &new_conversations).await {
+        if let Err(e) = announce(applier, account, created, &new_conversations, &notices).await {
             tracing::warn!(error = %e, count, "new messages stored but not published");
         }
     }
@@ -316,14 +325,15 @@ async fn publish_created(
 
 /// Announces the new conversations of one account and publishes its new messages. The sockets
 /// first, in the order a client expects (a conversation before its messages): the agents wait for
-/// nothing else. Then the webhooks, in the same order, and last the round-robin's assignments, whose
-/// notices are written only then (stored after the customer's message, they follow it in the
-/// conversation anyway).
+/// nothing else. Then the webhooks, in the same order, and last the round-robin's assignments with
+/// their `notices` (stored with the customer's message, after it: they follow it in the
+/// conversation too).
 async fn announce(
     applier: &Applier<'_>,
     account: AccountId,
     created: Vec<store::MessageRecord>,
     new_conversations: &[ConversationId],
+    notices: &HashMap<ConversationId, &store::MessageRecord>,
 ) -> Result<(), StoreError> {
     let mut readback = CreatedMessages::read(applier.state, account, created).await?;
     let views = {
@@ -332,11 +342,18 @@ async fn announce(
         applier.conversations_created_to_sockets(&records)
     };
     let messages = readback.to_sockets(applier.state);
-    let records: Vec<&store::ConversationRecord> =
-        new_conversations.iter().filter_map(|id| readback.conversations.get(id)).collect();
+    let assigned: Vec<crate::assignment::Automatic<'_>> = new_conversations
+        .iter()
+        .filter_map(|id| readback.conversations.get(id))
+        .map(|conversation| crate::assignment::Automatic {
+            conversation,
+            notice: notices.get(&conversation.id).copied(),
+        })
+        .collect();
     crate::hooks::emit_all(applier.state, account, crate::hooks::HookEvent::ConversationCreated, &views).await;
     crate::hooks::emit_all(applier.state, account, crate::hooks::HookEvent::MessageCreated, &messages).await;
-    crate::assignment::announce_automatic(applier.state, account, &records).await
+    crate::assignment::announce_automatic(applier.state, account, &assigned).await;
+    Ok(())
 }
 
 /// The batch's messages that events are waiting for (a status that beat its message, an edit before

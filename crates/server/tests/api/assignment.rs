@@ -14,6 +14,7 @@ on_both_stores!(
     round_robin_spreads_thirty_conversations_ten_each,
     concurrent_new_conversations_are_still_spread_evenly,
     a_worker_batch_of_new_conversations_is_spread_by_workload_and_each_assignment_announced,
+    an_assignment_a_dead_process_stored_is_announced_once_with_the_notice_it_stored,
     a_reopened_conversation_keeps_its_assignee,
     users_set_their_own_availability,
     assign_unassign_and_transfer_are_announced,
@@ -232,6 +233,64 @@ async fn a_worker_batch_of_new_conversations_is_spread_by_workload_and_each_assi
     let entries = audit["items"].as_array().unwrap();
     assert_eq!(entries.len(), 33, "one entry per assignment");
     assert!(entries.iter().all(|e| e["details"]["auto"] == true && e["user_id"].is_null()), "{entries:?}");
+}
+
+/// The round-robin's notice and audit entry are stored with the conversation they tell of, in the
+/// worker batch's first stage. A process that dies before its second stage leaves them stored and
+/// untold; the delivery applied again announces the conversation with that notice and its
+/// `conversation.assigned` — once — and stores neither a second time.
+async fn an_assignment_a_dead_process_stored_is_announced_once_with_the_notice_it_stored(app: TestApp) {
+    let acct = app.full_account().await;
+    let channels = app.connect_demo_channels(&acct.admin_token).await;
+    set_auto_assign(&app, &acct.admin_token, &channels.cloud).await;
+    set_me_available(&app, &acct.admin_token, false).await;
+    let (seller_id, seller) = app.create_user(&acct.admin_token, "seller").await;
+    let mut socket = connect(&app, &seller).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let ana = simulator::payloads::WaUser::phone("5215516000000").with_name("Ana");
+    let body = simulator::payloads::whatsapp_text(&crate::inbound::cloud(), &ana, "wamid.dead.1", now, "hola");
+    // The dead process's batch: its first stage stored the message; its second never ran.
+    let delivery = meta::parse_delivery(body.to_string().as_bytes()).expect("a delivery");
+    let applier = server::inbound::apply::Applier { state: &app.state };
+    let nothing_announcing = Default::default();
+    drop(server::inbound::batch::store(&applier, vec![delivery], &nothing_announcing).await.expect("first stage"));
+    let conversation = app.only_conversation(&acct.admin_token).await;
+    let id = conversation["id"].as_str().unwrap().to_string();
+    assert_eq!(conversation["assignee"]["id"], seller_id.as_str(), "assigned in the first stage");
+    let stored = app.messages(&acct.admin_token, &id).await;
+    assert_eq!(stored.iter().filter(|m| m["kind"] == "system").count(), 1, "its notice too: {stored:?}");
+
+    // Its delivery, still in the journal, is applied again.
+    let told = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e["type"].as_str() {
+                Some("conversation.created") => Some("conversation".to_string()),
+                Some("conversation.assigned") => {
+                    Some(format!("assigned to {}", e["data"]["assignee"]["id"].as_str().unwrap_or("nobody")))
+                }
+                Some("message.created") => Some(format!("message {}", e["data"]["kind"].as_str().unwrap_or("?"))),
+                _ => None,
+            })
+            .collect()
+    };
+    crate::inbound::journal_as_one_batch(&app, std::slice::from_ref(&body)).await;
+    app.settle().await;
+    let events = crate::realtime::events_until_quiet(&mut socket).await;
+    let assigned = format!("assigned to {seller_id}");
+    assert_eq!(told(&events), ["conversation", "message text", "message system", assigned.as_str()]);
+    let notice = events.iter().find(|e| e["type"] == "message.created" && e["data"]["kind"] == "system").unwrap();
+    let stored_notice = stored.iter().find(|m| m["kind"] == "system").unwrap();
+    assert_eq!(notice["data"]["id"], stored_notice["id"], "the notice stored then, not another");
+
+    // Meta delivers it once more: it was announced, there is nothing to tell.
+    crate::inbound::journal_as_one_batch(&app, std::slice::from_ref(&body)).await;
+    app.settle().await;
+    assert_eq!(told(&crate::realtime::events_until_quiet(&mut socket).await), Vec::<String>::new());
+    let messages = app.messages(&acct.admin_token, &id).await;
+    assert_eq!(messages.iter().filter(|m| m["kind"] == "system").count(), 1, "one notice: {messages:?}");
+    let audit = app.get_json(&acct.admin_token, "/api/v1/audit?action=conversation.assigned").await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "one audit entry: {audit}");
 }
 
 async fn a_reopened_conversation_keeps_its_assignee(app: TestApp) {

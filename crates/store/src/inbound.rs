@@ -671,6 +671,18 @@ macro_rules! ingest_batch_in_tx {
     }};
 }
 
+/// `DELETE FROM unannounced_messages` of `messages`, a few hundred a statement.
+fn forget_queries(backend: crate::Backend, messages: &[MessageId]) -> Vec<crate::sql::SqlBuilder> {
+    messages
+        .chunks(crate::sql::ROWS_PER_INSERT)
+        .map(|chunk| {
+            let mut q = crate::sql::SqlBuilder::for_backend(backend, "DELETE FROM unannounced_messages WHERE ");
+            q.in_list("message_id", chunk.iter().map(|m| m.to_string()));
+            q
+        })
+        .collect()
+}
+
 /// Gives each message of `outcomes` that opened a conversation the round-robin gave the notice that
 /// [`crate::assignment::finish_round_robin`] stored for it.
 fn attach_notices(outcomes: &mut [IngestOutcome], mut notices: crate::assignment::Notices) {
@@ -736,11 +748,27 @@ impl Store {
     /// [`Store::ingest_message`] would; the outcomes are in the order of `items`. All or nothing: on an
     /// error none is stored, and the caller can retry them one by one to find the one at fault.
     pub async fn ingest_messages(&self, items: &[IngestItem], now_ms: i64) -> StoreResult<Vec<IngestOutcome>> {
+        self.forget_and_ingest_messages(&[], items, now_ms).await
+    }
+
+    /// [`Store::ingest_messages`], forgetting first, in the same transaction, that the messages
+    /// `announced` wait to be announced (as [`Store::forget_announced`] would): the worker forgets
+    /// what a batch announced in the transaction of a later batch, not in a transaction of its own
+    /// that would wait for the one writer. Nothing is forgotten when `items` is empty.
+    pub async fn forget_and_ingest_messages(
+        &self,
+        announced: &[MessageId],
+        items: &[IngestItem],
+        now_ms: i64,
+    ) -> StoreResult<Vec<IngestOutcome>> {
         if items.is_empty() {
             return Ok(vec![]);
         }
         let backend = self.backend();
         let outcomes = in_transaction!(self, tx => {
+            for q in forget_queries(backend, announced) {
+                crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(&mut *tx).await?;
+            }
             let mut round_robin = crate::assignment::RoundRobin::default();
             let mut outcomes = ingest_batch_in_tx!(tx, &mut round_robin, items, now_ms, backend);
             let notices = crate::assignment::finish_round_robin!(tx, &round_robin, now_ms);
@@ -754,9 +782,7 @@ impl Store {
     /// Forgets that `messages`, stored by [`Store::ingest_messages`], wait to be announced: they
     /// have been. Until then a delivery applied again finds them as unannounced duplicates.
     pub async fn forget_announced(&self, messages: &[MessageId]) -> StoreResult<()> {
-        for chunk in messages.chunks(crate::sql::ROWS_PER_INSERT) {
-            let mut q = crate::sql::SqlBuilder::for_backend(self.backend(), "DELETE FROM unannounced_messages WHERE ");
-            q.in_list("message_id", chunk.iter().map(|m| m.to_string()));
+        for q in forget_queries(self.backend(), messages) {
             on_writer!(self, p => crate::sql::bind_all!(sqlx::query(&q.sql), q).execute(p).await.map(|r| r.rows_affected()))?;
         }
         Ok(())

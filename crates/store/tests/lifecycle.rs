@@ -600,6 +600,20 @@ async fn the_round_robins_notice_and_audit_entry_are_stored_with_the_conversatio
         };
         assert_eq!(*unannounced, store::Unannounced { new_conversation: true, notice: Some(*notice) });
     }
+    // Announced: a later batch forgets them in its own transaction, and meets them as announced.
+    let announced: Vec<MessageId> = outcomes[..2]
+        .iter()
+        .filter_map(|o| match o {
+            IngestOutcome::Created { message_id, .. } => Some(*message_id),
+            IngestOutcome::Duplicate { .. } => None,
+        })
+        .collect();
+    let later = [item("PSID-5", "m.later"), items[0].clone()];
+    let outcomes = store.forget_and_ingest_messages(&announced, &later, NOW + 25).await.expect("later");
+    assert!(matches!(outcomes[0], IngestOutcome::Created { .. }), "{:?}", outcomes[0]);
+    assert!(matches!(outcomes[1], IngestOutcome::Duplicate { unannounced: None, .. }), "{:?}", outcomes[1]);
+    let again = store.ingest_messages(&items[1..2], NOW + 26).await.expect("again");
+    assert!(matches!(again[0], IngestOutcome::Duplicate { unannounced: None, .. }), "{:?}", again[0]);
     // One message alone (a call's notice, a message outside a worker batch) gets its notice too.
     let alone = store.ingest_message(db.account, db.channel, &customer("PSID-4"), &message("m.alone"), NOW + 30).await;
     let IngestOutcome::Created { conversation_id, notice: Some(notice), .. } = alone.expect("alone") else {
@@ -607,7 +621,7 @@ async fn the_round_robins_notice_and_audit_entry_are_stored_with_the_conversatio
     };
     assert_eq!(notice.conversation_id, conversation_id);
     let audit = store.list_audit(db.account, &filter, None, 10).await.expect("audit");
-    assert_eq!(audit.len(), 3, "{audit:?}");
+    assert_eq!(audit.len(), 4, "{audit:?}");
 }
 
 /// The inbound worker ends a batch and claims the next in one transaction: what it finished is

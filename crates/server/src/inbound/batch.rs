@@ -93,12 +93,17 @@ fn incoming<'d>(deliveries: &'d [Delivery], messages: &[Routed]) -> Vec<Incoming
 }
 
 /// The first stage of a batch: routes every event of `deliveries` and stores their messages in one
-/// transaction. A store that is unavailable stops the batch (`Err`); any other error is the failure
-/// of the delivery it belongs to.
+/// transaction, in which it forgets that the messages of an earlier batch, `announced` since, wait
+/// to be announced (a write transaction of their own, in the second stage that announced them,
+/// waited for SQLite's one writer, held by the next batch's first stage). A store that is
+/// unavailable stops the batch (`Err`: nothing forgotten either); any other error is the failure of
+/// the delivery it belongs to. `Ok` once `announced` are forgotten — or their forgetting failed, which
+/// is logged: they are then announced again if their deliveries are applied again (at least once).
 pub async fn store(
     applier: &Applier<'_>,
     deliveries: Vec<Delivery>,
     announcing: &Announcing,
+    announced: &[MessageId],
 ) -> Result<Stored, StoreError> {
     let mut failures: Failures = deliveries.iter().map(|_| None).collect();
     let mut channels = ChannelCache::default();
@@ -121,7 +126,7 @@ pub async fn store(
             }
         }
     }
-    let outcomes = ingest(applier, &incoming(&deliveries, &messages), announcing, &mut failures).await?;
+    let outcomes = ingest(applier, &incoming(&deliveries, &messages), announcing, announced, &mut failures).await?;
     Ok(Stored { deliveries, messages, others, outcomes, failures })
 }
 
@@ -140,10 +145,6 @@ pub async fn finish(applier: &Applier<'_>, mut stored: Stored) -> Result<Failure
     let (published, waiting) =
         tokio::join!(publish_created(applier, &messages, &outcomes), waiting_for(applier, &messages));
     published?;
-    if let Err(e) = applier.state.store.forget_announced(&stored.created()).await {
-        // Announced again if their deliveries are applied again: at least once.
-        tracing::warn!(error = %e, "could not note that messages were announced");
-    }
     apply_waiting(applier, waiting?, &mut failures).await?;
     for r in &stored.others {
         if let Err(e) = applier.apply_routed(&r.channel, &stored.deliveries[r.delivery].events[r.event]).await {
@@ -174,9 +175,11 @@ async fn ingest(
     applier: &Applier<'_>,
     messages: &[Incoming<'_>],
     announcing: &Announcing,
+    announced: &[MessageId],
     failures: &mut Failures,
 ) -> Result<Vec<Option<IngestOutcome>>, StoreError> {
     if messages.is_empty() {
+        forget(applier, announced).await;
         return Ok(Vec::new());
     }
     let state = applier.state;
@@ -189,11 +192,12 @@ async fn ingest(
             msg: new_message(m.message, m.history),
         })
         .collect();
-    let mut outcomes = match state.store.ingest_messages(&items, state.now_ms()).await {
+    let mut outcomes = match state.store.forget_and_ingest_messages(announced, &items, state.now_ms()).await {
         Ok(outcomes) => outcomes.into_iter().map(Some).collect(),
         Err(e) if e.is_unavailable() => return Err(e),
         Err(e) => {
             tracing::warn!(error = %e, count = messages.len(), "a batch of messages failed; storing them one by one");
+            forget(applier, announced).await;
             let mut outcomes = Vec::with_capacity(items.len());
             for (m, item) in messages.iter().zip(&items) {
                 match state.store.ingest_messages(std::slice::from_ref(item), state.now_ms()).await {
@@ -209,6 +213,18 @@ async fn ingest(
     };
     recover_unannounced(applier, messages, announcing, &mut outcomes).await?;
     Ok(outcomes)
+}
+
+/// Forgets, in a transaction of its own, that the messages `announced` wait to be announced (see
+/// [`store`]); a failure is logged.
+pub async fn forget(applier: &Applier<'_>, announced: &[MessageId]) {
+    if announced.is_empty() {
+        return;
+    }
+    if let Err(e) = applier.state.store.forget_announced(announced).await {
+        // Announced again if their deliveries are applied again: at least once.
+        tracing::warn!(error = %e, "could not note that messages were announced");
+    }
 }
 
 /// Turns the duplicates that were stored but never announced (the process that stored them died

@@ -90,6 +90,12 @@ struct Pipeline {
     claimed: Option<Claimed>,
     /// The batch whose messages are stored, in its second stage at the next step.
     stored: Option<Staged>,
+    /// Messages announced, still listed as waiting to be: forgotten in the transaction of the next
+    /// batch that stores messages ([`crate::inbound::batch::store`]). Until then a batch that meets
+    /// one again (Meta delivered it twice) finds it listed; the batch stored beside its
+    /// announcement leaves it alone ([`crate::inbound::batch::Announcing`]), and a later one
+    /// comes after the forgetting.
+    announced: Vec<domain::ids::MessageId>,
 }
 
 impl Default for Pipeline {
@@ -143,7 +149,14 @@ fn hold(state: &AppState, lease: Lease, entries: Vec<store::JournalEntry>) -> Op
 
 impl Pipeline {
     fn with_lease(lease: Lease) -> Self {
-        Pipeline { lease, applied: Vec::new(), applied_claims: Vec::new(), claimed: None, stored: None }
+        Pipeline {
+            lease,
+            applied: Vec::new(),
+            applied_claims: Vec::new(),
+            claimed: None,
+            stored: None,
+            announced: Vec::new(),
+        }
     }
 
     /// Finishes the batch stored at the previous step while the next one is stored. The journal's
@@ -159,16 +172,21 @@ impl Pipeline {
         let finished = std::mem::take(&mut self.applied);
         let finished_claims = std::mem::take(&mut self.applied_claims);
         let ahead = self.claimed.take();
-        let announcing: crate::inbound::batch::Announcing =
-            previous.iter().flat_map(|staged| staged.stored.created()).collect();
+        let announced = std::mem::take(&mut self.announced);
+        let created: Vec<domain::ids::MessageId> = previous.iter().flat_map(|staged| staged.stored.created()).collect();
+        let announcing: crate::inbound::batch::Announcing = created.iter().copied().collect();
         let second = async {
             match previous {
                 Some(staged) => finish_staged(state, staged).await.map(Some),
                 None => Ok(None),
             }
         };
-        let first = first_stage(state, self.lease, &finished, ahead, &announcing);
+        let first = first_stage(state, self.lease, &finished, ahead, &announcing, &announced);
         let (second, (journaled, first)) = tokio::join!(second, first);
+        if first.is_err() {
+            // Not forgotten (the batch's transaction did not commit): with the next one.
+            self.announced.extend(announced);
+        }
         if !journaled.marked {
             // Not marked processed: they are with the next claim, held until then.
             self.applied.extend(finished);
@@ -181,6 +199,7 @@ impl Pipeline {
         if let Some((applied, claim)) = second? {
             self.applied.extend(applied);
             self.applied_claims.push(claim);
+            self.announced.extend(created);
         }
         first?;
         Ok(had_previous || self.stored.is_some())
@@ -193,14 +212,17 @@ impl Pipeline {
     /// next start on SQLite, after its lease by another process on PostgreSQL.
     async fn drain(&mut self, state: &AppState) {
         if let Some(staged) = self.stored.take() {
+            let created = staged.stored.created();
             match finish_staged(state, staged).await {
                 Ok((applied, claim)) => {
                     self.applied.extend(applied);
                     self.applied_claims.push(claim);
+                    self.announced.extend(created);
                 }
                 Err(e) => tracing::warn!(error = %e, "inbound worker: could not finish its last batch before stopping"),
             }
         }
+        crate::inbound::batch::forget(&Applier { state }, &std::mem::take(&mut self.announced)).await;
         if let Err(e) = state.store.finish_webhooks(&self.applied, state.now_ms()).await {
             tracing::warn!(error = %e, "inbound worker: could not mark its last deliveries processed before stopping");
         }
@@ -216,6 +238,7 @@ async fn first_stage(
     finished: &[String],
     ahead: Option<Claimed>,
     announcing: &crate::inbound::batch::Announcing,
+    announced: &[domain::ids::MessageId],
 ) -> (Journaled, Result<Option<Staged>, store::StoreError>) {
     let limit = batch_limit(state.store.backend());
     let (batch, marked) = match ahead {
@@ -237,8 +260,12 @@ async fn first_stage(
     };
     let stored = async {
         match batch {
-            Some(batch) => store_claimed(state, batch, announcing).await.map(Some),
-            None => Ok(None),
+            Some(batch) => store_claimed(state, batch, announcing, announced).await.map(Some),
+            None => {
+                // No batch to forget them in: nothing contends for the writer now.
+                crate::inbound::batch::forget(&Applier { state }, announced).await;
+                Ok(None)
+            }
         }
     };
     let (journal, stored) = tokio::join!(journal, stored);
@@ -257,6 +284,7 @@ async fn store_claimed(
     state: &AppState,
     batch: Claimed,
     announcing: &crate::inbound::batch::Announcing,
+    announced: &[domain::ids::MessageId],
 ) -> Result<Staged, store::StoreError> {
     let Claimed { entries: batch, held } = batch;
     tracing::debug!(deliveries = batch.len(), "processing webhook deliveries");
@@ -283,7 +311,7 @@ async fn store_claimed(
     }
     // Every event gets its chance: one that fails does not hold back the others of the same
     // delivery or batch (they are applied now, and applying again on a retry changes nothing).
-    let stored = crate::inbound::batch::store(&Applier { state }, deliveries, announcing).await?;
+    let stored = crate::inbound::batch::store(&Applier { state }, deliveries, announcing, announced).await?;
     Ok(Staged { entries, stored, held })
 }
 

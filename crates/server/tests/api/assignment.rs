@@ -253,7 +253,7 @@ async fn an_assignment_a_dead_process_stored_is_announced_once_with_the_notice_i
     let delivery = meta::parse_delivery(body.to_string().as_bytes()).expect("a delivery");
     let applier = server::inbound::apply::Applier { state: &app.state };
     let nothing_announcing = Default::default();
-    drop(server::inbound::batch::store(&applier, vec![delivery], &nothing_announcing).await.expect("first stage"));
+    drop(server::inbound::batch::store(&applier, vec![delivery], &nothing_announcing, &[]).await.expect("first stage"));
     let conversation = app.only_conversation(&acct.admin_token).await;
     let id = conversation["id"].as_str().unwrap().to_string();
     assert_eq!(conversation["assignee"]["id"], seller_id.as_str(), "assigned in the first stage");

@@ -38,6 +38,7 @@ on_both_stores!(
     a_batch_stored_one_by_one_is_stored_before_the_next_batch,
     messages_a_dead_process_stored_without_announcing_are_announced_once_when_applied_again,
     a_message_delivered_again_in_the_next_batch_is_announced_once,
+    a_message_delivered_again_two_batches_later_is_announced_once,
     claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres,
 );
 
@@ -1177,7 +1178,7 @@ async fn messages_a_dead_process_stored_without_announcing_are_announced_once_wh
         bodies.iter().map(|b| meta::parse_delivery(b.to_string().as_bytes()).expect("a delivery")).collect();
     let applier = server::inbound::apply::Applier { state: &app.state };
     let nothing_announcing = Default::default();
-    drop(server::inbound::batch::store(&applier, deliveries, &nothing_announcing).await.expect("first stage"));
+    drop(server::inbound::batch::store(&applier, deliveries, &nothing_announcing, &[]).await.expect("first stage"));
     // Its deliveries, still in the journal, are applied again.
     journal_as_one_batch(&app, &bodies).await;
     app.settle().await;
@@ -1230,6 +1231,36 @@ async fn a_message_delivered_again_in_the_next_batch_is_announced_once(app: Test
     let conversation = &announced[0]["data"]["conversation_id"];
     let created = events.iter().filter(|e| e["type"] == "conversation.created" && e["data"]["id"] == *conversation);
     assert_eq!(created.count(), 1, "its conversation announced once");
+}
+
+/// Meta delivers a message twice, the second time two batches after the first. A batch forgets
+/// that the messages announced before it wait to be announced in its own transaction, first: the
+/// third batch finds the message announced, and tells nothing of it. (SQLite's batches are 128
+/// deliveries long, PostgreSQL's 256.)
+async fn a_message_delivered_again_two_batches_later_is_announced_once(app: TestApp) {
+    let acct = app.full_account().await;
+    app.connect_demo_channels(&acct.admin_token).await;
+    let mut socket = crate::realtime::connect(&app, &acct.admin_token).await;
+    let batch = if app.pg_database().is_some() { 256 } else { 128 };
+    let t = now_s();
+    let filler = |i: usize| {
+        let from = WaUser::phone(format!("52155444444{:02}", i % 4)).with_name("Relleno");
+        payloads::whatsapp_text(&cloud(), &from, &format!("wamid.H{i:03}"), t - 600 + i as i64, "relleno")
+    };
+    let twice = payloads::whatsapp_text(&cloud(), &WaUser::phone("5215522222222"), "wamid.TWICE", t, "¿hay envío?");
+    // The first copy ends the first batch; the second opens the third.
+    let mut bodies: Vec<Value> = (0..batch - 1).map(filler).collect();
+    bodies.push(twice.clone());
+    bodies.extend((batch..2 * batch).map(filler));
+    bodies.push(twice);
+    journal_as_one_batch(&app, &bodies).await;
+    app.settle().await;
+    let events = crate::realtime::events_until_quiet(&mut socket).await;
+    let announced =
+        events.iter().filter(|e| e["type"] == "message.created" && e["data"]["external_id"] == "wamid.TWICE").count();
+    assert_eq!(announced, 1, "announced once");
+    let fillers = events.iter().filter(|e| e["type"] == "message.created" && e["data"]["text"] == "relleno").count();
+    assert_eq!(fillers, 2 * batch - 1, "every other message announced");
 }
 
 async fn claims_of_a_killed_process_are_taken_up_at_restart_on_sqlite_and_after_their_lease_on_postgres(app: TestApp) {

@@ -262,7 +262,8 @@ async fn first_stage(
         match batch {
             Some(batch) => store_claimed(state, batch, announcing, announced).await.map(Some),
             None => {
-                // No batch to forget them in: nothing contends for the writer now.
+                // No batch to forget them in: a transaction of their own, with no batch's
+                // transaction to wait for.
                 crate::inbound::batch::forget(&Applier { state }, announced).await;
                 Ok(None)
             }
